@@ -1,0 +1,41 @@
+// Completes pkg/ after wasm-pack: copies the JS wrapper next to the wasm glue and writes
+// package.json whose entry is the wrapper (no bare imports, so it loads from static files
+// and from bundlers alike). Prints the gzipped size of what ships.
+import { readFileSync, writeFileSync, copyFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const pkg = join(root, 'pkg');
+const src = join(root, 'src/js');
+
+const version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'))[1];
+const wrapper = readdirSync(src).filter((f) => f.endsWith('.js') || f.endsWith('.d.ts'));
+for (const f of wrapper) copyFileSync(join(src, f), join(pkg, f));
+// wasm-pack writes a '*' .gitignore into pkg/, which would hide files from npm pack.
+if (existsSync(join(pkg, '.gitignore'))) rmSync(join(pkg, '.gitignore'));
+
+const files = [...wrapper, 'strata_wasm.js', 'strata_wasm.d.ts', 'strata_wasm_bg.wasm', 'strata_wasm_bg.wasm.d.ts'];
+const manifest = {
+  name: 'strata',
+  version,
+  description: 'Client-side state store: normalized entity cache, stale-while-revalidate queries, optimistic mutations, offline sync queue (Rust + WebAssembly).',
+  license: 'MIT',
+  type: 'module',
+  main: './index.js',
+  module: './index.js',
+  types: './index.d.ts',
+  exports: {
+    '.': { types: './index.d.ts', import: './index.js', default: './index.js' },
+    './package.json': './package.json',
+  },
+  files: files.filter((f) => existsSync(join(pkg, f))),
+  sideEffects: false,
+};
+writeFileSync(join(pkg, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+if (existsSync(join(root, 'README.md'))) copyFileSync(join(root, 'README.md'), join(pkg, 'README.md'));
+
+const gz = (f) => gzipSync(readFileSync(join(pkg, f)), { level: 9 }).length;
+const wasm = gz('strata_wasm_bg.wasm');
+const js = manifest.files.filter((f) => f.endsWith('.js')).reduce((n, f) => n + gz(f), 0);
+console.log(`pkg/ ready: strata ${version}; gzipped wasm ${(wasm / 1024).toFixed(1)} kB + js ${(js / 1024).toFixed(1)} kB = ${((wasm + js) / 1024).toFixed(1)} kB`);

@@ -1,0 +1,197 @@
+//! `createStore` options that can be expressed as JSON. The JS wrapper takes out the
+//! function-valued ones (`headers`, `onError`) and passes the rest here; every option of
+//! DESIGN.md section 4 is accepted from the first version, unknown names are refused.
+
+use serde_json::{Map, Value};
+
+use super::error::{Error, Result};
+use super::json::type_name;
+use super::schema::Schema;
+
+/// Query and mutation defaults (durations in milliseconds; `f64::INFINITY` means never).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Defaults {
+    pub stale_time: f64,
+    pub gc_time: f64,
+    pub retry: u32,
+    pub retry_delay: f64,
+    pub timeout: f64,
+    pub refetch_on_window_focus: bool,
+    pub refetch_on_reconnect: bool,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            stale_time: 0.0,
+            gc_time: 300_000.0,
+            retry: 3,
+            retry_delay: 1000.0,
+            timeout: 30_000.0,
+            refetch_on_window_focus: true,
+            refetch_on_reconnect: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Persist {
+    Off,
+    On {
+        buster: Option<String>,
+        max_age: Option<f64>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub name: String,
+    pub persist: Persist,
+    pub base_url: String,
+    pub schema: Schema,
+    pub defaults: Defaults,
+}
+
+/// Option names the JS wrapper handles itself (functions) and strips before calling us.
+const JS_ONLY: [&str; 2] = ["headers", "onError"];
+
+impl Config {
+    pub fn from_json(v: &Value) -> Result<Config> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| invalid(format!("createStore options must be an object, got {}", type_name(v))))?;
+        let mut cfg = Config {
+            name: "strata".to_owned(),
+            persist: Persist::On {
+                buster: None,
+                max_age: None,
+            },
+            base_url: String::new(),
+            schema: Schema::default(),
+            defaults: Defaults::default(),
+        };
+        for (k, v) in obj {
+            match k.as_str() {
+                "name" => cfg.name = string_opt("name", v)?,
+                "baseUrl" => cfg.base_url = string_opt("baseUrl", v)?,
+                "persist" => cfg.persist = persist(v)?,
+                "entities" => cfg.schema = Schema::from_json(v)?,
+                "defaults" => cfg.defaults = defaults(v)?,
+                k if JS_ONLY.contains(&k) => {}
+                other => {
+                    return Err(invalid(format!(
+                        "unknown createStore option `{other}`; known options: name, persist, baseUrl, headers, entities, defaults, onError"
+                    )))
+                }
+            }
+        }
+        if cfg.name.is_empty() {
+            return Err(invalid("`name` must not be empty: it names the IndexedDB database".to_owned()));
+        }
+        Ok(cfg)
+    }
+}
+
+fn invalid(msg: String) -> Error {
+    Error::InvalidArgument(msg)
+}
+
+fn string_opt(name: &str, v: &Value) -> Result<String> {
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| invalid(format!("`{name}` must be a string, got {}", type_name(v))))
+}
+
+fn persist(v: &Value) -> Result<Persist> {
+    match v {
+        Value::Bool(false) => Ok(Persist::Off),
+        Value::Bool(true) => Ok(Persist::On {
+            buster: None,
+            max_age: None,
+        }),
+        Value::Object(m) => {
+            let mut buster = None;
+            let mut max_age = None;
+            for (k, x) in m {
+                match k.as_str() {
+                    "buster" => buster = Some(string_opt("persist.buster", x)?),
+                    "maxAge" => max_age = Some(duration("persist.maxAge", x)?),
+                    other => {
+                        return Err(invalid(format!(
+                            "unknown `persist` option `{other}`; known: buster, maxAge"
+                        )))
+                    }
+                }
+            }
+            Ok(Persist::On { buster, max_age })
+        }
+        other => Err(invalid(format!(
+            "`persist` must be true, false or {{ buster, maxAge }}, got {}",
+            type_name(other)
+        ))),
+    }
+}
+
+/// A duration in ms: a non-negative number, or `"Infinity"` (the wrapper's JSON form of `Infinity`).
+pub fn duration(name: &str, v: &Value) -> Result<f64> {
+    match v {
+        Value::String(s) if s == "Infinity" => Ok(f64::INFINITY),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f >= 0.0 => Ok(f),
+            _ => Err(invalid(format!("`{name}` must be a non-negative number of milliseconds"))),
+        },
+        other => Err(invalid(format!(
+            "`{name}` must be a number of milliseconds or Infinity, got {}",
+            type_name(other)
+        ))),
+    }
+}
+
+fn defaults(v: &Value) -> Result<Defaults> {
+    let empty = Map::new();
+    let obj = match v {
+        Value::Object(m) => m,
+        Value::Null => &empty,
+        other => return Err(invalid(format!("`defaults` must be an object, got {}", type_name(other)))),
+    };
+    let mut d = Defaults::default();
+    for (k, x) in obj {
+        let name = format!("defaults.{k}");
+        match k.as_str() {
+            "staleTime" => d.stale_time = duration(&name, x)?,
+            "gcTime" => d.gc_time = duration(&name, x)?,
+            "retryDelay" => d.retry_delay = duration(&name, x)?,
+            "timeout" => d.timeout = duration(&name, x)?,
+            "retry" => d.retry = retry_count(&name, x)?,
+            "refetchOnWindowFocus" => d.refetch_on_window_focus = boolean(&name, x)?,
+            "refetchOnReconnect" => d.refetch_on_reconnect = boolean(&name, x)?,
+            other => {
+                return Err(invalid(format!(
+                    "unknown option `defaults.{other}`; known: staleTime, gcTime, retry, retryDelay, timeout, refetchOnWindowFocus, refetchOnReconnect"
+                )))
+            }
+        }
+    }
+    Ok(d)
+}
+
+/// `retry`: a count, or a boolean as in TanStack (`true` = 3, `false` = 0).
+pub fn retry_count(name: &str, v: &Value) -> Result<u32> {
+    match v {
+        Value::Bool(true) => Ok(3),
+        Value::Bool(false) => Ok(0),
+        Value::Number(n) => n
+            .as_u64()
+            .and_then(|u| u32::try_from(u).ok())
+            .ok_or_else(|| invalid(format!("`{name}` must be a non-negative integer"))),
+        other => Err(invalid(format!(
+            "`{name}` must be a non-negative integer or a boolean, got {}",
+            type_name(other)
+        ))),
+    }
+}
+
+fn boolean(name: &str, v: &Value) -> Result<bool> {
+    v.as_bool()
+        .ok_or_else(|| invalid(format!("`{name}` must be a boolean, got {}", type_name(v))))
+}

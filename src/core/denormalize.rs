@@ -1,0 +1,110 @@
+//! Reading normalized data back as plain JSON. JSON cannot hold a cycle, so an entity that
+//! already appears on the path from the root (or lies deeper than `MAX_ENTITY_DEPTH`) is
+//! written as a stub holding only its id field. The JS wrapper assembles its snapshots
+//! itself (with shared objects, see src/js/snapshots.js); this is the reference reading used
+//! for results handed out as JSON and by the native tests.
+
+use serde_json::{Map, Value};
+
+use super::cache::Cache;
+use super::key::type_of;
+use super::schema::Schema;
+use super::shape::Shape;
+
+/// Entity hops from the root after which entities are stubbed (keeps the wasm stack small).
+pub const MAX_ENTITY_DEPTH: usize = 64;
+
+pub fn query(cache: &Cache, schema: &Schema, shape: &Shape, result: &Value) -> Value {
+    Reader {
+        cache,
+        schema,
+        path: Vec::new(),
+    }
+    .value(shape, result)
+}
+
+pub fn entity(cache: &Cache, schema: &Schema, key: &str) -> Option<Value> {
+    cache.get(key)?;
+    Some(
+        Reader {
+            cache,
+            schema,
+            path: Vec::new(),
+        }
+        .entity(key),
+    )
+}
+
+struct Reader<'a> {
+    cache: &'a Cache,
+    schema: &'a Schema,
+    path: Vec<&'a str>,
+}
+
+impl<'a> Reader<'a> {
+    fn value(&mut self, shape: &Shape, v: &'a Value) -> Value {
+        match (shape, v) {
+            (Shape::Entity(_), Value::String(k)) => self.entity(k),
+            (Shape::List(item), Value::Array(items)) => {
+                let entity_items = matches!(**item, Shape::Entity(_));
+                let mut out = Vec::with_capacity(items.len());
+                for x in items {
+                    let r = self.value(item, x);
+                    // A reference to an entity that is gone (deleted, collected) leaves the list.
+                    if !(entity_items && r.is_null() && !x.is_null()) {
+                        out.push(r);
+                    }
+                }
+                Value::Array(out)
+            }
+            (Shape::Object(fields), Value::Object(m)) => {
+                let mut out = Map::with_capacity(m.len());
+                for (k, x) in m {
+                    let x = match Shape::field(fields, k) {
+                        Some(sub) => self.value(sub, x),
+                        None => x.clone(),
+                    };
+                    out.insert(k.clone(), x);
+                }
+                Value::Object(out)
+            }
+            _ => v.clone(),
+        }
+    }
+
+    /// The entity with its relations expanded; `Null` when it is not cached.
+    fn entity(&mut self, key: &'a str) -> Value {
+        let Some(rec) = self.cache.get(key) else {
+            return Value::Null;
+        };
+        let Some(t) = self.schema.get(type_of(key)) else {
+            return Value::Object(rec.clone());
+        };
+        if self.path.contains(&key) || self.path.len() >= MAX_ENTITY_DEPTH {
+            let mut stub = Map::new();
+            if let Some(id) = rec.get(&t.id_field) {
+                stub.insert(t.id_field.clone(), id.clone());
+            }
+            return Value::Object(stub);
+        }
+        self.path.push(key);
+        let mut out = Map::with_capacity(rec.len());
+        for (k, v) in rec {
+            let x = match (t.relation(k), v) {
+                (Some(_), Value::String(child)) => self.entity(child),
+                (Some(_), Value::Array(items)) => Value::Array(
+                    items
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(|c| self.entity(c))
+                        .filter(|x| !x.is_null())
+                        .collect(),
+                ),
+                _ => v.clone(),
+            };
+            out.insert(k.clone(), x);
+        }
+        self.path.pop();
+        Value::Object(out)
+    }
+}

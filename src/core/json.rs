@@ -1,0 +1,83 @@
+//! JSON parsing with errors that say what was being read.
+
+use serde_json::Value;
+
+use super::error::{Error, Result};
+
+/// serde_json refuses to nest deeper than this; we report it in words instead of a parser message.
+pub const MAX_DEPTH: usize = 128;
+
+/// Who produced the text: decides the error code when it is not valid JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The application passed it (setQueryData data, a patch, options): `INVALID_ARGUMENT`.
+    App,
+    /// A server answered with it: `PARSE`.
+    Server,
+}
+
+/// Parses `text` as JSON; `what` names the value in the error message.
+pub fn parse(text: &str, what: &str, origin: Origin) -> Result<Value> {
+    serde_json::from_str(text).map_err(|e| {
+        let msg = if e.to_string().contains("recursion limit") {
+            format!("{what} nests deeper than {MAX_DEPTH} levels; flatten it or split it into entities")
+        } else {
+            format!("{what} is not valid JSON: {e}")
+        };
+        match origin {
+            Origin::App => Error::InvalidArgument(msg),
+            Origin::Server => Error::Parse(msg),
+        }
+    })
+}
+
+/// A short human name for a JSON value's type, for error messages.
+pub fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A location inside a value, kept as a stack while walking and rendered only for errors.
+#[derive(Debug, Default, Clone)]
+pub struct Path(Vec<Seg>);
+
+#[derive(Debug, Clone)]
+enum Seg {
+    Field(String),
+    Index(usize),
+}
+
+impl Path {
+    pub fn push_field(&mut self, name: &str) {
+        self.0.push(Seg::Field(name.to_owned()));
+    }
+    pub fn push_index(&mut self, i: usize) {
+        self.0.push(Seg::Index(i));
+    }
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+    pub fn render(&self) -> String {
+        let mut out = String::from("data");
+        for seg in &self.0 {
+            match seg {
+                Seg::Field(f) => {
+                    out.push('.');
+                    out.push_str(f);
+                }
+                Seg::Index(i) => {
+                    out.push('[');
+                    out.push_str(&i.to_string());
+                    out.push(']');
+                }
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,22 @@
+//! The pure core: schema, shapes, normalization, the entity cache and change tracking.
+//!
+//! Nothing here touches the browser. Time is passed in (`now` arguments) so every rule can be
+//! tested natively and deterministically.
+
+pub mod batch;
+pub mod cache;
+pub mod config;
+pub mod denormalize;
+pub mod error;
+pub mod json;
+pub mod key;
+pub mod normalize;
+pub mod schema;
+pub mod shape;
+pub mod store;
+
+pub use error::{Error, Result};
+pub use store::Store;
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests;

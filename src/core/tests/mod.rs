@@ -1,0 +1,113 @@
+//! Native unit tests for the pure core. Shared helpers live here; each submodule covers one
+//! area of the spec. Everything goes through the public `Store` API with JSON text, as the
+//! bindings do.
+
+use std::fmt::Debug;
+
+use serde_json::{json, Value};
+
+use super::store::{ChangeSet, Store};
+use super::{Error, Result};
+
+mod bad_input;
+mod batch;
+mod changes;
+mod config;
+mod denormalize;
+mod normalize;
+mod random;
+mod update_entity;
+
+/// The standard schema: todos with an assignee and comments, users that list their todos
+/// (so `User` <-> `Todo` can form a cycle), threaded comments, books keyed by isbn and a
+/// self-linked `Node` for long chains.
+pub fn entities() -> Value {
+    json!({
+        "Todo": { "relations": { "assignee": "User", "comments": ["Comment"] } },
+        "User": { "relations": { "todos": ["Todo"] } },
+        "Comment": { "relations": { "author": "User", "replies": ["Comment"] } },
+        "Book": { "id": "isbn" },
+        "Node": { "relations": { "next": "Node" } }
+    })
+}
+
+/// A store with the standard schema.
+pub fn store() -> Store {
+    store_with(entities())
+}
+
+/// A store with the given `entities` option.
+pub fn store_with(entities: Value) -> Store {
+    Store::from_options_json(&json!({ "entities": entities }).to_string())
+        .unwrap_or_else(|e| panic!("store creation failed: {e}"))
+}
+
+/// The queryKey used for a hash in these tests: `[hash]`.
+pub fn key_for(hash: &str) -> String {
+    json!([hash]).to_string()
+}
+
+/// `setQueryData([hash], data, { shape })`, panicking on error.
+pub fn set(s: &mut Store, hash: &str, data: Value, shape: Value) -> ChangeSet {
+    try_set(s, hash, &data.to_string(), &shape.to_string())
+        .unwrap_or_else(|e| panic!("set_query_data({hash}) failed: {e}"))
+}
+
+/// `setQueryData` with raw JSON text for data and shape.
+pub fn try_set(s: &mut Store, hash: &str, data: &str, shape: &str) -> Result<ChangeSet> {
+    s.set_query_data(hash, &key_for(hash), data, shape, 0.0)
+}
+
+/// `updateEntity(type, id, patch)`, panicking on error.
+pub fn update(s: &mut Store, type_name: &str, id: Value, patch: Value) -> ChangeSet {
+    try_update(s, type_name, &id.to_string(), &patch.to_string())
+        .unwrap_or_else(|e| panic!("update_entity({type_name}, {id}) failed: {e}"))
+}
+
+/// `updateEntity` with raw JSON text for id and patch.
+pub fn try_update(s: &mut Store, type_name: &str, id: &str, patch: &str) -> Result<ChangeSet> {
+    s.update_entity(type_name, id, patch)
+}
+
+/// The denormalized result of a cached query.
+pub fn read(s: &Store, hash: &str) -> Value {
+    s.read_query(hash)
+        .unwrap_or_else(|| panic!("query `{hash}` is not cached"))
+}
+
+/// The normalized record stored under `key` (relation fields hold keys).
+pub fn record(s: &Store, key: &str) -> Value {
+    Value::Object(
+        s.entity(key)
+            .unwrap_or_else(|| panic!("entity `{key}` is not cached"))
+            .clone(),
+    )
+}
+
+/// A change set as sorted JSON lists, so assertions do not depend on the order of touch.
+pub fn summary(cs: &ChangeSet) -> Value {
+    json!({
+        "written_entities": sorted(&cs.written_entities),
+        "dependent_entities": sorted(&cs.dependent_entities),
+        "written_queries": sorted(&cs.written_queries),
+        "dependent_queries": sorted(&cs.dependent_queries),
+    })
+}
+
+pub fn sorted(v: &[String]) -> Vec<String> {
+    let mut v = v.to_vec();
+    v.sort();
+    v
+}
+
+/// Asserts `r` is an error with this code and returns the error.
+#[track_caller]
+pub fn expect_err<T: Debug>(r: Result<T>, code: &str) -> Error {
+    match r {
+        Ok(v) => panic!("expected a {code} error, got Ok({v:?})"),
+        Err(e) => {
+            assert_eq!(e.code(), code, "wrong error code for: {e}");
+            e
+        }
+    }
+}

@@ -1,0 +1,38 @@
+// Errors thrown by strata. Every error is a StrataError with a stable `code`; the core's
+// errors arrive as JS Errors carrying `code` (set once, in src/bindings/error.rs).
+
+/** @type {readonly string[]} */
+export const ERROR_CODES = Object.freeze([
+  'NETWORK', 'TIMEOUT', 'HTTP', 'PARSE', 'SHAPE', 'CONFLICT', 'AUTH', 'STORAGE', 'QUOTA',
+  'INVALID_ARGUMENT', 'CLOSED', 'CLEARED', 'INTERNAL',
+]);
+
+export class StrataError extends Error {
+  /**
+   * @param {string} code one of ERROR_CODES
+   * @param {string} message what happened and what to do
+   * @param {Record<string, unknown>} [details] extra fields (`status`, `body`, `current`...)
+   */
+  constructor(code, message, details) {
+    super(message);
+    this.name = 'StrataError';
+    this.code = code;
+    if (details) Object.assign(this, details);
+  }
+}
+
+export function invalidArgument(message) {
+  return new StrataError('INVALID_ARGUMENT', message);
+}
+
+/** Turns whatever the wasm core threw into a StrataError. */
+export function fromCore(e) {
+  if (e instanceof StrataError) return e;
+  if (e && typeof e.code === 'string' && ERROR_CODES.includes(e.code)) {
+    return new StrataError(e.code, e.message);
+  }
+  // A trap (RuntimeError) or anything unexpected: keep the original as the cause.
+  const err = new StrataError('INTERNAL', `strata core failed: ${e && e.message ? e.message : String(e)}`);
+  err.cause = e;
+  return err;
+}

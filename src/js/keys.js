@@ -1,0 +1,67 @@
+// Query key hashing and JSON encoding of arguments, JS-side so reads never cross into wasm.
+
+import { invalidArgument, StrataError } from './errors.js';
+
+const hashes = new WeakMap();
+
+function isPlainObject(v) {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+// Object keys sorted so { a, b } and { b, a } hash alike (TanStack's rule). Null-prototype
+// copies so a `__proto__` key stays data.
+function sortedKeys(_key, value) {
+  if (!isPlainObject(value)) return value;
+  const out = Object.create(null);
+  for (const k of Object.keys(value).sort()) out[k] = value[k];
+  return out;
+}
+
+/**
+ * The stable hash of a queryKey. Keys are treated as immutable (as in TanStack Query): the
+ * hash is remembered per array object, so passing the same array again is a WeakMap hit.
+ */
+export function hashKey(queryKey) {
+  if (!Array.isArray(queryKey) || queryKey.length === 0) {
+    throw invalidArgument(
+      `queryKey must be a non-empty array such as ['todos'] or ['todo', 5], got ${describe(queryKey)}`,
+    );
+  }
+  let h = hashes.get(queryKey);
+  if (h === undefined) {
+    try {
+      h = JSON.stringify(queryKey, sortedKeys);
+    } catch (e) {
+      throw invalidArgument(`queryKey must be JSON-serializable: ${e.message}`);
+    }
+    hashes.set(queryKey, h);
+  }
+  return h;
+}
+
+/** JSON text of an argument; a cycle, a BigInt or too much depth is a typed error. */
+export function toJson(value, what, code = 'INVALID_ARGUMENT', replacer = undefined) {
+  let text;
+  try {
+    text = JSON.stringify(value, replacer);
+  } catch (e) {
+    throw new StrataError(code, `${what} must be JSON-serializable (no cycles, no BigInt): ${e.message}`);
+  }
+  if (text === undefined) throw new StrataError(code, `${what} must be JSON-serializable, got ${describe(value)}`);
+  return text;
+}
+
+// Infinity (staleTime: Infinity) has no JSON form; the core reads the string "Infinity".
+export function finite(_key, value) {
+  return value === Infinity ? 'Infinity' : value;
+}
+
+export function describe(v) {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return v.length === 0 ? 'an empty array' : 'an array';
+  return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+export { isPlainObject };
