@@ -10,7 +10,7 @@ use crate::web::clock;
 
 #[wasm_bindgen]
 pub struct StoreCore {
-    inner: Store,
+    pub(super) inner: Store,
 }
 
 #[wasm_bindgen]

@@ -14,16 +14,16 @@ use serde_json::{Map, Value};
 use super::store::{ChangeSet, Store};
 
 #[derive(Serialize)]
-struct Batch<'a> {
+pub struct Batch<'a> {
     e: Vec<(&'a str, &'a Map<String, Value>)>,
     d: &'a [String],
     q: Vec<(&'a str, Value, &'a Value)>,
     dq: &'a [String],
 }
 
-/// Serializes a change set against the store's current state.
-pub fn to_json(store: &Store, changes: &ChangeSet) -> String {
-    let batch = Batch {
+/// The batch for a change set, borrowing the store's current records.
+pub fn build<'a>(store: &'a Store, changes: &'a ChangeSet) -> Batch<'a> {
+    Batch {
         e: changes
             .written_entities
             .iter()
@@ -36,7 +36,12 @@ pub fn to_json(store: &Store, changes: &ChangeSet) -> String {
             .filter_map(|h| store.query(h).map(|q| (h.as_str(), q.shape.to_json(), &q.result)))
             .collect(),
         dq: &changes.dependent_queries,
-    };
+    }
+}
+
+/// Serializes a change set against the store's current state.
+pub fn to_json(store: &Store, changes: &ChangeSet) -> String {
+    let batch = build(store, changes);
     // Serializing maps of strings and JSON values cannot fail; an empty batch is the safe fallback.
     serde_json::to_string(&batch).unwrap_or_else(|_| r#"{"e":[],"d":[],"q":[],"dq":[]}"#.to_owned())
 }

@@ -75,7 +75,11 @@ export class Snapshots {
    * entity keys and query hashes have a new snapshot.
    */
   apply(text) {
-    const b = JSON.parse(text);
+    return this.applyBatch(JSON.parse(text));
+  }
+
+  /** Applies an already parsed batch `{ e, d, q, dq }`. */
+  applyBatch(b) {
     const entities = [];
     for (const [key, record] of b.e) {
       this.records.set(key, record);
