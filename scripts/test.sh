@@ -15,6 +15,7 @@ case ":$PATH:" in
   *) export PATH="$HOME/.cargo/bin:$PATH" ;;
 esac
 
+LOG_DIR="$(mktemp -d)"
 STAGE_NAMES=()
 STAGE_STATUS=()
 STAGE_TIMES=()
@@ -25,6 +26,8 @@ summary() {
   local i
   for i in "${!STAGE_NAMES[@]}"; do
     printf '  %-6s %-55s %4ss\n' "${STAGE_STATUS[$i]}" "${STAGE_NAMES[$i]}" "${STAGE_TIMES[$i]}"
+    # The tests' own summary lines (cargo/wasm-bindgen "test result:", the JS runner's "js tests:").
+    grep -hE '^(test result:|js tests:|pkg/ ready:)' "$LOG_DIR/$i.log" 2>/dev/null | sed 's/^/           /' || true
   done
   echo "======================================================"
 }
@@ -36,7 +39,8 @@ stage() {
   echo
   echo "==================== [$(( ${#STAGE_NAMES[@]} + 1 ))] $name ===================="
   local start=$SECONDS rc=0
-  "$@" || rc=$?
+  local log="$LOG_DIR/${#STAGE_NAMES[@]}.log"
+  "$@" 2>&1 | tee "$log" || rc=${PIPESTATUS[0]}
   STAGE_NAMES+=("$name")
   STAGE_TIMES+=("$(( SECONDS - start ))")
   if [ "$rc" -eq 0 ]; then
@@ -56,6 +60,8 @@ run_wasm_tests() {
 stage "setup (scripts/setup.sh)" ./scripts/setup.sh
 stage "cargo fmt --check" cargo fmt --check
 stage "cargo clippy --all-targets -- -D warnings" cargo clippy --all-targets -- -D warnings
+stage "cargo clippy (wasm32: bindings, web, browser tests)" \
+  cargo clippy --target wasm32-unknown-unknown --all-targets --all-features -- -D warnings
 stage "cargo test (native)" cargo test
 stage "wasm-pack test --headless --chrome" run_wasm_tests
 stage "build (scripts/build.sh)" ./scripts/build.sh

@@ -27,7 +27,10 @@ fn batch(text: String) -> Value {
 }
 
 fn code(err: JsValue) -> String {
-    assert!(err.is_instance_of::<js_sys::Error>(), "errors are JS Error objects");
+    assert!(
+        err.is_instance_of::<js_sys::Error>(),
+        "errors are JS Error objects"
+    );
     js_sys::Reflect::get(&err, &JsValue::from_str("code"))
         .ok()
         .and_then(|c| c.as_string())
@@ -54,25 +57,52 @@ fn seed(s: &mut StoreCore) {
           "comments": [{ "id": "c1", "text": "hi", "author": { "id": "u2", "name": "Bo" } }] },
         { "id": 2, "title": "b", "assignee": { "id": "u2", "name": "Bo" }, "comments": [] }
     ]);
-    s.set_query_data("[\"todos\"]", "[\"todos\"]", &todos.to_string(), "[\"Todo\"]")
-        .expect("seed todos");
-    s.set_query_data("[\"todo\",1]", "[\"todo\",1]", &todos[0].to_string(), "\"Todo\"")
-        .expect("seed todo 1");
-    s.set_query_data("[\"users\"]", "[\"users\"]", r#"[{"id":"u3","name":"Cy"}]"#, "[\"User\"]")
-        .expect("seed users");
+    s.set_query_data(
+        "[\"todos\"]",
+        "[\"todos\"]",
+        &todos.to_string(),
+        "[\"Todo\"]",
+    )
+    .expect("seed todos");
+    s.set_query_data(
+        "[\"todo\",1]",
+        "[\"todo\",1]",
+        &todos[0].to_string(),
+        "\"Todo\"",
+    )
+    .expect("seed todo 1");
+    s.set_query_data(
+        "[\"users\"]",
+        "[\"users\"]",
+        r#"[{"id":"u3","name":"Cy"}]"#,
+        "[\"User\"]",
+    )
+    .expect("seed users");
 }
 
 #[wasm_bindgen_test]
 fn a_write_returns_one_batch_with_records_and_query_results() {
     let mut s = store();
     let text = s
-        .set_query_data("[\"todos\"]", "[\"todos\"]", r#"[{"id":1,"assignee":{"id":"u1"}}]"#, "[\"Todo\"]")
+        .set_query_data(
+            "[\"todos\"]",
+            "[\"todos\"]",
+            r#"[{"id":1,"assignee":{"id":"u1"}}]"#,
+            "[\"Todo\"]",
+        )
         .expect("write");
     let b = batch(text);
     assert_eq!(sorted(&b["e"]), vec!["Todo:1", "User:u1"]);
     assert_eq!(b["q"][0], json!(["[\"todos\"]", ["Todo"], ["Todo:1"]]));
-    let todo = b["e"].as_array().and_then(|e| e.iter().find(|p| p[0] == "Todo:1")).expect("todo record");
-    assert_eq!(todo[1], json!({ "id": 1, "assignee": "User:u1" }), "relations hold keys");
+    let todo = b["e"]
+        .as_array()
+        .and_then(|e| e.iter().find(|p| p[0] == "Todo:1"))
+        .expect("todo record");
+    assert_eq!(
+        todo[1],
+        json!({ "id": 1, "assignee": "User:u1" }),
+        "relations hold keys"
+    );
     assert_eq!(s.entity_count(), 2);
 }
 
@@ -81,7 +111,12 @@ fn an_identical_write_reports_nothing() {
     let mut s = store();
     seed(&mut s);
     let again = s
-        .set_query_data("[\"users\"]", "[\"users\"]", r#"[{"id":"u3","name":"Cy"}]"#, "[\"User\"]")
+        .set_query_data(
+            "[\"users\"]",
+            "[\"users\"]",
+            r#"[{"id":"u3","name":"Cy"}]"#,
+            "[\"User\"]",
+        )
         .expect("write");
     assert_eq!(batch(again), json!({ "e": [], "d": [], "q": [], "dq": [] }));
 }
@@ -90,12 +125,20 @@ fn an_identical_write_reports_nothing() {
 fn updating_a_shared_entity_reports_exactly_who_shows_it() {
     let mut s = store();
     seed(&mut s);
-    let b = batch(s.update_entity("User", "\"u2\"", r#"{"name":"Bob"}"#).expect("update"));
+    let b = batch(
+        s.update_entity("User", "\"u2\"", r#"{"name":"Bob"}"#)
+            .expect("update"),
+    );
     assert_eq!(sorted(&b["e"]), vec!["User:u2"]);
     // Bo assigns Todo 2 and wrote comment c1 on Todo 1.
     assert_eq!(sorted(&b["d"]), vec!["Comment:c1", "Todo:1", "Todo:2"]);
-    assert_eq!(sorted(&b["dq"]), vec!["[\"todo\",1]", "[\"todos\"]"], "the users query is not reported");
-    let read: Value = serde_json::from_str(&s.read_query("[\"todos\"]").expect("query")).expect("json");
+    assert_eq!(
+        sorted(&b["dq"]),
+        vec!["[\"todo\",1]", "[\"todos\"]"],
+        "the users query is not reported"
+    );
+    let read: Value =
+        serde_json::from_str(&s.read_query("[\"todos\"]").expect("query")).expect("json");
     assert_eq!(read[1]["assignee"]["name"], "Bob");
     assert_eq!(read[0]["comments"][0]["author"]["name"], "Bob");
 }
@@ -118,13 +161,27 @@ fn bad_input_is_a_typed_js_error_and_the_instance_survives() {
         assert_eq!(code(err), want, "{key} {data} {shape}");
     }
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    assert_eq!(code(s.set_query_data("d", "[\"d\"]", &deep, "null").expect_err("deep")), "INVALID_ARGUMENT");
-    assert_eq!(code(s.update_entity("Ghost", "1", "{}").expect_err("type")), "INVALID_ARGUMENT");
-    assert_eq!(code(s.update_entity("Todo", "1", "[]").expect_err("patch")), "INVALID_ARGUMENT");
+    assert_eq!(
+        code(
+            s.set_query_data("d", "[\"d\"]", &deep, "null")
+                .expect_err("deep")
+        ),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        code(s.update_entity("Ghost", "1", "{}").expect_err("type")),
+        "INVALID_ARGUMENT"
+    );
+    assert_eq!(
+        code(s.update_entity("Todo", "1", "[]").expect_err("patch")),
+        "INVALID_ARGUMENT"
+    );
     // Nothing was written by the failures, and the instance still works.
     assert_eq!(s.read_query("x"), None);
-    s.update_entity("Todo", "1", r#"{"title":"still alive"}"#).expect("works");
-    let read: Value = serde_json::from_str(&s.read_query("[\"todo\",1]").expect("q")).expect("json");
+    s.update_entity("Todo", "1", r#"{"title":"still alive"}"#)
+        .expect("works");
+    let read: Value =
+        serde_json::from_str(&s.read_query("[\"todo\",1]").expect("q")).expect("json");
     assert_eq!(read["title"], "still alive");
 }
 
@@ -132,6 +189,8 @@ fn bad_input_is_a_typed_js_error_and_the_instance_survives() {
 fn unknown_options_are_refused_at_construction() {
     let err = StoreCore::new(r#"{"entites":{}}"#).err().expect("refused");
     assert_eq!(code(err), "INVALID_ARGUMENT");
-    let err = StoreCore::new(r#"{"entities":{"A":{"relations":{"b":"B"}}}}"#).err().expect("refused");
+    let err = StoreCore::new(r#"{"entities":{"A":{"relations":{"b":"B"}}}}"#)
+        .err()
+        .expect("refused");
     assert_eq!(code(err), "INVALID_ARGUMENT");
 }

@@ -39,7 +39,12 @@ impl StoreCore {
     }
 
     #[wasm_bindgen(js_name = updateEntity)]
-    pub fn update_entity(&mut self, type_name: &str, id_json: &str, patch_json: &str) -> Result<String, JsValue> {
+    pub fn update_entity(
+        &mut self,
+        type_name: &str,
+        id_json: &str,
+        patch_json: &str,
+    ) -> Result<String, JsValue> {
         let changes = self
             .inner
             .update_entity(type_name, id_json, patch_json)

@@ -33,7 +33,11 @@ pub fn build<'a>(store: &'a Store, changes: &'a ChangeSet) -> Batch<'a> {
         q: changes
             .written_queries
             .iter()
-            .filter_map(|h| store.query(h).map(|q| (h.as_str(), q.shape.to_json(), &q.result)))
+            .filter_map(|h| {
+                store
+                    .query(h)
+                    .map(|q| (h.as_str(), q.shape.to_json(), &q.result))
+            })
             .collect(),
         dq: &changes.dependent_queries,
     }

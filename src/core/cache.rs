@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use serde_json::{Map, Value};
 
-use super::key::type_of;
+use super::key::{id_string, type_of};
 use super::normalize::{record_refs, EntityRecord};
 use super::schema::Schema;
 
@@ -53,7 +53,7 @@ impl Cache {
     /// kept, as Apollo does). An entity keeps the id value it was first stored with, so
     /// `1` then `"1"` is not a change.
     pub fn write(&mut self, schema: &Schema, entities: Vec<EntityRecord>, written: &mut Written) {
-        for (key, fields) in entities {
+        for (key, fields) in coalesce(entities) {
             let Some(t) = schema.get(type_of(&key)) else {
                 continue; // normalize only produces declared types
             };
@@ -156,6 +156,38 @@ impl Cache {
             }
         }
     }
+}
+
+/// Folds the copies of one entity within a write into one record (later copies win, field by
+/// field), so the write is judged by its net result against the record as it was before.
+fn coalesce(entities: Vec<EntityRecord>) -> Vec<EntityRecord> {
+    let mut at: HashMap<String, usize> = HashMap::with_capacity(entities.len());
+    let mut out: Vec<EntityRecord> = Vec::with_capacity(entities.len());
+    for (key, fields) in entities {
+        match at.get(&key) {
+            Some(&i) => {
+                let merged = &mut out[i].1;
+                for (k, v) in fields {
+                    // The first copy's id value stands, as for the cache itself.
+                    if !merged.contains_key(&k) || !is_id_of(&key, &k, &v, merged) {
+                        merged.insert(k, v);
+                    }
+                }
+            }
+            None => {
+                at.insert(key.clone(), out.len());
+                out.push((key, fields));
+            }
+        }
+    }
+    out
+}
+
+/// Whether `k` holds this entity's id in `merged` (same string form as `v`): then the
+/// first copy's JSON type is kept.
+fn is_id_of(key: &str, k: &str, v: &Value, merged: &Map<String, Value>) -> bool {
+    let id = key.split_once(':').map_or("", |(_, id)| id);
+    id_string(v).as_deref() == Some(id) && merged.get(k).and_then(id_string).as_deref() == Some(id)
 }
 
 fn link(index: &mut HashMap<String, HashSet<String>>, child: &str, parent: &str) {

@@ -57,9 +57,12 @@ const JS_ONLY: [&str; 2] = ["headers", "onError"];
 
 impl Config {
     pub fn from_json(v: &Value) -> Result<Config> {
-        let obj = v
-            .as_object()
-            .ok_or_else(|| invalid(format!("createStore options must be an object, got {}", type_name(v))))?;
+        let obj = v.as_object().ok_or_else(|| {
+            invalid(format!(
+                "createStore options must be an object, got {}",
+                type_name(v)
+            ))
+        })?;
         let mut cfg = Config {
             name: "strata".to_owned(),
             persist: Persist::On {
@@ -86,7 +89,9 @@ impl Config {
             }
         }
         if cfg.name.is_empty() {
-            return Err(invalid("`name` must not be empty: it names the IndexedDB database".to_owned()));
+            return Err(invalid(
+                "`name` must not be empty: it names the IndexedDB database".to_owned(),
+            ));
         }
         Ok(cfg)
     }
@@ -138,7 +143,9 @@ pub fn duration(name: &str, v: &Value) -> Result<f64> {
         Value::String(s) if s == "Infinity" => Ok(f64::INFINITY),
         Value::Number(n) => match n.as_f64() {
             Some(f) if f >= 0.0 => Ok(f),
-            _ => Err(invalid(format!("`{name}` must be a non-negative number of milliseconds"))),
+            _ => Err(invalid(format!(
+                "`{name}` must be a non-negative number of milliseconds"
+            ))),
         },
         other => Err(invalid(format!(
             "`{name}` must be a number of milliseconds or Infinity, got {}",
@@ -152,7 +159,12 @@ fn defaults(v: &Value) -> Result<Defaults> {
     let obj = match v {
         Value::Object(m) => m,
         Value::Null => &empty,
-        other => return Err(invalid(format!("`defaults` must be an object, got {}", type_name(other)))),
+        other => {
+            return Err(invalid(format!(
+                "`defaults` must be an object, got {}",
+                type_name(other)
+            )))
+        }
     };
     let mut d = Defaults::default();
     for (k, x) in obj {

@@ -1,6 +1,6 @@
 //! Reading normalized data back as plain JSON. JSON cannot hold a cycle, so an entity that
-//! already appears on the path from the root (or lies deeper than `MAX_ENTITY_DEPTH`) is
-//! written as a stub holding only its id field. The JS wrapper assembles its snapshots
+//! already appears on the path from the root (or lies deeper than `MAX_ENTITY_DEPTH`, or comes
+//! after the read's expansion budget is spent) is written as a stub holding only its id field. The JS wrapper assembles its snapshots
 //! itself (with shared objects, see src/js/snapshots.js); this is the reference reading used
 //! for results handed out as JSON and by the native tests.
 
@@ -8,17 +8,33 @@ use serde_json::{Map, Value};
 
 use super::cache::Cache;
 use super::key::type_of;
+use super::normalize::result_refs;
 use super::schema::Schema;
 use super::shape::Shape;
 
 /// Entity hops from the root after which entities are stubbed (keeps the wasm stack small).
 pub const MAX_ENTITY_DEPTH: usize = 64;
 
+/// Entity expansions one read may make: a few per cached entity and per reference in the
+/// result read. A tree read of normal data needs about one per entity position; a densely
+/// linked graph (everyone a friend of everyone) would otherwise unfold along every path, so
+/// past the budget entities are stubs and the output stays bounded.
+fn budget(cache: &Cache, refs: usize) -> usize {
+    cache
+        .len()
+        .saturating_add(refs)
+        .saturating_mul(4)
+        .saturating_add(256)
+}
+
 pub fn query(cache: &Cache, schema: &Schema, shape: &Shape, result: &Value) -> Value {
+    let mut refs = Vec::new();
+    result_refs(shape, result, &mut refs);
     Reader {
         cache,
         schema,
         path: Vec::new(),
+        budget: budget(cache, refs.len()),
     }
     .value(shape, result)
 }
@@ -30,6 +46,7 @@ pub fn entity(cache: &Cache, schema: &Schema, key: &str) -> Option<Value> {
             cache,
             schema,
             path: Vec::new(),
+            budget: budget(cache, 1),
         }
         .entity(key),
     )
@@ -39,6 +56,7 @@ struct Reader<'a> {
     cache: &'a Cache,
     schema: &'a Schema,
     path: Vec<&'a str>,
+    budget: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -80,13 +98,14 @@ impl<'a> Reader<'a> {
         let Some(t) = self.schema.get(type_of(key)) else {
             return Value::Object(rec.clone());
         };
-        if self.path.contains(&key) || self.path.len() >= MAX_ENTITY_DEPTH {
+        if self.path.contains(&key) || self.path.len() >= MAX_ENTITY_DEPTH || self.budget == 0 {
             let mut stub = Map::new();
             if let Some(id) = rec.get(&t.id_field) {
                 stub.insert(t.id_field.clone(), id.clone());
             }
             return Value::Object(stub);
         }
+        self.budget -= 1;
         self.path.push(key);
         let mut out = Map::with_capacity(rec.len());
         for (k, v) in rec {

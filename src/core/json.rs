@@ -20,7 +20,9 @@ pub enum Origin {
 pub fn parse(text: &str, what: &str, origin: Origin) -> Result<Value> {
     serde_json::from_str(text).map_err(|e| {
         let msg = if e.to_string().contains("recursion limit") {
-            format!("{what} nests deeper than {MAX_DEPTH} levels; flatten it or split it into entities")
+            format!(
+                "{what} nests deeper than {MAX_DEPTH} levels; flatten it or split it into entities"
+            )
         } else {
             format!("{what} is not valid JSON: {e}")
         };

@@ -109,7 +109,8 @@ impl Store {
 
     /// Parses a shape against this store's schema.
     pub fn parse_shape(&self, shape_json: &str) -> Result<Shape> {
-        let v = json::parse(shape_json, "shape", Origin::App).map_err(|e| Error::Shape(e.to_string()))?;
+        let v = json::parse(shape_json, "shape", Origin::App)
+            .map_err(|e| Error::Shape(e.to_string()))?;
         Shape::from_json(&v, &self.config.schema)
     }
 
@@ -125,7 +126,8 @@ impl Store {
     ) -> Result<ChangeSet> {
         let n = normalize(&self.config.schema, shape, data)?;
         let mut written = Written::default();
-        self.cache.write(&self.config.schema, n.entities, &mut written);
+        self.cache
+            .write(&self.config.schema, n.entities, &mut written);
 
         let mut written_queries = Vec::new();
         let unchanged = self
@@ -161,20 +163,33 @@ impl Store {
     /// `updateEntity(type, id, patch)`: merges `patch` into the entity (creating a partial
     /// entity `{ id, ...patch }` when it is not cached). Relation fields in the patch are
     /// normalized like a response.
-    pub fn update_entity(&mut self, type_name_: &str, id_json: &str, patch_json: &str) -> Result<ChangeSet> {
+    pub fn update_entity(
+        &mut self,
+        type_name_: &str,
+        id_json: &str,
+        patch_json: &str,
+    ) -> Result<ChangeSet> {
         let id = json::parse(id_json, "entity id", Origin::App)?;
         let patch = json::parse(patch_json, "patch", Origin::App)?;
         self.update_entity_value(type_name_, id, patch)
     }
 
-    pub fn update_entity_value(&mut self, type_name_: &str, id: Value, patch: Value) -> Result<ChangeSet> {
+    pub fn update_entity_value(
+        &mut self,
+        type_name_: &str,
+        id: Value,
+        patch: Value,
+    ) -> Result<ChangeSet> {
         let t = self.config.schema.get(type_name_).ok_or_else(|| {
             Error::InvalidArgument(format!(
                 "updateEntity: unknown entity type `{type_name_}`; declare it in createStore({{ entities }})"
             ))
         })?;
         let id_str = id_string(&id).ok_or_else(|| {
-            Error::InvalidArgument(format!("updateEntity: id must be a string or a number, got {}", type_name(&id)))
+            Error::InvalidArgument(format!(
+                "updateEntity: id must be a string or a number, got {}",
+                type_name(&id)
+            ))
         })?;
         let Value::Object(patch) = patch else {
             return Err(Error::InvalidArgument(format!(
@@ -200,19 +215,29 @@ impl Store {
         let shape = Shape::Entity(type_name_.to_owned());
         let n = normalize(&self.config.schema, &shape, Value::Object(obj))?;
         let mut written = Written::default();
-        self.cache.write(&self.config.schema, n.entities, &mut written);
+        self.cache
+            .write(&self.config.schema, n.entities, &mut written);
         Ok(self.finish(written, Vec::new()))
     }
 
     /// The denormalized result of a query (entities expanded), as plain JSON.
     pub fn read_query(&self, hash: &str) -> Option<Value> {
         let q = self.queries.get(hash)?;
-        Some(denormalize::query(&self.cache, &self.config.schema, &q.shape, &q.result))
+        Some(denormalize::query(
+            &self.cache,
+            &self.config.schema,
+            &q.shape,
+            &q.result,
+        ))
     }
 
     /// The denormalized entity, as plain JSON.
     pub fn read_entity(&self, type_name_: &str, id: &str) -> Option<Value> {
-        denormalize::entity(&self.cache, &self.config.schema, &entity_key(type_name_, id))
+        denormalize::entity(
+            &self.cache,
+            &self.config.schema,
+            &entity_key(type_name_, id),
+        )
     }
 
     fn finish(&self, written: Written, written_queries: Vec<String>) -> ChangeSet {
@@ -240,7 +265,11 @@ pub fn parse_query_key(key_json: &str) -> Result<Value> {
         Value::Array(a) if !a.is_empty() => Ok(key),
         other => Err(Error::InvalidArgument(format!(
             "queryKey must be a non-empty array such as ['todos'] or ['todo', 5], got {}",
-            if other.is_array() { "an empty array" } else { type_name(other) }
+            if other.is_array() {
+                "an empty array"
+            } else {
+                type_name(other)
+            }
         ))),
     }
 }

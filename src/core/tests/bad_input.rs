@@ -27,7 +27,11 @@ fn seed_data() -> Value {
 #[track_caller]
 fn assert_still_works(s: &mut Store, entity_count: usize) {
     assert_eq!(read(s, SEED), seed_data());
-    assert_eq!(s.entity_count(), entity_count, "a failed write must not add entities");
+    assert_eq!(
+        s.entity_count(),
+        entity_count,
+        "a failed write must not add entities"
+    );
     let cs = set(s, "after", json!({ "id": 2, "title": "B" }), json!("Todo"));
     assert_eq!(sorted(&cs.written_entities), vec!["Todo:2"]);
     assert_eq!(cs.written_queries, vec!["after".to_owned()]);
@@ -39,13 +43,25 @@ fn assert_still_works(s: &mut Store, entity_count: usize) {
 
 #[test]
 fn query_key_must_be_a_non_empty_array() {
-    for key in ["{}", "[]", "\"todos\"", "nope", "", "null", "5", "[\"unclosed\""] {
+    for key in [
+        "{}",
+        "[]",
+        "\"todos\"",
+        "nope",
+        "",
+        "null",
+        "5",
+        "[\"unclosed\"",
+    ] {
         let mut s = seeded();
         let e = expect_err(
             s.set_query_data("bad", key, r#"{"id": 9}"#, r#""Todo""#, 0.0),
             "INVALID_ARGUMENT",
         );
-        assert!(e.to_string().contains("queryKey"), "message for {key:?}: {e}");
+        assert!(
+            e.to_string().contains("queryKey"),
+            "message for {key:?}: {e}"
+        );
         assert!(s.query("bad").is_none());
         assert!(s.entity("Todo:9").is_none());
         assert_still_works(&mut s, 3);
@@ -55,7 +71,10 @@ fn query_key_must_be_a_non_empty_array() {
 #[test]
 fn data_that_is_not_json_is_invalid_argument() {
     let mut s = seeded();
-    let e = expect_err(try_set(&mut s, "bad", "{ id: 1 }", r#""Todo""#), "INVALID_ARGUMENT");
+    let e = expect_err(
+        try_set(&mut s, "bad", "{ id: 1 }", r#""Todo""#),
+        "INVALID_ARGUMENT",
+    );
     assert!(e.to_string().contains("not valid JSON"), "{e}");
     expect_err(try_set(&mut s, "bad", "", r#""Todo""#), "INVALID_ARGUMENT");
     assert_still_works(&mut s, 3);
@@ -75,7 +94,10 @@ fn data_not_an_object_where_the_shape_expects_an_entity_or_object() {
     ] {
         let mut s = seeded();
         let e = expect_err(try_set(&mut s, "bad", data, shape), "SHAPE");
-        assert!(e.to_string().contains("expected"), "message for {data}: {e}");
+        assert!(
+            e.to_string().contains("expected"),
+            "message for {data}: {e}"
+        );
         assert!(s.query("bad").is_none());
         assert_still_works(&mut s, 3);
     }
@@ -135,20 +157,36 @@ fn an_entity_needs_a_string_or_number_id() {
 fn error_messages_say_where_the_problem_is() {
     let mut s = store();
     let e = expect_err(
-        try_set(&mut s, "bad", r#"{"items": [{"id": 1}, {"id": 2, "comments": [{"x": 1}]}]}"#, r#"{"items": ["Todo"]}"#),
+        try_set(
+            &mut s,
+            "bad",
+            r#"{"items": [{"id": 1}, {"id": 2, "comments": [{"x": 1}]}]}"#,
+            r#"{"items": ["Todo"]}"#,
+        ),
         "SHAPE",
     );
     assert!(e.to_string().contains("data.items[1].comments[0]"), "{e}");
-    let e = expect_err(try_set(&mut s, "bad", r#"{"items": {}}"#, r#"{"items": ["Todo"]}"#), "SHAPE");
+    let e = expect_err(
+        try_set(&mut s, "bad", r#"{"items": {}}"#, r#"{"items": ["Todo"]}"#),
+        "SHAPE",
+    );
     assert!(e.to_string().contains("data.items"), "{e}");
 }
 
 #[test]
 fn unknown_entity_type_in_a_shape() {
-    for shape in ["\"Nope\"", "[\"Nope\"]", "{\"a\": {\"b\": [\"Nope\"]}}", "\"todo\""] {
+    for shape in [
+        "\"Nope\"",
+        "[\"Nope\"]",
+        "{\"a\": {\"b\": [\"Nope\"]}}",
+        "\"todo\"",
+    ] {
         let mut s = seeded();
         let e = expect_err(try_set(&mut s, "bad", r#"{"id": 1}"#, shape), "SHAPE");
-        assert!(e.to_string().contains("unknown entity type"), "message for {shape}: {e}");
+        assert!(
+            e.to_string().contains("unknown entity type"),
+            "message for {shape}: {e}"
+        );
         // Even null data (which would need no entity) is refused with a bad shape.
         expect_err(try_set(&mut s, "bad", "null", shape), "SHAPE");
         assert!(s.query("bad").is_none());
@@ -158,14 +196,25 @@ fn unknown_entity_type_in_a_shape() {
 
 #[test]
 fn malformed_shapes() {
-    for shape in ["[\"Todo\", \"User\"]", "[]", "[null, null]", "5", "true", "not json", ""] {
+    for shape in [
+        "[\"Todo\", \"User\"]",
+        "[]",
+        "[null, null]",
+        "5",
+        "true",
+        "not json",
+        "",
+    ] {
         let mut s = seeded();
         expect_err(try_set(&mut s, "bad", "[]", shape), "SHAPE");
         assert!(s.query("bad").is_none());
         assert_still_works(&mut s, 3);
     }
     let mut s = seeded();
-    let e = expect_err(try_set(&mut s, "bad", "[]", "[\"Todo\", \"Todo\"]"), "SHAPE");
+    let e = expect_err(
+        try_set(&mut s, "bad", "[]", "[\"Todo\", \"Todo\"]"),
+        "SHAPE",
+    );
     assert!(e.to_string().contains("2 elements"), "{e}");
 }
 
@@ -201,13 +250,25 @@ fn prototype_named_keys_are_plain_data() {
     assert_eq!(read(&s, "plain"), plain);
 
     // Also as names in an object shape, and as ids.
-    let page = json!({ "__proto__": [{ "id": "__proto__" }], "constructor": { "id": "constructor" } });
-    set(&mut s, "page", page.clone(), json!({ "__proto__": ["Todo"], "constructor": "Todo" }));
+    let page =
+        json!({ "__proto__": [{ "id": "__proto__" }], "constructor": { "id": "constructor" } });
+    set(
+        &mut s,
+        "page",
+        page.clone(),
+        json!({ "__proto__": ["Todo"], "constructor": "Todo" }),
+    );
     assert_eq!(read(&s, "page"), page);
-    assert_eq!(s.query("page").unwrap().result, json!({ "__proto__": ["Todo:__proto__"], "constructor": "Todo:constructor" }));
+    assert_eq!(
+        s.query("page").unwrap().result,
+        json!({ "__proto__": ["Todo:__proto__"], "constructor": "Todo:constructor" })
+    );
 
     update(&mut s, "Todo", json!(2), json!({ "__proto__": { "a": 1 } }));
-    assert_eq!(record(&s, "Todo:2"), json!({ "id": 2, "__proto__": { "a": 1 } }));
+    assert_eq!(
+        record(&s, "Todo:2"),
+        json!({ "id": 2, "__proto__": { "a": 1 } })
+    );
 }
 
 fn deep_array(n: usize) -> String {
@@ -220,7 +281,11 @@ fn deep_object(n: usize) -> String {
 
 #[test]
 fn data_nested_ten_thousand_levels_is_refused_without_overflow() {
-    for data in [deep_array(10_000), deep_object(10_000), format!("{{\"id\": 1, \"x\": {}}}", deep_array(10_000))] {
+    for data in [
+        deep_array(10_000),
+        deep_object(10_000),
+        format!("{{\"id\": 1, \"x\": {}}}", deep_array(10_000)),
+    ] {
         for shape in ["null", "\"Todo\"", "[\"Todo\"]"] {
             let mut s = seeded();
             let e = expect_err(try_set(&mut s, "bad", &data, shape), "INVALID_ARGUMENT");
@@ -234,14 +299,23 @@ fn data_nested_ten_thousand_levels_is_refused_without_overflow() {
 fn deep_nesting_elsewhere_is_refused_without_overflow() {
     let deep = deep_array(10_000);
     let mut s = seeded();
-    let e = expect_err(s.set_query_data("bad", &deep, "null", "null", 0.0), "INVALID_ARGUMENT");
+    let e = expect_err(
+        s.set_query_data("bad", &deep, "null", "null", 0.0),
+        "INVALID_ARGUMENT",
+    );
     assert!(e.to_string().contains("nests deeper"), "{e}");
     let e = expect_err(try_set(&mut s, "bad", "null", &deep), "SHAPE");
     assert!(e.to_string().contains("nests deeper"), "{e}");
-    let e = expect_err(try_update(&mut s, "Todo", "1", &format!("{{\"x\": {deep}}}")), "INVALID_ARGUMENT");
+    let e = expect_err(
+        try_update(&mut s, "Todo", "1", &format!("{{\"x\": {deep}}}")),
+        "INVALID_ARGUMENT",
+    );
     assert!(e.to_string().contains("nests deeper"), "{e}");
     expect_err(try_update(&mut s, "Todo", &deep, "{}"), "INVALID_ARGUMENT");
-    let e = expect_err(Store::from_options_json(&format!("{{\"name\": {deep}}}")), "INVALID_ARGUMENT");
+    let e = expect_err(
+        Store::from_options_json(&format!("{{\"name\": {deep}}}")),
+        "INVALID_ARGUMENT",
+    );
     assert!(e.to_string().contains("nests deeper"), "{e}");
     assert_still_works(&mut s, 3);
 }
@@ -263,7 +337,12 @@ fn data_nested_just_under_the_limit_is_accepted() {
 fn a_failed_write_writes_nothing_at_all() {
     let mut s = store();
     let e = expect_err(
-        try_set(&mut s, "todos", r#"[{"id": 1, "title": "a"}, {"id": 2, "title": "b"}, {"title": "no id"}]"#, r#"["Todo"]"#),
+        try_set(
+            &mut s,
+            "todos",
+            r#"[{"id": 1, "title": "a"}, {"id": 2, "title": "b"}, {"title": "no id"}]"#,
+            r#"["Todo"]"#,
+        ),
         "SHAPE",
     );
     assert!(e.to_string().contains("data[2]"), "{e}");
@@ -298,11 +377,22 @@ fn a_failed_update_entity_writes_nothing() {
     let mut s = seeded();
     // The patched entity itself must not be created or changed when a nested entity fails.
     expect_err(
-        try_update(&mut s, "Todo", "1", r#"{"title": "CHANGED", "comments": [{"id": "c1"}, {"text": "no id"}]}"#),
+        try_update(
+            &mut s,
+            "Todo",
+            "1",
+            r#"{"title": "CHANGED", "comments": [{"id": "c1"}, {"text": "no id"}]}"#,
+        ),
         "SHAPE",
     );
-    expect_err(try_update(&mut s, "Todo", "7", r#"{"assignee": {"name": "no id"}}"#), "SHAPE");
-    expect_err(try_update(&mut s, "Todo", "7", r#"{"assignee": 5}"#), "SHAPE");
+    expect_err(
+        try_update(&mut s, "Todo", "7", r#"{"assignee": {"name": "no id"}}"#),
+        "SHAPE",
+    );
+    expect_err(
+        try_update(&mut s, "Todo", "7", r#"{"assignee": 5}"#),
+        "SHAPE",
+    );
     assert!(s.entity("Todo:7").is_none());
     assert!(s.entity("Comment:c1").is_none());
     assert_still_works(&mut s, 3);

@@ -7,7 +7,8 @@ use crate::core::batch::to_json;
 
 fn batch(s: &Store, cs: &ChangeSet) -> Value {
     let text = to_json(s, cs);
-    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("batch is not JSON ({e}): {text}"));
+    let v: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("batch is not JSON ({e}): {text}"));
     let obj = v.as_object().expect("batch is an object");
     let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
     keys.sort_unstable();
@@ -50,7 +51,12 @@ fn a_query_write_carries_records_and_the_normalized_result() {
 #[test]
 fn an_entity_update_carries_the_record_and_dependents() {
     let mut s = store();
-    set(&mut s, "todos", json!([{ "id": 1, "assignee": { "id": "u1" } }]), json!(["Todo"]));
+    set(
+        &mut s,
+        "todos",
+        json!([{ "id": 1, "assignee": { "id": "u1" } }]),
+        json!(["Todo"]),
+    );
     set(&mut s, "other", json!([{ "id": 2 }]), json!(["Todo"]));
     let cs = update(&mut s, "User", json!("u1"), json!({ "name": "Ann" }));
     assert_eq!(
@@ -69,16 +75,30 @@ fn an_empty_change_set_is_an_empty_batch() {
     let mut s = store();
     set(&mut s, "todo", json!({ "id": 1 }), json!("Todo"));
     let cs = set(&mut s, "todo", json!({ "id": 1 }), json!("Todo"));
-    assert_eq!(batch(&s, &cs), json!({ "e": [], "d": [], "q": [], "dq": [] }));
-    assert_eq!(batch(&s, &ChangeSet::default()), json!({ "e": [], "d": [], "q": [], "dq": [] }));
+    assert_eq!(
+        batch(&s, &cs),
+        json!({ "e": [], "d": [], "q": [], "dq": [] })
+    );
+    assert_eq!(
+        batch(&s, &ChangeSet::default()),
+        json!({ "e": [], "d": [], "q": [], "dq": [] })
+    );
 }
 
 #[test]
 fn awkward_strings_survive_the_round_trip() {
     let mut s = store();
     let title = "quote \" backslash \\ newline \n tab \t unicode ünï 😀 nul \u{0}";
-    let cs = set(&mut s, "todo \"1\"", json!({ "id": "a\"b", "title": title }), json!("Todo"));
+    let cs = set(
+        &mut s,
+        "todo \"1\"",
+        json!({ "id": "a\"b", "title": title }),
+        json!("Todo"),
+    );
     let v = batch(&s, &cs);
-    assert_eq!(v["e"][0], json!(["Todo:a\"b", { "id": "a\"b", "title": title }]));
+    assert_eq!(
+        v["e"][0],
+        json!(["Todo:a\"b", { "id": "a\"b", "title": title }])
+    );
     assert_eq!(v["q"][0][0], json!("todo \"1\""));
 }

@@ -12,7 +12,10 @@ fn create(options: Value) -> Result<Store> {
 #[track_caller]
 fn refused(options: Value, mentions: &str) {
     let e = expect_err(create(options.clone()), "INVALID_ARGUMENT");
-    assert!(e.to_string().contains(mentions), "options {options}: message `{e}` should mention `{mentions}`");
+    assert!(
+        e.to_string().contains(mentions),
+        "options {options}: message `{e}` should mention `{mentions}`"
+    );
 }
 
 #[test]
@@ -21,7 +24,13 @@ fn empty_options_give_the_defaults() {
     let c = s.config();
     assert_eq!(c.name, "strata");
     assert_eq!(c.base_url, "");
-    assert_eq!(c.persist, Persist::On { buster: None, max_age: None });
+    assert_eq!(
+        c.persist,
+        Persist::On {
+            buster: None,
+            max_age: None
+        }
+    );
     assert_eq!(c.defaults, Defaults::default());
     assert_eq!(c.defaults.stale_time, 0.0);
     assert_eq!(c.defaults.gc_time, 300_000.0);
@@ -56,7 +65,13 @@ fn every_option_of_the_design_is_accepted() {
     let c = s.config();
     assert_eq!(c.name, "app");
     assert_eq!(c.base_url, "https://api.example.com");
-    assert_eq!(c.persist, Persist::On { buster: Some("v2".to_owned()), max_age: Some(86_400_000.0) });
+    assert_eq!(
+        c.persist,
+        Persist::On {
+            buster: Some("v2".to_owned()),
+            max_age: Some(86_400_000.0)
+        }
+    );
     assert_eq!(
         c.defaults,
         Defaults {
@@ -78,13 +93,37 @@ fn persist_forms() {
     let off = create(json!({ "persist": false })).unwrap();
     assert_eq!(off.config().persist, Persist::Off);
     let on = create(json!({ "persist": true })).unwrap();
-    assert_eq!(on.config().persist, Persist::On { buster: None, max_age: None });
+    assert_eq!(
+        on.config().persist,
+        Persist::On {
+            buster: None,
+            max_age: None
+        }
+    );
     let partial = create(json!({ "persist": { "buster": "b" } })).unwrap();
-    assert_eq!(partial.config().persist, Persist::On { buster: Some("b".to_owned()), max_age: None });
+    assert_eq!(
+        partial.config().persist,
+        Persist::On {
+            buster: Some("b".to_owned()),
+            max_age: None
+        }
+    );
     let empty = create(json!({ "persist": {} })).unwrap();
-    assert_eq!(empty.config().persist, Persist::On { buster: None, max_age: None });
+    assert_eq!(
+        empty.config().persist,
+        Persist::On {
+            buster: None,
+            max_age: None
+        }
+    );
     let inf = create(json!({ "persist": { "maxAge": "Infinity" } })).unwrap();
-    assert_eq!(inf.config().persist, Persist::On { buster: None, max_age: Some(f64::INFINITY) });
+    assert_eq!(
+        inf.config().persist,
+        Persist::On {
+            buster: None,
+            max_age: Some(f64::INFINITY)
+        }
+    );
 
     refused(json!({ "persist": "yes" }), "persist");
     refused(json!({ "persist": 1 }), "persist");
@@ -117,8 +156,18 @@ fn infinity_is_accepted_for_every_duration() {
 #[test]
 fn bad_durations_are_refused() {
     for key in ["staleTime", "gcTime", "retryDelay", "timeout"] {
-        for v in [json!(-1), json!("infinity"), json!("1000"), json!(null), json!(true), json!([1])] {
-            refused(json!({ "defaults": { key: v } }), &format!("defaults.{key}"));
+        for v in [
+            json!(-1),
+            json!("infinity"),
+            json!("1000"),
+            json!(null),
+            json!(true),
+            json!([1]),
+        ] {
+            refused(
+                json!({ "defaults": { key: v } }),
+                &format!("defaults.{key}"),
+            );
         }
     }
     // Zero and fractions are fine.
@@ -128,19 +177,59 @@ fn bad_durations_are_refused() {
 
 #[test]
 fn retry_is_a_count_or_a_boolean() {
-    assert_eq!(create(json!({ "defaults": { "retry": true } })).unwrap().config().defaults.retry, 3);
-    assert_eq!(create(json!({ "defaults": { "retry": false } })).unwrap().config().defaults.retry, 0);
-    assert_eq!(create(json!({ "defaults": { "retry": 0 } })).unwrap().config().defaults.retry, 0);
-    assert_eq!(create(json!({ "defaults": { "retry": 10 } })).unwrap().config().defaults.retry, 10);
-    for v in [json!(-1), json!(1.5), json!("3"), json!(null), json!(5_000_000_000u64)] {
+    assert_eq!(
+        create(json!({ "defaults": { "retry": true } }))
+            .unwrap()
+            .config()
+            .defaults
+            .retry,
+        3
+    );
+    assert_eq!(
+        create(json!({ "defaults": { "retry": false } }))
+            .unwrap()
+            .config()
+            .defaults
+            .retry,
+        0
+    );
+    assert_eq!(
+        create(json!({ "defaults": { "retry": 0 } }))
+            .unwrap()
+            .config()
+            .defaults
+            .retry,
+        0
+    );
+    assert_eq!(
+        create(json!({ "defaults": { "retry": 10 } }))
+            .unwrap()
+            .config()
+            .defaults
+            .retry,
+        10
+    );
+    for v in [
+        json!(-1),
+        json!(1.5),
+        json!("3"),
+        json!(null),
+        json!(5_000_000_000u64),
+    ] {
         refused(json!({ "defaults": { "retry": v } }), "defaults.retry");
     }
 }
 
 #[test]
 fn refetch_flags_must_be_booleans() {
-    refused(json!({ "defaults": { "refetchOnWindowFocus": 1 } }), "defaults.refetchOnWindowFocus");
-    refused(json!({ "defaults": { "refetchOnReconnect": "yes" } }), "defaults.refetchOnReconnect");
+    refused(
+        json!({ "defaults": { "refetchOnWindowFocus": 1 } }),
+        "defaults.refetchOnWindowFocus",
+    );
+    refused(
+        json!({ "defaults": { "refetchOnReconnect": "yes" } }),
+        "defaults.refetchOnReconnect",
+    );
 }
 
 #[test]
@@ -148,10 +237,19 @@ fn unknown_options_are_refused() {
     refused(json!({ "entites": {} }), "entites");
     refused(json!({ "cache": true }), "cache");
     refused(json!({ "defaults": { "stale": 1 } }), "defaults.stale");
-    refused(json!({ "defaults": { "cacheTime": 1 } }), "defaults.cacheTime");
+    refused(
+        json!({ "defaults": { "cacheTime": 1 } }),
+        "defaults.cacheTime",
+    );
     refused(json!({ "defaults": 5 }), "defaults");
     // `defaults: null` means no overrides.
-    assert_eq!(create(json!({ "defaults": null })).unwrap().config().defaults, Defaults::default());
+    assert_eq!(
+        create(json!({ "defaults": null }))
+            .unwrap()
+            .config()
+            .defaults,
+        Defaults::default()
+    );
 }
 
 #[test]
@@ -180,8 +278,14 @@ fn entity_definitions_are_validated() {
     let c = s.config().schema.get("C").unwrap();
     assert_eq!(c.id_field, "key");
     assert_eq!(c.version_field.as_deref(), Some("rev"));
-    assert_eq!(c.relation("bs").map(|r| (r.target.as_str(), r.many)), Some(("B", true)));
-    assert_eq!(c.relation("a").map(|r| (r.target.as_str(), r.many)), Some(("A", false)));
+    assert_eq!(
+        c.relation("bs").map(|r| (r.target.as_str(), r.many)),
+        Some(("B", true))
+    );
+    assert_eq!(
+        c.relation("a").map(|r| (r.target.as_str(), r.many)),
+        Some(("A", false))
+    );
     assert_eq!(s.config().schema.get("A").unwrap().id_field, "id");
 
     refused(json!({ "entities": [] }), "entities");
@@ -191,16 +295,40 @@ fn entity_definitions_are_validated() {
     refused(json!({ "entities": { "A": { "key": "id" } } }), "key");
     refused(json!({ "entities": { "A": { "id": 1 } } }), "id");
     refused(json!({ "entities": { "A": { "id": "" } } }), "id");
-    refused(json!({ "entities": { "A": { "relations": [] } } }), "relations");
-    refused(json!({ "entities": { "A": { "relations": { "x": ["A", "A"] } } } }), "A.x");
-    refused(json!({ "entities": { "A": { "relations": { "x": [] } } } }), "A.x");
-    refused(json!({ "entities": { "A": { "relations": { "x": 1 } } } }), "A.x");
-    refused(json!({ "entities": { "A": { "relations": { "id": "A" } } } }), "id");
-    refused(json!({ "entities": { "A": { "id": "k", "relations": { "k": ["A"] } } } }), "k");
+    refused(
+        json!({ "entities": { "A": { "relations": [] } } }),
+        "relations",
+    );
+    refused(
+        json!({ "entities": { "A": { "relations": { "x": ["A", "A"] } } } }),
+        "A.x",
+    );
+    refused(
+        json!({ "entities": { "A": { "relations": { "x": [] } } } }),
+        "A.x",
+    );
+    refused(
+        json!({ "entities": { "A": { "relations": { "x": 1 } } } }),
+        "A.x",
+    );
+    refused(
+        json!({ "entities": { "A": { "relations": { "id": "A" } } } }),
+        "id",
+    );
+    refused(
+        json!({ "entities": { "A": { "id": "k", "relations": { "k": ["A"] } } } }),
+        "k",
+    );
     for reserved in ["__proto__", "constructor", "prototype"] {
         refused(json!({ "entities": { "A": { "id": reserved } } }), reserved);
-        refused(json!({ "entities": { "A": { "version": reserved } } }), reserved);
-        refused(json!({ "entities": { "A": { "relations": { reserved: "A" } } } }), reserved);
+        refused(
+            json!({ "entities": { "A": { "version": reserved } } }),
+            reserved,
+        );
+        refused(
+            json!({ "entities": { "A": { "relations": { reserved: "A" } } } }),
+            reserved,
+        );
     }
 }
 
