@@ -35,7 +35,7 @@ impl StoreCore {
             .inner
             .set_query_data(hash, key_json, data_json, shape_json, clock::now())
             .map_err(to_js)?;
-        Ok(batch::to_json(&self.inner, &changes))
+        Ok(batch::to_json(&self.inner, &changes, data_json.len()))
     }
 
     #[wasm_bindgen(js_name = updateEntity)]
@@ -49,7 +49,7 @@ impl StoreCore {
             .inner
             .update_entity(type_name, id_json, patch_json)
             .map_err(to_js)?;
-        Ok(batch::to_json(&self.inner, &changes))
+        Ok(batch::to_json(&self.inner, &changes, patch_json.len()))
     }
 
     /// The core's own denormalized reading of a query, as JSON text (`undefined` if unknown).

@@ -44,8 +44,17 @@ pub fn build<'a>(store: &'a Store, changes: &'a ChangeSet) -> Batch<'a> {
 }
 
 /// Serializes a change set against the store's current state.
-pub fn to_json(store: &Store, changes: &ChangeSet) -> String {
+/// `size_hint`: the length of the JSON that was written, if known; the batch is about as
+/// long, and reserving it up front saves regrowing a multi-megabyte buffer.
+pub fn to_json(store: &Store, changes: &ChangeSet, size_hint: usize) -> String {
     let batch = build(store, changes);
-    // Serializing maps of strings and JSON values cannot fail; an empty batch is the safe fallback.
-    serde_json::to_string(&batch).unwrap_or_else(|_| r#"{"e":[],"d":[],"q":[],"dq":[]}"#.to_owned())
+    let mut out = Vec::with_capacity(size_hint.saturating_add(size_hint / 8).saturating_add(64));
+    match serde_json::to_writer(&mut out, &batch) {
+        // serde_json writes UTF-8 only.
+        Ok(()) => String::from_utf8(out).unwrap_or_else(|_| EMPTY.to_owned()),
+        // Serializing maps of strings and JSON values cannot fail; an empty batch is the fallback.
+        Err(_) => EMPTY.to_owned(),
+    }
 }
+
+const EMPTY: &str = r#"{"e":[],"d":[],"q":[],"dq":[]}"#;

@@ -1,207 +1,289 @@
 //! The normalized entity cache: records by key plus the reverse indexes that let a write
 //! report exactly which entities and queries it changed.
+//!
+//! Keys (`"Type:id"`, query hashes) are interned to dense integer ids once; the indexes then
+//! work on integers with a fast hasher. String keys everywhere (one allocation and one SipHash
+//! per link) made a 10,000-task ingest spend most of its time in the allocator and the hasher.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
+use std::rc::Rc;
 
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use serde_json::{Map, Value};
 
-use super::key::{id_string, type_of};
+use super::key::type_of;
 use super::normalize::{record_refs, EntityRecord};
 use super::schema::Schema;
 
+type Id = u32;
+
+/// Strings to dense ids and back.
 #[derive(Debug, Default)]
-pub struct Cache {
-    records: HashMap<String, Map<String, Value>>,
-    /// child key -> entities whose relation fields reference it.
-    parents: HashMap<String, HashSet<String>>,
-    /// entity key -> queries whose results reference it directly.
-    query_refs: HashMap<String, HashSet<String>>,
+struct Interner {
+    ids: HashMap<Rc<str>, Id>,
+    names: Vec<Rc<str>>,
 }
 
-/// What one write did, in the order things were first touched.
-#[derive(Debug, Default, Clone, PartialEq)]
+impl Interner {
+    fn get(&self, s: &str) -> Option<Id> {
+        self.ids.get(s).copied()
+    }
+
+    fn intern(&mut self, s: &str) -> Id {
+        if let Some(id) = self.ids.get(s) {
+            return *id;
+        }
+        // More than u32::MAX distinct keys cannot fit in wasm memory anyway.
+        let id = Id::try_from(self.names.len()).unwrap_or(Id::MAX);
+        let name: Rc<str> = s.into();
+        self.names.push(Rc::clone(&name));
+        self.ids.insert(name, id);
+        id
+    }
+
+    fn name(&self, id: Id) -> &str {
+        self.names.get(id as usize).map_or("", |s| s)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    record: Option<Map<String, Value>>,
+    /// Entities whose relation fields reference this one.
+    parents: HashSet<Id>,
+    /// Queries whose results reference this entity directly.
+    queries: HashSet<Id>,
+}
+
+#[derive(Debug, Default)]
+pub struct Cache {
+    keys: Interner,
+    slots: Vec<Slot>,
+    count: usize,
+    query_names: Interner,
+    /// Per query id: the entities its result references (sorted, deduplicated).
+    query_refs: Vec<Vec<Id>>,
+}
+
+/// The entities one write changed, in the order they were first changed.
+#[derive(Debug, Default)]
 pub struct Written {
-    pub entities: Vec<String>,
-    seen: HashSet<String>,
+    ids: Vec<Id>,
+    seen: HashSet<Id>,
 }
 
 impl Written {
-    fn add(&mut self, key: &str) {
-        if self.seen.insert(key.to_owned()) {
-            self.entities.push(key.to_owned());
+    fn add(&mut self, id: Id) {
+        if self.seen.insert(id) {
+            self.ids.push(id);
         }
     }
-    pub fn contains(&self, key: &str) -> bool {
-        self.seen.contains(key)
-    }
+}
+
+/// What a write changed, as keys: see `store::ChangeSet`.
+pub struct Changes {
+    pub written: Vec<String>,
+    pub dependents: Vec<String>,
+    pub dependent_queries: Vec<String>,
 }
 
 impl Cache {
     pub fn get(&self, key: &str) -> Option<&Map<String, Value>> {
-        self.records.get(key)
+        let id = self.keys.get(key)?;
+        self.slots.get(id as usize)?.record.as_ref()
     }
 
+    /// The number of cached entities.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.count == 0
+    }
+
+    fn intern(&mut self, key: &str) -> Id {
+        let id = self.keys.intern(key);
+        if self.slots.len() <= id as usize {
+            self.slots.resize_with(id as usize + 1, Slot::default);
+        }
+        id
+    }
+
+    fn slot(&mut self, id: Id) -> Option<&mut Slot> {
+        self.slots.get_mut(id as usize)
     }
 
     /// Merges entities into the cache field by field (fields the write does not carry are
     /// kept, as Apollo does). An entity keeps the id value it was first stored with, so
-    /// `1` then `"1"` is not a change.
+    /// `1` then `"1"` is not a change. Copies of one entity within a write are folded first,
+    /// so the write is judged by its net result.
     pub fn write(&mut self, schema: &Schema, entities: Vec<EntityRecord>, written: &mut Written) {
-        for (key, fields) in coalesce(entities) {
-            let Some(t) = schema.get(type_of(&key)) else {
+        for (id, fields) in self.coalesce(schema, entities) {
+            let Some(t) = schema.get(type_of(self.keys.name(id))) else {
                 continue; // normalize only produces declared types
             };
-            match self.records.get_mut(&key) {
-                None => {
+            if self
+                .slots
+                .get(id as usize)
+                .is_some_and(|s| s.record.is_none())
+            {
+                // A new entity: link its children, then store it.
+                let mut refs = Vec::new();
+                record_refs(&t.relations, &fields, &mut refs);
+                let children = self.intern_all(&refs);
+                self.link(id, &[], &children);
+                if let Some(slot) = self.slot(id) {
+                    slot.record = Some(fields);
+                }
+                self.count += 1;
+                written.add(id);
+                continue;
+            }
+            let Some(rec) = self.slot(id).and_then(|s| s.record.as_mut()) else {
+                continue;
+            };
+            let mut changed = false;
+            let mut old_refs: Option<Vec<String>> = None;
+            for (k, v) in fields {
+                if (k == t.id_field && rec.contains_key(&k)) || rec.get(&k) == Some(&v) {
+                    continue;
+                }
+                if old_refs.is_none() && t.relation(&k).is_some() {
                     let mut refs = Vec::new();
-                    record_refs(&t.relations, &fields, &mut refs);
-                    for child in refs {
-                        link(&mut self.parents, child, &key);
-                    }
-                    self.records.insert(key.clone(), fields);
-                    written.add(&key);
+                    record_refs(&t.relations, rec, &mut refs);
+                    old_refs = Some(refs.into_iter().map(str::to_owned).collect());
                 }
-                Some(rec) => {
-                    let mut changed = false;
-                    let mut relations_changed = false;
-                    let mut old_refs: Vec<String> = Vec::new();
-                    for (k, v) in fields {
-                        if k == t.id_field && rec.contains_key(&k) {
-                            continue;
-                        }
-                        if rec.get(&k) == Some(&v) {
-                            continue;
-                        }
-                        if t.relation(&k).is_some() && !relations_changed {
-                            relations_changed = true;
-                            let mut refs = Vec::new();
-                            record_refs(&t.relations, rec, &mut refs);
-                            old_refs = refs.into_iter().map(str::to_owned).collect();
-                        }
-                        rec.insert(k, v);
-                        changed = true;
-                    }
-                    if relations_changed {
-                        let mut new_refs = Vec::new();
-                        record_refs(&t.relations, rec, &mut new_refs);
-                        let new_set: HashSet<&str> = new_refs.iter().copied().collect();
-                        let old_set: HashSet<&str> = old_refs.iter().map(String::as_str).collect();
-                        for gone in old_set.difference(&new_set) {
-                            unlink(&mut self.parents, gone, &key);
-                        }
-                        for added in new_set.difference(&old_set) {
-                            link(&mut self.parents, added, &key);
-                        }
-                    }
-                    if changed {
-                        written.add(&key);
-                    }
-                }
+                rec.insert(k, v);
+                changed = true;
+            }
+            if changed {
+                written.add(id);
+            }
+            // Relations changed (rare): relink from the old children to the new ones.
+            if let Some(old) = old_refs {
+                let mut new_refs = Vec::new();
+                record_refs(&t.relations, rec, &mut new_refs);
+                let new_refs: Vec<String> = new_refs.into_iter().map(str::to_owned).collect();
+                let old_ids = self.intern_all(&old);
+                let new_ids = self.intern_all(&new_refs);
+                self.link(id, &old_ids, &new_ids);
             }
         }
     }
 
-    /// Records that query `query` now references `new` instead of `old`.
-    pub fn relink_query(&mut self, query: &str, old: &[&str], new: &[&str]) {
-        let old_set: HashSet<&str> = old.iter().copied().collect();
-        let new_set: HashSet<&str> = new.iter().copied().collect();
-        for gone in old_set.difference(&new_set) {
-            unlink(&mut self.query_refs, gone, query);
+    fn intern_all<S: AsRef<str>>(&mut self, keys: &[S]) -> Vec<Id> {
+        let mut ids: Vec<Id> = keys.iter().map(|k| self.intern(k.as_ref())).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Moves entity `id`'s parent links from the children `old` to `new` (both sorted).
+    fn link(&mut self, id: Id, old: &[Id], new: &[Id]) {
+        for gone in old.iter().filter(|c| new.binary_search(c).is_err()) {
+            if let Some(s) = self.slot(*gone) {
+                s.parents.remove(&id);
+            }
         }
-        for added in new_set.difference(&old_set) {
-            link(&mut self.query_refs, added, query);
+        for added in new.iter().filter(|c| old.binary_search(c).is_err()) {
+            if let Some(s) = self.slot(*added) {
+                s.parents.insert(id);
+            }
         }
     }
 
-    /// Every entity whose denormalized view changes when `written` changed: the written
-    /// entities and everything that reaches them through relations (cycles included).
-    /// Returned without the written ones themselves.
-    pub fn dependents(&self, written: &Written) -> Vec<String> {
-        let mut out = Vec::new();
-        let mut seen: HashSet<&str> = written.entities.iter().map(String::as_str).collect();
-        let mut queue: VecDeque<&str> = written.entities.iter().map(String::as_str).collect();
-        while let Some(k) = queue.pop_front() {
-            if let Some(ps) = self.parents.get(k) {
-                for p in ps {
-                    if seen.insert(p) {
-                        out.push(p.clone());
-                        queue.push_back(p);
+    fn coalesce(
+        &mut self,
+        schema: &Schema,
+        entities: Vec<EntityRecord>,
+    ) -> Vec<(Id, Map<String, Value>)> {
+        let mut at: HashMap<Id, usize> = HashMap::with_capacity(entities.len());
+        let mut out: Vec<(Id, Map<String, Value>)> = Vec::with_capacity(entities.len());
+        for (key, fields) in entities {
+            let id = self.intern(&key);
+            match at.get(&id) {
+                Some(&i) => {
+                    let id_field = schema.get(type_of(&key)).map(|t| t.id_field.as_str());
+                    let merged = &mut out[i].1;
+                    for (k, v) in fields {
+                        // The first copy's id value stands, as in the cache itself.
+                        if Some(k.as_str()) != id_field || !merged.contains_key(&k) {
+                            merged.insert(k, v);
+                        }
                     }
+                }
+                None => {
+                    at.insert(id, out.len());
+                    out.push((id, fields));
                 }
             }
         }
         out
     }
 
-    /// Queries that reference any of these entities directly.
-    pub fn queries_referencing<'a>(
-        &'a self,
-        keys: impl Iterator<Item = &'a String>,
-        out: &mut Vec<String>,
-        seen: &mut HashSet<String>,
-    ) {
-        for k in keys {
-            if let Some(qs) = self.query_refs.get(k) {
-                for q in qs {
-                    if seen.insert(q.clone()) {
-                        out.push(q.clone());
+    /// Replaces the set of entities query `hash` references.
+    pub fn set_query_refs(&mut self, hash: &str, refs: &[&str]) {
+        let q = self.query_names.intern(hash);
+        let new = self.intern_all(refs);
+        if self.query_refs.len() <= q as usize {
+            self.query_refs.resize_with(q as usize + 1, Vec::new);
+        }
+        let old = std::mem::take(&mut self.query_refs[q as usize]);
+        for gone in old.iter().filter(|id| new.binary_search(id).is_err()) {
+            if let Some(s) = self.slot(*gone) {
+                s.queries.remove(&q);
+            }
+        }
+        for added in new.iter().filter(|id| old.binary_search(id).is_err()) {
+            if let Some(s) = self.slot(*added) {
+                s.queries.insert(q);
+            }
+        }
+        self.query_refs[q as usize] = new;
+    }
+
+    /// The written entities, every entity that reaches one of them through relations (their
+    /// denormalized view changed; cycles included), and the queries that show any of them,
+    /// leaving out `written_queries`.
+    pub fn changes(&self, written: &Written, written_queries: &[String]) -> Changes {
+        let mut seen: HashSet<Id> = written.ids.iter().copied().collect();
+        let mut queue: VecDeque<Id> = written.ids.iter().copied().collect();
+        let mut dependents = Vec::new();
+        while let Some(id) = queue.pop_front() {
+            if let Some(slot) = self.slots.get(id as usize) {
+                for &p in &slot.parents {
+                    if seen.insert(p) {
+                        dependents.push(p);
+                        queue.push_back(p);
                     }
                 }
             }
         }
-    }
-}
-
-/// Folds the copies of one entity within a write into one record (later copies win, field by
-/// field), so the write is judged by its net result against the record as it was before.
-fn coalesce(entities: Vec<EntityRecord>) -> Vec<EntityRecord> {
-    let mut at: HashMap<String, usize> = HashMap::with_capacity(entities.len());
-    let mut out: Vec<EntityRecord> = Vec::with_capacity(entities.len());
-    for (key, fields) in entities {
-        match at.get(&key) {
-            Some(&i) => {
-                let merged = &mut out[i].1;
-                for (k, v) in fields {
-                    // The first copy's id value stands, as for the cache itself.
-                    if !merged.contains_key(&k) || !is_id_of(&key, &k, &v, merged) {
-                        merged.insert(k, v);
+        let skip: HashSet<Id> = written_queries
+            .iter()
+            .filter_map(|h| self.query_names.get(h))
+            .collect();
+        let mut queries_seen: HashSet<Id> = HashSet::new();
+        let mut dependent_queries = Vec::new();
+        for id in written.ids.iter().chain(&dependents) {
+            if let Some(slot) = self.slots.get(*id as usize) {
+                for &q in &slot.queries {
+                    if !skip.contains(&q) && queries_seen.insert(q) {
+                        dependent_queries.push(self.query_names.name(q).to_owned());
                     }
                 }
             }
-            None => {
-                at.insert(key.clone(), out.len());
-                out.push((key, fields));
-            }
         }
-    }
-    out
-}
-
-/// Whether `k` holds this entity's id in `merged` (same string form as `v`): then the
-/// first copy's JSON type is kept.
-fn is_id_of(key: &str, k: &str, v: &Value, merged: &Map<String, Value>) -> bool {
-    let id = key.split_once(':').map_or("", |(_, id)| id);
-    id_string(v).as_deref() == Some(id) && merged.get(k).and_then(id_string).as_deref() == Some(id)
-}
-
-fn link(index: &mut HashMap<String, HashSet<String>>, child: &str, parent: &str) {
-    index
-        .entry(child.to_owned())
-        .or_default()
-        .insert(parent.to_owned());
-}
-
-fn unlink(index: &mut HashMap<String, HashSet<String>>, child: &str, parent: &str) {
-    if let Some(set) = index.get_mut(child) {
-        set.remove(parent);
-        if set.is_empty() {
-            index.remove(child);
+        let names = |ids: &[Id]| {
+            ids.iter()
+                .map(|id| self.keys.name(*id).to_owned())
+                .collect()
+        };
+        Changes {
+            written: names(&written.ids),
+            dependents: names(&dependents),
+            dependent_queries,
         }
     }
 }

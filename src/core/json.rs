@@ -46,18 +46,19 @@ pub fn type_name(v: &Value) -> &'static str {
 }
 
 /// A location inside a value, kept as a stack while walking and rendered only for errors.
+/// Field names are borrowed (from the schema or the shape), so walking allocates nothing.
 #[derive(Debug, Default, Clone)]
-pub struct Path(Vec<Seg>);
+pub struct Path<'a>(Vec<Seg<'a>>);
 
 #[derive(Debug, Clone)]
-enum Seg {
-    Field(String),
+enum Seg<'a> {
+    Field(&'a str),
     Index(usize),
 }
 
-impl Path {
-    pub fn push_field(&mut self, name: &str) {
-        self.0.push(Seg::Field(name.to_owned()));
+impl<'a> Path<'a> {
+    pub fn push_field(&mut self, name: &'a str) {
+        self.0.push(Seg::Field(name));
     }
     pub fn push_index(&mut self, i: usize) {
         self.0.push(Seg::Index(i));

@@ -38,11 +38,11 @@ pub fn normalize(schema: &Schema, shape: &Shape, data: Value) -> Result<Normaliz
 struct Normalizer<'a> {
     schema: &'a Schema,
     entities: Vec<EntityRecord>,
-    path: Path,
+    path: Path<'a>,
 }
 
-impl Normalizer<'_> {
-    fn value(&mut self, shape: &Shape, v: Value) -> Result<Value> {
+impl<'a> Normalizer<'a> {
+    fn value(&mut self, shape: &'a Shape, v: Value) -> Result<Value> {
         match (shape, v) {
             (_, Value::Null) => Ok(Value::Null),
             (Shape::Plain, v) => Ok(v),
@@ -60,9 +60,9 @@ impl Normalizer<'_> {
             (Shape::Object(fields), Value::Object(m)) => {
                 let mut out = Map::with_capacity(m.len());
                 for (k, x) in m {
-                    let x = match Shape::field(fields, &k) {
-                        Some(sub) => {
-                            self.path.push_field(&k);
+                    let x = match fields.iter().find(|(name, _)| *name == k) {
+                        Some((name, sub)) => {
+                            self.path.push_field(name);
                             let x = self.value(sub, x)?;
                             self.path.pop();
                             x
@@ -78,7 +78,7 @@ impl Normalizer<'_> {
     }
 
     fn entity(&mut self, type_name_: &str, v: Value) -> Result<String> {
-        let schema = self.schema;
+        let schema: &'a Schema = self.schema;
         let t = schema.require(type_name_, "the shape")?;
         let mut m = match v {
             Value::Object(m) => m,
@@ -114,7 +114,7 @@ impl Normalizer<'_> {
         Ok(key)
     }
 
-    fn relation(&mut self, rel: &Relation, v: Value) -> Result<Value> {
+    fn relation(&mut self, rel: &'a Relation, v: Value) -> Result<Value> {
         match (rel.many, v) {
             (_, Value::Null) => Ok(Value::Null),
             (false, v) => self.entity(&rel.target, v).map(Value::String),

@@ -1,8 +1,7 @@
 //! Entity types declared at store creation:
 //! `{ Todo: { id: 'id', relations: { author: 'User', comments: ['Comment'] }, version: 'version' } }`.
 
-use std::collections::HashMap;
-
+use foldhash::{HashMap, HashMapExt};
 use serde_json::{Map, Value};
 
 use super::error::{Error, Result};

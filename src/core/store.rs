@@ -1,7 +1,7 @@
 //! The store: entity cache plus query results, and the write operations that report exactly
 //! what they changed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
@@ -134,16 +134,14 @@ impl Store {
             .queries
             .get(hash)
             .is_some_and(|q| q.shape == *shape && q.result == n.result && q.key == key);
-        if !unchanged {
-            let mut old = Vec::new();
-            if let Some(q) = self.queries.get(hash) {
-                result_refs(&q.shape, &q.result, &mut old);
+        if unchanged {
+            if let Some(q) = self.queries.get_mut(hash) {
+                q.updated_at = now;
             }
-            let mut new = Vec::new();
-            result_refs(shape, &n.result, &mut new);
-            let old: Vec<String> = old.into_iter().map(str::to_owned).collect();
-            let old_refs: Vec<&str> = old.iter().map(String::as_str).collect();
-            self.cache.relink_query(hash, &old_refs, &new);
+        } else {
+            let mut refs = Vec::new();
+            result_refs(shape, &n.result, &mut refs);
+            self.cache.set_query_refs(hash, &refs);
             self.queries.insert(
                 hash.to_owned(),
                 Query {
@@ -154,8 +152,6 @@ impl Store {
                 },
             );
             written_queries.push(hash.to_owned());
-        } else if let Some(q) = self.queries.get_mut(hash) {
-            q.updated_at = now;
         }
         Ok(self.finish(written, written_queries))
     }
@@ -241,19 +237,12 @@ impl Store {
     }
 
     fn finish(&self, written: Written, written_queries: Vec<String>) -> ChangeSet {
-        let dependent_entities = self.cache.dependents(&written);
-        let mut seen: HashSet<String> = written_queries.iter().cloned().collect();
-        let mut dependent_queries = Vec::new();
-        self.cache.queries_referencing(
-            written.entities.iter().chain(&dependent_entities),
-            &mut dependent_queries,
-            &mut seen,
-        );
+        let c = self.cache.changes(&written, &written_queries);
         ChangeSet {
-            written_entities: written.entities,
-            dependent_entities,
+            written_entities: c.written,
+            dependent_entities: c.dependents,
             written_queries,
-            dependent_queries,
+            dependent_queries: c.dependent_queries,
         }
     }
 }

@@ -6,7 +6,7 @@ use super::*;
 use crate::core::batch::to_json;
 
 fn batch(s: &Store, cs: &ChangeSet) -> Value {
-    let text = to_json(s, cs);
+    let text = to_json(s, cs, 0);
     let v: Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("batch is not JSON ({e}): {text}"));
     let obj = v.as_object().expect("batch is an object");
