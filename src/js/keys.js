@@ -2,7 +2,12 @@
 
 import { invalidArgument, StrataError } from './errors.js';
 
+// Keys holding objects are remembered per array (sorting their keys is the slow part); the
+// last key hashed is remembered too, so a loop reading one query is a single comparison.
+// Keys are treated as immutable (as in TanStack Query).
 const hashes = new WeakMap();
+let lastKey;
+let lastHash;
 
 function isPlainObject(v) {
   if (v === null || typeof v !== 'object') return false;
@@ -19,25 +24,39 @@ function sortedKeys(_key, value) {
   return out;
 }
 
-/**
- * The stable hash of a queryKey. Keys are treated as immutable (as in TanStack Query): the
- * hash is remembered per array object, so passing the same array again is a WeakMap hit.
- */
+function hasObjects(key) {
+  for (let i = 0; i < key.length; i++) {
+    const v = key[i];
+    if (v !== null && typeof v === 'object') return true;
+  }
+  return false;
+}
+
+/** The stable hash of a queryKey (a non-empty JSON array). */
 export function hashKey(queryKey) {
+  if (queryKey === lastKey) return lastHash;
   if (!Array.isArray(queryKey) || queryKey.length === 0) {
     throw invalidArgument(
       `queryKey must be a non-empty array such as ['todos'] or ['todo', 5], got ${describe(queryKey)}`,
     );
   }
-  let h = hashes.get(queryKey);
-  if (h === undefined) {
-    try {
-      h = JSON.stringify(queryKey, sortedKeys);
-    } catch (e) {
-      throw invalidArgument(`queryKey must be JSON-serializable: ${e.message}`);
+  let h;
+  try {
+    if (!hasObjects(queryKey)) {
+      // Plain JSON of primitives is already canonical; a WeakMap insert would cost more.
+      h = JSON.stringify(queryKey);
+    } else {
+      h = hashes.get(queryKey);
+      if (h === undefined) {
+        h = JSON.stringify(queryKey, sortedKeys);
+        hashes.set(queryKey, h);
+      }
     }
-    hashes.set(queryKey, h);
+  } catch (e) {
+    throw invalidArgument(`queryKey must be JSON-serializable: ${e.message}`);
   }
+  lastKey = queryKey;
+  lastHash = h;
   return h;
 }
 

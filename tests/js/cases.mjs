@@ -296,3 +296,16 @@ test('a large response: 10,000 tasks with assignees and comments', async () => {
   assertSame(after[1], view[1], 'rows that do not show u5 keep their identity');
   store.close();
 });
+
+test('query keys hash by value: object key order does not matter, arrays may be fresh', async () => {
+  const store = await createStore({ persist: false, entities });
+  store.setQueryData(['todos', { page: 1, filter: 'open' }], [1, 2]);
+  const a = store.getQueryData(['todos', { filter: 'open', page: 1 }]);
+  assertEqual(a, [1, 2]);
+  assertSame(store.getQueryData(['todos', { page: 1, filter: 'open' }]), a);
+  assertEqual(store.getQueryData(['todos', { page: 2, filter: 'open' }]), undefined);
+  store.setQueryData(['n', 1], 'one');
+  assertEqual(store.getQueryData(['n', '1']), undefined, "1 and '1' are different key elements");
+  assertEqual(store.getQueryData(['n', 1]), 'one');
+  store.close();
+});
