@@ -4,6 +4,9 @@
 // Module use:
 //   import { startStaticServer } from './scripts/static-server.mjs';
 //   const { url, port, close } = await startStaticServer({ root: '.', port: 0 });
+//   // Optional `handler(req, res)`: called first for every request; when it
+//   // returns true (or a promise of true) it has answered and static handling
+//   // is skipped (tests/js/run.mjs mounts tests/server/api.mjs this way).
 //
 // CLI use:
 //   node scripts/static-server.mjs <root> <port> [host]
@@ -76,15 +79,19 @@ async function statOrNull(p) {
 
 /**
  * Start a static file server.
- * @param {{ root: string, port?: number, host?: string }} options
+ * @param {{ root: string, port?: number, host?: string,
+ *           handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => boolean | Promise<boolean> }} options
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
-export async function startStaticServer({ root, port = 0, host = '127.0.0.1' } = {}) {
+export async function startStaticServer({ root, port = 0, host = '127.0.0.1', handler } = {}) {
   if (!root) throw new Error('startStaticServer: `root` is required');
+  if (handler != null && typeof handler !== 'function') throw new TypeError('startStaticServer: `handler` must be a function');
   const rootDir = await realpath(path.resolve(root));
 
   const server = createServer(async (req, res) => {
     try {
+      if (handler && (await handler(req, res)) === true) return;
+
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         sendText(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
         return;

@@ -14,17 +14,20 @@ use crate::web::clock;
 impl StoreCore {
     #[wasm_bindgen(js_name = setQueryDataObjects)]
     pub fn set_query_data_objects(
-        &mut self,
+        &self,
         hash: &str,
         key_json: &str,
         data_json: &str,
         shape_json: &str,
     ) -> Result<JsValue, JsValue> {
-        let changes = self
+        let mut s = self
             .inner
+            .try_borrow_mut()
+            .map_err(|_| JsValue::from_str("busy"))?;
+        let changes = s
             .set_query_data(hash, key_json, data_json, shape_json, clock::now())
             .map_err(to_js)?;
-        let b = batch::build(&self.inner, &changes);
+        let b = batch::build(&s, &changes);
         b.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(|e| JsValue::from_str(&e.to_string()))
     }

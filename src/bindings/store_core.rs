@@ -1,16 +1,45 @@
-//! `StoreCore`: the wasm half of a store. Every write takes JSON text and returns one batch
-//! (JSON text) describing what changed; the JS wrapper applies it to its snapshots. Reads of
-//! snapshots never come here.
+//! `StoreCore`: the wasm half of a store. Every call takes JSON text and returns one batch
+//! (JSON text, see core/batch.rs) describing what changed and what the browser must do; the
+//! JS wrapper applies it. Reads of snapshots never come here.
+//!
+//! The store sits in an `Rc<RefCell<..>>` so a fetch can settle after its `.await`: the
+//! borrow is taken only once the response is in, never across the await.
+
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
+use web_sys::AbortSignal;
 
 use super::error::to_js;
-use crate::core::{batch, Store};
-use crate::web::clock;
+use crate::core::engine::{Output, Settle};
+use crate::core::query::ErrorInfo;
+use crate::core::{batch, Error, Store};
+use crate::web::{clock, http};
 
 #[wasm_bindgen]
 pub struct StoreCore {
-    pub(super) inner: Store,
+    pub(super) inner: Rc<RefCell<Store>>,
+}
+
+fn busy() -> JsValue {
+    to_js(Error::InvalidArgument(
+        "the store is busy (a call re-entered it); retry after the current call returns".to_owned(),
+    ))
+}
+
+impl StoreCore {
+    /// Runs `f` on the store and renders its output as a batch.
+    fn run(
+        &self,
+        hint: usize,
+        f: impl FnOnce(&mut Store, f64) -> Result<Output, Error>,
+    ) -> Result<String, JsValue> {
+        let mut s = self.inner.try_borrow_mut().map_err(|_| busy())?;
+        let now = clock::now();
+        let out = f(&mut s, now).map_err(to_js)?;
+        Ok(batch::output_json(&s, &out, hint, now))
+    }
 }
 
 #[wasm_bindgen]
@@ -19,49 +48,172 @@ impl StoreCore {
     #[wasm_bindgen(constructor)]
     pub fn new(options_json: &str) -> Result<StoreCore, JsValue> {
         Store::from_options_json(options_json)
-            .map(|inner| StoreCore { inner })
+            .map(|s| StoreCore {
+                inner: Rc::new(RefCell::new(s)),
+            })
             .map_err(to_js)
     }
 
     #[wasm_bindgen(js_name = setQueryData)]
     pub fn set_query_data(
-        &mut self,
+        &self,
         hash: &str,
         key_json: &str,
         data_json: &str,
         shape_json: &str,
     ) -> Result<String, JsValue> {
-        let changes = self
-            .inner
-            .set_query_data(hash, key_json, data_json, shape_json, clock::now())
-            .map_err(to_js)?;
-        Ok(batch::to_json(&self.inner, &changes, data_json.len()))
+        self.run(data_json.len(), |s, now| {
+            s.put_query_data(hash, key_json, data_json, shape_json, now)
+        })
     }
 
     #[wasm_bindgen(js_name = updateEntity)]
     pub fn update_entity(
-        &mut self,
+        &self,
         type_name: &str,
         id_json: &str,
         patch_json: &str,
     ) -> Result<String, JsValue> {
-        let changes = self
-            .inner
-            .update_entity(type_name, id_json, patch_json)
-            .map_err(to_js)?;
-        Ok(batch::to_json(&self.inner, &changes, patch_json.len()))
+        self.run(patch_json.len(), |s, _| {
+            Ok(Output {
+                changes: s.update_entity(type_name, id_json, patch_json)?,
+                ..Output::default()
+            })
+        })
+    }
+
+    /// An observer subscribes to query `hash` with `opts_json` (url, shape, staleTime, ...).
+    pub fn observe(&self, hash: &str, key_json: &str, opts_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.observe(hash, key_json, opts_json, now))
+    }
+
+    pub fn unobserve(&self, hash: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| Ok(s.unobserve(hash, now)))
+    }
+
+    /// `fetchQuery`/`prefetchQuery` (`force`: also when fresh).
+    pub fn fetch(
+        &self,
+        hash: &str,
+        key_json: &str,
+        opts_json: &str,
+        force: bool,
+    ) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.fetch(hash, key_json, opts_json, now, force))
+    }
+
+    /// A `queryFn` resolved: its data as JSON text.
+    #[wasm_bindgen(js_name = settleData)]
+    pub fn settle_data(
+        &self,
+        hash: &str,
+        ticket: f64,
+        data_json: String,
+    ) -> Result<String, JsValue> {
+        let hint = data_json.len();
+        self.run(hint, |s, now| {
+            Ok(s.settle(
+                hash,
+                ticket as u64,
+                Settle::Data(data_json),
+                now,
+                clock::random(),
+            ))
+        })
+    }
+
+    /// A `queryFn` rejected (or threw): `code` is the StrataError code the wrapper chose.
+    #[wasm_bindgen(js_name = settleError)]
+    pub fn settle_error(
+        &self,
+        hash: &str,
+        ticket: f64,
+        code: &str,
+        message: &str,
+    ) -> Result<String, JsValue> {
+        self.run(0, |s, now| {
+            let e = ErrorInfo::new(code, message);
+            Ok(s.settle(hash, ticket as u64, Settle::Failed(e), now, clock::random()))
+        })
+    }
+
+    /// Fetches `url` (`headers`: a plain object the wrapper evaluated at send time) and settles the query
+    /// with the response text in Rust. Resolves with the batch.
+    #[wasm_bindgen(js_name = fetchUrl)]
+    pub fn fetch_url(
+        &self,
+        hash: String,
+        ticket: f64,
+        url: String,
+        headers: JsValue,
+        signal: Option<AbortSignal>,
+        timeout_ms: f64,
+    ) -> js_sys::Promise {
+        let inner = Rc::clone(&self.inner);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let result = http::get(&url, headers, signal, timeout_ms).await;
+            let hint = match &result {
+                Settle::Http { body, .. } => body.len(),
+                _ => 0,
+            };
+            let mut s = inner.try_borrow_mut().map_err(|_| busy())?;
+            let now = clock::now();
+            let out = s.settle(&hash, ticket as u64, result, now, clock::random());
+            Ok(JsValue::from_str(&batch::output_json(&s, &out, hint, now)))
+        })
+    }
+
+    #[wasm_bindgen(js_name = invalidateQueries)]
+    pub fn invalidate_queries(&self, prefix_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.invalidate(prefix_json, now))
+    }
+
+    #[wasm_bindgen(js_name = refetchQueries)]
+    pub fn refetch_queries(&self, prefix_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.refetch(prefix_json, now))
+    }
+
+    #[wasm_bindgen(js_name = cancelQueries)]
+    pub fn cancel_queries(&self, prefix_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.cancel(prefix_json, now))
+    }
+
+    #[wasm_bindgen(js_name = removeQueries)]
+    pub fn remove_queries(&self, prefix_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.remove(prefix_json, now))
+    }
+
+    #[wasm_bindgen(js_name = setOnline)]
+    pub fn set_online(&self, online: bool) -> Result<String, JsValue> {
+        self.run(0, |s, now| Ok(s.set_online(online, now)))
+    }
+
+    pub fn focus(&self) -> Result<String, JsValue> {
+        self.run(0, |s, now| Ok(s.focus(now)))
+    }
+
+    /// Timers: call at the batch's `w` time.
+    pub fn tick(&self) -> Result<String, JsValue> {
+        self.run(0, |s, now| Ok(s.tick(now)))
     }
 
     /// The core's own denormalized reading of a query, as JSON text (`undefined` if unknown).
     /// Used by tests to check the JS snapshots against the core.
     #[wasm_bindgen(js_name = readQuery)]
     pub fn read_query(&self, hash: &str) -> Option<String> {
-        self.inner.read_query(hash).map(|v| v.to_string())
+        self.inner
+            .try_borrow()
+            .ok()?
+            .read_query(hash)
+            .map(|v| v.to_string())
     }
 
     /// The number of cached entities.
     #[wasm_bindgen(js_name = entityCount)]
     pub fn entity_count(&self) -> usize {
-        self.inner.entity_count()
+        self.inner
+            .try_borrow()
+            .map(|s| s.entity_count())
+            .unwrap_or(0)
     }
 }

@@ -7,10 +7,19 @@
 //! - `d`: entities whose record is unchanged but whose view changed (they reach an `e` entity)
 //! - `q`: queries whose normalized result changed
 //! - `dq`: queries whose result is unchanged but that show a changed entity
+//!
+//! Calls of the query engine add (see `output_json`):
+//! - `s`: `[[hash, state]]` queries whose state changed (status, fetchStatus, error, ...)
+//! - `rq` / `re`: removed queries / garbage-collected entities
+//! - `a`: actions for the browser side: `["f", hash, ticket, url|null, timeout]` (fetch),
+//!   `["x", hash, ticket]` (abort)
+//! - `w`: when to call `tick` next (ms since the epoch), or null
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::engine::{Action, Output};
+use super::query::StateOut;
 use super::store::{ChangeSet, Store};
 
 #[derive(Serialize)]
@@ -58,3 +67,47 @@ pub fn to_json(store: &Store, changes: &ChangeSet, size_hint: usize) -> String {
 }
 
 const EMPTY: &str = r#"{"e":[],"d":[],"q":[],"dq":[]}"#;
+
+#[derive(Serialize)]
+struct OutputBatch<'a> {
+    #[serde(flatten)]
+    data: Batch<'a>,
+    s: Vec<(&'a str, StateOut<'a>)>,
+    rq: &'a [String],
+    re: &'a [String],
+    a: Vec<Value>,
+    w: Option<f64>,
+}
+
+/// Serializes an engine `Output` (data changes, states, removals, actions, next wake-up).
+pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> String {
+    let batch = OutputBatch {
+        data: build(store, &out.changes),
+        s: out
+            .states
+            .iter()
+            .filter_map(|h| store.meta(h).map(|m| (h.as_str(), m.state(now))))
+            .collect(),
+        rq: &out.removed_queries,
+        re: &out.removed_entities,
+        a: out
+            .actions
+            .iter()
+            .map(|a| match a {
+                Action::Fetch {
+                    hash,
+                    ticket,
+                    url,
+                    timeout,
+                } => serde_json::json!(["f", hash, ticket, url, timeout]),
+                Action::Abort { hash, ticket } => serde_json::json!(["x", hash, ticket]),
+            })
+            .collect(),
+        w: out.wake_at,
+    };
+    let mut buf = Vec::with_capacity(size_hint.saturating_add(size_hint / 8).saturating_add(128));
+    match serde_json::to_writer(&mut buf, &batch) {
+        Ok(()) => String::from_utf8(buf).unwrap_or_else(|_| EMPTY.to_owned()),
+        Err(_) => EMPTY.to_owned(),
+    }
+}

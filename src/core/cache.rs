@@ -286,4 +286,60 @@ impl Cache {
             dependent_queries,
         }
     }
+
+    /// Garbage collection: drops every entity no query reaches (directly or through
+    /// relations) and returns their keys. Interned ids stay allocated for reuse.
+    pub fn sweep(&mut self, schema: &Schema) -> Vec<String> {
+        let mut marked = vec![false; self.slots.len()];
+        let mut stack: Vec<Id> = self.query_refs.iter().flatten().copied().collect();
+        while let Some(id) = stack.pop() {
+            let Some(m) = marked.get_mut(id as usize) else {
+                continue;
+            };
+            if *m {
+                continue;
+            }
+            *m = true;
+            let key = self.keys.name(id);
+            let (Some(t), Some(rec)) = (schema.get(type_of(key)), self.get(key)) else {
+                continue;
+            };
+            let mut refs = Vec::new();
+            record_refs(&t.relations, rec, &mut refs);
+            stack.extend(refs.into_iter().filter_map(|k| self.keys.get(k)));
+        }
+        let mut removed = Vec::new();
+        for (i, slot) in self.slots.iter_mut().enumerate() {
+            if slot.record.is_some() && !marked.get(i).copied().unwrap_or(true) {
+                slot.record = None;
+                // Everything that referenced it is unreachable too, so is being dropped.
+                slot.parents.clear();
+                slot.queries.clear();
+                removed.push(i);
+            }
+        }
+        self.count -= removed.len();
+        // Links from dropped entities to kept ones (a kept child's parent set) go as well.
+        let dropped: HashSet<Id> = removed
+            .iter()
+            .filter_map(|i| Id::try_from(*i).ok())
+            .collect();
+        for slot in &mut self.slots {
+            if !slot.parents.is_empty() {
+                slot.parents.retain(|p| !dropped.contains(p));
+            }
+        }
+        removed
+            .into_iter()
+            .filter_map(|i| Id::try_from(i).ok())
+            .map(|id| self.keys.name(id).to_owned())
+            .collect()
+    }
+
+    /// Forgets query `hash`'s references (the query was removed).
+    pub fn drop_query(&mut self, hash: &str) {
+        if self.query_names.get(hash).is_some() {
+            self.set_query_refs(hash, &[]);
+        }
+    }
 }

@@ -7,13 +7,17 @@ pub mod batch;
 pub mod cache;
 pub mod config;
 pub mod denormalize;
+pub mod engine;
 pub mod error;
 pub mod json;
 pub mod key;
 pub mod normalize;
+pub mod query;
+pub mod retry;
 pub mod schema;
 pub mod shape;
 pub mod store;
+pub mod url;
 
 pub use error::{Error, Result};
 pub use store::Store;

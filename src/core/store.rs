@@ -12,6 +12,7 @@ use super::error::{Error, Result};
 use super::json::{self, type_name, Origin};
 use super::key::{entity_key, id_string};
 use super::normalize::{normalize, result_refs};
+use super::query::QueryMeta;
 use super::shape::Shape;
 
 /// A query's normalized result. `hash` (the map key in `Store`) is the JS wrapper's stable
@@ -56,9 +57,14 @@ impl ChangeSet {
 
 #[derive(Debug)]
 pub struct Store {
-    config: Config,
-    cache: Cache,
-    queries: HashMap<String, Query>,
+    pub(super) config: Config,
+    pub(super) cache: Cache,
+    pub(super) queries: HashMap<String, Query>,
+    /// Query lifecycles (see engine.rs), by hash.
+    pub(super) metas: HashMap<String, QueryMeta>,
+    /// `navigator.onLine` as last reported.
+    pub(super) online: bool,
+    pub(super) last_ticket: u64,
 }
 
 impl Store {
@@ -67,6 +73,9 @@ impl Store {
             config,
             cache: Cache::default(),
             queries: HashMap::new(),
+            metas: HashMap::new(),
+            online: true,
+            last_ticket: 0,
         }
     }
 
@@ -236,7 +245,7 @@ impl Store {
         )
     }
 
-    fn finish(&self, written: Written, written_queries: Vec<String>) -> ChangeSet {
+    pub(super) fn finish(&self, written: Written, written_queries: Vec<String>) -> ChangeSet {
         let c = self.cache.changes(&written, &written_queries);
         ChangeSet {
             written_entities: c.written,

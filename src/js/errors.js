@@ -4,7 +4,7 @@
 /** @type {readonly string[]} */
 export const ERROR_CODES = Object.freeze([
   'NETWORK', 'TIMEOUT', 'HTTP', 'PARSE', 'SHAPE', 'CONFLICT', 'AUTH', 'STORAGE', 'QUOTA',
-  'INVALID_ARGUMENT', 'CLOSED', 'CLEARED', 'INTERNAL',
+  'INVALID_ARGUMENT', 'CLOSED', 'CLEARED', 'CANCELLED', 'INTERNAL',
 ]);
 
 export class StrataError extends Error {

@@ -100,6 +100,17 @@ export class Snapshots {
       this.#staleQuery(hash);
       queries.push(hash);
     }
+    // Garbage-collected or removed: gone from the mirror, their listeners see undefined.
+    for (const hash of b.rq || EMPTY) {
+      this.queries.delete(hash);
+      this.queryViews.delete(hash);
+      queries.push(hash);
+    }
+    for (const key of b.re || EMPTY) {
+      this.records.delete(key);
+      this.views.delete(key);
+      entities.push(key);
+    }
     return { entities, queries };
   }
 

@@ -1,9 +1,14 @@
-// The Store: the JS wrapper around the wasm core. Writes cross into wasm once per call and
-// come back as one change batch; reads are Map lookups on the snapshots (never a wasm call).
+// The Store: the JS wrapper around the wasm core. Every call crosses into wasm once and comes
+// back as one batch (src/core/batch.rs); reads are Map lookups on the snapshots (never a wasm
+// call). Timers, requests and browser events are driven from here; every rule about them
+// (staleness, retries, backoff, gc, dedup) is decided by the core.
 
 import { StrataError, fromCore, invalidArgument } from './errors.js';
 import { hashKey, toJson, describe } from './keys.js';
 import { Snapshots } from './snapshots.js';
+
+const TIMEOUT_REASON = 'strata:timeout'; // src/web/http.rs reads this abort reason
+const MAX_TIMER = 2 ** 31 - 1;
 
 function report(error) {
   // A throwing listener must not stop the others; surface it like an event listener error.
@@ -11,21 +16,47 @@ function report(error) {
   else console.error(error);
 }
 
+function errorFromState(e) {
+  if (!e) return null;
+  const details = {};
+  if (e.status !== undefined) details.status = e.status;
+  if (e.body !== undefined) details.body = e.body;
+  return new StrataError(e.code, e.message, details);
+}
+
+// What a queryFn's failure becomes: a StrataError keeps its code; anything else is treated
+// like a failed request (NETWORK, retried), with the thrown value as the cause.
+function queryFnError(e) {
+  if (e instanceof StrataError) return e;
+  const message = e instanceof Error ? e.message : `queryFn rejected with ${describe(e)}`;
+  const err = new StrataError('NETWORK', `queryFn failed: ${message}`);
+  err.cause = e;
+  return err;
+}
+
 export class Store {
   #core;
   #snap;
+  #options;
   #entitySubs = new Map(); // key -> Set<sub>
   #querySubs = new Map(); // hash -> Set<sub>
-  #queue = []; // pending listener calls: [set, sub]
+  #queue = []; // pending listener calls: set, sub, set, sub, ...
   #notifying = false;
   #closed = false;
-  #options;
+  #states = new Map(); // hash -> raw state from the core
+  #stateViews = new Map(); // hash -> { raw, data, view }
+  #sources = new Map(); // hash -> { queryKey, queryFn }
+  #inflight = new Map(); // hash -> { ticket, controller, timer }
+  #waiters = new Map(); // hash -> [{ resolve, reject }]
+  #wake = { at: null, timer: undefined };
+  #unlisten = [];
 
   /** @internal use createStore() */
   constructor(core, options) {
     this.#core = core;
     this.#options = options;
     this.#snap = new Snapshots(options.entities);
+    this.#listenToBrowser();
   }
 
   // ---- queries ---------------------------------------------------------------------------
@@ -42,7 +73,7 @@ export class Store {
     }
     const dataJson = toJson(data, 'setQueryData data');
     const shapeJson = toJson(options.shape === undefined ? null : options.shape, 'shape', 'SHAPE');
-    this.#write(() => this.#core.setQueryData(hash, JSON.stringify(queryKey), dataJson, shapeJson));
+    this.#run(() => this.#core.setQueryData(hash, JSON.stringify(queryKey), dataJson, shapeJson));
   }
 
   /** The query's denormalized data, the same object until it changes; undefined if none. */
@@ -52,15 +83,88 @@ export class Store {
   }
 
   /**
-   * Calls `listener()` after every change batch that changed this query's snapshot.
-   * Returns the unsubscribe function.
+   * `{ status, fetchStatus, data, error, dataUpdatedAt, errorUpdatedAt, isStale, failureCount }`,
+   * the same object until something in it changes; undefined for an unknown query.
+   */
+  getQueryState(queryKey) {
+    this.#open();
+    const hash = hashKey(queryKey);
+    const raw = this.#states.get(hash);
+    if (raw === undefined) return undefined;
+    const data = this.#snap.query(hash);
+    const cached = this.#stateViews.get(hash);
+    if (cached !== undefined && cached.raw === raw && cached.data === data) return cached.view;
+    const view = {
+      status: raw.status,
+      fetchStatus: raw.fetchStatus,
+      data,
+      error: cached !== undefined && cached.raw.error === raw.error ? cached.view.error : errorFromState(raw.error),
+      dataUpdatedAt: raw.dataUpdatedAt,
+      errorUpdatedAt: raw.errorUpdatedAt,
+      isStale: raw.isStale,
+      failureCount: raw.failureCount,
+    };
+    this.#stateViews.set(hash, { raw, data, view });
+    return view;
+  }
+
+  /**
+   * Makes the query active: with a source (`url` or `queryFn`) it fetches at once when there
+   * is no data or it is stale; refetch rules apply while subscribed. `listener()` runs once per
+   * change batch that changed this query's data or state. Returns the unsubscribe function.
    */
   subscribeQuery(options, listener) {
     this.#open();
-    if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`subscribeQuery expects options like { queryKey }, got ${describe(options)}`);
+    const q = this.#queryOptions(options, 'subscribeQuery');
+    const unsubscribe = this.#subscribe(this.#querySubs, q.hash, listener);
+    try {
+      this.#run(() => this.#core.observe(q.hash, q.keyJson, q.optsJson));
+    } catch (e) {
+      unsubscribe();
+      throw e;
     }
-    return this.#subscribe(this.#querySubs, hashKey(options.queryKey), listener);
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      unsubscribe();
+      if (!this.#closed) this.#run(() => this.#core.unobserve(q.hash));
+    };
+  }
+
+  /** Fetches unless the cached data is fresh; resolves with the data (dedups with a fetch in flight). */
+  fetchQuery(options) {
+    return this.#fetch(options, false);
+  }
+
+  /** Like fetchQuery, but never rejects and resolves with nothing. */
+  async prefetchQuery(options) {
+    try {
+      await this.#fetch(options, false);
+    } catch {
+      // prefetching only warms the cache; the error is in the query's state
+    }
+  }
+
+  /** Marks matching queries stale (prefix match); active ones refetch. Resolves when they settle. */
+  invalidateQueries(filters = {}) {
+    return this.#filtered('invalidateQueries', filters);
+  }
+
+  /** Refetches matching queries that have a source. Resolves when they settle. */
+  refetchQueries(filters = {}) {
+    return this.#filtered('refetchQueries', filters);
+  }
+
+  /** Cancels fetches of matching queries: their answers never land in the cache. */
+  async cancelQueries(filters = {}) {
+    await this.#filtered('cancelQueries', filters);
+  }
+
+  /** Removes matching queries and the entities only they referenced. */
+  removeQueries(filters = {}) {
+    this.#open();
+    this.#run(() => this.#core.removeQueries(this.#prefix(filters)));
   }
 
   // ---- entities --------------------------------------------------------------------------
@@ -76,7 +180,7 @@ export class Store {
     this.#open();
     this.#key(type, id);
     const patchJson = toJson(patch, 'updateEntity patch');
-    this.#write(() => this.#core.updateEntity(type, JSON.stringify(id), patchJson));
+    this.#run(() => this.#core.updateEntity(type, JSON.stringify(id), patchJson));
   }
 
   /** Calls `listener()` whenever the entity's snapshot changes. Returns the unsubscribe function. */
@@ -87,14 +191,26 @@ export class Store {
 
   // ---- lifecycle -------------------------------------------------------------------------
 
-  /** Stops this store: frees the wasm side; later calls throw CLOSED. */
+  /** Stops this store: timers, requests and browser listeners end; later calls throw CLOSED. */
   close() {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#wake.timer);
+    for (const off of this.#unlisten) off();
+    for (const f of this.#inflight.values()) {
+      clearTimeout(f.timer);
+      f.controller.abort();
+    }
+    this.#inflight.clear();
+    const closed = new StrataError('CLOSED', 'the store was closed while this was pending');
+    for (const list of this.#waiters.values()) for (const w of list) w.reject(closed);
+    this.#waiters.clear();
     this.#entitySubs.clear();
     this.#querySubs.clear();
     this.#queue.length = 0;
     this.#snap.clear();
+    this.#states.clear();
+    this.#stateViews.clear();
     this.#core.free();
   }
 
@@ -121,6 +237,86 @@ export class Store {
     return `${type}:${id}`;
   }
 
+  // Splits query options into what the core reads (JSON) and what stays in JS (queryFn).
+  #queryOptions(options, what) {
+    if (options === null || typeof options !== 'object') {
+      throw invalidArgument(`${what} expects options like { queryKey, url | queryFn, shape }, got ${describe(options)}`);
+    }
+    const { queryKey, queryFn, ...rest } = options;
+    const hash = hashKey(queryKey);
+    if (queryFn !== undefined && typeof queryFn !== 'function') {
+      throw invalidArgument('`queryFn` must be a function ({ queryKey, signal }) => Promise<data>');
+    }
+    if (queryFn) this.#sources.set(hash, { queryKey, queryFn });
+    const json = { ...rest };
+    if (queryFn) json.queryFn = true;
+    return { hash, keyJson: JSON.stringify(queryKey), optsJson: toJson(json, `${what} options`) };
+  }
+
+  #prefix(filters) {
+    if (filters === null || typeof filters !== 'object') {
+      throw invalidArgument(`expected filters like { queryKey: ['todos'] }, got ${describe(filters)}`);
+    }
+    const key = filters.queryKey === undefined ? [] : filters.queryKey;
+    if (!Array.isArray(key)) throw invalidArgument('queryKey filter must be an array (a key prefix)');
+    return toJson(key, 'queryKey filter');
+  }
+
+  async #filtered(method, filters) {
+    this.#open();
+    const prefix = this.#prefix(filters);
+    const started = this.#run(() => this.#core[method](prefix));
+    // Resolve once every fetch this started has settled (errors stay in the queries' state).
+    await Promise.all(started.map((h) => this.#wait(h).catch(() => {})));
+  }
+
+  async #fetch(options, force) {
+    this.#open();
+    const q = this.#queryOptions(options, 'fetchQuery');
+    const done = this.#wait(q.hash);
+    try {
+      this.#run(() => this.#core.fetch(q.hash, q.keyJson, q.optsJson, force));
+    } catch (e) {
+      this.#dropWaiters(q.hash, e);
+      throw e;
+    }
+    this.#settleWaiters(q.hash);
+    return done;
+  }
+
+  #wait(hash) {
+    return new Promise((resolve, reject) => {
+      let list = this.#waiters.get(hash);
+      if (list === undefined) this.#waiters.set(hash, (list = []));
+      list.push({ resolve, reject });
+    });
+  }
+
+  #dropWaiters(hash, error) {
+    const list = this.#waiters.get(hash);
+    if (list === undefined) return;
+    this.#waiters.delete(hash);
+    for (const w of list) w.reject(error);
+  }
+
+  // Waiters of a query resolve when no fetch is under way any more.
+  #settleWaiters(hash) {
+    const list = this.#waiters.get(hash);
+    if (list === undefined) return;
+    const raw = this.#states.get(hash);
+    if (raw === undefined) {
+      this.#dropWaiters(hash, new StrataError('CANCELLED', 'the query was removed before its fetch settled'));
+      return;
+    }
+    if (raw.fetchStatus !== 'idle') return;
+    this.#waiters.delete(hash);
+    const state = this.getQueryState(JSON.parse(hash));
+    for (const w of list) {
+      if (state.status === 'error') w.reject(state.error);
+      else w.resolve(state.data);
+    }
+  }
+
   #subscribe(index, key, listener) {
     if (typeof listener !== 'function') throw invalidArgument('listener must be a function');
     let set = index.get(key);
@@ -133,19 +329,215 @@ export class Store {
     };
   }
 
-  // One wasm call, then the batch is applied and listeners run after the core is released,
-  // so a listener may call back into the store.
-  #write(call) {
+  // One wasm call, then its batch is applied; listeners run after the core is released, so a
+  // listener may call back into the store. Returns the hashes whose fetch this call started.
+  #run(call) {
     let text;
     try {
       text = call();
     } catch (e) {
       throw fromCore(e);
     }
-    const changed = this.#snap.apply(text);
+    return this.#apply(text);
+  }
+
+  #apply(text) {
+    if (this.#closed) return [];
+    const b = JSON.parse(text);
+    const changed = this.#snap.applyBatch(b);
+    const queries = new Set(changed.queries);
+    const errored = [];
+    for (const [hash, state] of b.s || []) {
+      const prev = this.#states.get(hash);
+      this.#states.set(hash, state);
+      queries.add(hash);
+      if (state.status === 'error' && (!prev || prev.errorUpdatedAt !== state.errorUpdatedAt)) errored.push(hash);
+    }
+    for (const hash of b.rq || []) {
+      this.#states.delete(hash);
+      this.#stateViews.delete(hash);
+      this.#sources.delete(hash);
+    }
+    const started = this.#actions(b.a || []);
+    this.#schedule(b.w);
     this.#enqueue(this.#entitySubs, changed.entities);
-    this.#enqueue(this.#querySubs, changed.queries);
+    this.#enqueue(this.#querySubs, queries);
     this.#drain();
+    for (const hash of queries) this.#settleWaiters(hash);
+    if (this.#options.onError) {
+      for (const hash of errored) {
+        const state = this.getQueryState(JSON.parse(hash));
+        try {
+          this.#options.onError(state.error, { queryKey: JSON.parse(hash) });
+        } catch (e) {
+          report(e);
+        }
+      }
+    }
+    return started;
+  }
+
+  #actions(actions) {
+    const started = [];
+    const aborted = [];
+    for (const a of actions) {
+      if (a[0] === 'f') {
+        this.#startFetch(a[1], a[2], a[3], a[4]);
+        started.push(a[1]);
+      } else if (a[0] === 'x') {
+        const f = this.#inflight.get(a[1]);
+        if (f !== undefined && f.ticket === a[2]) {
+          clearTimeout(f.timer);
+          f.controller.abort();
+          this.#inflight.delete(a[1]);
+        }
+        aborted.push(a[1]);
+      }
+    }
+    // A cancelled fetch that nothing replaced: its waiters learn it was cancelled.
+    for (const hash of aborted) {
+      if (!started.includes(hash)) {
+        this.#dropWaiters(hash, new StrataError('CANCELLED', 'the fetch was cancelled (cancelQueries or removeQueries)'));
+      }
+    }
+    return started;
+  }
+
+  #startFetch(hash, ticket, url, timeout) {
+    const prev = this.#inflight.get(hash);
+    if (prev !== undefined && prev.ticket !== ticket) {
+      clearTimeout(prev.timer);
+      prev.controller.abort();
+    }
+    const controller = new AbortController();
+    const timer =
+      typeof timeout === 'number' && Number.isFinite(timeout)
+        ? setTimeout(() => controller.abort(TIMEOUT_REASON), Math.min(timeout, MAX_TIMER))
+        : undefined;
+    this.#inflight.set(hash, { ticket, controller, timer });
+    const finish = (call) => {
+      const f = this.#inflight.get(hash);
+      if (f !== undefined && f.ticket === ticket) {
+        clearTimeout(f.timer);
+        this.#inflight.delete(hash);
+      }
+      if (this.#closed) return;
+      try {
+        this.#run(call);
+      } catch (e) {
+        report(e);
+      }
+    };
+    if (url !== null) {
+      let headers;
+      try {
+        headers = this.#headers();
+      } catch (e) {
+        finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', `headers() threw: ${e && e.message}`));
+        return;
+      }
+      this.#core
+        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity)
+        .then(
+          (text) => {
+            const f = this.#inflight.get(hash);
+            if (f !== undefined && f.ticket === ticket) {
+              clearTimeout(f.timer);
+              this.#inflight.delete(hash);
+            }
+            if (!this.#closed) this.#apply(text);
+          },
+          (e) => report(fromCore(e)),
+        );
+      return;
+    }
+    const source = this.#sources.get(hash);
+    if (source === undefined) {
+      finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', 'no queryFn is registered for this query'));
+      return;
+    }
+    let result;
+    try {
+      result = Promise.resolve(source.queryFn({ queryKey: source.queryKey, signal: controller.signal }));
+    } catch (e) {
+      result = Promise.reject(e);
+    }
+    const aborted = new Promise((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    });
+    Promise.race([result, aborted]).then(
+      (data) => {
+        if (data === undefined) {
+          finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', 'queryFn resolved with undefined; resolve with JSON data (null is fine)'));
+          return;
+        }
+        let json;
+        try {
+          json = JSON.stringify(data);
+        } catch (e) {
+          finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', `queryFn data is not JSON-serializable: ${e.message}`));
+          return;
+        }
+        finish(() => this.#core.settleData(hash, ticket, json));
+      },
+      (e) => {
+        if (controller.signal.aborted && controller.signal.reason === TIMEOUT_REASON) {
+          finish(() => this.#core.settleError(hash, ticket, 'TIMEOUT', `queryFn did not settle within ${timeout} ms`));
+        } else {
+          const err = queryFnError(e);
+          finish(() => this.#core.settleError(hash, ticket, err.code, err.message));
+        }
+      },
+    );
+  }
+
+  // Evaluated at send time, never stored.
+  #headers() {
+    const h = this.#options.headers;
+    const value = typeof h === 'function' ? h() : h;
+    if (value === undefined || value === null) return {};
+    if (typeof value !== 'object') throw invalidArgument('headers must give an object of header names to values');
+    return value;
+  }
+
+  #schedule(at) {
+    if (at === this.#wake.at) return;
+    clearTimeout(this.#wake.timer);
+    this.#wake.at = at ?? null;
+    if (at === null || at === undefined) return;
+    const delay = Math.max(0, Math.min(at - Date.now(), MAX_TIMER));
+    this.#wake.timer = setTimeout(() => {
+      this.#wake.at = null;
+      if (!this.#closed) this.#run(() => this.#core.tick());
+    }, delay);
+  }
+
+  #listenToBrowser() {
+    if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return;
+    const on = (target, type, fn) => {
+      target.addEventListener(type, fn);
+      this.#unlisten.push(() => target.removeEventListener(type, fn));
+    };
+    const safe = (call) => () => {
+      if (!this.#closed) {
+        try {
+          this.#run(call);
+        } catch (e) {
+          report(e);
+        }
+      }
+    };
+    on(window, 'online', safe(() => this.#core.setOnline(true)));
+    on(window, 'offline', safe(() => this.#core.setOnline(false)));
+    on(window, 'focus', safe(() => this.#core.focus()));
+    if (typeof document !== 'undefined') {
+      on(document, 'visibilitychange', () => {
+        if (document.visibilityState === 'visible') safe(() => this.#core.focus())();
+      });
+    }
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      this.#run(() => this.#core.setOnline(false));
+    }
   }
 
   #enqueue(index, keys) {

@@ -3,3 +3,4 @@
 //! For now the core only needs the clock.
 
 pub mod clock;
+pub mod http;

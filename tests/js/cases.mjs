@@ -309,3 +309,4 @@ test('query keys hash by value: object key order does not matter, arrays may be 
   assertEqual(store.getQueryData(['n', 1]), 'one');
   store.close();
 });
+import './queries.mjs';

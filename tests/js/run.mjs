@@ -4,6 +4,9 @@
 //   node tests/js/run.mjs                 # opens tests/js/index.html
 //   node tests/js/run.mjs www/some.html   # opens another page (repo-root relative)
 //
+// Requests to /api/... are answered by the in-memory test API in
+// tests/server/api.mjs (same origin as the page, so no CORS).
+//
 // The page must eventually set `window.__results = { passed, failed, results }`
 // (tests/js/harness.mjs does this). Results are written to tests/js/out/results.json.
 // Exit code: 0 when every test passed, 1 on any failure, timeout or crash.
@@ -18,6 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStaticServer } from '../../scripts/static-server.mjs';
+import { createApi } from '../server/api.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -71,7 +75,8 @@ async function writeResults(payload) {
 }
 
 try {
-  server = await startStaticServer({ root: repoRoot, port: 0 });
+  // Same-origin test API under /api/ (tests/server/api.mjs); everything else is static.
+  server = await startStaticServer({ root: repoRoot, port: 0, handler: createApi().handle });
   const url = `${server.url}/${pagePath}`;
   console.log(`js tests: opening ${url}`);
 
@@ -83,6 +88,8 @@ try {
     timeout: 60_000,
   });
   const page = context.pages()[0] ?? (await context.newPage());
+  // Lets tests take the browser really offline (navigator.onLine false, offline/online events).
+  await page.exposeFunction('__setOffline', (offline) => context.setOffline(Boolean(offline)));
 
   page.on('console', (msg) => {
     console.log(`[browser ${msg.type()}] ${msg.text()}`);

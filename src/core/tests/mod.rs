@@ -14,9 +14,12 @@ mod batch;
 mod changes;
 mod config;
 mod denormalize;
+mod engine;
 mod normalize;
 mod random;
+mod retry;
 mod update_entity;
+mod url;
 
 /// The standard schema: todos with an assignee and comments, users that list their todos
 /// (so `User` <-> `Todo` can form a cycle), threaded comments, books keyed by isbn and a

@@ -1,0 +1,78 @@
+//! HTTP for queries with the platform `fetch` (web-sys): the response text stays in Rust and
+//! goes straight to the core. Timeouts and cancellation arrive as an `AbortSignal` from the
+//! JS wrapper, which aborts with the reason `"strata:timeout"` when `timeout` ran out.
+//! (The issue named gloo-net; it added ~50 kB gzipped for this one GET, see ARCHITECTURE.md.)
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, RequestInit, Response};
+
+use crate::core::engine::Settle;
+use crate::core::query::ErrorInfo;
+
+pub const TIMEOUT_REASON: &str = "strata:timeout";
+
+#[wasm_bindgen]
+extern "C" {
+    // The global `fetch` (window or worker).
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(input: &str, init: &RequestInit) -> js_sys::Promise;
+}
+
+/// GETs `url` with `headers` (a plain object of strings, evaluated at send time by the
+/// wrapper) and reports how it ended.
+pub async fn get(
+    url: &str,
+    headers: JsValue,
+    signal: Option<AbortSignal>,
+    timeout_ms: f64,
+) -> Settle {
+    let init = RequestInit::new();
+    init.set_method("GET");
+    if headers.is_object() {
+        init.set_headers(&headers);
+    }
+    init.set_signal(signal.as_ref());
+    let failed = |detail: JsValue| {
+        if signal.as_ref().is_some_and(is_timeout) {
+            Settle::Failed(ErrorInfo::new(
+                "TIMEOUT",
+                format!("GET {url} did not answer within {timeout_ms} ms; raise `timeout` or check the server"),
+            ))
+        } else {
+            let detail = detail
+                .dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+                .unwrap_or_else(|| "no answer".to_owned());
+            Settle::Failed(ErrorInfo::new(
+                "NETWORK",
+                format!("GET {url} failed before an answer arrived ({detail}); check the connection and the url"),
+            ))
+        }
+    };
+    let resp: Response = match JsFuture::from(global_fetch(url, &init)).await {
+        Ok(r) => match r.dyn_into() {
+            Ok(r) => r,
+            Err(other) => return failed(other),
+        },
+        Err(e) => return failed(e),
+    };
+    let status = resp.status();
+    let retry_after = resp.headers().get("retry-after").ok().flatten();
+    let text = match resp.text() {
+        Ok(p) => JsFuture::from(p).await,
+        Err(e) => Err(e),
+    };
+    match text {
+        Ok(body) => Settle::Http {
+            status,
+            body: body.as_string().unwrap_or_default(),
+            retry_after,
+        },
+        Err(e) => failed(e),
+    }
+}
+
+fn is_timeout(signal: &AbortSignal) -> bool {
+    signal.aborted() && signal.reason() == JsValue::from_str(TIMEOUT_REASON)
+}
