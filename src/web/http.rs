@@ -37,7 +37,10 @@ pub async fn get(
         if signal.as_ref().is_some_and(is_timeout) {
             Settle::Failed(ErrorInfo::new(
                 "TIMEOUT",
-                format!("GET {url} did not answer within {timeout_ms} ms; raise `timeout` or check the server"),
+                format!(
+                    "GET {url} did not answer within {} ms; raise `timeout` or check the server",
+                    timeout_ms as u64
+                ),
             ))
         } else {
             let detail = detail

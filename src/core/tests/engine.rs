@@ -63,8 +63,14 @@ fn remove(s: &mut Store, prefix: Value, now: f64) -> Output {
 }
 
 fn put(s: &mut Store, hash: &str, data: Value, shape: Value, now: f64) -> Output {
-    s.put_query_data(hash, &key_for(hash), &data.to_string(), &shape.to_string(), now)
-        .unwrap_or_else(|e| panic!("put_query_data({hash}) failed: {e}"))
+    s.put_query_data(
+        hash,
+        &key_for(hash),
+        &data.to_string(),
+        &shape.to_string(),
+        now,
+    )
+    .unwrap_or_else(|e| panic!("put_query_data({hash}) failed: {e}"))
 }
 
 fn settle(s: &mut Store, hash: &str, ticket: u64, result: Settle, now: f64) -> Output {
@@ -120,13 +126,20 @@ fn ticket(out: &Output, hash: &str) -> u64 {
         .collect();
     match t.as_slice() {
         [t] => *t,
-        _ => panic!("expected one Fetch of `{hash}`, got actions {:?}", out.actions),
+        _ => panic!(
+            "expected one Fetch of `{hash}`, got actions {:?}",
+            out.actions
+        ),
     }
 }
 
 #[track_caller]
 fn no_fetch(out: &Output) {
-    assert!(fetches(out).is_empty(), "unexpected Fetch actions: {:?}", out.actions);
+    assert!(
+        fetches(out).is_empty(),
+        "unexpected Fetch actions: {:?}",
+        out.actions
+    );
 }
 
 fn ok(data: Value) -> Settle {
@@ -162,7 +175,11 @@ fn loaded(s: &mut Store, hash: &str, opts: Value, data: Value, now: f64) -> u64 
     let out = observe(s, hash, opts, now);
     let t = ticket(&out, hash);
     let out = settle(s, hash, t, ok(data), now);
-    assert_eq!(meta(s, hash).status, Status::Success, "{hash} loaded: {out:?}");
+    assert_eq!(
+        meta(s, hash).status,
+        Status::Success,
+        "{hash} loaded: {out:?}"
+    );
     t
 }
 
@@ -213,7 +230,10 @@ fn a_new_observed_query_is_pending_and_fetching() {
 #[test]
 fn a_second_observer_joins_the_fetch_in_flight() {
     let mut s = store();
-    let t = ticket(&observe(&mut s, "todos", url_opts("todos", json!({})), T0), "todos");
+    let t = ticket(
+        &observe(&mut s, "todos", url_opts("todos", json!({})), T0),
+        "todos",
+    );
     let out = observe(&mut s, "todos", url_opts("todos", json!({})), T0 + 10.0);
     no_fetch(&out);
     assert!(aborts(&out).is_empty());
@@ -226,9 +246,18 @@ fn a_second_observer_joins_the_fetch_in_flight() {
 #[test]
 fn fetch_query_while_fetching_joins_the_fetch() {
     let mut s = store();
-    let t = ticket(&observe(&mut s, "todos", url_opts("todos", json!({})), T0), "todos");
+    let t = ticket(
+        &observe(&mut s, "todos", url_opts("todos", json!({})), T0),
+        "todos",
+    );
     for force in [false, true] {
-        let out = fetch_query(&mut s, "todos", url_opts("todos", json!({})), T0 + 5.0, force);
+        let out = fetch_query(
+            &mut s,
+            "todos",
+            url_opts("todos", json!({})),
+            T0 + 5.0,
+            force,
+        );
         no_fetch(&out);
         assert!(aborts(&out).is_empty());
         assert_eq!(meta(&s, "todos").ticket, t);
@@ -239,11 +268,22 @@ fn fetch_query_while_fetching_joins_the_fetch() {
 fn a_successful_answer_lands() {
     let mut s = store();
     let t = ticket(
-        &observe(&mut s, "todos", url_opts("todos", json!({ "shape": ["Todo"] })), T0),
+        &observe(
+            &mut s,
+            "todos",
+            url_opts("todos", json!({ "shape": ["Todo"] })),
+            T0,
+        ),
         "todos",
     );
     let now = T0 + 120.0;
-    let out = settle(&mut s, "todos", t, ok(json!([{ "id": 1, "title": "a" }])), now);
+    let out = settle(
+        &mut s,
+        "todos",
+        t,
+        ok(json!([{ "id": 1, "title": "a" }])),
+        now,
+    );
     assert!(out.actions.is_empty());
     assert_eq!(out.states, ["todos"]);
     assert_eq!(out.changes.written_queries, ["todos"]);
@@ -292,7 +332,11 @@ fn stale_data_is_revalidated_while_it_stays_visible() {
     let out = observe(&mut s, "todos", opts, now);
     let t = ticket(&out, "todos");
     let m = meta(&s, "todos");
-    assert_eq!(m.status, Status::Success, "stale-while-revalidate keeps success");
+    assert_eq!(
+        m.status,
+        Status::Success,
+        "stale-while-revalidate keeps success"
+    );
     assert_eq!(m.fetch, FetchStatus::Fetching);
     assert_eq!(m.data_updated_at, T0);
     assert_eq!(read(&s, "todos"), json!(["old"]));
@@ -307,7 +351,10 @@ fn a_query_without_a_source_never_fetches() {
     let out = observe(&mut s, "local", json!({}), T0);
     assert!(out.actions.is_empty());
     let m = meta(&s, "local");
-    assert_eq!((m.status, m.fetch, m.ticket), (Status::Pending, FetchStatus::Idle, 0));
+    assert_eq!(
+        (m.status, m.fetch, m.ticket),
+        (Status::Pending, FetchStatus::Idle, 0)
+    );
     let mut now = T0;
     for step in 0..6 {
         now += 100_000.0;
@@ -332,7 +379,12 @@ fn a_query_without_a_source_never_fetches() {
 #[test]
 fn a_query_fn_source_fetches_without_a_url() {
     let mut s = store();
-    let out = observe(&mut s, "fn", json!({ "queryFn": true, "shape": "Todo" }), T0);
+    let out = observe(
+        &mut s,
+        "fn",
+        json!({ "queryFn": true, "shape": "Todo" }),
+        T0,
+    );
     assert_eq!(
         out.actions,
         [Action::Fetch {
@@ -343,7 +395,13 @@ fn a_query_fn_source_fetches_without_a_url() {
         }]
     );
     let t = ticket(&out, "fn");
-    s.settle("fn", t, Settle::Data(json!({ "id": 7 }).to_string()), T0 + 5.0, R);
+    s.settle(
+        "fn",
+        t,
+        Settle::Data(json!({ "id": 7 }).to_string()),
+        T0 + 5.0,
+        R,
+    );
     assert_eq!(meta(&s, "fn").status, Status::Success);
     assert_eq!(read(&s, "fn"), json!({ "id": 7 }));
     assert!(s.entity("Todo:7").is_some());
@@ -373,10 +431,19 @@ fn a_disabled_query_fetches_only_on_refetch() {
 fn fetch_query_fetches_unless_fresh() {
     let mut s = store();
     let opts = url_opts("todos", json!({ "staleTime": 5000 }));
-    let t = ticket(&fetch_query(&mut s, "todos", opts.clone(), T0, false), "todos");
+    let t = ticket(
+        &fetch_query(&mut s, "todos", opts.clone(), T0, false),
+        "todos",
+    );
     assert_eq!(meta(&s, "todos").observers, 0);
     settle(&mut s, "todos", t, ok(json!([1])), T0 + 10.0);
-    no_fetch(&fetch_query(&mut s, "todos", opts.clone(), T0 + 100.0, false));
+    no_fetch(&fetch_query(
+        &mut s,
+        "todos",
+        opts.clone(),
+        T0 + 100.0,
+        false,
+    ));
     let forced = fetch_query(&mut s, "todos", opts.clone(), T0 + 200.0, true);
     assert_ne!(ticket(&forced, "todos"), t);
     assert_eq!(meta(&s, "todos").status, Status::Success);
@@ -475,7 +542,12 @@ fn retry_waits_follow_the_backoff_for_each_attempt() {
 fn not_found_is_final_at_once() {
     let mut s = store();
     let t = ticket(
-        &observe(&mut s, "todos", url_opts("todos", json!({ "retry": 3 })), T0),
+        &observe(
+            &mut s,
+            "todos",
+            url_opts("todos", json!({ "retry": 3 })),
+            T0,
+        ),
         "todos",
     );
     let out = settle(&mut s, "todos", t, http(404, ""), T0 + 1.0);
@@ -512,7 +584,12 @@ fn request_timeout_and_too_many_requests_retry() {
 fn retry_after_is_a_floor_for_the_next_attempt() {
     let mut s = store();
     let t = ticket(
-        &observe(&mut s, "q", url_opts("q", json!({ "retryDelay": 1000 })), T0),
+        &observe(
+            &mut s,
+            "q",
+            url_opts("q", json!({ "retryDelay": 1000 })),
+            T0,
+        ),
         "q",
     );
     let now = T0 + 10.0;
@@ -532,10 +609,16 @@ fn retry_after_is_a_floor_for_the_next_attempt() {
 #[test]
 fn unauthorized_is_an_auth_error_without_retry() {
     let mut s = store();
-    let t = ticket(&observe(&mut s, "q", url_opts("q", json!({ "retry": 3 })), T0), "q");
+    let t = ticket(
+        &observe(&mut s, "q", url_opts("q", json!({ "retry": 3 })), T0),
+        "q",
+    );
     settle(&mut s, "q", t, http(401, "who are you"), T0 + 1.0);
     let m = meta(&s, "q");
-    assert_eq!((m.status, m.fetch, m.failure_count), (Status::Error, FetchStatus::Idle, 1));
+    assert_eq!(
+        (m.status, m.fetch, m.failure_count),
+        (Status::Error, FetchStatus::Idle, 1)
+    );
     let e = m.error.as_ref().expect("error set");
     assert_eq!(e.code, "AUTH");
     assert_eq!(e.status, Some(401));
@@ -545,7 +628,10 @@ fn unauthorized_is_an_auth_error_without_retry() {
 #[test]
 fn network_errors_retry_while_online_then_fail() {
     let mut s = store();
-    let t = ticket(&observe(&mut s, "q", url_opts("q", json!({ "retry": 2 })), T0), "q");
+    let t = ticket(
+        &observe(&mut s, "q", url_opts("q", json!({ "retry": 2 })), T0),
+        "q",
+    );
     let mut now = T0;
     for failure in 1..=2u32 {
         now += 10.0;
@@ -557,15 +643,27 @@ fn network_errors_retry_while_online_then_fail() {
     }
     settle(&mut s, "q", t, network(), now + 10.0);
     let m = meta(&s, "q");
-    assert_eq!((m.status, m.fetch, m.failure_count), (Status::Error, FetchStatus::Idle, 3));
+    assert_eq!(
+        (m.status, m.fetch, m.failure_count),
+        (Status::Error, FetchStatus::Idle, 3)
+    );
     assert_eq!(error_code(&s, "q").as_deref(), Some("NETWORK"));
 }
 
 #[test]
 fn timeouts_retry() {
     let mut s = store();
-    let t = ticket(&observe(&mut s, "q", url_opts("q", json!({ "retry": 1 })), T0), "q");
-    settle(&mut s, "q", t, Settle::Failed(ErrorInfo::new("TIMEOUT", "slow")), T0 + 1.0);
+    let t = ticket(
+        &observe(&mut s, "q", url_opts("q", json!({ "retry": 1 })), T0),
+        "q",
+    );
+    settle(
+        &mut s,
+        "q",
+        t,
+        Settle::Failed(ErrorInfo::new("TIMEOUT", "slow")),
+        T0 + 1.0,
+    );
     assert!(meta(&s, "q").retry_at.is_some());
 }
 
@@ -575,10 +673,19 @@ fn a_body_that_is_not_json_is_a_parse_error_without_retry() {
     let opts = url_opts("q", json!({ "retry": 3 }));
     loaded(&mut s, "q", opts, json!({ "v": 1 }), T0);
     let t = ticket(&refetch(&mut s, json!(["q"]), T0 + 10.0), "q");
-    let out = settle(&mut s, "q", t, http(200, "<!doctype html><p>login"), T0 + 20.0);
+    let out = settle(
+        &mut s,
+        "q",
+        t,
+        http(200, "<!doctype html><p>login"),
+        T0 + 20.0,
+    );
     assert!(out.actions.is_empty());
     let m = meta(&s, "q");
-    assert_eq!((m.status, m.fetch, m.failure_count), (Status::Error, FetchStatus::Idle, 1));
+    assert_eq!(
+        (m.status, m.fetch, m.failure_count),
+        (Status::Error, FetchStatus::Idle, 1)
+    );
     assert_eq!(error_code(&s, "q").as_deref(), Some("PARSE"));
     assert_eq!(read(&s, "q"), json!({ "v": 1 }), "old data kept");
 }
@@ -587,12 +694,19 @@ fn a_body_that_is_not_json_is_a_parse_error_without_retry() {
 fn an_empty_success_body_is_a_parse_error() {
     for (status, body) in [(200u16, ""), (204, ""), (200, "  \n"), (201, "")] {
         let mut s = store();
-        let t = ticket(&observe(&mut s, "q", url_opts("q", json!({ "retry": 3 })), T0), "q");
+        let t = ticket(
+            &observe(&mut s, "q", url_opts("q", json!({ "retry": 3 })), T0),
+            "q",
+        );
         settle(&mut s, "q", t, http(status, body), T0 + 1.0);
         let m = meta(&s, "q");
         assert_eq!(m.status, Status::Error, "{status} {body:?}");
         assert_eq!(m.retry_at, None);
-        assert_eq!(error_code(&s, "q").as_deref(), Some("PARSE"), "{status} {body:?}");
+        assert_eq!(
+            error_code(&s, "q").as_deref(),
+            Some("PARSE"),
+            "{status} {body:?}"
+        );
     }
 }
 
@@ -600,28 +714,51 @@ fn an_empty_success_body_is_a_parse_error() {
 fn data_that_does_not_fit_the_shape_is_a_shape_error_and_keeps_old_data() {
     let mut s = store();
     let opts = url_opts("todos", json!({ "shape": ["Todo"], "retry": 3 }));
-    loaded(&mut s, "todos", opts, json!([{ "id": 1, "title": "a" }]), T0);
-    for (i, bad) in [json!({ "items": [] }), json!([{ "title": "no id" }]), json!([{ "id": 2 }, 5])]
-        .into_iter()
-        .enumerate()
+    loaded(
+        &mut s,
+        "todos",
+        opts,
+        json!([{ "id": 1, "title": "a" }]),
+        T0,
+    );
+    for (i, bad) in [
+        json!({ "items": [] }),
+        json!([{ "title": "no id" }]),
+        json!([{ "id": 2 }, 5]),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let now = T0 + 100.0 * (i as f64 + 1.0);
         let t = ticket(&refetch(&mut s, json!(["todos"]), now), "todos");
         let out = settle(&mut s, "todos", t, ok(bad.clone()), now + 1.0);
-        assert!(out.actions.is_empty() && out.changes.is_empty(), "{bad}: {out:?}");
+        assert!(
+            out.actions.is_empty() && out.changes.is_empty(),
+            "{bad}: {out:?}"
+        );
         let m = meta(&s, "todos");
-        assert_eq!((m.status, m.fetch), (Status::Error, FetchStatus::Idle), "{bad}");
+        assert_eq!(
+            (m.status, m.fetch),
+            (Status::Error, FetchStatus::Idle),
+            "{bad}"
+        );
         assert_eq!(m.retry_at, None);
         assert_eq!(error_code(&s, "todos").as_deref(), Some("SHAPE"), "{bad}");
         assert_eq!(read(&s, "todos"), json!([{ "id": 1, "title": "a" }]));
-        assert!(s.entity("Todo:2").is_none(), "nothing of a bad answer is written");
+        assert!(
+            s.entity("Todo:2").is_none(),
+            "nothing of a bad answer is written"
+        );
     }
 }
 
 #[test]
 fn a_success_after_an_error_clears_it() {
     let mut s = store();
-    let t = ticket(&observe(&mut s, "q", url_opts("q", json!({ "retry": 0 })), T0), "q");
+    let t = ticket(
+        &observe(&mut s, "q", url_opts("q", json!({ "retry": 0 })), T0),
+        "q",
+    );
     settle(&mut s, "q", t, http(500, ""), T0 + 1.0);
     assert_eq!(meta(&s, "q").status, Status::Error);
     let t = ticket(&refetch(&mut s, json!(["q"]), T0 + 2.0), "q");
@@ -630,7 +767,10 @@ fn a_success_after_an_error_clears_it() {
     assert_eq!(meta(&s, "q").failure_count, 0);
     settle(&mut s, "q", t, ok(json!(1)), T0 + 3.0);
     let m = meta(&s, "q");
-    assert_eq!((m.status, m.error.as_ref(), m.failure_count), (Status::Success, None, 0));
+    assert_eq!(
+        (m.status, m.error.as_ref(), m.failure_count),
+        (Status::Success, None, 0)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -660,7 +800,10 @@ fn observing_offline_pauses_until_online() {
 #[test]
 fn a_network_failure_offline_pauses_without_spending_a_retry() {
     let mut s = store();
-    let t = ticket(&observe(&mut s, "q", url_opts("q", json!({ "retry": 3 })), T0), "q");
+    let t = ticket(
+        &observe(&mut s, "q", url_opts("q", json!({ "retry": 3 })), T0),
+        "q",
+    );
     s.set_online(false, T0 + 1.0);
     let out = settle(&mut s, "q", t, network(), T0 + 2.0);
     no_fetch(&out);
@@ -679,7 +822,10 @@ fn a_network_failure_offline_pauses_without_spending_a_retry() {
 #[test]
 fn a_retry_that_falls_due_offline_pauses() {
     let mut s = store();
-    let t = ticket(&observe(&mut s, "q", url_opts("q", json!({ "retry": 3 })), T0), "q");
+    let t = ticket(
+        &observe(&mut s, "q", url_opts("q", json!({ "retry": 3 })), T0),
+        "q",
+    );
     settle(&mut s, "q", t, http(500, ""), T0 + 1.0);
     let at = meta(&s, "q").retry_at.expect("retry scheduled");
     s.set_online(false, T0 + 2.0);
@@ -707,7 +853,13 @@ fn four_queries(option: &str) -> Store {
         json!(1),
         T0,
     );
-    loaded(&mut s, "off", url_opts("off", json!({ option: false })), json!(1), T0);
+    loaded(
+        &mut s,
+        "off",
+        url_opts("off", json!({ option: false })),
+        json!(1),
+        T0,
+    );
     loaded(&mut s, "idle", url_opts("idle", json!({})), json!(1), T0);
     s.unobserve("idle", T0);
     s
@@ -774,7 +926,13 @@ fn todo_family() -> Store {
         ("users", json!(["users"])),
     ];
     for (h, k) in keys {
-        let out = observe_key(&mut s, h, k, url_opts(h, json!({ "staleTime": "Infinity" })), T0);
+        let out = observe_key(
+            &mut s,
+            h,
+            k,
+            url_opts(h, json!({ "staleTime": "Infinity" })),
+            T0,
+        );
         settle(&mut s, h, ticket(&out, h), ok(json!([h])), T0);
     }
     s.unobserve("todo1", T0);
@@ -826,7 +984,13 @@ fn invalidate_matches_nested_prefixes_exactly() {
 fn invalidate_supersedes_a_fetch_under_way() {
     let mut s = store();
     let opts = url_opts("todos", json!({ "shape": ["Todo"] }));
-    loaded(&mut s, "todos", opts, json!([{ "id": 1, "title": "v1" }]), T0);
+    loaded(
+        &mut s,
+        "todos",
+        opts,
+        json!([{ "id": 1, "title": "v1" }]),
+        T0,
+    );
     let old = ticket(&refetch(&mut s, json!(["todos"]), T0 + 10.0), "todos");
     let out = invalidate(&mut s, json!(["todos"]), T0 + 20.0);
     assert_eq!(aborts(&out), [("todos".to_owned(), old)]);
@@ -834,11 +998,23 @@ fn invalidate_supersedes_a_fetch_under_way() {
     assert_ne!(new, old);
     assert_eq!(meta(&s, "todos").ticket, new);
     // The superseded answer arrives later: ignored.
-    let late = settle(&mut s, "todos", old, ok(json!([{ "id": 1, "title": "old answer" }])), T0 + 30.0);
+    let late = settle(
+        &mut s,
+        "todos",
+        old,
+        ok(json!([{ "id": 1, "title": "old answer" }])),
+        T0 + 30.0,
+    );
     assert!(late.changes.is_empty() && late.states.is_empty() && late.actions.is_empty());
     assert_eq!(read(&s, "todos"), json!([{ "id": 1, "title": "v1" }]));
     assert_eq!(meta(&s, "todos").fetch, FetchStatus::Fetching);
-    settle(&mut s, "todos", new, ok(json!([{ "id": 1, "title": "v2" }])), T0 + 40.0);
+    settle(
+        &mut s,
+        "todos",
+        new,
+        ok(json!([{ "id": 1, "title": "v2" }])),
+        T0 + 40.0,
+    );
     assert_eq!(read(&s, "todos"), json!([{ "id": 1, "title": "v2" }]));
     assert_eq!(state(&s, "todos", T0 + 40.0)["isStale"], json!(true));
 }
@@ -858,10 +1034,19 @@ fn cancel_aborts_and_drops_the_late_answer() {
     let mut s = store();
     let t = ticket(&observe(&mut s, "q", url_opts("q", json!({})), T0), "q");
     let out = cancel(&mut s, json!(["q"]), T0 + 1.0);
-    assert_eq!(out.actions, [Action::Abort { hash: "q".to_owned(), ticket: t }]);
+    assert_eq!(
+        out.actions,
+        [Action::Abort {
+            hash: "q".to_owned(),
+            ticket: t
+        }]
+    );
     assert_eq!(out.states, ["q"]);
     let m = meta(&s, "q");
-    assert_eq!((m.status, m.fetch, m.ticket), (Status::Pending, FetchStatus::Idle, 0));
+    assert_eq!(
+        (m.status, m.fetch, m.ticket),
+        (Status::Pending, FetchStatus::Idle, 0)
+    );
     let late = settle(&mut s, "q", t, ok(json!(1)), T0 + 2.0);
     assert!(late.changes.is_empty() && late.states.is_empty());
     assert!(s.read_query("q").is_none());
@@ -885,13 +1070,19 @@ fn cancel_keeps_the_data_there_was() {
 #[test]
 fn cancel_stops_a_pending_retry() {
     let mut s = store();
-    let t = ticket(&observe(&mut s, "q", url_opts("q", json!({ "retry": 3 })), T0), "q");
+    let t = ticket(
+        &observe(&mut s, "q", url_opts("q", json!({ "retry": 3 })), T0),
+        "q",
+    );
     settle(&mut s, "q", t, http(500, ""), T0 + 1.0);
     let at = meta(&s, "q").retry_at.expect("retry scheduled");
     let out = cancel(&mut s, json!(["q"]), T0 + 2.0);
     assert_eq!(aborts(&out), [("q".to_owned(), t)]);
     let m = meta(&s, "q");
-    assert_eq!((m.fetch, m.retry_at, m.ticket), (FetchStatus::Idle, None, 0));
+    assert_eq!(
+        (m.fetch, m.retry_at, m.ticket),
+        (FetchStatus::Idle, None, 0)
+    );
     no_fetch(&s.tick(at));
 }
 
@@ -911,7 +1102,13 @@ fn remove_drops_the_query_and_the_entities_only_it_referenced() {
     );
     let one = url_opts("todo1", json!({ "shape": "Todo" }));
     let out = observe_key(&mut s, "todo1", json!(["todo", 1]), one, T0);
-    settle(&mut s, "todo1", ticket(&out, "todo1"), ok(json!({ "id": 1 })), T0);
+    settle(
+        &mut s,
+        "todo1",
+        ticket(&out, "todo1"),
+        ok(json!({ "id": 1 })),
+        T0,
+    );
     assert_eq!(s.entity_count(), 4);
 
     let out = remove(&mut s, json!(["todos"]), T0 + 1.0);
@@ -925,7 +1122,10 @@ fn remove_drops_the_query_and_the_entities_only_it_referenced() {
     assert!(s.entity("Todo:1").is_some());
     assert!(s.entity("User:u1").is_some());
     assert_eq!(s.entity_count(), 2);
-    assert_eq!(read(&s, "todo1"), json!({ "id": 1, "assignee": { "id": "u1" } }));
+    assert_eq!(
+        read(&s, "todo1"),
+        json!({ "id": 1, "assignee": { "id": "u1" } })
+    );
 }
 
 #[test]
@@ -959,8 +1159,17 @@ fn remove_finds_data_written_without_a_lifecycle() {
 #[test]
 fn an_unobserved_query_is_collected_after_gc_time() {
     let mut s = store();
-    let opts = url_opts("todos", json!({ "shape": ["Todo"], "gcTime": 10_000, "staleTime": "Infinity" }));
-    loaded(&mut s, "todos", opts, json!([{ "id": 1, "assignee": { "id": "u1" } }]), T0);
+    let opts = url_opts(
+        "todos",
+        json!({ "shape": ["Todo"], "gcTime": 10_000, "staleTime": "Infinity" }),
+    );
+    loaded(
+        &mut s,
+        "todos",
+        opts,
+        json!([{ "id": 1, "assignee": { "id": "u1" } }]),
+        T0,
+    );
     // Another query keeps User:u1.
     put(&mut s, "user", json!({ "id": "u1" }), json!("User"), T0);
     observe(&mut s, "user", json!({}), T0);
@@ -1011,7 +1220,10 @@ fn a_query_with_a_fetch_in_flight_is_not_collected() {
     assert_eq!(meta(&s, "q").observers, 0);
     let out = s.tick(T0 + 50_000.0);
     assert!(out.removed_queries.is_empty());
-    assert_eq!(out.wake_at, None, "nothing to wake for while the fetch runs");
+    assert_eq!(
+        out.wake_at, None,
+        "nothing to wake for while the fetch runs"
+    );
     // Also not while a retry waits.
     settle(&mut s, "q", t, http(500, ""), T0 + 50_001.0);
     let at = meta(&s, "q").retry_at.expect("retry scheduled");
@@ -1038,16 +1250,26 @@ fn fetched_data_of_an_unobserved_query_lives_gc_time_after_it_lands() {
         landed + 1000.0
     );
     let out = s.tick(landed + 1.0);
-    assert!(out.removed_queries.is_empty(), "collected 1 ms after landing");
+    assert!(
+        out.removed_queries.is_empty(),
+        "collected 1 ms after landing"
+    );
 }
 
 #[test]
 fn refetch_interval_fires_while_observed() {
     let mut s = store();
-    let opts = url_opts("q", json!({ "refetchInterval": 1000, "staleTime": "Infinity" }));
+    let opts = url_opts(
+        "q",
+        json!({ "refetchInterval": 1000, "staleTime": "Infinity" }),
+    );
     let out = observe(&mut s, "q", opts, T0);
     let t = ticket(&out, "q");
-    assert!(out.wake_at.is_some_and(|w| w <= T0 + 1000.0), "{:?}", out.wake_at);
+    assert!(
+        out.wake_at.is_some_and(|w| w <= T0 + 1000.0),
+        "{:?}",
+        out.wake_at
+    );
     let out = settle(&mut s, "q", t, ok(json!(1)), T0 + 100.0);
     let w = out.wake_at.expect("interval wake");
     assert!(w <= T0 + 100.0 + 1000.0, "{w}");
@@ -1100,12 +1322,21 @@ fn wake_at_is_the_earliest_due_moment() {
     // stale flip of observed `st` at T0 + 2000; interval of observed `iv` at T0 + 3000;
     // gc of unobserved `gc` at T0 + 4000.
     let mut s = store();
-    loaded(&mut s, "st", url_opts("st", json!({ "staleTime": 2000 })), json!(1), T0);
+    loaded(
+        &mut s,
+        "st",
+        url_opts("st", json!({ "staleTime": 2000 })),
+        json!(1),
+        T0,
+    );
     assert_eq!(s.next_wake(T0), Some(T0 + 2000.0));
     loaded(
         &mut s,
         "iv",
-        url_opts("iv", json!({ "refetchInterval": 3000, "staleTime": "Infinity" })),
+        url_opts(
+            "iv",
+            json!({ "refetchInterval": 3000, "staleTime": "Infinity" }),
+        ),
         json!(1),
         T0,
     );
@@ -1118,14 +1349,30 @@ fn wake_at_is_the_earliest_due_moment() {
     );
     s.unobserve("gc", T0);
     assert_eq!(s.next_wake(T0), Some(T0 + 2000.0));
-    let t = ticket(&observe(&mut s, "r", url_opts("r", json!({ "retryDelay": 1000 })), T0), "r");
+    let t = ticket(
+        &observe(
+            &mut s,
+            "r",
+            url_opts("r", json!({ "retryDelay": 1000 })),
+            T0,
+        ),
+        "r",
+    );
     let out = settle(&mut s, "r", t, http(500, ""), T0 + 100.0);
     assert_eq!(out.wake_at, Some(T0 + 850.0));
 
     let out = s.tick(T0 + 850.0);
-    assert_eq!(out.wake_at, Some(T0 + 2000.0), "retry went out; the stale flip is next");
+    assert_eq!(
+        out.wake_at,
+        Some(T0 + 2000.0),
+        "retry went out; the stale flip is next"
+    );
     let out = s.tick(T0 + 2000.0);
-    assert_eq!(out.wake_at, Some(T0 + 3000.0), "stale flip reported; the interval is next");
+    assert_eq!(
+        out.wake_at,
+        Some(T0 + 3000.0),
+        "stale flip reported; the interval is next"
+    );
     let out = s.tick(T0 + 3000.0);
     assert_eq!(fetched_hashes(&out), ["iv"]);
     // The interval rescheduled itself at T0 + 6000; gc at T0 + 4000 comes first.
@@ -1138,7 +1385,10 @@ fn wake_at_is_the_earliest_due_moment() {
 #[test]
 fn unobserved_queries_wake_only_for_gc() {
     let mut s = store();
-    let opts = url_opts("q", json!({ "staleTime": 1000, "refetchInterval": 500, "gcTime": 9000 }));
+    let opts = url_opts(
+        "q",
+        json!({ "staleTime": 1000, "refetchInterval": 500, "gcTime": 9000 }),
+    );
     loaded(&mut s, "q", opts, json!(1), T0);
     let out = s.unobserve("q", T0 + 10.0);
     assert_eq!(out.wake_at, Some(T0 + 9010.0));
@@ -1147,7 +1397,10 @@ fn unobserved_queries_wake_only_for_gc() {
 #[test]
 fn infinite_times_never_wake() {
     let mut s = store();
-    let opts = url_opts("q", json!({ "staleTime": "Infinity", "gcTime": "Infinity" }));
+    let opts = url_opts(
+        "q",
+        json!({ "staleTime": "Infinity", "gcTime": "Infinity" }),
+    );
     loaded(&mut s, "q", opts, json!(1), T0);
     assert_eq!(s.next_wake(T0), None);
     assert_eq!(s.unobserve("q", T0 + 1.0).wake_at, None);
@@ -1173,14 +1426,23 @@ fn put_query_data_marks_the_query_successful_and_fresh() {
     // Invalidated, then set again: fresh again.
     invalidate(&mut s, json!(["q"]), T0 + 7.0);
     assert_eq!(state(&s, "q", T0 + 7.0)["isStale"], json!(true));
-    put(&mut s, "q", json!({ "id": 1, "title": "x" }), json!("Todo"), T0 + 8.0);
+    put(
+        &mut s,
+        "q",
+        json!({ "id": 1, "title": "x" }),
+        json!("Todo"),
+        T0 + 8.0,
+    );
     assert_eq!(state(&s, "q", T0 + 8.0)["isStale"], json!(false));
 }
 
 #[test]
 fn put_query_data_clears_an_error() {
     let mut s = store();
-    let t = ticket(&observe(&mut s, "q", url_opts("q", json!({ "retry": 0 })), T0), "q");
+    let t = ticket(
+        &observe(&mut s, "q", url_opts("q", json!({ "retry": 0 })), T0),
+        "q",
+    );
     settle(&mut s, "q", t, http(500, ""), T0 + 1.0);
     assert_eq!(meta(&s, "q").status, Status::Error);
     put(&mut s, "q", json!(5), json!(null), T0 + 2.0);
@@ -1202,7 +1464,12 @@ fn put_query_data_creates_a_lifecycle_that_gc_collects() {
 fn observing_data_set_before_shows_it_as_success() {
     let mut s = store();
     set(&mut s, "q", json!({ "id": 1 }), json!("Todo"));
-    let out = observe(&mut s, "q", url_opts("q", json!({ "shape": "Todo", "staleTime": "Infinity" })), T0);
+    let out = observe(
+        &mut s,
+        "q",
+        url_opts("q", json!({ "shape": "Todo", "staleTime": "Infinity" })),
+        T0,
+    );
     no_fetch(&out);
     assert_eq!(meta(&s, "q").status, Status::Success);
 }
@@ -1219,7 +1486,12 @@ fn output_json_carries_states_actions_and_wake() {
     let t = ticket(&out, "todos");
     let text = output_json(&s, &out, 0, now);
     let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"));
-    let mut keys: Vec<&str> = v.as_object().expect("an object").keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = v
+        .as_object()
+        .expect("an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort_unstable();
     assert_eq!(keys, ["a", "d", "dq", "e", "q", "re", "rq", "s", "w"]);
     assert_eq!(v["a"], json!([["f", "todos", t, "/todos", 5000.0]]));
@@ -1253,37 +1525,52 @@ fn output_json_renders_query_fn_fetches_with_a_null_url_and_errors() {
     let t = ticket(&out, "fn");
     let v: Value = serde_json::from_str(&output_json(&s, &out, 0, T0)).unwrap();
     assert_eq!(v["a"], json!([["f", "fn", t, null, 30_000.0]]));
-    let out = s.settle("fn", t, Settle::Failed(ErrorInfo::new("QUERY_FN", "rejected")), T0 + 1.0, R);
+    let out = s.settle(
+        "fn",
+        t,
+        Settle::Failed(ErrorInfo::new("QUERY_FN", "rejected")),
+        T0 + 1.0,
+        R,
+    );
     let v: Value = serde_json::from_str(&output_json(&s, &out, 0, T0 + 1.0)).unwrap();
     assert_eq!(v["s"][0][1]["status"], json!("error"));
-    assert_eq!(v["s"][0][1]["error"], json!({ "code": "QUERY_FN", "message": "rejected" }));
+    assert_eq!(
+        v["s"][0][1]["error"],
+        json!({ "code": "QUERY_FN", "message": "rejected" })
+    );
     assert_eq!(v["s"][0][1]["errorUpdatedAt"], json!(T0 + 1.0));
 }
 
 // ---------------------------------------------------------------------------------------------
-// options that differ between observers of one query
+// options that differ between observers of one query (regressions: a read-only observer once
+// replaced the url and shape of the query another observer fetches)
 
 #[test]
-#[ignore = "BUG: observe() replaces the query's options with the latest observer's \
-            (ensure_meta `meta.opts = o`), so an observer without a source drops the url and \
-            shape another observer's fetch needs: the answer is stored with Shape::Plain"]
 fn an_observer_without_a_source_keeps_the_fetching_observers_shape() {
     let mut s = store();
     let t = ticket(
-        &observe(&mut s, "todos", url_opts("todos", json!({ "shape": ["Todo"] })), T0),
+        &observe(
+            &mut s,
+            "todos",
+            url_opts("todos", json!({ "shape": ["Todo"] })),
+            T0,
+        ),
         "todos",
     );
     // A second component only reads the query.
     observe(&mut s, "todos", json!({}), T0 + 1.0);
     settle(&mut s, "todos", t, ok(json!([{ "id": 1 }])), T0 + 2.0);
-    assert!(s.entity("Todo:1").is_some(), "the answer is normalized with ['Todo']");
-    assert_eq!(s.query("todos").map(|q| q.result.clone()), Some(json!(["Todo:1"])));
+    assert!(
+        s.entity("Todo:1").is_some(),
+        "the answer is normalized with ['Todo']"
+    );
+    assert_eq!(
+        s.query("todos").map(|q| q.result.clone()),
+        Some(json!(["Todo:1"]))
+    );
 }
 
 #[test]
-#[ignore = "BUG: set_online(true) sets ticket = 0 on every paused query, then start_fetch \
-            returns early for one without a source (its options were replaced by a later \
-            source-less observer): fetchStatus stays 'paused' with ticket 0 forever"]
 fn a_paused_query_whose_source_was_dropped_does_not_stay_paused_without_a_ticket() {
     let mut s = store();
     s.set_online(false, T0);
@@ -1302,8 +1589,6 @@ fn a_paused_query_whose_source_was_dropped_does_not_stay_paused_without_a_ticket
 }
 
 #[test]
-#[ignore = "BUG: a retry due after a source-less observer replaced the options emits \
-            Fetch { url: None } (= 'call the queryFn') for a url query (tick reads m.opts.url)"]
 fn a_retry_keeps_the_url_after_a_source_less_observer() {
     let mut s = store();
     let t = ticket(&observe(&mut s, "q", url_opts("q", json!({})), T0), "q");
@@ -1313,7 +1598,12 @@ fn a_retry_keeps_the_url_after_a_source_less_observer() {
     let out = s.tick(at);
     assert_eq!(
         out.actions,
-        [Action::Fetch { hash: "q".to_owned(), ticket: t, url: Some("/q".to_owned()), timeout: 30_000.0 }]
+        [Action::Fetch {
+            hash: "q".to_owned(),
+            ticket: t,
+            url: Some("/q".to_owned()),
+            timeout: 30_000.0
+        }]
     );
 }
 
@@ -1363,7 +1653,12 @@ fn pool(rng: &mut Rng) -> Vec<Spec> {
     let raw = [
         ("t", json!(["todos"]), json!(["Todo"]), true),
         ("t1", json!(["todos", 1]), json!("Todo"), true),
-        ("tp", json!(["todos", { "page": 2 }]), json!({ "items": ["Todo"] }), true),
+        (
+            "tp",
+            json!(["todos", { "page": 2 }]),
+            json!({ "items": ["Todo"] }),
+            true,
+        ),
         ("u", json!(["users"]), json!(["User"]), true),
         ("u1", json!(["users", 1]), json!("User"), true),
         ("n", json!(["local"]), json!(null), false),
@@ -1415,7 +1710,14 @@ fn random_result(rng: &mut Rng, shape: &Value) -> Settle {
         10 => network(),
         11 => Settle::Failed(ErrorInfo::new("TIMEOUT", "slow")),
         12 => http(*rng.pick(&[200, 204]), *rng.pick(&["", "<html>", "{"])),
-        _ => ok(rng.pick(&[json!(5), json!([5]), json!({ "items": 3 }), json!([{ "x": 1 }])]).clone()),
+        _ => ok(rng
+            .pick(&[
+                json!(5),
+                json!([5]),
+                json!({ "items": 3 }),
+                json!([{ "x": 1 }]),
+            ])
+            .clone()),
     }
 }
 
@@ -1464,7 +1766,9 @@ impl Sim {
                         }
                     }
                 }
-                Action::Fetch { hash, ticket, url, .. } => {
+                Action::Fetch {
+                    hash, ticket, url, ..
+                } => {
                     self.check(*ticket != 0, || format!("Fetch with ticket 0 for {hash}"));
                     self.check(
                         !self.flights.iter().any(|f| f.live && &f.hash == hash),
@@ -1472,7 +1776,9 @@ impl Sim {
                     );
                     let spec = self.specs.iter().find(|s| s.hash == hash.as_str());
                     self.check(
-                        spec.is_some_and(|s| s.source && url.as_deref() == Some(&*format!("/{hash}"))),
+                        spec.is_some_and(|s| {
+                            s.source && url.as_deref() == Some(&*format!("/{hash}"))
+                        }),
                         || format!("Fetch of {hash} with url {url:?}"),
                     );
                     self.max_ticket = self.max_ticket.max(*ticket);
@@ -1490,11 +1796,19 @@ impl Sim {
             }
         }
         self.check(out.wake_at == self.s.next_wake(self.now), || {
-            format!("wake_at {:?} != next_wake {:?}", out.wake_at, self.s.next_wake(self.now))
+            format!(
+                "wake_at {:?} != next_wake {:?}",
+                out.wake_at,
+                self.s.next_wake(self.now)
+            )
         });
-        self.check(out.wake_at.map_or(true, f64::is_finite), || "non-finite wake_at".to_owned());
+        self.check(out.wake_at.map_or(true, f64::is_finite), || {
+            "non-finite wake_at".to_owned()
+        });
         let text = output_json(&self.s, out, 0, self.now);
-        self.check(serde_json::from_str::<Value>(&text).is_ok(), || format!("bad batch {text}"));
+        self.check(serde_json::from_str::<Value>(&text).is_ok(), || {
+            format!("bad batch {text}")
+        });
         self.wake = out.wake_at;
     }
 
@@ -1503,10 +1817,9 @@ impl Sim {
         for (i, spec) in self.specs.iter().enumerate() {
             let h = spec.hash;
             let Some(m) = self.s.meta(h) else {
-                self.check(
-                    !self.flights.iter().any(|f| f.live && f.hash == h),
-                    || format!("{h}: a live request for a removed query"),
-                );
+                self.check(!self.flights.iter().any(|f| f.live && f.hash == h), || {
+                    format!("{h}: a live request for a removed query")
+                });
                 continue;
             };
             let ctx = || format!("{h}: {m:?}");
@@ -1528,18 +1841,23 @@ impl Sim {
             self.check(m.fetch != FetchStatus::Paused || !self.online, || {
                 format!("paused while online; {}", ctx())
             });
-            self.check(m.fetch != FetchStatus::Paused || m.retry_at.is_none(), || {
-                format!("paused with a retry scheduled; {}", ctx())
-            });
+            self.check(
+                m.fetch != FetchStatus::Paused || m.retry_at.is_none(),
+                || format!("paused with a retry scheduled; {}", ctx()),
+            );
             let live = self
                 .flights
                 .iter()
                 .filter(|f| f.live && f.hash == h)
                 .collect::<Vec<_>>();
-            self.check(live.len() <= 1, || format!("several live requests; {}", ctx()));
+            self.check(live.len() <= 1, || {
+                format!("several live requests; {}", ctx())
+            });
             if let Some(f) = live.first() {
                 self.check(
-                    f.ticket == m.ticket && m.fetch == FetchStatus::Fetching && m.retry_at.is_none(),
+                    f.ticket == m.ticket
+                        && m.fetch == FetchStatus::Fetching
+                        && m.retry_at.is_none(),
                     || format!("live request {} does not match; {}", f.ticket, ctx()),
                 );
             }
@@ -1549,9 +1867,10 @@ impl Sim {
                     format!("fetching with nothing in flight and no retry; {}", ctx())
                 });
             }
-            self.check(m.status != Status::Success || self.s.query(h).is_some(), || {
-                format!("success without data; {}", ctx())
-            });
+            self.check(
+                m.status != Status::Success || self.s.query(h).is_some(),
+                || format!("success without data; {}", ctx()),
+            );
             self.check(m.status != Status::Pending || !m.has_data(), || {
                 format!("pending with data; {}", ctx())
             });
@@ -1641,8 +1960,12 @@ impl Sim {
                 let t = *self.rng.pick(&[0, self.max_ticket + 1000]);
                 self.log.push(format!("{now}: bogus settle {hash} #{t}"));
                 let before = self.s.meta(hash).cloned();
-                let out = self.s.settle(hash, t, ok(good_data(&mut self.rng, &shape)), now, 0.5);
-                self.check(self.s.meta(hash).cloned() == before, || "bogus ticket landed".to_owned());
+                let out = self
+                    .s
+                    .settle(hash, t, ok(good_data(&mut self.rng, &shape)), now, 0.5);
+                self.check(self.s.meta(hash).cloned() == before, || {
+                    "bogus ticket landed".to_owned()
+                });
                 out
             }
             52..=66 => {

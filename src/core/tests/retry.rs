@@ -29,7 +29,11 @@ fn each_attempt_doubles_the_window() {
     }
     for attempt in 1..=5u32 {
         let full = 1000.0 * 2f64.powi(attempt as i32 - 1);
-        assert_eq!(delay(attempt, 1000.0, 0.0, None), full / 2.0, "attempt {attempt}");
+        assert_eq!(
+            delay(attempt, 1000.0, 0.0, None),
+            full / 2.0,
+            "attempt {attempt}"
+        );
         assert_eq!(delay(attempt, 1000.0, 1.0, None), full, "attempt {attempt}");
     }
 }
@@ -59,7 +63,11 @@ fn random_zero_is_the_lower_bound_and_random_near_one_the_upper() {
     let mut last = -1.0;
     for i in 0..=100 {
         let d = delay(3, 1000.0, f64::from(i) / 100.0, None);
-        assert!(d >= last, "not monotonic at random {}", f64::from(i) / 100.0);
+        assert!(
+            d >= last,
+            "not monotonic at random {}",
+            f64::from(i) / 100.0
+        );
         last = d;
     }
 }
@@ -161,5 +169,9 @@ fn http_errors_carry_status_and_body() {
     assert_eq!(e.code, "HTTP");
     assert_eq!(e.status, Some(500));
     assert_eq!(e.body.as_deref(), Some("boom"));
-    assert!(e.message.contains("/api/todos") && e.message.contains("500"), "{}", e.message);
+    assert!(
+        e.message.contains("/api/todos") && e.message.contains("500"),
+        "{}",
+        e.message
+    );
 }

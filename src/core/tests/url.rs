@@ -34,7 +34,11 @@ fn absolute_urls_are_unchanged() {
         "git+ssh://host/x",
     ] {
         assert_eq!(resolve("/api", url), url, "{url} is absolute");
-        assert_eq!(resolve("https://api.example.com", url), url, "{url} is absolute");
+        assert_eq!(
+            resolve("https://api.example.com", url),
+            url,
+            "{url} is absolute"
+        );
     }
 }
 
@@ -56,7 +60,12 @@ fn fetch_url(base: &str, url: &str) -> Option<String> {
     let mut s = Store::from_options_json(&json!({ "baseUrl": base }).to_string())
         .unwrap_or_else(|e| panic!("store creation failed: {e}"));
     let out = s
-        .observe("q", &key_for("q"), &json!({ "url": url }).to_string(), 1000.0)
+        .observe(
+            "q",
+            &key_for("q"),
+            &json!({ "url": url }).to_string(),
+            1000.0,
+        )
         .unwrap_or_else(|e| panic!("observe failed: {e}"));
     match out.actions.as_slice() {
         [Action::Fetch { url, .. }] => url.clone(),
@@ -86,7 +95,13 @@ fn query_urls_are_resolved_against_the_base_url() {
 fn fetch_query_urls_are_resolved_too() {
     let mut s = Store::from_options_json(&json!({ "baseUrl": "/api" }).to_string()).unwrap();
     let out = s
-        .fetch("q", &key_for("q"), &json!({ "url": "/todos" }).to_string(), 1000.0, false)
+        .fetch(
+            "q",
+            &key_for("q"),
+            &json!({ "url": "/todos" }).to_string(),
+            1000.0,
+            false,
+        )
         .unwrap();
     match out.actions.as_slice() {
         [Action::Fetch { url, .. }] => assert_eq!(url.as_deref(), Some("/api/todos")),
@@ -97,7 +112,11 @@ fn fetch_query_urls_are_resolved_too() {
 #[test]
 fn an_empty_or_non_string_url_is_refused() {
     let mut s = store();
-    for opts in [json!({ "url": "" }), json!({ "url": 5 }), json!({ "url": true })] {
+    for opts in [
+        json!({ "url": "" }),
+        json!({ "url": 5 }),
+        json!({ "url": true }),
+    ] {
         expect_err(
             s.observe("q", &key_for("q"), &opts.to_string(), 1000.0),
             "INVALID_ARGUMENT",
