@@ -9,9 +9,19 @@ import { Store } from './store.js';
 let loading;
 
 function loadWasm() {
-  // The wasm file sits next to this module; bundlers (Vite) follow this URL as an asset.
-  loading ??= initWasm({ module_or_path: new URL('./strata_wasm_bg.wasm', import.meta.url) });
+  loading ??= initWasm({ module_or_path: wasmUrl() });
   return loading;
+}
+
+function wasmUrl() {
+  // The wasm file sits next to this module; bundlers (Vite, webpack, Rollup) follow this literal
+  // `new URL(..., import.meta.url)` and ship the file as an asset.
+  const url = new URL('./strata_wasm_bg.wasm', import.meta.url);
+  // Vite <= 7's dev server pre-bundles this module into node_modules/.vite/deps/ without the wasm
+  // (vitejs/vite#8427; Vite 8 rewrites the URL itself), so `url` would fetch index.html. The
+  // package's own files are still served from node_modules/strata/.
+  const dev = /^(.*\/node_modules\/)\.vite\/deps[^/]*\/[^/]*$/.exec(url.pathname);
+  return dev ? new URL(dev[1] + 'strata/strata_wasm_bg.wasm', url) : url;
 }
 
 /**
