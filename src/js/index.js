@@ -9,7 +9,15 @@ import { Store } from './store.js';
 let loading;
 
 function loadWasm() {
-  loading ??= initWasm({ module_or_path: wasmUrl() });
+  loading ??= initWasm({ module_or_path: wasmUrl() }).catch((e) => {
+    loading = undefined; // let a later createStore try again
+    const err = new StrataError(
+      'INTERNAL',
+      `could not load strata_wasm_bg.wasm (it must be served next to the package's index.js as application/wasm): ${e && e.message}`,
+    );
+    err.cause = e;
+    throw err;
+  });
   return loading;
 }
 
