@@ -88,7 +88,10 @@ export class Store {
    */
   getQueryState(queryKey) {
     this.#open();
-    const hash = hashKey(queryKey);
+    return this.#state(hashKey(queryKey));
+  }
+
+  #state(hash) {
     const raw = this.#states.get(hash);
     if (raw === undefined) return undefined;
     const data = this.#snap.query(hash);
@@ -310,7 +313,7 @@ export class Store {
     }
     if (raw.fetchStatus !== 'idle') return;
     this.#waiters.delete(hash);
-    const state = this.getQueryState(JSON.parse(hash));
+    const state = this.#state(hash);
     for (const w of list) {
       if (state.status === 'error') w.reject(state.error);
       else w.resolve(state.data);
@@ -366,7 +369,7 @@ export class Store {
     for (const hash of queries) this.#settleWaiters(hash);
     if (this.#options.onError) {
       for (const hash of errored) {
-        const state = this.getQueryState(JSON.parse(hash));
+        const state = this.#state(hash);
         try {
           this.#options.onError(state.error, { queryKey: JSON.parse(hash) });
         } catch (e) {
