@@ -134,7 +134,10 @@ impl Store {
             }
             // Identical data already shown successfully changes nothing (not even
             // dataUpdatedAt), so a rewrite of the same data notifies nobody.
-            if data_changed || m.status != Status::Success || m.invalidated {
+            // Stale-by-time data is refreshed too (with staleTime 0 data is always stale, so a
+            // new dataUpdatedAt would change nothing but the notification count).
+            let expired = m.opts.stale_time > 0.0 && m.is_stale(now);
+            if data_changed || m.status != Status::Success || m.invalidated || expired {
                 m.status = Status::Success;
                 m.data_updated_at = now;
                 m.error = None;
@@ -324,6 +327,10 @@ impl Store {
                     m.ticket = 0;
                     m.retry_at = None;
                     m.reported_stale = m.is_stale(now);
+                    // An unobserved query keeps what it just fetched for gcTime from now.
+                    if !m.active() {
+                        m.inactive_since = Some(now);
+                    }
                     if m.active() {
                         m.interval_at = m.opts.refetch_interval.map(|i| now + i);
                     }
@@ -367,6 +374,9 @@ impl Store {
         m.error_updated_at = now;
         m.ticket = 0;
         m.retry_at = None;
+        if !m.active() {
+            m.inactive_since = Some(now);
+        }
     }
 
     /// `navigator.onLine` changed. Back online, paused fetches resume and active stale
