@@ -163,6 +163,55 @@ impl StoreCore {
         })
     }
 
+    /// `mutate`: applies the optimistic layer and queues the request. `id` is a UUID (also the
+    /// Idempotency-Key).
+    pub fn mutate(&self, id: &str, desc_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.mutate(id, desc_json, now))
+    }
+
+    /// Sends attempt `ticket` of mutation `id` and settles it in Rust. Resolves with the batch.
+    #[wasm_bindgen(js_name = sendMutation)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn send_mutation(
+        &self,
+        id: String,
+        ticket: f64,
+        method: String,
+        url: String,
+        headers: JsValue,
+        body: Option<String>,
+        signal: Option<AbortSignal>,
+        timeout_ms: f64,
+    ) -> js_sys::Promise {
+        let inner = Rc::clone(&self.inner);
+        wasm_bindgen_futures::future_to_promise(async move {
+            let result = http::send(&method, &url, headers, body, signal, timeout_ms).await;
+            let mut s = inner.try_borrow_mut().map_err(|_| busy())?;
+            let now = clock::now();
+            let out = s.settle_mutation(&id, ticket as u64, result, now, clock::random());
+            Ok(JsValue::from_str(&batch::output_json(&s, &out, 0, now)))
+        })
+    }
+
+    #[wasm_bindgen(js_name = resolveConflict)]
+    pub fn resolve_conflict(&self, id: &str, choice_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.resolve_conflict(id, choice_json, now))
+    }
+
+    #[wasm_bindgen(js_name = retryMutation)]
+    pub fn retry_mutation(&self, id: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.retry_mutation(id, now))
+    }
+
+    #[wasm_bindgen(js_name = discardMutation)]
+    pub fn discard_mutation(&self, id: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.discard_mutation(id, now))
+    }
+
+    pub fn flush(&self) -> Result<String, JsValue> {
+        self.run(0, |s, now| Ok(s.flush(now)))
+    }
+
     #[wasm_bindgen(js_name = invalidateQueries)]
     pub fn invalidate_queries(&self, prefix_json: &str) -> Result<String, JsValue> {
         self.run(0, |s, now| s.invalidate(prefix_json, now))

@@ -25,6 +25,9 @@ use super::store::{ChangeSet, Store};
 #[derive(Serialize)]
 pub struct Batch<'a> {
     e: Vec<(&'a str, &'a Map<String, Value>)>,
+    /// Written entities that are gone (an optimistic delete): JS drops them like `re`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    g: Vec<&'a str>,
     d: &'a [String],
     q: Vec<(&'a str, Value, &'a Value)>,
     dq: &'a [String],
@@ -37,6 +40,12 @@ pub fn build<'a>(store: &'a Store, changes: &'a ChangeSet) -> Batch<'a> {
             .written_entities
             .iter()
             .filter_map(|k| store.entity(k).map(|r| (k.as_str(), r)))
+            .collect(),
+        g: changes
+            .written_entities
+            .iter()
+            .filter(|k| store.entity(k).is_none())
+            .map(String::as_str)
             .collect(),
         d: &changes.dependent_entities,
         q: changes
@@ -77,6 +86,11 @@ struct OutputBatch<'a> {
     re: &'a [String],
     a: Vec<Value>,
     w: Option<f64>,
+    /// Settled mutations: `[[id, true, result] | [id, false, error]]`.
+    ms: Vec<Value>,
+    /// When the queue or sync state changed: `{ list: mutations(), state: syncState() }`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    y: Option<Value>,
 }
 
 /// Serializes an engine `Output` (data changes, states, removals, actions, next wake-up).
@@ -101,9 +115,29 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
                     timeout,
                 } => serde_json::json!(["f", hash, ticket, url, timeout]),
                 Action::Abort { hash, ticket } => serde_json::json!(["x", hash, ticket]),
+                Action::Send {
+                    id,
+                    ticket,
+                    method,
+                    url,
+                    headers,
+                    body,
+                    timeout,
+                } => serde_json::json!(["m", id, ticket, method, url, headers, body, timeout]),
             })
             .collect(),
         w: out.wake_at,
+        ms: out
+            .settled
+            .iter()
+            .map(|(id, r)| match r {
+                Ok(v) => serde_json::json!([id, true, v]),
+                Err(e) => serde_json::json!([id, false, e]),
+            })
+            .collect(),
+        y: out.sync.then(
+            || serde_json::json!({ "list": store.mutation_list(), "state": store.sync_state() }),
+        ),
     };
     let mut buf = Vec::with_capacity(size_hint.saturating_add(size_hint / 8).saturating_add(128));
     match serde_json::to_writer(&mut buf, &batch) {

@@ -172,6 +172,51 @@ impl Cache {
         }
     }
 
+    /// Sets an entity's record to exactly `record` (`None`: the entity is gone), relinking its
+    /// relations. Used for optimistic layers, whose visible record is computed, not merged.
+    /// Parents keep their links to a gone entity, so they are reported as dependents.
+    pub fn replace(
+        &mut self,
+        schema: &Schema,
+        key: &str,
+        record: Option<Map<String, Value>>,
+        written: &mut Written,
+    ) {
+        let id = self.intern(key);
+        let relations = schema
+            .get(type_of(key))
+            .map(|t| t.relations.as_slice())
+            .unwrap_or(&[]);
+        let Some(slot) = self.slots.get(id as usize) else {
+            return;
+        };
+        if slot.record == record {
+            return;
+        }
+        let mut old = Vec::new();
+        if let Some(rec) = &slot.record {
+            record_refs(relations, rec, &mut old);
+        }
+        let old: Vec<String> = old.into_iter().map(str::to_owned).collect();
+        let mut new = Vec::new();
+        if let Some(rec) = &record {
+            record_refs(relations, rec, &mut new);
+        }
+        let new: Vec<String> = new.into_iter().map(str::to_owned).collect();
+        let (old_ids, new_ids) = (self.intern_all(&old), self.intern_all(&new));
+        self.link(id, &old_ids, &new_ids);
+        let Some(slot) = self.slot(id) else { return };
+        match (slot.record.is_some(), record.is_some()) {
+            (false, true) => self.count += 1,
+            (true, false) => self.count -= 1,
+            _ => {}
+        }
+        if let Some(slot) = self.slot(id) {
+            slot.record = record;
+        }
+        written.add(id);
+    }
+
     fn intern_all<S: AsRef<str>>(&mut self, keys: &[S]) -> Vec<Id> {
         let mut ids: Vec<Id> = keys.iter().map(|k| self.intern(k.as_ref())).collect();
         ids.sort_unstable();

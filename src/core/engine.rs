@@ -24,6 +24,16 @@ pub enum Action {
     },
     /// Abort the request of a cancelled or superseded fetch.
     Abort { hash: String, ticket: u64 },
+    /// Send attempt `ticket` of mutation `id`.
+    Send {
+        id: String,
+        ticket: u64,
+        method: String,
+        url: String,
+        headers: serde_json::Map<String, Value>,
+        body: Option<String>,
+        timeout: f64,
+    },
 }
 
 /// What one call changed and what it asks for.
@@ -37,6 +47,10 @@ pub struct Output {
     pub actions: Vec<Action>,
     /// The earliest moment `tick` has something to do.
     pub wake_at: Option<f64>,
+    /// Mutations that settled: the result (read back through `shape`) or the error.
+    pub settled: Vec<(String, std::result::Result<Value, ErrorInfo>)>,
+    /// The mutation list or sync state changed.
+    pub sync: bool,
 }
 
 impl Output {
@@ -385,7 +399,11 @@ impl Store {
         let mut out = Output::default();
         let was = self.online;
         self.online = online;
+        if online != was {
+            out.sync = true;
+        }
         if online && !was {
+            self.wake_queue(now, &mut out);
             for hash in self.hashes(|m| m.fetch == FetchStatus::Paused) {
                 if let Some(m) = self.metas.get_mut(&hash) {
                     m.ticket = 0; // nothing is in flight for a paused fetch
@@ -544,6 +562,7 @@ impl Store {
         }
         let expired = self.hashes(|m| m.observers == 0 && m.gc_at().is_some_and(|t| t <= now));
         self.drop_queries(expired, &mut out);
+        self.pump_due(now, &mut out);
         self.finish_out(out, now)
     }
 
@@ -559,7 +578,7 @@ impl Store {
     }
 
     /// Records the stale flag as reported for every changed state and computes `wake_at`.
-    fn finish_out(&mut self, mut out: Output, now: f64) -> Output {
+    pub(super) fn finish_out(&mut self, mut out: Output, now: f64) -> Output {
         for h in &out.states {
             if let Some(m) = self.metas.get_mut(h) {
                 m.reported_stale = m.is_stale(now);
@@ -583,6 +602,7 @@ impl Store {
                 ]
             })
             .flatten()
+            .chain(self.queue_wake())
             .reduce(f64::min)
     }
 }

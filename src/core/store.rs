@@ -11,7 +11,9 @@ use super::denormalize;
 use super::error::{Error, Result};
 use super::json::{self, type_name, Origin};
 use super::key::{entity_key, id_string};
+use super::mutation::Mutation;
 use super::normalize::{normalize, result_refs};
+use super::outbox::SyncMeta;
 use super::query::QueryMeta;
 use super::shape::Shape;
 
@@ -62,6 +64,14 @@ pub struct Store {
     pub(super) queries: HashMap<String, Query>,
     /// Query lifecycles (see engine.rs), by hash.
     pub(super) metas: HashMap<String, QueryMeta>,
+    /// Unacknowledged mutations in queue order (see outbox.rs).
+    pub(super) mutations: Vec<Mutation>,
+    /// Server base records of entities some optimistic layer touches (`None`: not cached);
+    /// the cache holds what is visible: base + layers (see layers.rs).
+    pub(super) shadow: HashMap<String, Option<Map<String, Value>>>,
+    /// Server base results of queries an optimistic insert touches.
+    pub(super) shadow_queries: HashMap<String, Value>,
+    pub(super) sync: SyncMeta,
     /// `navigator.onLine` as last reported.
     pub(super) online: bool,
     pub(super) last_ticket: u64,
@@ -74,6 +84,10 @@ impl Store {
             cache: Cache::default(),
             queries: HashMap::new(),
             metas: HashMap::new(),
+            mutations: Vec::new(),
+            shadow: HashMap::new(),
+            shadow_queries: HashMap::new(),
+            sync: SyncMeta::default(),
             online: true,
             last_ticket: 0,
         }
@@ -133,10 +147,15 @@ impl Store {
         shape: &Shape,
         now: f64,
     ) -> Result<ChangeSet> {
-        let n = normalize(&self.config.schema, shape, data)?;
+        let mut n = normalize(&self.config.schema, shape, data)?;
         let mut written = Written::default();
-        self.cache
-            .write(&self.config.schema, n.entities, &mut written);
+        self.write_base(std::mem::take(&mut n.entities), &mut written);
+        // Under an optimistic insert, the server's result is the base; the list insert stays on top.
+        if self.shadow_queries.contains_key(hash) {
+            self.shadow_queries
+                .insert(hash.to_owned(), n.result.clone());
+            n.result = self.visible_result(hash, n.result);
+        }
 
         let mut written_queries = Vec::new();
         let unchanged = self
@@ -220,8 +239,7 @@ impl Store {
         let shape = Shape::Entity(type_name_.to_owned());
         let n = normalize(&self.config.schema, &shape, Value::Object(obj))?;
         let mut written = Written::default();
-        self.cache
-            .write(&self.config.schema, n.entities, &mut written);
+        self.write_base(n.entities, &mut written);
         Ok(self.finish(written, Vec::new()))
     }
 

@@ -106,7 +106,7 @@ export class Snapshots {
       this.queryViews.delete(hash);
       queries.push(hash);
     }
-    for (const key of b.re || EMPTY) {
+    for (const key of (b.g || EMPTY).concat(b.re || EMPTY)) {
       this.records.delete(key);
       this.views.delete(key);
       entities.push(key);

@@ -27,10 +27,25 @@ pub async fn get(
     signal: Option<AbortSignal>,
     timeout_ms: f64,
 ) -> Settle {
+    send("GET", url, headers, None, signal, timeout_ms).await
+}
+
+/// Sends one request (queries: GET; mutations: any method with a JSON body).
+pub async fn send(
+    method: &str,
+    url: &str,
+    headers: JsValue,
+    body: Option<String>,
+    signal: Option<AbortSignal>,
+    timeout_ms: f64,
+) -> Settle {
     let init = RequestInit::new();
-    init.set_method("GET");
+    init.set_method(method);
     if headers.is_object() {
         init.set_headers(&headers);
+    }
+    if let Some(b) = &body {
+        init.set_body(&JsValue::from_str(b));
     }
     init.set_signal(signal.as_ref());
     let failed = |detail: JsValue| {
@@ -38,7 +53,7 @@ pub async fn get(
             Settle::Failed(ErrorInfo::new(
                 "TIMEOUT",
                 format!(
-                    "GET {url} did not answer within {} ms; raise `timeout` or check the server",
+                    "{method} {url} did not answer within {} ms; raise `timeout` or check the server",
                     timeout_ms as u64
                 ),
             ))
@@ -49,7 +64,7 @@ pub async fn get(
                 .unwrap_or_else(|| "no answer".to_owned());
             Settle::Failed(ErrorInfo::new(
                 "NETWORK",
-                format!("GET {url} failed before an answer arrived ({detail}); check the connection and the url"),
+                format!("{method} {url} failed before an answer arrived ({detail}); check the connection and the url"),
             ))
         }
     };

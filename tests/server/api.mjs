@@ -13,14 +13,22 @@
 //   POST /api/_set?path=P      body: JSON  -> replaces the built-in data served for P
 //   POST /api/_fixture         body: fixture (see below), or an array of them
 //   GET  /api/_count?path=P    -> { path, count }   (no `path`: { counts: { [path]: n } })
-//   GET  /api/_log[?path=P]    -> [{ method, path, query, headers, body, at }, ...]
-//   POST /api/_reset           -> clears fixtures, counters, log and _set data
+//   GET  /api/_log[?path=P]    -> [{ method, path, query, headers, body, status, replayed, at }, ...]
+//   POST /api/_reset           -> clears fixtures, counters, log, _set data, tasks and idempotency keys
+//   POST /api/_edit            body: { id, patch } -> edits a task behind the client's back (see Tasks)
+//   GET  /api/_tasks           -> the tasks' server state (array)
 //
 // Every other /api request is counted (key: path without query string) and logged
 // as soon as its request body has been read, before any delay, fixture or destroy,
 // then answered by, in order: the path's fixture (while it has `times` left, then
-// its `then` chain), the built-in data (GET/HEAD; `/api/todos` or anything set with
-// `_set`), else 404 `{ "error": "no fixture" }`.
+// its `then` chain), the tasks resource (`/api/tasks`, `/api/tasks/:id`, see below),
+// the built-in data (GET/HEAD; `/api/todos` or anything set with `_set`), else
+// 404 `{ "error": "no fixture" }`.
+//
+// Log entry: { method, path (no query), query: {k: v}, body: string | null (empty),
+//   headers: { 'x-test', authorization, 'if-match', 'idempotency-key' } (each string | null),
+//   status: number of the answer sent (null until sent, and for `destroy` or a client that
+//           gave up during `delayMs`), replayed: true for an idempotent replay, at: ms epoch }
 //
 // Fixture: { path, status = 200, headers = {}, delayMs = 0, times = Infinity (null/omitted),
 //            then = <fixture without path> | null, destroy = false,
@@ -36,8 +44,46 @@
 // retries the request (the page would get the next answer, and count 2 requests).
 //
 // All /api responses carry `Cache-Control: no-store` (fixture headers cannot override it).
+//
+// Tasks: a versioned REST resource, in memory, restored by `_reset`.
+//   Task: { id, title, done, version, assignee: { id, name } | null }
+//   Seed: { id: 1, title: 'one',   done: false, version: 1, assignee: { id: 'u1', name: 'Ann' } },
+//         { id: 2, title: 'two',   done: false, version: 1, assignee: null },
+//         { id: 3, title: 'three', done: false, version: 1, assignee: null }
+//   (seed ids are numbers; created ids are strings 't4', 't5', ... never reused until _reset;
+//    `:id` in a path matches String(task.id), so /api/tasks/1 and /api/tasks/t4)
+//   GET    /api/tasks      -> 200 [task, ...]  (creation order)
+//   POST   /api/tasks      body { title, done? = false, assignee? = null, ...other fields kept }
+//                          -> 201 task (new id, version 1; a body `id`/`version` is ignored),
+//                             headers ETag: "1", Location: /api/tasks/<id>
+//   GET    /api/tasks/:id  -> 200 task (ETag: "<version>") | 404 { error }
+//   PATCH  /api/tasks/:id  body: partial task -> fields other than id/version are applied,
+//                          version + 1 -> 200 task (ETag)
+//   PUT    /api/tasks/:id  body { title, done? = false, assignee? = null, ...} -> replaces the
+//                          task's fields (keeps id), version + 1 -> 200 task (ETag)
+//   DELETE /api/tasks/:id  -> 204 (empty)
+//   HEAD is GET without a body; other methods -> 405 { error } with Allow.
+//   Validation (POST/PUT/PATCH): body empty (= {}) or a JSON object; title a string (required
+//   for POST/PUT), done a boolean, assignee null or { id: string|number, name: string }
+//   -> else 400 { error }.
+//   Version check (PATCH/PUT/DELETE), after the 404 check: the base version is the
+//   `If-Match` header (`"3"`, `W/"3"` or `3`; a comma list matches if any item does; `*`
+//   matches anything), or when the header is absent/empty `body.version` (non-null); neither
+//   -> unconditional. Base != current version -> 409 (ETag: current version) with body
+//     default                             the current task
+//     header x-conflict-shape: wrapped    { current: task }
+//     header x-conflict-shape: empty      nothing (no Content-Type, Content-Length: 0)
+//   Idempotency: a POST/PATCH/PUT/DELETE to a tasks path with an `Idempotency-Key` header
+//   stores the tasks resource's answer (any status; status, headers, body) under that key
+//   (keys are global, not per path/method). A later mutating tasks request with the same key
+//   gets that answer again, changes nothing, and is logged with `replayed: true`. Fixture
+//   answers (which win over everything, replays included) are never stored, so "fixture
+//   500 once, then the retry with the same key" applies the write once.
+//   POST /api/_edit  body { id, patch } -> applies `patch` (not id/version) as PATCH would,
+//                    unconditionally, version + 1 -> 200 task; { id, delete: true } removes
+//                    the task -> 200 { deleted: task }; 404 { error } if missing.
 
-const CONTROL = new Set(['/api/_set', '/api/_fixture', '/api/_count', '/api/_log', '/api/_reset']);
+const CONTROL = new Set(['/api/_set', '/api/_fixture', '/api/_count', '/api/_log', '/api/_reset', '/api/_edit', '/api/_tasks']);
 const MAX_REQUEST_BODY = 16 * 1024 * 1024;
 const MAX_GENERATED_BODY = 256 * 1024 * 1024;
 const NO_BODY_STATUSES = new Set([204, 205, 304]);
@@ -52,6 +98,19 @@ const seedData = () =>
       ],
     ],
   ]);
+
+const seedTasks = () =>
+  new Map(
+    [
+      { id: 1, title: 'one', done: false, version: 1, assignee: { id: 'u1', name: 'Ann' } },
+      { id: 2, title: 'two', done: false, version: 1, assignee: null },
+      { id: 3, title: 'three', done: false, version: 1, assignee: null },
+    ].map((t) => [String(t.id), t]),
+  );
+const FIRST_CREATED_TASK = 4;
+const TASKS_PATH = '/api/tasks';
+const MUTATING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 class BadRequest extends Error {}
 
@@ -156,16 +215,82 @@ function parseJson(text, what) {
   }
 }
 
+/** Write a response; returns false (writing nothing) when the response is already gone. */
 function send(res, status, headers, data) {
-  if (res.destroyed || res.writableEnded) return;
+  if (res.destroyed || res.writableEnded) return false;
   const h = { ...headers, 'cache-control': 'no-store' };
   if (!NO_BODY_STATUSES.has(status)) h['content-length'] = String(data.length);
   res.writeHead(status, h);
   res.end(NO_BODY_STATUSES.has(status) ? undefined : data);
+  return true;
 }
 
 function sendJson(res, status, value) {
-  send(res, status, { 'content-type': 'application/json; charset=utf-8' }, Buffer.from(JSON.stringify(value)));
+  return send(res, status, { 'content-type': JSON_TYPE }, Buffer.from(JSON.stringify(value)));
+}
+
+// ---- Tasks resource helpers (answers are values { status, headers, data } so they can be stored).
+
+const jsonAnswer = (status, value, extraHeaders = {}) => ({
+  status,
+  headers: { 'content-type': JSON_TYPE, ...extraHeaders },
+  data: Buffer.from(JSON.stringify(value)),
+});
+const etagOf = (task) => `"${task.version}"`;
+
+/** `/api/tasks` -> { id: null }; `/api/tasks/<id>` -> { id } (decoded); anything else -> null. */
+function matchTasks(pathname) {
+  if (pathname === TASKS_PATH) return { id: null };
+  if (!pathname.startsWith(TASKS_PATH + '/')) return null;
+  const rest = pathname.slice(TASKS_PATH.length + 1);
+  if (rest === '' || rest.includes('/')) return null;
+  try {
+    return { id: decodeURIComponent(rest) };
+  } catch {
+    return null;
+  }
+}
+
+/** A mutating request's body: empty -> {}, else it must be a JSON object. */
+function parseTaskBody(text, where) {
+  if (text.trim() === '') return {};
+  const v = parseJson(text, `${where} body`);
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new BadRequest(`${where} body must be a JSON object`);
+  return v;
+}
+
+function checkTaskFields(fields, where, { requireTitle = false } = {}) {
+  if ('title' in fields ? typeof fields.title !== 'string' : requireTitle) throw new BadRequest(`${where}: title must be a string`);
+  if ('done' in fields && typeof fields.done !== 'boolean') throw new BadRequest(`${where}: done must be a boolean`);
+  if ('assignee' in fields && fields.assignee !== null) {
+    const a = fields.assignee;
+    const ok = a && typeof a === 'object' && !Array.isArray(a) &&
+      (typeof a.id === 'string' || typeof a.id === 'number') && typeof a.name === 'string';
+    if (!ok) throw new BadRequest(`${where}: assignee must be null or { id, name }`);
+  }
+}
+
+/** Fields a client may write: everything but id and version. */
+function writable(fields) {
+  const { id: _id, version: _version, ...rest } = fields;
+  return rest;
+}
+
+/** The client's base version(s): If-Match (`"3"`, `W/"3"`, `3`, lists, `*`), else body.version, else null. */
+function baseVersions(req, body) {
+  const raw = req.headers['if-match'];
+  if (raw != null && raw.trim() !== '') {
+    return raw.split(',').map((v) => v.trim().replace(/^W\//i, '').replace(/^"(.*)"$/, '$1'));
+  }
+  if (body.version != null) return [String(body.version)];
+  return null;
+}
+
+function conflictAnswer(req, task) {
+  const shape = String(req.headers['x-conflict-shape'] ?? '').trim().toLowerCase();
+  const etag = etagOf(task);
+  if (shape === 'empty') return { status: 409, headers: { etag }, data: Buffer.alloc(0) };
+  return jsonAnswer(409, shape === 'wrapped' ? { current: task } : task, { etag });
 }
 
 export function createApi() {
@@ -173,12 +298,65 @@ export function createApi() {
   let data = seedData(); // path -> JSON value served by the built-in handler
   let counts = new Map(); // path -> number
   let log = [];
+  let tasks = seedTasks(); // String(id) -> task
+  let nextTaskId = FIRST_CREATED_TASK;
+  let idempotent = new Map(); // Idempotency-Key -> stored answer { status, headers, data }
 
   function reset() {
     fixtures = new Map();
     data = seedData();
     counts = new Map();
     log = [];
+    tasks = seedTasks();
+    nextTaskId = FIRST_CREATED_TASK;
+    idempotent = new Map();
+  }
+
+  /** The tasks resource's answer to a (non-replayed) request; applies its change, if any. */
+  function tasksAnswer(req, route, body) {
+    const method = req.method === 'HEAD' ? 'GET' : req.method;
+    const where = `${req.method} ${TASKS_PATH}${route.id === null ? '' : '/:id'}`;
+    try {
+      if (route.id === null) {
+        if (method === 'GET') return jsonAnswer(200, [...tasks.values()]);
+        if (method !== 'POST') return jsonAnswer(405, { error: 'method not allowed' }, { allow: 'GET, HEAD, POST' });
+        const fields = parseTaskBody(body, where);
+        checkTaskFields(fields, where, { requireTitle: true });
+        const id = `t${nextTaskId++}`;
+        const task = { id, title: '', done: false, version: 1, assignee: null, ...writable(fields) };
+        task.id = id;
+        task.version = 1;
+        tasks.set(id, task);
+        return jsonAnswer(201, task, { etag: etagOf(task), location: `${TASKS_PATH}/${encodeURIComponent(id)}` });
+      }
+      if (!['GET', 'PATCH', 'PUT', 'DELETE'].includes(method)) {
+        return jsonAnswer(405, { error: 'method not allowed' }, { allow: 'GET, HEAD, PATCH, PUT, DELETE' });
+      }
+      const task = tasks.get(route.id);
+      if (!task) return jsonAnswer(404, { error: `task ${route.id} not found` });
+      if (method === 'GET') return jsonAnswer(200, task, { etag: etagOf(task) });
+      const fields = parseTaskBody(body, where);
+      if (method !== 'DELETE') checkTaskFields(fields, where, { requireTitle: method === 'PUT' });
+      const base = baseVersions(req, fields);
+      if (base && !base.includes('*') && !base.includes(String(task.version))) return conflictAnswer(req, task);
+      if (method === 'DELETE') {
+        tasks.delete(route.id);
+        return { status: 204, headers: {}, data: Buffer.alloc(0) };
+      }
+      let next;
+      if (method === 'PATCH') {
+        next = Object.assign(task, writable(fields));
+      } else {
+        next = { id: task.id, title: '', done: false, version: task.version, assignee: null, ...writable(fields) };
+        next.id = task.id;
+      }
+      next.version = task.version + 1;
+      tasks.set(route.id, next);
+      return jsonAnswer(200, next, { etag: etagOf(next) });
+    } catch (err) {
+      if (err instanceof BadRequest) return jsonAnswer(400, { error: err.message });
+      throw err;
+    }
   }
 
   /** Take the fixture answering the next request to `path` (consuming one of its `times`). */
@@ -238,10 +416,39 @@ export function createApi() {
         reset();
         return sendJson(res, 200, { ok: true });
       }
+      case '/api/_edit': {
+        expect('POST');
+        const parsed = parseJson(body, '_edit body');
+        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || parsed.id == null) {
+          throw new BadRequest('_edit body must be { id, patch } or { id, delete: true }');
+        }
+        const key = String(parsed.id);
+        const task = tasks.get(key);
+        if (!task) return sendJson(res, 404, { error: `task ${key} not found` });
+        if (parsed.delete === true) {
+          tasks.delete(key);
+          return sendJson(res, 200, { deleted: task });
+        }
+        const patch = parsed.patch;
+        if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw new BadRequest('_edit: patch must be an object');
+        checkTaskFields(patch, '_edit patch');
+        Object.assign(task, writable(patch));
+        task.version += 1;
+        return sendJson(res, 200, task);
+      }
+      case '/api/_tasks': {
+        expect('GET');
+        return sendJson(res, 200, [...tasks.values()]);
+      }
     }
   }
 
-  function answer(f, req, res, pathname) {
+  /** Send an answer and record its status in the request's log entry. */
+  function reply(entry, res, status, headers, body) {
+    if (send(res, status, headers, body)) entry.status = status;
+  }
+
+  function answer(f, req, res, pathname, entry, body) {
     if (f) {
       const go = () => {
         if (f.destroy) {
@@ -254,7 +461,7 @@ export function createApi() {
           socket.end('x', () => socket.destroy());
           return;
         }
-        send(res, f.status, f.headers, f.data);
+        reply(entry, res, f.status, f.headers, f.data);
       };
       if (f.delayMs > 0) {
         const timer = setTimeout(go, f.delayMs);
@@ -264,15 +471,29 @@ export function createApi() {
       }
       return;
     }
+    const route = matchTasks(pathname);
+    if (route) {
+      const key = MUTATING.has(req.method) ? req.headers['idempotency-key'] : undefined;
+      const hasKey = typeof key === 'string' && key !== '';
+      if (hasKey && idempotent.has(key)) {
+        entry.replayed = true;
+        const a = idempotent.get(key);
+        return reply(entry, res, a.status, a.headers, a.data);
+      }
+      const a = tasksAnswer(req, route, body);
+      if (hasKey) idempotent.set(key, a);
+      return reply(entry, res, a.status, a.headers, a.data);
+    }
     if (data.has(pathname)) {
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        send(res, 405, { 'content-type': 'application/json; charset=utf-8', allow: 'GET, HEAD' },
-          Buffer.from(JSON.stringify({ error: 'method not allowed' })));
-        return;
+        const a = jsonAnswer(405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
+        return reply(entry, res, a.status, a.headers, a.data);
       }
-      return sendJson(res, 200, data.get(pathname));
+      const a = jsonAnswer(200, data.get(pathname));
+      return reply(entry, res, a.status, a.headers, a.data);
     }
-    return sendJson(res, 404, { error: 'no fixture' });
+    const a = jsonAnswer(404, { error: 'no fixture' });
+    return reply(entry, res, a.status, a.headers, a.data);
   }
 
   async function processRequest(req, res, url) {
@@ -281,18 +502,23 @@ export function createApi() {
     if (CONTROL.has(pathname)) return control(pathname, url, req, body, res);
 
     counts.set(pathname, (counts.get(pathname) ?? 0) + 1);
-    log.push({
+    const entry = {
       method: req.method,
       path: pathname,
       query: Object.fromEntries(url.searchParams),
       headers: {
         'x-test': req.headers['x-test'] ?? null,
         authorization: req.headers.authorization ?? null,
+        'if-match': req.headers['if-match'] ?? null,
+        'idempotency-key': req.headers['idempotency-key'] ?? null,
       },
       body: body === '' ? null : body,
+      status: null, // set when the answer is sent
+      replayed: false,
       at: Date.now(),
-    });
-    answer(takeFixture(pathname), req, res, pathname);
+    };
+    log.push(entry);
+    answer(takeFixture(pathname), req, res, pathname, entry, body);
   }
 
   function handle(req, res) {

@@ -163,7 +163,7 @@ test('destroy: fetch rejects with a network error; then the next fixture answers
   await assert.rejects(get('/api/flaky2'), TypeError);
 });
 
-test('count and log (method, path, query, x-test, authorization, body, at)', async () => {
+test('count and log (method, path, query, headers, body, status, replayed, at)', async () => {
   await reset();
   const before = Date.now();
   await get('/api/todos?page=2&q=a', { headers: { 'x-test': 'case-1', authorization: 'Bearer t' } });
@@ -179,13 +179,16 @@ test('count and log (method, path, query, x-test, authorization, body, at)', asy
   assert.equal(a.method, 'GET');
   assert.equal(a.path, '/api/todos');
   assert.deepEqual(a.query, { page: '2', q: 'a' });
-  assert.deepEqual(a.headers, { 'x-test': 'case-1', authorization: 'Bearer t' });
+  assert.deepEqual(a.headers, { 'x-test': 'case-1', authorization: 'Bearer t', 'if-match': null, 'idempotency-key': null });
   assert.equal(a.body, null);
+  assert.equal(a.status, 200);
+  assert.equal(a.replayed, false);
   assert.ok(a.at >= before && a.at <= Date.now());
-  assert.deepEqual(b.headers, { 'x-test': null, authorization: null });
+  assert.deepEqual(b.headers, { 'x-test': null, authorization: null, 'if-match': null, 'idempotency-key': null });
   assert.deepEqual(b.query, {});
   assert.equal(c.method, 'PUT');
   assert.equal(c.body, 'hello');
+  assert.equal(c.status, 404);
   assert.deepEqual((await getJson('/api/_log?path=/api/things')).map((e) => e.method), ['PUT']);
 });
 
@@ -239,6 +242,271 @@ test('static files still served next to the API; non-/api paths untouched', asyn
   assert.match(await r.text(), /strata JS tests/);
   assert.equal((await get('/apix')).status, 404);
   assert.equal((await fetch(base + '/tests/js/index.html', { method: 'POST' })).status, 405);
+});
+
+// ---- Tasks resource (versioned REST, idempotency keys, behind-the-back edits)
+
+const SEED_TASKS = [
+  { id: 1, title: 'one', done: false, version: 1, assignee: { id: 'u1', name: 'Ann' } },
+  { id: 2, title: 'two', done: false, version: 1, assignee: null },
+  { id: 3, title: 'three', done: false, version: 1, assignee: null },
+];
+const send = (method, p, body, headers = {}) =>
+  fetch(base + p, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+const sendJsonBody = async (method, p, body, headers) => {
+  const r = await send(method, p, body, headers);
+  const text = await r.text();
+  return { status: r.status, headers: r.headers, text, json: text === '' ? undefined : JSON.parse(text) };
+};
+const serverTasks = () => getJson('/api/_tasks');
+const serverTask = async (id) => (await serverTasks()).find((t) => String(t.id) === String(id));
+
+test('tasks: seed, GET list and item (ETag), 404, 405', async () => {
+  const list = await get('/api/tasks');
+  assert.equal(list.status, 200);
+  assert.equal(list.headers.get('cache-control'), 'no-store');
+  assert.deepEqual(await list.json(), SEED_TASKS);
+  const one = await get('/api/tasks/1');
+  assert.equal(one.status, 200);
+  assert.equal(one.headers.get('etag'), '"1"');
+  assert.deepEqual(await one.json(), SEED_TASKS[0]);
+  const missing = await get('/api/tasks/99');
+  assert.equal(missing.status, 404);
+  assert.equal(typeof (await missing.json()).error, 'string');
+  const bad = await send('DELETE', '/api/tasks');
+  assert.equal(bad.status, 405);
+  assert.equal(bad.headers.get('allow'), 'GET, HEAD, POST');
+  assert.deepEqual(await serverTasks(), SEED_TASKS, '_tasks is the raw state');
+  assert.deepEqual(await getJson('/api/_count'), { counts: { '/api/tasks': 2, '/api/tasks/1': 1, '/api/tasks/99': 1 } }, '_tasks not counted');
+});
+
+test('tasks: POST creates with a server id t4, t5 (client id ignored), version 1; validation 400', async () => {
+  const a = await sendJsonBody('POST', '/api/tasks', { id: 'tmp-123', title: 'four', version: 7 });
+  assert.equal(a.status, 201);
+  assert.deepEqual(a.json, { id: 't4', title: 'four', done: false, version: 1, assignee: null });
+  assert.equal(a.headers.get('location'), '/api/tasks/t4');
+  assert.equal(a.headers.get('etag'), '"1"');
+  const b = await sendJsonBody('POST', '/api/tasks', { title: 'five', done: true, assignee: { id: 'u2', name: 'Bo' } });
+  assert.equal(b.status, 201);
+  assert.deepEqual(b.json, { id: 't5', title: 'five', done: true, version: 1, assignee: { id: 'u2', name: 'Bo' } });
+  assert.deepEqual(await getJson('/api/tasks/t4'), a.json);
+  assert.equal((await serverTasks()).length, 5);
+  for (const body of [{}, { title: 1 }, { title: 'x', done: 'yes' }, { title: 'x', assignee: { id: 'u1' } }, '[1]', '{nope']) {
+    const r = await sendJsonBody('POST', '/api/tasks', body);
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(typeof r.json.error, 'string');
+  }
+  assert.equal((await serverTasks()).length, 5, 'rejected creations change nothing');
+  await reset();
+  assert.deepEqual(await serverTasks(), SEED_TASKS);
+  assert.equal((await sendJsonBody('POST', '/api/tasks', { title: 'again' })).json.id, 't4', 'ids restart after reset');
+});
+
+test('tasks: PATCH with matching If-Match ("1", W/"2", 3) -> 200, version + 1', async () => {
+  const r1 = await sendJsonBody('PATCH', '/api/tasks/1', { done: true }, { 'if-match': '"1"' });
+  assert.equal(r1.status, 200);
+  assert.deepEqual(r1.json, { ...SEED_TASKS[0], done: true, version: 2 });
+  assert.equal(r1.headers.get('etag'), '"2"');
+  const r2 = await sendJsonBody('PATCH', '/api/tasks/1', { title: 'uno', id: 'ignored', version: 99 }, { 'if-match': 'W/"2"' });
+  assert.equal(r2.status, 200);
+  assert.deepEqual(r2.json, { id: 1, title: 'uno', done: true, version: 3, assignee: { id: 'u1', name: 'Ann' } });
+  const r3 = await sendJsonBody('PATCH', '/api/tasks/1', { assignee: null }, { 'if-match': '3' });
+  assert.equal(r3.status, 200);
+  assert.equal(r3.json.version, 4);
+  assert.equal(r3.json.assignee, null);
+  const r4 = await sendJsonBody('PATCH', '/api/tasks/2', { done: true }); // no version anywhere
+  assert.equal(r4.status, 200, 'unconditional');
+  assert.equal(r4.json.version, 2);
+  assert.deepEqual(await serverTask(1), r3.json);
+  assert.equal((await sendJsonBody('PATCH', '/api/tasks/nope', { done: true })).status, 404);
+});
+
+test('tasks: stale If-Match -> 409 with the current task; nothing applied', async () => {
+  await sendJsonBody('PATCH', '/api/tasks/1', { title: 'server' }, { 'if-match': '"1"' });
+  const r = await sendJsonBody('PATCH', '/api/tasks/1', { title: 'mine' }, { 'if-match': '"1"' });
+  assert.equal(r.status, 409);
+  assert.match(r.headers.get('content-type'), /^application\/json/);
+  assert.equal(r.headers.get('etag'), '"2"');
+  assert.deepEqual(r.json, { ...SEED_TASKS[0], title: 'server', version: 2 });
+  assert.deepEqual(await serverTask(1), r.json, 'unchanged');
+  // If-Match wins over body.version
+  assert.equal((await sendJsonBody('PATCH', '/api/tasks/1', { title: 'x', version: 2 }, { 'if-match': '"1"' })).status, 409);
+  assert.equal((await sendJsonBody('PATCH', '/api/tasks/1', { title: 'x', version: 1 }, { 'if-match': '"2"' })).status, 200);
+});
+
+test('tasks: conflict shapes: x-conflict-shape wrapped -> { current }, empty -> no body', async () => {
+  await post('/api/_edit', { id: 2, patch: { title: 'theirs' } });
+  const current = { ...SEED_TASKS[1], title: 'theirs', version: 2 };
+  const w = await sendJsonBody('PATCH', '/api/tasks/2', { done: true }, { 'if-match': '"1"', 'x-conflict-shape': 'wrapped' });
+  assert.equal(w.status, 409);
+  assert.deepEqual(w.json, { current });
+  const e = await sendJsonBody('PATCH', '/api/tasks/2', { done: true }, { 'if-match': '"1"', 'x-conflict-shape': 'empty' });
+  assert.equal(e.status, 409);
+  assert.equal(e.text, '');
+  assert.equal(e.headers.get('content-type'), null);
+  assert.equal(e.headers.get('content-length'), '0');
+  assert.equal(e.headers.get('etag'), '"2"');
+  const p = await sendJsonBody('PUT', '/api/tasks/2', { title: 'mine' }, { 'if-match': '"1"', 'x-conflict-shape': 'wrapped' });
+  assert.equal(p.status, 409);
+  assert.deepEqual(p.json, { current });
+  assert.deepEqual(await serverTask(2), current);
+});
+
+test('tasks: body.version fallback when there is no If-Match', async () => {
+  const ok = await sendJsonBody('PATCH', '/api/tasks/3', { done: true, version: 1 });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(ok.json, { ...SEED_TASKS[2], done: true, version: 2 });
+  const stale = await sendJsonBody('PATCH', '/api/tasks/3', { done: false, version: 1 });
+  assert.equal(stale.status, 409);
+  assert.deepEqual(stale.json, ok.json);
+  const nullVersion = await sendJsonBody('PATCH', '/api/tasks/3', { title: 'x', version: null });
+  assert.equal(nullVersion.status, 200, 'version: null is no version (unconditional)');
+  assert.equal(nullVersion.json.version, 3);
+});
+
+test('tasks: PUT replaces title/done/assignee, version + 1', async () => {
+  const r = await sendJsonBody('PUT', '/api/tasks/1', { title: 'replaced' }, { 'if-match': '"1"' });
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json, { id: 1, title: 'replaced', done: false, version: 2, assignee: null });
+  assert.equal((await sendJsonBody('PUT', '/api/tasks/1', { done: true })).status, 400, 'PUT needs a title');
+  assert.deepEqual(await serverTask(1), r.json);
+});
+
+test('tasks: DELETE with version (If-Match or body) -> 204; stale -> 409; missing -> 404', async () => {
+  const stale = await send('DELETE', '/api/tasks/1', undefined, { 'if-match': '"5"' });
+  assert.equal(stale.status, 409);
+  assert.deepEqual(await stale.json(), SEED_TASKS[0]);
+  const d = await send('DELETE', '/api/tasks/1', undefined, { 'if-match': '"1"' });
+  assert.equal(d.status, 204);
+  assert.equal(await d.text(), '');
+  assert.equal((await get('/api/tasks/1')).status, 404);
+  assert.equal((await send('DELETE', '/api/tasks/2', { version: 2 })).status, 409);
+  assert.equal((await send('DELETE', '/api/tasks/2', { version: 1 })).status, 204);
+  assert.equal((await send('DELETE', '/api/tasks/2')).status, 404);
+  assert.deepEqual(await serverTasks(), [SEED_TASKS[2]]);
+});
+
+test('tasks: idempotent replay returns the first answer and applies nothing again', async () => {
+  const h = { 'if-match': '"1"', 'idempotency-key': 'k1' };
+  const first = await sendJsonBody('PATCH', '/api/tasks/1', { done: true }, h);
+  assert.equal(first.status, 200);
+  assert.equal(first.json.version, 2);
+  const second = await sendJsonBody('PATCH', '/api/tasks/1', { done: true }, h);
+  assert.equal(second.status, 200, 'not a 409 although If-Match is now stale');
+  assert.equal(second.text, first.text);
+  assert.equal(second.headers.get('etag'), '"2"');
+  assert.equal((await serverTask(1)).version, 2, 'version incremented once');
+  // POST with a key creates once
+  const c1 = await sendJsonBody('POST', '/api/tasks', { title: 'four' }, { 'idempotency-key': 'k2' });
+  const c2 = await sendJsonBody('POST', '/api/tasks', { title: 'four' }, { 'idempotency-key': 'k2' });
+  assert.equal(c1.status, 201);
+  assert.equal(c2.status, 201);
+  assert.deepEqual(c2.json, c1.json);
+  assert.equal(c2.headers.get('location'), '/api/tasks/t4');
+  assert.equal((await serverTasks()).length, 4, 'created once');
+  // the first answer is stored whatever it is (here a 409) ...
+  const x1 = await sendJsonBody('PATCH', '/api/tasks/2', { done: true }, { 'if-match': '"7"', 'idempotency-key': 'k3' });
+  const x2 = await sendJsonBody('PATCH', '/api/tasks/2', { done: true }, { 'if-match': '"1"', 'idempotency-key': 'k3' });
+  assert.equal(x1.status, 409);
+  assert.equal(x2.status, 409);
+  assert.equal((await serverTask(2)).version, 1);
+  // ... a DELETE 204 too
+  assert.equal((await send('DELETE', '/api/tasks/3', undefined, { 'idempotency-key': 'k4' })).status, 204);
+  assert.equal((await send('DELETE', '/api/tasks/3', undefined, { 'idempotency-key': 'k4' })).status, 204, 'replayed, not 404');
+  // GET is never replayed; a different key is a new request
+  assert.equal((await get('/api/tasks/3', { headers: { 'idempotency-key': 'k4' } })).status, 404);
+  assert.equal((await sendJsonBody('PATCH', '/api/tasks/1', { done: false }, { 'idempotency-key': 'k5' })).json.version, 3);
+  const log = await getJson('/api/_log');
+  assert.deepEqual(log.map((e) => [e.method, e.path, e.status, e.replayed]), [
+    ['PATCH', '/api/tasks/1', 200, false],
+    ['PATCH', '/api/tasks/1', 200, true],
+    ['POST', '/api/tasks', 201, false],
+    ['POST', '/api/tasks', 201, true],
+    ['PATCH', '/api/tasks/2', 409, false],
+    ['PATCH', '/api/tasks/2', 409, true],
+    ['DELETE', '/api/tasks/3', 204, false],
+    ['DELETE', '/api/tasks/3', 204, true],
+    ['GET', '/api/tasks/3', 404, false],
+    ['PATCH', '/api/tasks/1', 200, false],
+  ]);
+  // reset forgets keys
+  await reset();
+  assert.equal((await sendJsonBody('PATCH', '/api/tasks/1', { done: true }, h)).json.version, 2);
+  assert.equal((await getJson('/api/_log'))[0].replayed, false);
+});
+
+test('tasks: _edit changes a task behind the client (version + 1), unlogged; delete; errors', async () => {
+  const r = await post('/api/_edit', { id: 1, patch: { title: 'edited', id: 'no', version: 50 } });
+  assert.equal(r.status, 200);
+  assert.deepEqual(await r.json(), { ...SEED_TASKS[0], title: 'edited', version: 2 });
+  assert.deepEqual(await getJson('/api/tasks/1'), { ...SEED_TASKS[0], title: 'edited', version: 2 });
+  const t = await (await post('/api/tasks', { title: 'new' })).json();
+  assert.equal((await (await post('/api/_edit', { id: t.id, patch: { done: true } })).json()).version, 2);
+  assert.equal((await post('/api/_edit', { id: 99, patch: {} })).status, 404);
+  assert.equal((await post('/api/_edit', { id: 1 })).status, 400);
+  assert.equal((await post('/api/_edit', { id: 1, patch: { done: 'x' } })).status, 400);
+  assert.deepEqual(await (await post('/api/_edit', { id: 3, delete: true })).json(), { deleted: SEED_TASKS[2] });
+  assert.equal((await get('/api/tasks/3')).status, 404);
+  assert.deepEqual((await getJson('/api/_log')).map((e) => `${e.method} ${e.path}`), ['GET /api/tasks/1', 'POST /api/tasks', 'GET /api/tasks/3']);
+  assert.deepEqual(Object.keys((await getJson('/api/_count')).counts), ['/api/tasks/1', '/api/tasks', '/api/tasks/3'], '_edit not counted');
+  assert.equal((await post('/api/_fixture', { path: '/api/_edit', status: 500 })).status, 400, 'control endpoint');
+});
+
+test('tasks: fixture 500 once wins, then the real PATCH answers; fixture answers are not stored under the key', async () => {
+  await fixture({ path: '/api/tasks/1', status: 500, json: { error: 'boom' }, times: 1 });
+  const h = { 'if-match': '"1"', 'idempotency-key': 'retry-1' };
+  const a = await sendJsonBody('PATCH', '/api/tasks/1', { done: true }, h);
+  assert.equal(a.status, 500);
+  assert.deepEqual(a.json, { error: 'boom' });
+  assert.deepEqual(await serverTask(1), SEED_TASKS[0], 'the 500 applied nothing');
+  const b = await sendJsonBody('PATCH', '/api/tasks/1', { done: true }, h);
+  assert.equal(b.status, 200, 'same key: the fixture answer was not stored');
+  assert.equal(b.json.version, 2);
+  const c = await sendJsonBody('PATCH', '/api/tasks/1', { done: true }, h);
+  assert.equal(c.status, 200);
+  assert.equal(c.json.version, 2, 'replayed');
+  assert.equal((await serverTask(1)).version, 2);
+  // A fixture wins over a stored key too, and over GET.
+  await fixture({ path: '/api/tasks/1', status: 503, json: {}, times: 1 });
+  assert.equal((await send('PATCH', '/api/tasks/1', { done: true }, h)).status, 503);
+  assert.equal((await send('PATCH', '/api/tasks/1', { done: true }, h)).status, 200);
+  await fixture({ path: '/api/tasks', json: [], times: 1 });
+  assert.deepEqual(await getJson('/api/tasks'), []);
+  assert.equal((await getJson('/api/tasks')).length, 3);
+  // destroy then the real answer
+  await fixture({ path: '/api/tasks/2', destroy: true, times: 1 });
+  await assert.rejects(send('PATCH', '/api/tasks/2', { done: true }, { 'idempotency-key': 'd' }), TypeError);
+  assert.equal((await sendJsonBody('PATCH', '/api/tasks/2', { done: true }, { 'idempotency-key': 'd' })).json.version, 2);
+  const log = await getJson('/api/_log?path=/api/tasks/1');
+  assert.deepEqual(log.map((e) => [e.status, e.replayed]), [[500, false], [200, false], [200, true], [503, false], [200, true]]);
+  assert.equal(await count('/api/tasks/1'), 5);
+  const d = await getJson('/api/_log?path=/api/tasks/2');
+  assert.deepEqual(d.map((e) => [e.status, e.replayed]), [[null, false], [200, false]], 'a destroyed answer has status null');
+});
+
+test('tasks: log entries carry method, path, body, headers (if-match, idempotency-key, x-test, authorization), status, replayed', async () => {
+  const body = JSON.stringify({ title: 'logged' });
+  await fetch(base + '/api/tasks/1', {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', 'if-match': 'W/"1"', 'idempotency-key': 'abc', 'x-test': 't1', authorization: 'Bearer z' },
+    body,
+  });
+  await send('PATCH', '/api/tasks/1', { title: 'stale' }, { 'if-match': '"1"' });
+  const [a, b] = await getJson('/api/_log?path=/api/tasks/1');
+  assert.equal(a.method, 'PATCH');
+  assert.equal(a.path, '/api/tasks/1');
+  assert.equal(a.body, body);
+  assert.deepEqual(a.headers, { 'x-test': 't1', authorization: 'Bearer z', 'if-match': 'W/"1"', 'idempotency-key': 'abc' });
+  assert.equal(a.status, 200);
+  assert.equal(a.replayed, false);
+  assert.equal(typeof a.at, 'number');
+  assert.deepEqual(b.headers, { 'x-test': null, authorization: null, 'if-match': '"1"', 'idempotency-key': null });
+  assert.equal(b.status, 409);
+  assert.equal(b.body, JSON.stringify({ title: 'stale' }));
 });
 
 let passed = 0;
