@@ -117,6 +117,10 @@ pub struct Mutation {
     pub ticket: u64,
     /// The request in flight is the GET of the current entity after a bodiless conflict.
     pub reading_current: bool,
+    /// Bumped when a conflict resend changes the request (new version, merged or chosen
+    /// values): a changed request needs a new Idempotency-Key, or the server would replay
+    /// the conflict it answered before.
+    pub revision: u32,
 }
 
 const OPTIONS: &str =
@@ -167,6 +171,7 @@ impl Mutation {
             retry_at: None,
             ticket: 0,
             reading_current: false,
+            revision: 0,
         };
         let mut ops = None;
         for (k, x) in obj {
@@ -218,6 +223,15 @@ impl Mutation {
             build_layer(&mut m, ops, schema)?;
         }
         Ok(m)
+    }
+
+    /// The Idempotency-Key of the current request: the same on every retry of it.
+    pub fn idempotency_key(&self) -> String {
+        if self.revision == 0 {
+            self.id.clone()
+        } else {
+            format!("{}.{}", self.id, self.revision)
+        }
     }
 
     /// The JSON the wrapper lists in `mutations()`.

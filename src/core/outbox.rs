@@ -184,7 +184,7 @@ impl Store {
         };
         let mut headers = m.request.headers.clone();
         // The same key on every attempt: a replay after a lost answer is applied once.
-        headers.insert("Idempotency-Key".into(), Value::String(m.id.clone()));
+        headers.insert("Idempotency-Key".into(), Value::String(m.idempotency_key()));
         if !m.reading_current {
             if let Some(v) = &m.base_version {
                 headers.insert(
@@ -456,6 +456,7 @@ impl Store {
         if version.is_some() {
             m.base_version = version;
         }
+        m.revision += 1;
         m.status = MStatus::Queued;
         m.conflict = None;
         m.retry_at = None;

@@ -34,6 +34,28 @@ function queryFnError(e) {
   return err;
 }
 
+function newId() {
+  if (globalThis.crypto && typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
+  // Non-secure contexts lack randomUUID: a v4-shaped id from getRandomValues/Math.random.
+  const b = new Uint8Array(16);
+  if (globalThis.crypto && globalThis.crypto.getRandomValues) globalThis.crypto.getRandomValues(b);
+  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// `into` targets name queries by key; the core knows them by hash.
+function withHashes(description) {
+  if (!Array.isArray(description.optimistic)) return description;
+  const optimistic = description.optimistic.map((op) => {
+    if (!op || !Array.isArray(op.into)) return op;
+    return { ...op, into: op.into.map((t) => (t && t.queryKey !== undefined ? { ...t, hash: hashKey(t.queryKey), queryKey: undefined } : t)) };
+  });
+  return { ...description, optimistic };
+}
+
 export class Store {
   #core;
   #snap;
@@ -50,6 +72,12 @@ export class Store {
   #waiters = new Map(); // hash -> [{ resolve, reject }]
   #wake = { at: null, timer: undefined };
   #unlisten = [];
+  #pendingMutations = new Map(); // mutation id -> [{ resolve, reject }]
+  #sync = {
+    list: Object.freeze([]),
+    state: Object.freeze({ online: true, pending: 0, inflight: 0, failed: 0, conflicts: 0, lastError: null, lastSyncAt: null }),
+  };
+  #syncSubs = new Set();
 
   /** @internal use createStore() */
   constructor(core, options) {
@@ -170,6 +198,107 @@ export class Store {
     this.#run(() => this.#core.removeQueries(this.#prefix(filters)));
   }
 
+  // ---- mutations -------------------------------------------------------------------------
+
+  /**
+   * Applies the optimistic ops at once (observers are notified before this returns), queues
+   * the request, and resolves with the server's result (read back through `shape`, or the
+   * parsed body). The description is plain data: no functions.
+   */
+  mutate(description) {
+    try {
+      this.#open();
+      if (description === null || typeof description !== 'object') {
+        throw invalidArgument(`mutate expects { request, optimistic?, shape?, ... }, got ${describe(description)}`);
+      }
+      for (const [k, v] of Object.entries(description)) {
+        if (typeof v === 'function') {
+          throw invalidArgument(`mutation descriptions are data (they are persisted); \`${k}\` is a function: callbacks belong to useMutation or to the promise mutate returns`);
+        }
+      }
+      const id = newId();
+      const json = toJson(withHashes(description), 'mutation');
+      const done = this.#mutationDone(id);
+      try {
+        this.#run(() => this.#core.mutate(id, json));
+      } catch (e) {
+        this.#pendingMutations.delete(id);
+        throw e;
+      }
+      return done;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Every mutation not yet acknowledged, in queue order (the same array until it changes). */
+  mutations() {
+    this.#open();
+    return this.#sync.list;
+  }
+
+  /** `{ online, pending, inflight, failed, conflicts, lastError, lastSyncAt }` (the same object until it changes). */
+  syncState() {
+    this.#open();
+    return this.#sync.state;
+  }
+
+  /** `listener()` runs whenever `mutations()` or `syncState()` changed. Returns the unsubscribe function. */
+  subscribeSync(listener) {
+    this.#open();
+    if (typeof listener !== 'function') throw invalidArgument('listener must be a function');
+    const sub = { listener };
+    this.#syncSubs.add(sub);
+    return () => this.#syncSubs.delete(sub);
+  }
+
+  /**
+   * Resumes a queue paused by a 401 (after the app refreshed its token) and sends what can be
+   * sent; resolves when nothing more can be sent now.
+   */
+  async flush() {
+    this.#open();
+    this.#run(() => this.#core.flush());
+    while (!this.#closed && this.#sync.state.inflight > 0) {
+      await new Promise((resolve) => {
+        const off = this.subscribeSync(() => {
+          off();
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Re-applies a failed mutation's layer and sends it again; resolves like `mutate`. */
+  retry(id) {
+    try {
+      this.#open();
+      const done = this.#mutationDone(id);
+      this.#run(() => this.#core.retryMutation(String(id)));
+      return done;
+    } catch (e) {
+      this.#pendingMutations.delete(id);
+      return Promise.reject(e);
+    }
+  }
+
+  /** Removes a failed, conflicting or queued mutation and its optimistic layer. */
+  discard(id) {
+    this.#open();
+    this.#run(() => this.#core.discardMutation(String(id)));
+  }
+
+  /** Settles an open conflict: keep `'local'`, take `'server'`, or send `value` (an object of fields). */
+  resolveConflict(id, resolution) {
+    this.#open();
+    this.#run(() => this.#core.resolveConflict(String(id), toJson(resolution, 'resolution')));
+  }
+
+  /** A temporary id for an optimistic insert; replaced by the server's id when it answers. */
+  tempId() {
+    return `tmp-${newId()}`;
+  }
+
   // ---- entities --------------------------------------------------------------------------
 
   /** The entity's denormalized snapshot, the same object until it changes; undefined if not cached. */
@@ -208,6 +337,9 @@ export class Store {
     const closed = new StrataError('CLOSED', 'the store was closed while this was pending');
     for (const list of this.#waiters.values()) for (const w of list) w.reject(closed);
     this.#waiters.clear();
+    for (const list of this.#pendingMutations.values()) for (const w of list) w.reject(closed);
+    this.#pendingMutations.clear();
+    this.#syncSubs.clear();
     this.#entitySubs.clear();
     this.#querySubs.clear();
     this.#queue.length = 0;
@@ -363,10 +495,16 @@ export class Store {
     }
     const started = this.#actions(b.a || []);
     this.#schedule(b.w);
+    if (b.y) {
+      const list = b.y.list.map((m) => (m.error ? { ...m, error: errorFromState(m.error) } : m));
+      this.#sync = { list: Object.freeze(list), state: Object.freeze({ ...b.y.state, lastError: errorFromState(b.y.state.lastError) }) };
+      for (const sub of this.#syncSubs) this.#queue.push(this.#syncSubs, sub);
+    }
     this.#enqueue(this.#entitySubs, changed.entities);
     this.#enqueue(this.#querySubs, queries);
     this.#drain();
     for (const hash of queries) this.#settleWaiters(hash);
+    for (const [id, ok, value] of b.ms || []) this.#settleMutation(id, ok, value);
     if (this.#options.onError) {
       for (const hash of errored) {
         const state = this.#state(hash);
@@ -387,6 +525,8 @@ export class Store {
       if (a[0] === 'f') {
         this.#startFetch(a[1], a[2], a[3], a[4]);
         started.push(a[1]);
+      } else if (a[0] === 'm') {
+        this.#send(a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
       } else if (a[0] === 'x') {
         const f = this.#inflight.get(a[1]);
         if (f !== undefined && f.ticket === a[2]) {
@@ -492,6 +632,68 @@ export class Store {
         }
       },
     );
+  }
+
+  #mutationDone(id) {
+    return new Promise((resolve, reject) => {
+      let list = this.#pendingMutations.get(id);
+      if (list === undefined) this.#pendingMutations.set(id, (list = []));
+      list.push({ resolve, reject });
+    });
+  }
+
+  #settleMutation(id, ok, value) {
+    const list = this.#pendingMutations.get(id);
+    this.#pendingMutations.delete(id);
+    if (ok) {
+      if (list) for (const w of list) w.resolve(value);
+      return;
+    }
+    const error = errorFromState(value);
+    if (error.code === 'CONFLICT' && typeof error.body === 'string') {
+      try {
+        error.current = JSON.parse(error.body);
+      } catch {
+        // not JSON: keep the text
+      }
+    }
+    if (list) for (const w of list) w.reject(error);
+    if (this.#options.onError) {
+      try {
+        this.#options.onError(error, { mutationId: id });
+      } catch (e) {
+        report(e);
+      }
+    }
+  }
+
+  // A mutation request: the app's headers (evaluated now, never stored) under the
+  // mutation's own and strata's (Idempotency-Key, If-Match).
+  #send(id, ticket, method, url, headers, body, timeout) {
+    const controller = new AbortController();
+    const timer =
+      typeof timeout === 'number' && Number.isFinite(timeout)
+        ? setTimeout(() => controller.abort(TIMEOUT_REASON), Math.min(timeout, MAX_TIMER))
+        : undefined;
+    let all;
+    try {
+      all = { ...this.#headers(), ...headers };
+    } catch (e) {
+      report(e);
+      all = headers;
+    }
+    this.#core
+      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity)
+      .then(
+        (text) => {
+          clearTimeout(timer);
+          if (!this.#closed) this.#apply(text);
+        },
+        (e) => {
+          clearTimeout(timer);
+          report(fromCore(e));
+        },
+      );
   }
 
   // Evaluated at send time, never stored.

@@ -310,3 +310,4 @@ test('query keys hash by value: object key order does not matter, arrays may be 
   store.close();
 });
 import './queries.mjs';
+import './mutations.mjs';
