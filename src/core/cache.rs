@@ -332,6 +332,34 @@ impl Cache {
         }
     }
 
+    /// Entities whose relation fields reference `key`.
+    pub fn parents_of(&self, key: &str) -> Vec<String> {
+        self.keys
+            .get(key)
+            .and_then(|id| self.slots.get(id as usize))
+            .map(|s| {
+                s.parents
+                    .iter()
+                    .map(|p| self.keys.name(*p).to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Queries whose results reference `key` directly.
+    pub fn queries_of(&self, key: &str) -> Vec<String> {
+        self.keys
+            .get(key)
+            .and_then(|id| self.slots.get(id as usize))
+            .map(|s| {
+                s.queries
+                    .iter()
+                    .map(|q| self.query_names.name(*q).to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Garbage collection: drops every entity no query reaches (directly or through
     /// relations) and returns their keys. Interned ids stay allocated for reuse.
     pub fn sweep(&mut self, schema: &Schema) -> Vec<String> {

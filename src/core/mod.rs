@@ -20,6 +20,7 @@ pub mod retry;
 pub mod schema;
 pub mod shape;
 pub mod store;
+pub mod temp_ids;
 pub mod url;
 
 pub use error::{Error, Result};

@@ -61,6 +61,8 @@ pub struct ListInsert {
 pub struct Layer {
     pub writes: Vec<(String, LayerWrite)>,
     pub inserts: Vec<ListInsert>,
+    /// The entity an insert op created: its key and its (temporary) id value.
+    pub created: Option<(String, Value)>,
 }
 
 impl Layer {
@@ -382,6 +384,10 @@ fn build_layer(m: &mut Mutation, ops: &Value, schema: &Schema) -> Result<()> {
                 })?;
                 let n = normalize(schema, &shape, data.clone())?;
                 let root = n.result.as_str().unwrap_or_default().to_owned();
+                if m.layer.created.is_none() {
+                    let id = data.get(&t.id_field).cloned().unwrap_or(Value::Null);
+                    m.layer.created = Some((root.clone(), id));
+                }
                 for (k, fields) in n.entities {
                     m.layer.writes.push((k, LayerWrite::Merge(fields)));
                 }
@@ -470,5 +476,26 @@ pub fn apply_insert(result: &mut Value, ins: &ListInsert) {
         } else {
             items.push(key);
         }
+    }
+}
+
+/// Replaces every string exactly equal to `from` (an entity key in a relation field or a
+/// query result) with `to`.
+pub fn rewrite_key(v: &mut Value, from: &str, to: &str) {
+    match v {
+        Value::String(s) if s == from => *s = to.to_owned(),
+        Value::Array(items) => items.iter_mut().for_each(|x| rewrite_key(x, from, to)),
+        Value::Object(m) => m.values_mut().for_each(|x| rewrite_key(x, from, to)),
+        _ => {}
+    }
+}
+
+/// Replaces a temporary id inside a later mutation's url and body strings.
+pub fn rewrite_text(v: &mut Value, from: &str, to: &str) {
+    match v {
+        Value::String(s) if s.contains(from) => *s = s.replace(from, to),
+        Value::Array(items) => items.iter_mut().for_each(|x| rewrite_text(x, from, to)),
+        Value::Object(m) => m.values_mut().for_each(|x| rewrite_text(x, from, to)),
+        _ => {}
     }
 }

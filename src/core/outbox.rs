@@ -320,7 +320,7 @@ impl Store {
     }
 
     /// The server said no: the layer goes at once; the entry stays listed as failed.
-    fn fail_mutation(&mut self, id: &str, e: ErrorInfo, out: &mut Output) {
+    pub(super) fn fail_mutation(&mut self, id: &str, e: ErrorInfo, out: &mut Output) {
         self.layer_off(id, out);
         if let Some(m) = self.mutations.iter_mut().find(|m| m.id == id) {
             m.status = MStatus::Failed;
@@ -329,6 +329,14 @@ impl Store {
         }
         self.sync.last_error = Some(e.clone());
         out.settled.push((id.to_owned(), Err(e)));
+        let created = self
+            .mutations
+            .iter()
+            .find(|m| m.id == id)
+            .and_then(|m| m.layer.created.as_ref().map(|(k, _)| k.clone()));
+        if let Some(key) = created {
+            self.fail_dependents(&key, out);
+        }
     }
 
     fn succeed(&mut self, id: &str, body: &str, now: f64, out: &mut Output) {
@@ -366,6 +374,25 @@ impl Store {
                 Origin::Server,
             )
         };
+        // The real id: the root entity of the response read through `shape`.
+        if let (Ok(v), Some(Shape::Entity(t)), Some((temp_key, _))) =
+            (&parsed, &m.shape, &m.layer.created)
+        {
+            let real = self
+                .config
+                .schema
+                .get(t)
+                .and_then(|ty| v.get(&ty.id_field))
+                .filter(|id| super::key::id_string(id).is_some())
+                .cloned();
+            if let Some(real) = real {
+                let real_key =
+                    super::key::entity_key(t, &super::key::id_string(&real).unwrap_or_default());
+                if &real_key != temp_key && super::key::type_of(temp_key) == t {
+                    self.rename_entity(temp_key, &real_key, &real, out);
+                }
+            }
+        }
         let result = parsed.and_then(|v| match &m.shape {
             Some(shape) if !v.is_null() => self.write_result(shape, v, out),
             _ => Ok(v),
@@ -579,12 +606,16 @@ impl Store {
             )));
         }
         let pending = m.status != MStatus::Failed;
+        let created = m.layer.created.as_ref().map(|(k, _)| k.clone());
         let mut out = Output {
             sync: true,
             ..Output::default()
         };
         self.layer_off(id, &mut out);
         self.mutations.retain(|m| m.id != id);
+        if let Some(key) = created {
+            self.fail_dependents(&key, &mut out);
+        }
         if pending {
             out.settled.push((
                 id.to_owned(),
@@ -673,7 +704,7 @@ fn current_entity(body: &str) -> Option<Value> {
     }
 }
 
-fn merge_changes(into: &mut super::store::ChangeSet, from: super::store::ChangeSet) {
+pub(super) fn merge_changes(into: &mut super::store::ChangeSet, from: super::store::ChangeSet) {
     for (dst, src) in [
         (&mut into.written_entities, from.written_entities),
         (&mut into.dependent_entities, from.dependent_entities),

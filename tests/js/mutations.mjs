@@ -197,3 +197,51 @@ test('bad mutation input is a typed error and changes nothing', async () => {
   assertEqual(store.mutations(), []);
   store.close();
 });
+
+test('a created entity keeps its list position when the real id arrives; later mutations follow it', async () => {
+  const store = await setup();
+  const tmp = store.tempId();
+  const created = store.mutate({
+    request: { method: 'POST', url: '/tasks', body: { title: 'fresh' } },
+    optimistic: [{ op: 'insert', type: 'Task', data: { id: tmp, title: 'fresh', done: false }, into: [{ queryKey: ['tasks'], position: 'start' }] }],
+    shape: 'Task',
+  });
+  const renamed = store.mutate({
+    request: { method: 'PATCH', url: `/tasks/${tmp}`, body: { done: true } },
+    optimistic: [{ op: 'update', type: 'Task', id: tmp, patch: { done: true } }],
+    shape: 'Task',
+  });
+  assertEqual(store.getQueryData(['tasks']).map((t) => [t.id, t.title, t.done]).slice(0, 2), [[tmp, 'fresh', true], [1, 'one', false]]);
+  const order = [];
+  const off = store.subscribeQuery({ queryKey: ['tasks'] }, () => order.push(store.getQueryData(['tasks']).map((t) => t.id)));
+  const r = await created;
+  assertEqual(r.id, 't4');
+  assertEqual(store.getQueryData(['tasks'])[0].id, 't4', 'same place, real id');
+  assertEqual(store.getEntity('Task', tmp), undefined, 'the temporary entity is gone');
+  assert(order.every((ids) => ids.length === 4 && (ids[0] === tmp || ids[0] === 't4')), `never moved: ${JSON.stringify(order)}`);
+  const r2 = await renamed;
+  assertEqual([r2.id, r2.done], ['t4', true]);
+  const log = (await api('/api/_log')).filter((l) => l.method !== 'GET').map((l) => `${l.method} ${l.path} ${l.status}`);
+  assertEqual(log, ['POST /api/tasks 201', 'PATCH /api/tasks/t4 200'], 'the queued PATCH went to the real id');
+  off();
+  store.close();
+});
+
+test('a mutation naming the temp id of a failed insert fails with it', async () => {
+  const store = await setup();
+  await api('/api/_fixture', { path: '/api/tasks', status: 400, json: { error: 'no' }, times: 1 });
+  const tmp = store.tempId();
+  const created = store.mutate({
+    request: { method: 'POST', url: '/tasks', body: { title: 'x' } },
+    optimistic: [{ op: 'insert', type: 'Task', data: { id: tmp, title: 'x' }, into: [{ queryKey: ['tasks'] }] }],
+  });
+  const dependent = store.mutate({
+    request: { method: 'PATCH', url: `/tasks/${tmp}`, body: { done: true } },
+    optimistic: [{ op: 'update', type: 'Task', id: tmp, patch: { done: true } }],
+  });
+  await assertThrowsCode(() => created, 'HTTP');
+  await assertThrowsCode(() => dependent, 'CONFLICT');
+  assertEqual(store.getQueryData(['tasks']).map((t) => t.id), [1, 2, 3]);
+  assertEqual(store.mutations().map((m) => m.status), ['failed', 'failed']);
+  store.close();
+});
