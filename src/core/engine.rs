@@ -410,16 +410,7 @@ impl Store {
                 }
                 self.start_fetch(&hash, now, false, &mut out);
             }
-            let due = self.hashes(|m| {
-                m.active()
-                    && m.opts.enabled
-                    && m.opts.refetch_on_reconnect
-                    && m.ticket == 0
-                    && m.is_stale(now)
-            });
-            for hash in due {
-                self.start_fetch(&hash, now, false, &mut out);
-            }
+            self.refetch_stale(now, |o| o.refetch_on_reconnect, &mut out);
         }
         self.finish_out(out, now)
     }
@@ -427,17 +418,18 @@ impl Store {
     /// The window regained focus (or became visible).
     pub fn focus(&mut self, now: f64) -> Output {
         let mut out = Output::default();
+        self.refetch_stale(now, |o| o.refetch_on_window_focus, &mut out);
+        self.finish_out(out, now)
+    }
+
+    /// Refetches the active, enabled, stale queries (not fetching) whose options `want` it.
+    fn refetch_stale(&mut self, now: f64, want: fn(&QueryOptions) -> bool, out: &mut Output) {
         let due = self.hashes(|m| {
-            m.active()
-                && m.opts.enabled
-                && m.opts.refetch_on_window_focus
-                && m.ticket == 0
-                && m.is_stale(now)
+            m.active() && m.opts.enabled && want(&m.opts) && m.ticket == 0 && m.is_stale(now)
         });
         for hash in due {
-            self.start_fetch(&hash, now, false, &mut out);
+            self.start_fetch(&hash, now, false, out);
         }
-        self.finish_out(out, now)
     }
 
     /// Marks every query whose key starts with `prefix` stale; active ones refetch (a fetch

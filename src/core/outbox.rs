@@ -66,7 +66,7 @@ impl Store {
                 "mutation id `{id}` is already queued"
             )));
         }
-        let mut m = Mutation::from_json(
+        let m = Mutation::from_json(
             id,
             &v,
             &self.config.schema,
@@ -74,15 +74,21 @@ impl Store {
             &self.config.base_url,
             now,
         )?;
+        Ok(self.enqueue(m, now))
+    }
+
+    /// Puts a mutation at the back of the queue with its layer applied, and sends if it can.
+    fn enqueue(&mut self, mut m: Mutation, now: f64) -> Output {
         self.capture(&mut m);
+        let id = m.id.clone();
         self.mutations.push(m);
         let mut out = Output {
             sync: true,
             ..Output::default()
         };
-        self.layer_on(id, &mut out);
+        self.layer_on(&id, &mut out);
         self.pump(now, &mut out);
-        Ok(self.finish_out(out, now))
+        self.finish_out(out, now)
     }
 
     /// Records what the layer overwrites in the base (the rollback snapshot) and the
@@ -581,16 +587,8 @@ impl Store {
         m.error = None;
         m.failures = 0;
         m.retry_at = None;
-        self.capture(&mut m);
         // Back of the line: it is sent after what is queued now.
-        self.mutations.push(m);
-        let mut out = Output {
-            sync: true,
-            ..Output::default()
-        };
-        self.layer_on(id, &mut out);
-        self.pump(now, &mut out);
-        Ok(self.finish_out(out, now))
+        Ok(self.enqueue(m, now))
     }
 
     /// `discard(id)`: removes a failed, conflicting or queued mutation (its layer goes).
