@@ -1,6 +1,7 @@
 // Completes pkg/ after wasm-pack: copies the JS wrapper next to the wasm glue and writes
 // package.json whose entry is the wrapper (no bare imports, so it loads from static files
-// and from bundlers alike). Prints the gzipped size of what ships.
+// and from bundlers alike). The `strata/react` subpath (react.js) imports the peer
+// dependency 'react'; nothing else does. Prints the gzipped size of what ships.
 import { readFileSync, writeFileSync, copyFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -27,10 +28,14 @@ const manifest = {
   types: './index.d.ts',
   exports: {
     '.': { types: './index.d.ts', import: './index.js', default: './index.js' },
+    './react': { types: './react.d.ts', import: './react.js', default: './react.js' },
     './package.json': './package.json',
   },
   files: files.filter((f) => existsSync(join(pkg, f))),
   sideEffects: false,
+  // Only `strata/react` needs React; apps without React install nothing extra.
+  peerDependencies: { react: '^18 || ^19' },
+  peerDependenciesMeta: { react: { optional: true } },
 };
 writeFileSync(join(pkg, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
 if (existsSync(join(root, 'README.md'))) copyFileSync(join(root, 'README.md'), join(pkg, 'README.md'));

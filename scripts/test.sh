@@ -27,7 +27,7 @@ summary() {
   for i in "${!STAGE_NAMES[@]}"; do
     printf '  %-6s %-55s %4ss\n' "${STAGE_STATUS[$i]}" "${STAGE_NAMES[$i]}" "${STAGE_TIMES[$i]}"
     # The tests' own summary lines (cargo/wasm-bindgen "test result:", the JS runner's "js tests:").
-    grep -hE '^(test result:|js tests:|pkg/ ready:)' "$LOG_DIR/$i.log" 2>/dev/null | sed 's/^/           /' || true
+    grep -hE '^(test result:|js tests: [0-9]|react tests:|pkg/ ready:)' "$LOG_DIR/$i.log" 2>/dev/null | sed 's/^/           /' || true
   done
   echo "======================================================"
 }
@@ -66,6 +66,9 @@ stage "cargo test (native)" cargo test
 stage "wasm-pack test --headless --chrome" run_wasm_tests
 stage "build (scripts/build.sh)" ./scripts/build.sh
 stage "js tests (node tests/js/run.mjs)" node tests/js/run.mjs
+# npm pack pkg/ into a throwaway Vite 8 + React 19 app (tests/react/app), tsc, vite build, SSR
+# import, and the hook tests in Chromium. Needs the npm registry the first time.
+stage "react tests (node tests/react/run.mjs)" node tests/react/run.mjs
 
 summary
 echo "test.sh: all stages passed"

@@ -499,3 +499,25 @@ pub fn rewrite_text(v: &mut Value, from: &str, to: &str) {
         _ => {}
     }
 }
+
+/// `rewrite_key` for query results: where a list already holds `to` (a refetch brought the
+/// real entity first), the renamed item is dropped instead of showing the entity twice.
+pub fn rewrite_key_in_lists(v: &mut Value, from: &str, to: &str) {
+    match v {
+        Value::String(s) if s == from => *s = to.to_owned(),
+        Value::Array(items) => {
+            let has_to = items.iter().any(|x| x.as_str() == Some(to));
+            let has_from = items.iter().any(|x| x.as_str() == Some(from));
+            if has_to && has_from {
+                items.retain(|x| x.as_str() != Some(from));
+            }
+            items
+                .iter_mut()
+                .for_each(|x| rewrite_key_in_lists(x, from, to));
+        }
+        Value::Object(m) => m
+            .values_mut()
+            .for_each(|x| rewrite_key_in_lists(x, from, to)),
+        _ => {}
+    }
+}

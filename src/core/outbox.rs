@@ -238,7 +238,13 @@ impl Store {
         };
         let reading_current = self.mutations[i].reading_current;
         match result {
-            Settle::Http { status, body, .. } if reading_current => {
+            // The GET of the current entity after a bodiless conflict: 401 pauses and 5xx
+            // retries like any request; an answer drives the policy.
+            Settle::Http { status, body, .. }
+                if reading_current
+                    && status != 401
+                    && !(status >= 500 || status == 408 || status == 429) =>
+            {
                 self.mutations[i].reading_current = false;
                 let current = (200..300)
                     .contains(&status)
@@ -394,7 +400,9 @@ impl Store {
             if let Some(real) = real {
                 let real_key =
                     super::key::entity_key(t, &super::key::id_string(&real).unwrap_or_default());
-                if &real_key != temp_key && super::key::type_of(temp_key) == t {
+                // A response naming an entity the mutation updated is not the inserted one.
+                let other_write = m.layer.writes.iter().any(|(k, _)| *k == real_key);
+                if &real_key != temp_key && super::key::type_of(temp_key) == t && !other_write {
                     self.rename_entity(temp_key, &real_key, &real, out);
                 }
             }
@@ -403,6 +411,7 @@ impl Store {
             Some(shape) if !v.is_null() => self.write_result(shape, v, out),
             _ => Ok(v),
         });
+        self.chain_versions(&m);
         for key in &m.invalidate {
             if let Ok(o) = self.invalidate(&key.to_string(), now) {
                 merge_output(out, o);
@@ -410,6 +419,30 @@ impl Store {
         }
         out.settled
             .push((m.id.clone(), result.map_err(|e| ErrorInfo::from_error(&e))));
+    }
+
+    /// Later edits of the same entity that were based on the version `done` just replaced
+    /// are now based on the version it produced (our own writes must not conflict with
+    /// each other).
+    fn chain_versions(&mut self, done: &Mutation) {
+        let Some(subject) = &done.subject else { return };
+        let Some(vf) = &subject.version_field else {
+            return;
+        };
+        let Some(new_version) = self
+            .base_record(&subject.key)
+            .and_then(|r| r.get(vf))
+            .cloned()
+        else {
+            return;
+        };
+        for m in &mut self.mutations {
+            if m.subject.as_ref().is_some_and(|s| s.key == subject.key)
+                && m.base_version == done.base_version
+            {
+                m.base_version = Some(new_version.clone());
+            }
+        }
     }
 
     /// Writes a mutation's response through its shape and reads it back denormalized.
@@ -440,14 +473,23 @@ impl Store {
             self.fail_mutation(id, e, out);
             return;
         };
-        // The server's current entity is server truth: it goes into the base.
+        // The server's current entity is server truth: it goes into the base. Its normalized
+        // record (relations as keys) is what the merge compares with the base and the patch.
         let shape = Shape::Entity(subject.type_name.clone());
+        let mut server_rec = None;
         if let Ok(n) = normalize(&self.config.schema, &shape, current.clone()) {
+            server_rec = n
+                .entities
+                .iter()
+                .rev()
+                .find(|(k, _)| *k == subject.key)
+                .map(|(_, r)| Value::Object(r.clone()));
             let mut written = Written::default();
             self.write_base(n.entities, &mut written);
             let changes = self.finish(written, Vec::new());
             merge_changes(&mut out.changes, changes);
         }
+        let server_rec = server_rec.unwrap_or_else(|| current.clone());
         let server_version = subject
             .version_field
             .as_ref()
@@ -463,7 +505,7 @@ impl Store {
                 return false;
             }
             let b = base.get(f).unwrap_or(&Value::Null);
-            let s = current.get(f).unwrap_or(&Value::Null);
+            let s = server_rec.get(f).unwrap_or(&Value::Null);
             s != b && s != local
         });
         let policy = self.mutations[i].policy;
@@ -664,7 +706,15 @@ impl Store {
         self.pump(now, out);
     }
 
+    /// When the head of the queue is due again; nothing while it cannot be sent anyway
+    /// (offline, paused by a 401, or behind a request in flight), so no timer spins.
     pub(super) fn queue_wake(&self) -> Option<f64> {
+        if !self.online
+            || self.sync.auth_paused
+            || self.mutations.iter().any(|m| m.status == MStatus::Inflight)
+        {
+            return None;
+        }
         self.mutations
             .iter()
             .find(|m| m.status == MStatus::Queued)

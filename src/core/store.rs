@@ -151,7 +151,11 @@ impl Store {
         let mut written = Written::default();
         self.write_base(std::mem::take(&mut n.entities), &mut written);
         // Under an optimistic insert, the server's result is the base; the list insert stays on top.
-        if self.shadow_queries.contains_key(hash) {
+        let inserts_pending = self
+            .mutations
+            .iter()
+            .any(|m| m.layered && m.layer.inserts.iter().any(|i| i.hash == hash));
+        if inserts_pending {
             self.shadow_queries
                 .insert(hash.to_owned(), n.result.clone());
             n.result = self.visible_result(hash, n.result);

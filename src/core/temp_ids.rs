@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::cache::Written;
 use super::engine::Output;
 use super::key::{id_string, type_of};
-use super::mutation::{rewrite_key, rewrite_text, LayerWrite, MStatus};
+use super::mutation::{rewrite_key, rewrite_key_in_lists, rewrite_text, LayerWrite, MStatus};
 use super::normalize::result_refs;
 use super::query::ErrorInfo;
 use super::store::Store;
@@ -82,7 +82,7 @@ impl Store {
             rec.values_mut().for_each(|v| rewrite_key(v, from, to));
         }
         for result in self.shadow_queries.values_mut() {
-            rewrite_key(result, from, to);
+            rewrite_key_in_lists(result, from, to);
         }
 
         // The visible cache: the record moves, parents and queries point at the new key.
@@ -110,7 +110,7 @@ impl Store {
         let mut wq = Vec::new();
         for hash in self.cache.queries_of(from) {
             if let Some(q) = self.queries.get_mut(&hash) {
-                rewrite_key(&mut q.result, from, to);
+                rewrite_key_in_lists(&mut q.result, from, to);
             }
             if let Some(q) = self.queries.get(&hash) {
                 let mut refs = Vec::new();

@@ -4,7 +4,7 @@
 // (staleness, retries, backoff, gc, dedup) is decided by the core.
 
 import { StrataError, fromCore, invalidArgument } from './errors.js';
-import { hashKey, toJson, describe } from './keys.js';
+import { hashKey, toJson, describe, finite } from './keys.js';
 import { Snapshots } from './snapshots.js';
 
 const TIMEOUT_REASON = 'strata:timeout'; // src/web/http.rs reads this abort reason
@@ -385,7 +385,7 @@ export class Store {
     if (queryFn) this.#sources.set(hash, { queryKey, queryFn });
     const json = { ...rest };
     if (queryFn) json.queryFn = true;
-    return { hash, keyJson: JSON.stringify(queryKey), optsJson: toJson(json, `${what} options`) };
+    return { hash, keyJson: JSON.stringify(queryKey), optsJson: toJson(json, `${what} options`, 'INVALID_ARGUMENT', finite) };
   }
 
   #prefix(filters) {
@@ -412,6 +412,7 @@ export class Store {
     try {
       this.#run(() => this.#core.fetch(q.hash, q.keyJson, q.optsJson, force));
     } catch (e) {
+      done.catch(() => {}); // the caller gets `e` below; this promise must not go unhandled
       this.#dropWaiters(q.hash, e);
       throw e;
     }

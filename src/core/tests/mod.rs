@@ -15,6 +15,7 @@ mod changes;
 mod config;
 mod denormalize;
 mod engine;
+mod mutations;
 mod normalize;
 mod random;
 mod retry;

@@ -1,0 +1,284 @@
+// Type declarations for `strata/react` (written by hand). React is a peer dependency; these
+// declarations need `@types/react` (18 or 19).
+
+import type { ReactElement, ReactNode } from 'react';
+import type { EntityId, QueryKey, Shape, Store, StrataError } from './index.js';
+
+export type { EntityId, QueryKey, Shape, Store, StrataError };
+
+// ---- store shapes the hooks hand out -------------------------------------------------------
+
+/** `'pending'`: no data yet; `'success'`: data; `'error'`: the last fetch failed (data may remain). */
+export type QueryStatus = 'pending' | 'success' | 'error';
+/** `'paused'`: the browser is offline; the fetch resumes on the `online` event. */
+export type FetchStatus = 'idle' | 'fetching' | 'paused';
+
+/** What `store.getQueryState(queryKey)` returns: the same object until something in it changes. */
+export interface QueryState<TData = unknown> {
+  readonly status: QueryStatus;
+  readonly fetchStatus: FetchStatus;
+  readonly data: TData | undefined;
+  readonly error: StrataError | null;
+  /** ms epoch of the last successful write (0: never). */
+  readonly dataUpdatedAt: number;
+  /** ms epoch of the last failure (0: never). */
+  readonly errorUpdatedAt: number;
+  readonly isStale: boolean;
+  /** Failed attempts of the current fetch. */
+  readonly failureCount: number;
+}
+
+/** What `store.syncState()` returns: the same object until it changes. */
+export interface SyncState {
+  readonly online: boolean;
+  /** Mutations queued or in flight. */
+  readonly pending: number;
+  readonly inflight: number;
+  readonly failed: number;
+  readonly conflicts: number;
+  readonly lastError: StrataError | null;
+  readonly lastSyncAt: number | null;
+}
+
+export interface QueryFunctionContext {
+  readonly queryKey: QueryKey;
+  /** Aborted when the fetch is cancelled, superseded or times out. */
+  readonly signal: AbortSignal;
+}
+
+/** Options of `store.subscribeQuery` / `fetchQuery`, as `useQuery` passes them on. */
+export interface QueryOptions<TData = unknown> {
+  queryKey: QueryKey;
+  /** strata GETs it (relative urls are appended to the store's `baseUrl`). */
+  url?: string;
+  /** Returns the data (normalized through `shape` like a response). */
+  queryFn?: (context: QueryFunctionContext) => Promise<TData> | TData;
+  /** Where entities sit in the data; default `null` (plain data). */
+  shape?: Shape;
+  /** ms until data is stale (`Infinity`: never). Default: the store's `defaults.staleTime` (0). */
+  staleTime?: number;
+  /** ms an unused query is kept. */
+  gcTime?: number;
+  retry?: number | boolean;
+  retryDelay?: number;
+  timeout?: number;
+  refetchOnWindowFocus?: boolean;
+  refetchOnReconnect?: boolean;
+  /** ms: refetch on this interval while observed. */
+  refetchInterval?: number;
+  /** `false`: never fetches on its own (`refetch()` still does). Default true. */
+  enabled?: boolean;
+}
+
+/** One optimistic change, applied at once as a layer over the server data. */
+export type OptimisticOp =
+  | { op: 'update'; type: string; id: EntityId; patch: Record<string, unknown> }
+  | {
+      op: 'insert';
+      type: string;
+      /** The new entity; use `store.tempId()` for its id until the server answers. */
+      data: Record<string, unknown>;
+      into?: ReadonlyArray<{ queryKey: QueryKey; path?: string | readonly string[]; position?: 'start' | 'end' }>;
+    }
+  | { op: 'delete'; type: string; id: EntityId };
+
+/** A mutation: plain data (no functions), so it can be persisted and replayed. */
+export interface MutationDescription {
+  request: {
+    method: string;
+    url: string;
+    body?: unknown;
+    /** Kept with the mutation: no secrets here (the store's `headers` are added at send time). */
+    headers?: Record<string, string>;
+  };
+  optimistic?: readonly OptimisticOp[];
+  /** Reads the response (default: the parsed body, plain data). */
+  shape?: Shape;
+  /** Query keys (prefixes) to invalidate when the server accepted the write. */
+  invalidate?: readonly QueryKey[];
+  /** What a 409/412 does. Default `'server-wins'`. */
+  conflict?: 'server-wins' | 'client-wins' | 'merge' | 'manual';
+  retry?: number | boolean;
+  retryDelay?: number;
+  timeout?: number;
+}
+
+// ---- provider ------------------------------------------------------------------------------
+
+export interface StoreProviderProps {
+  /** The store `createStore()` resolved with. */
+  store: Store;
+  children?: ReactNode;
+}
+
+/** Makes `store` available to every strata hook below it. */
+export declare function StoreProvider(props: StoreProviderProps): ReactElement;
+
+/** The store of the nearest `<StoreProvider>`; throws `INVALID_ARGUMENT` without one. */
+export declare function useStore(): Store;
+
+// ---- useQuery ------------------------------------------------------------------------------
+
+export interface UseQueryOptions<TData = unknown, TSelected = TData> extends QueryOptions<TData> {
+  /**
+   * Derives what the component gets as `data`. Runs again only when the data or the function
+   * changes (pass a stable function to skip work on unrelated renders).
+   */
+  select?: (data: TData) => TSelected;
+  /**
+   * `true`: while the query has no data the component suspends (the nearest `<Suspense>`
+   * shows its fallback) on the `fetchQuery` promise; an error without data is thrown to the
+   * nearest error boundary. As in TanStack Query, `staleTime` is then at least 1000 ms (also
+   * when omitted: pass it to keep a longer store default), so the subscription made after the
+   * fetch landed does not fetch again. Ignored while `enabled` is false. To retry after an
+   * error boundary caught the error, call `store.refetchQueries({ queryKey })` (or
+   * `removeQueries`) before resetting the boundary.
+   */
+  suspense?: boolean;
+}
+
+interface QueryResultBase<TSelected> extends Omit<QueryState<TSelected>, 'data' | 'status' | 'error'> {
+  /**
+   * Fetches the query again and resolves with its state once settled. Stale data (always, with
+   * the default `staleTime: 0`) refetches exactly this query, joining a fetch in flight; fresh
+   * data is refetched through `refetchQueries`, which also refetches queries whose key
+   * extends this one.
+   */
+  refetch(): Promise<QueryState | undefined>;
+  /** `fetchStatus === 'fetching'` (also true for background refetches). */
+  readonly isFetching: boolean;
+  /** `fetchStatus === 'paused'` (offline). */
+  readonly isPaused: boolean;
+  /** The first fetch: pending and fetching. */
+  readonly isLoading: boolean;
+}
+
+export interface QueryPendingResult<TSelected> extends QueryResultBase<TSelected> {
+  readonly status: 'pending';
+  readonly data: undefined;
+  readonly error: StrataError | null;
+  readonly isPending: true;
+  readonly isSuccess: false;
+  readonly isError: false;
+}
+
+export interface QuerySuccessResult<TSelected> extends QueryResultBase<TSelected> {
+  readonly status: 'success';
+  readonly data: TSelected;
+  readonly error: null;
+  readonly isPending: false;
+  readonly isSuccess: true;
+  readonly isError: false;
+}
+
+export interface QueryErrorResult<TSelected> extends QueryResultBase<TSelected> {
+  readonly status: 'error';
+  /** A failed refetch keeps the data it had. */
+  readonly data: TSelected | undefined;
+  readonly error: StrataError;
+  readonly isPending: false;
+  readonly isSuccess: false;
+  readonly isError: true;
+}
+
+/** Narrow on `status` or `isSuccess` to get `data` typed as defined. */
+export type UseQueryResult<TSelected = unknown> =
+  | QueryPendingResult<TSelected>
+  | QuerySuccessResult<TSelected>
+  | QueryErrorResult<TSelected>;
+
+/** In Suspense mode the component renders only once data is there. */
+export type UseSuspenseQueryResult<TSelected = unknown> =
+  | QuerySuccessResult<TSelected>
+  | (QueryErrorResult<TSelected> & { readonly data: TSelected });
+
+/**
+ * Observes a query while mounted: subscribes with `options` (minus `select`, `suspense`), which
+ * fetches when there is no data or it is stale; re-renders only when this query's state
+ * changes. Options are compared by value (the queryKey by its hash), so an inline options
+ * object does not resubscribe on every render; the latest `queryFn` is the one called.
+ *
+ * @example
+ * const todos = useQuery<Todo[]>({ queryKey: ['todos'], url: '/todos', shape: ['Todo'] });
+ * if (todos.isPending) return <Spinner />;
+ * if (todos.isError && !todos.data) return <Failed error={todos.error} />;
+ */
+export declare function useQuery<TData = unknown, TSelected = TData>(
+  options: UseQueryOptions<TData, TSelected> & { suspense: true },
+): UseSuspenseQueryResult<TSelected>;
+export declare function useQuery<TData = unknown, TSelected = TData>(
+  options: UseQueryOptions<TData, TSelected>,
+): UseQueryResult<TSelected>;
+
+// ---- useEntity, useSyncState ---------------------------------------------------------------
+
+/**
+ * The entity `(type, id)` with its relations expanded, re-rendering only when this entity's
+ * snapshot changes; `undefined` while it is not cached, or when `id` is null/undefined.
+ */
+export declare function useEntity<T = Record<string, unknown>>(type: string, id: EntityId | null | undefined): T | undefined;
+
+/** The store's sync state (online, pending mutations, failures, conflicts), re-rendering when it changes. */
+export declare function useSyncState(): SyncState;
+
+// ---- useMutation ---------------------------------------------------------------------------
+
+/**
+ * `'queued'`: the mutation waits for the network (the browser is offline, or it was sent and is
+ * queued again after a network error, a retryable answer or a 401 pause).
+ */
+export type MutationStatus = 'idle' | 'pending' | 'queued' | 'success' | 'error';
+
+export interface MutateCallbacks<TData, TVariables> {
+  onSuccess?: (data: TData, variables: TVariables) => void;
+  onError?: (error: StrataError, variables: TVariables) => void;
+  onSettled?: (data: TData | undefined, error: StrataError | null, variables: TVariables) => void;
+}
+
+export interface UseMutationOptions<TData = unknown, TVariables = void> extends MutateCallbacks<TData, TVariables> {
+  /** Builds the mutation's description (data, no functions) from the variables. */
+  mutation: (variables: TVariables) => MutationDescription;
+}
+
+export interface UseMutationResult<TData = unknown, TVariables = void> {
+  /** Applies the optimistic change at once and queues the request; errors go to `error` / `onError`. */
+  mutate(variables: TVariables, callbacks?: MutateCallbacks<TData, TVariables>): void;
+  /** Like `mutate`, returning the promise of the server's result (rejects with a StrataError). */
+  mutateAsync(variables: TVariables, callbacks?: MutateCallbacks<TData, TVariables>): Promise<TData>;
+  /** Back to `'idle'`; the latest call's outcome is no longer shown (it still completes). */
+  reset(): void;
+  readonly status: MutationStatus;
+  /** The server's result of the latest call (read through the description's `shape`). */
+  readonly data: TData | undefined;
+  readonly error: StrataError | null;
+  readonly variables: TVariables | undefined;
+  /** The latest call's id in `store.mutations()` (for `store.retry` / `store.discard`). */
+  readonly mutationId: string | undefined;
+  /** ms epoch of the latest call while it is pending, else 0. */
+  readonly submittedAt: number;
+  readonly isIdle: boolean;
+  /** `'pending'` or `'queued'`. */
+  readonly isPending: boolean;
+  readonly isQueued: boolean;
+  readonly isSuccess: boolean;
+  readonly isError: boolean;
+}
+
+/**
+ * A mutation bound to this component. The description is data (it may be persisted and
+ * replayed); the callbacks live only in this component and are not persisted. Only the latest
+ * call's outcome is shown; hook callbacks run for every call.
+ *
+ * @example
+ * const rename = useMutation<Todo, { id: number; title: string }>({
+ *   mutation: ({ id, title }) => ({
+ *     request: { method: 'PATCH', url: `/todos/${id}`, body: { title } },
+ *     optimistic: [{ op: 'update', type: 'Todo', id, patch: { title } }],
+ *     shape: 'Todo',
+ *   }),
+ * });
+ * rename.mutate({ id: 1, title: 'new' });
+ */
+export declare function useMutation<TData = unknown, TVariables = void>(
+  options: UseMutationOptions<TData, TVariables>,
+): UseMutationResult<TData, TVariables>;

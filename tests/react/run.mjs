@@ -1,0 +1,263 @@
+#!/usr/bin/env node
+// The React and packaging tests (the last stage of scripts/test.sh; needs pkg/ from
+// scripts/build.sh). Steps, each counted in the summary line `react tests: N passed, M failed`:
+//
+//   1. `npm pack pkg/` and check the tarball (files, exports, peer dependencies).
+//   2. Install it into the throwaway Vite + React app in tests/react/app: `npm ci` of the app's
+//      pinned dependencies (skipped while node_modules matches package-lock.json), then
+//      `npm install --no-save <tarball>` (skipped while the installed tarball is the same).
+//   3. `tsc --noEmit` of the app (src/main.tsx and the typed usage file src/typed-usage.tsx).
+//   4. `vite build` (the app, production React) and `NODE_ENV=development vite build` (the hook
+//      tests page, development React so StrictMode double-mounts).
+//   5. SSR checks in Node (app/ssr-check.mjs): import touches no window; renderToString.
+//   6. Headless Debian Chromium (playwright-core from the repo root, the launch arguments of
+//      tests/js/run.mjs), each build served by scripts/static-server.mjs with the test API
+//      (tests/server/api.mjs): the app renders /api/todos; then every hook test.
+//
+// Results go to tests/react/out/results.json. Exit code 0 only when everything passed.
+// Environment: CHROMIUM_PATH (default /usr/bin/chromium), REACT_TEST_TIMEOUT (ms, default 120000).
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startStaticServer } from '../../scripts/static-server.mjs';
+import { createApi } from '../server/api.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..', '..');
+const pkgDir = path.join(repoRoot, 'pkg');
+const appDir = path.join(here, 'app');
+const outDir = path.join(here, 'out');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const TIMEOUT_MS = Number(process.env.REACT_TEST_TIMEOUT || 120_000);
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const results = [];
+function record(name, ok, error = null) {
+  results.push({ name, ok, error });
+  console.log(ok ? `ok - ${name}` : `not ok - ${name}: ${String(error).replace(/\n/g, '\n    ')}`);
+}
+async function check(name, fn) {
+  try {
+    await fn();
+    record(name, true);
+    return true;
+  } catch (e) {
+    record(name, false, e && e.message ? e.message : e);
+    return false;
+  }
+}
+function assertEqual(actual, expected, what) {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
+}
+
+// Runs a command, echoing its output; throws with the tail of the output when it fails.
+function sh(cmd, args, { cwd = appDir, env = {}, quiet = false } = {}) {
+  const started = Date.now();
+  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const output = `${r.stdout || ''}${r.stderr || ''}`
+    .split('\n')
+    .filter((l) => !/Unknown user config "nodedir"/.test(l)) // a machine-level npmrc warning
+    .join('\n')
+    .trim();
+  if (!quiet && output) console.log(output.replace(/^/gm, '    '));
+  console.log(`    (${[cmd, ...args].join(' ')}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}\n${output.split('\n').slice(-30).join('\n')}`);
+  return r.stdout;
+}
+
+const mtime = (f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
+const bin = (name) => path.join(appDir, 'node_modules', '.bin', name);
+
+function finish() {
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.length - passed;
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ passed, failed, results }, null, 2) + '\n');
+  console.log(`react tests: ${passed} passed, ${failed} failed`);
+  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+}
+
+// ---- 1. npm pack ----------------------------------------------------------------------------
+
+let tarball;
+const packed = await check('package: npm pack pkg/ has strata/react, its types and the React peer dependency', () => {
+  if (!existsSync(path.join(pkgDir, 'package.json'))) throw new Error('pkg/ is not built: run ./scripts/build.sh first');
+  mkdirSync(outDir, { recursive: true });
+  for (const f of readdirSync(outDir)) if (f.endsWith('.tgz')) rmSync(path.join(outDir, f));
+  const json = JSON.parse(sh('npm', ['pack', pkgDir, '--pack-destination', outDir, '--json', '--silent'], { cwd: repoRoot, quiet: true }));
+  tarball = path.join(outDir, json[0].filename);
+  const files = json[0].files.map((f) => f.path);
+  for (const f of ['package.json', 'index.js', 'index.d.ts', 'react.js', 'react.d.ts', 'strata_wasm.js', 'strata_wasm_bg.wasm']) {
+    if (!files.includes(f)) throw new Error(`${f} is missing from the tarball (has: ${files.join(', ')})`);
+  }
+  const manifest = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
+  assertEqual(Object.keys(manifest.exports['./react']), ['types', 'import', 'default'], "exports['./react'] conditions (types first)");
+  assertEqual(Object.keys(manifest.exports['.'])[0], 'types', "exports['.'] lists types first");
+  assertEqual(manifest.peerDependencies, { react: '^18 || ^19' }, 'peerDependencies');
+  assertEqual(manifest.peerDependenciesMeta, { react: { optional: true } }, 'peerDependenciesMeta');
+  assertEqual(manifest.sideEffects, false, 'sideEffects');
+  // The main entry stays loadable from static files: no bare imports outside react.js.
+  for (const f of files.filter((x) => x.endsWith('.js') && x !== 'react.js')) {
+    const bare = /^\s*(?:import|export)\s[^'"]*from\s+['"]([^./][^'"]*)['"]/m.exec(readFileSync(path.join(pkgDir, f), 'utf8'));
+    if (bare) throw new Error(`${f} imports the bare specifier '${bare[1]}'`);
+  }
+  console.log(`    ${path.relative(repoRoot, tarball)}: ${json[0].entryCount} files, ${(json[0].size / 1024).toFixed(1)} kB`);
+});
+if (!packed) finish();
+
+// ---- 2. install into the throwaway app --------------------------------------------------------
+
+const installed = await check('app: npm ci (pinned Vite 8, React 19, TypeScript) and npm install of the tarball', () => {
+  const lock = path.join(appDir, 'package-lock.json');
+  const hidden = path.join(appDir, 'node_modules', '.package-lock.json');
+  if (mtime(hidden) > Math.max(mtime(lock), mtime(path.join(appDir, 'package.json'))) && existsSync(bin('vite'))) {
+    console.log('    app dependencies up to date (node_modules/.package-lock.json is newer than package-lock.json)');
+  } else {
+    sh('npm', ['ci', '--no-audit', '--no-fund']);
+  }
+  // The tarball changes with every build; the app's package.json and lock do not name it.
+  const digest = createHash('sha256').update(readFileSync(tarball)).digest('hex');
+  const stamp = path.join(appDir, 'node_modules', '.strata-tarball.sha256');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest && existsSync(path.join(appDir, 'node_modules', 'strata', 'react.js'))) {
+    console.log('    strata tarball already installed (same sha256)');
+  } else {
+    sh('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
+    writeFileSync(stamp, digest);
+  }
+  const m = JSON.parse(readFileSync(path.join(appDir, 'node_modules', 'strata', 'package.json'), 'utf8'));
+  if (!m.exports || !m.exports['./react']) throw new Error('node_modules/strata has no ./react export');
+});
+if (!installed) finish();
+
+// ---- 3. tsc, 4. vite build, 5. SSR --------------------------------------------------------------
+
+await check('types: tsc --noEmit on the app and the typed usage file', () => {
+  sh(bin('tsc'), ['--noEmit', '-p', '.']);
+});
+
+const built = await check('build: vite build (app) and NODE_ENV=development vite build (hook tests)', () => {
+  sh(bin('vite'), ['build'], { env: { NODE_ENV: 'production' } });
+  sh(bin('vite'), ['build'], { env: { NODE_ENV: 'development' } });
+  for (const f of ['dist/index.html', 'dist-dev/hooks.html']) {
+    if (!existsSync(path.join(appDir, f))) throw new Error(`vite build wrote no ${f}`);
+  }
+});
+
+{
+  const r = spawnSync(process.execPath, ['ssr-check.mjs'], { cwd: appDir, encoding: 'utf8' });
+  const line = `${r.stdout || ''}`.split('\n').find((l) => l.startsWith('SSR_RESULTS '));
+  const list = line ? JSON.parse(line.slice('SSR_RESULTS '.length)) : [];
+  for (const t of list) record(t.name, t.ok, t.error);
+  if (r.status !== 0 && list.every((t) => t.ok)) {
+    record('SSR checks (node ssr-check.mjs)', false, `exit ${r.status}\n${r.stdout}${r.stderr}`);
+  }
+}
+
+if (!built) finish();
+
+// ---- 6. Chromium ------------------------------------------------------------------------------
+
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  record('browser: load playwright-core', false, `${e.message}; run \`npm ci\` at the repo root (scripts/setup.sh does this)`);
+  finish();
+}
+if (!existsSync(CHROMIUM)) {
+  record('browser: find Chromium', false, `no browser at ${CHROMIUM}; install Debian's chromium (scripts/setup.sh) or set CHROMIUM_PATH`);
+  finish();
+}
+
+const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'strata-react-chromium-'));
+let context;
+const servers = [];
+async function serve(dir) {
+  const server = await startStaticServer({ root: path.join(appDir, dir), port: 0, handler: createApi().handle });
+  servers.push(server);
+  return server;
+}
+function watch(page) {
+  page.on('console', (msg) => console.log(`    [browser ${msg.type()}] ${msg.text()}`));
+  page.on('pageerror', (err) => console.log(`    [browser pageerror] ${err.stack || err.message || err}`));
+  page.on('requestfailed', (req) => {
+    if (!req.url().includes('/api/')) console.log(`    [browser requestfailed] ${req.url()}: ${req.failure()?.errorText}`);
+  });
+  page.on('response', (res) => {
+    if (res.status() >= 400 && !res.url().includes('/api/')) console.log(`    [browser http ${res.status()}] ${res.url()}`);
+  });
+}
+
+try {
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: 60_000,
+  });
+
+  await check('app: the built Vite + React app renders /api/todos through useQuery (Chromium)', async () => {
+    const server = await serve('dist');
+    const page = await context.newPage();
+    watch(page);
+    const response = await page.goto(`${server.url}/index.html`, { waitUntil: 'load', timeout: TIMEOUT_MS });
+    if (!response || !response.ok()) throw new Error(`failed to load the app: HTTP ${response?.status()}`);
+    await page.waitForFunction(() => window.__app !== undefined, null, { timeout: 30_000 });
+    const app = await page.evaluate(() => window.__app);
+    if (!app.ok) throw new Error(`the app failed to start: ${app.error}`);
+    await page.waitForSelector('#todos li', { timeout: 30_000 });
+    const items = await page.$$eval('#todos li', (lis) => lis.map((li) => li.textContent));
+    assertEqual(items, ['a (Ann)', 'b (Bo)'], 'rendered todos');
+    assertEqual(await page.textContent('#ann'), 'Ann', 'useEntity');
+    assertEqual(await page.textContent('#sync'), 'online', 'useSyncState');
+    const count = await (await fetch(`${server.url}/api/_count?path=/api/todos`)).json();
+    assertEqual(count.count, 1, 'requests to /api/todos (production build, StrictMode)');
+    const wasm = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.wasm')));
+    if (wasm.length !== 1 || !wasm[0].includes('/assets/')) throw new Error(`expected the wasm as a Vite asset, loaded ${JSON.stringify(wasm)}`);
+    await page.close();
+  });
+
+  const server = await serve('dist-dev');
+  const page = await context.newPage();
+  watch(page);
+  await page.exposeFunction('__setOffline', (offline) => context.setOffline(Boolean(offline)));
+  try {
+    const response = await page.goto(`${server.url}/hooks.html`, { waitUntil: 'load', timeout: TIMEOUT_MS });
+    if (!response || !response.ok()) throw new Error(`failed to load hooks.html: HTTP ${response?.status()}`);
+    await page.waitForFunction(() => window.__results !== undefined, null, { timeout: TIMEOUT_MS, polling: 100 });
+    const summary = await page.evaluate(() => window.__results);
+    for (const r of summary.results) record(`hooks: ${r.name}`, r.ok, r.error);
+    if (summary.results.length === 0) record('hooks: tests ran', false, 'no hook tests ran');
+  } catch (e) {
+    record('hooks: the hook test page', false, e.message);
+  }
+} catch (e) {
+  record('browser', false, e.message);
+} finally {
+  try {
+    await context?.close();
+  } catch {
+    /* ignore */
+  }
+  for (const s of servers) await s.close();
+  await rm(userDataDir, { recursive: true, force: true });
+}
+
+finish();
