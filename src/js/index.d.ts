@@ -58,7 +58,7 @@ export interface StoreOptions {
 
 export type ErrorCode =
   | 'NETWORK' | 'TIMEOUT' | 'HTTP' | 'PARSE' | 'SHAPE' | 'CONFLICT' | 'AUTH' | 'STORAGE'
-  | 'QUOTA' | 'INVALID_ARGUMENT' | 'CLOSED' | 'CLEARED' | 'INTERNAL';
+  | 'QUOTA' | 'INVALID_ARGUMENT' | 'CLOSED' | 'CLEARED' | 'CANCELLED' | 'INTERNAL';
 
 export declare const ERROR_CODES: readonly ErrorCode[];
 
@@ -74,14 +74,159 @@ export declare class StrataError extends Error {
   constructor(code: ErrorCode, message: string, details?: Record<string, unknown>);
 }
 
+// ---- query, sync and mutation shapes ------------------------------------------------------
+
+/** `'pending'`: no data yet; `'success'`: data; `'error'`: the last fetch failed (data may remain). */
+export type QueryStatus = 'pending' | 'success' | 'error';
+/** `'paused'`: the browser is offline; the fetch resumes on the `online` event. */
+export type FetchStatus = 'idle' | 'fetching' | 'paused';
+
+/** What `store.getQueryState(queryKey)` returns: the same object until something in it changes. */
+export interface QueryState<TData = unknown> {
+  readonly status: QueryStatus;
+  readonly fetchStatus: FetchStatus;
+  readonly data: TData | undefined;
+  readonly error: StrataError | null;
+  /** ms epoch of the last successful write (0: never). */
+  readonly dataUpdatedAt: number;
+  /** ms epoch of the last failure (0: never). */
+  readonly errorUpdatedAt: number;
+  readonly isStale: boolean;
+  /** Failed attempts of the current fetch. */
+  readonly failureCount: number;
+}
+
+/** What `store.syncState()` returns: the same object until it changes. */
+export interface SyncState {
+  readonly online: boolean;
+  /** Mutations queued or in flight. */
+  readonly pending: number;
+  readonly inflight: number;
+  readonly failed: number;
+  readonly conflicts: number;
+  readonly lastError: StrataError | null;
+  readonly lastSyncAt: number | null;
+}
+
+export interface QueryFunctionContext {
+  readonly queryKey: QueryKey;
+  /** Aborted when the fetch is cancelled, superseded or times out. */
+  readonly signal: AbortSignal;
+}
+
+/** Options of `store.subscribeQuery` / `fetchQuery`, as `useQuery` passes them on. */
+export interface QueryOptions<TData = unknown> {
+  queryKey: QueryKey;
+  /** strata GETs it (relative urls are appended to the store's `baseUrl`). */
+  url?: string;
+  /** Returns the data (normalized through `shape` like a response). */
+  queryFn?: (context: QueryFunctionContext) => Promise<TData> | TData;
+  /** Where entities sit in the data; default `null` (plain data). */
+  shape?: Shape;
+  /** ms until data is stale (`Infinity`: never). Default: the store's `defaults.staleTime` (0). */
+  staleTime?: number;
+  /** ms an unused query is kept. */
+  gcTime?: number;
+  retry?: number | boolean;
+  retryDelay?: number;
+  timeout?: number;
+  refetchOnWindowFocus?: boolean;
+  refetchOnReconnect?: boolean;
+  /** ms: refetch on this interval while observed. */
+  refetchInterval?: number;
+  /** `false`: never fetches on its own (`refetch()` still does). Default true. */
+  enabled?: boolean;
+}
+
+/** One optimistic change, applied at once as a layer over the server data. */
+export type OptimisticOp =
+  | { op: 'update'; type: string; id: EntityId; patch: Record<string, unknown> }
+  | {
+      op: 'insert';
+      type: string;
+      /** The new entity; use `store.tempId()` for its id until the server answers. */
+      data: Record<string, unknown>;
+      into?: ReadonlyArray<{ queryKey: QueryKey; path?: string | readonly string[]; position?: 'start' | 'end' }>;
+    }
+  | { op: 'delete'; type: string; id: EntityId };
+
+/** A mutation: plain data (no functions), so it can be persisted and replayed. */
+export interface MutationDescription {
+  request: {
+    method: string;
+    url: string;
+    body?: unknown;
+    /** Kept with the mutation: no secrets here (the store's `headers` are added at send time). */
+    headers?: Record<string, string>;
+  };
+  optimistic?: readonly OptimisticOp[];
+  /** Reads the response (default: the parsed body, plain data). */
+  shape?: Shape;
+  /** Query keys (prefixes) to invalidate when the server accepted the write. */
+  invalidate?: readonly QueryKey[];
+  /** What a 409/412 does. Default `'server-wins'`. */
+  conflict?: 'server-wins' | 'client-wins' | 'merge' | 'manual';
+  retry?: number | boolean;
+  retryDelay?: number;
+  timeout?: number;
+}
+
+/** An entry of `store.mutations()`. */
+export interface MutationEntry {
+  readonly id: string;
+  readonly status: 'queued' | 'inflight' | 'failed' | 'conflict';
+  readonly request: MutationDescription['request'];
+  readonly error?: StrataError;
+  readonly attempts: number;
+  readonly createdAt: number;
+  readonly conflict?: { base: unknown; local: unknown; server: unknown };
+}
+
+/** Filters of invalidateQueries/refetchQueries/cancelQueries/removeQueries (prefix match; none: all). */
+export interface QueryFilters {
+  queryKey?: readonly unknown[];
+}
+
 export declare class Store {
   private constructor();
   /** Writes data for a query, normalized through `shape` (plain data when omitted). */
   setQueryData<T = unknown>(queryKey: QueryKey, data: T, options?: { shape?: Shape }): void;
   /** The query's data with entities expanded; the same object (===) until it changes. */
   getQueryData<T = unknown>(queryKey: QueryKey): T | undefined;
-  /** `listener()` runs once per change batch that changed this query's snapshot. */
-  subscribeQuery(options: { queryKey: QueryKey }, listener: () => void): () => void;
+  /**
+   * Makes the query active: with a source it fetches when there is no data or it is stale.
+   * `listener()` runs once per change batch that changed this query's data or state.
+   */
+  subscribeQuery<TData = unknown>(options: QueryOptions<TData>, listener: () => void): () => void;
+  /** The query's state, the same object until something in it changes; undefined if unknown. */
+  getQueryState<TData = unknown>(queryKey: QueryKey): QueryState<TData> | undefined;
+  /** Cached data if fresh, else fetches (joining a fetch in flight); rejects after retries. */
+  fetchQuery<TData = unknown>(options: QueryOptions<TData>): Promise<TData>;
+  /** Like fetchQuery but never rejects. */
+  prefetchQuery<TData = unknown>(options: QueryOptions<TData>): Promise<void>;
+  /** Marks matching queries stale; active ones refetch. Resolves when they settle. */
+  invalidateQueries(filters?: QueryFilters): Promise<void>;
+  /** Refetches matching queries that have a source. */
+  refetchQueries(filters?: QueryFilters): Promise<void>;
+  /** Aborts matching fetches; their answers never land. */
+  cancelQueries(filters?: QueryFilters): Promise<void>;
+  /** Removes matching queries and the entities only they referenced. */
+  removeQueries(filters?: QueryFilters): void;
+  /** Applies the optimistic ops at once, queues the request, resolves with the server's result. */
+  mutate<TResult = unknown>(description: MutationDescription): Promise<TResult>;
+  /** Every mutation not yet acknowledged, in queue order. */
+  mutations(): readonly MutationEntry[];
+  syncState(): SyncState;
+  subscribeSync(listener: () => void): () => void;
+  /** Resumes a queue paused by a 401; resolves when nothing more can be sent now. */
+  flush(): Promise<void>;
+  /** Re-applies a failed mutation and sends it again. */
+  retry<TResult = unknown>(id: string): Promise<TResult>;
+  /** Removes a failed, conflicting or queued mutation and its optimistic layer. */
+  discard(id: string): void;
+  resolveConflict(id: string, resolution: 'local' | 'server' | Record<string, unknown>): void;
+  /** A temporary id for an optimistic insert. */
+  tempId(): string;
   /** The entity with its relations expanded; the same object (===) until it changes. */
   getEntity<T = Record<string, unknown>>(type: string, id: EntityId): T | undefined;
   /** Merges `patch` into the entity; creates `{ id, ...patch }` if it is not cached. */

@@ -2,109 +2,17 @@
 // declarations need `@types/react` (18 or 19).
 
 import type { ReactElement, ReactNode } from 'react';
-import type { EntityId, QueryKey, Shape, Store, StrataError } from './index.js';
+import type {
+  EntityId, QueryKey, Shape, Store, StrataError, QueryStatus, FetchStatus, QueryState, SyncState,
+  QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription,
+} from './index.js';
 
-export type { EntityId, QueryKey, Shape, Store, StrataError };
-
-// ---- store shapes the hooks hand out -------------------------------------------------------
-
-/** `'pending'`: no data yet; `'success'`: data; `'error'`: the last fetch failed (data may remain). */
-export type QueryStatus = 'pending' | 'success' | 'error';
-/** `'paused'`: the browser is offline; the fetch resumes on the `online` event. */
-export type FetchStatus = 'idle' | 'fetching' | 'paused';
-
-/** What `store.getQueryState(queryKey)` returns: the same object until something in it changes. */
-export interface QueryState<TData = unknown> {
-  readonly status: QueryStatus;
-  readonly fetchStatus: FetchStatus;
-  readonly data: TData | undefined;
-  readonly error: StrataError | null;
-  /** ms epoch of the last successful write (0: never). */
-  readonly dataUpdatedAt: number;
-  /** ms epoch of the last failure (0: never). */
-  readonly errorUpdatedAt: number;
-  readonly isStale: boolean;
-  /** Failed attempts of the current fetch. */
-  readonly failureCount: number;
-}
-
-/** What `store.syncState()` returns: the same object until it changes. */
-export interface SyncState {
-  readonly online: boolean;
-  /** Mutations queued or in flight. */
-  readonly pending: number;
-  readonly inflight: number;
-  readonly failed: number;
-  readonly conflicts: number;
-  readonly lastError: StrataError | null;
-  readonly lastSyncAt: number | null;
-}
-
-export interface QueryFunctionContext {
-  readonly queryKey: QueryKey;
-  /** Aborted when the fetch is cancelled, superseded or times out. */
-  readonly signal: AbortSignal;
-}
-
-/** Options of `store.subscribeQuery` / `fetchQuery`, as `useQuery` passes them on. */
-export interface QueryOptions<TData = unknown> {
-  queryKey: QueryKey;
-  /** strata GETs it (relative urls are appended to the store's `baseUrl`). */
-  url?: string;
-  /** Returns the data (normalized through `shape` like a response). */
-  queryFn?: (context: QueryFunctionContext) => Promise<TData> | TData;
-  /** Where entities sit in the data; default `null` (plain data). */
-  shape?: Shape;
-  /** ms until data is stale (`Infinity`: never). Default: the store's `defaults.staleTime` (0). */
-  staleTime?: number;
-  /** ms an unused query is kept. */
-  gcTime?: number;
-  retry?: number | boolean;
-  retryDelay?: number;
-  timeout?: number;
-  refetchOnWindowFocus?: boolean;
-  refetchOnReconnect?: boolean;
-  /** ms: refetch on this interval while observed. */
-  refetchInterval?: number;
-  /** `false`: never fetches on its own (`refetch()` still does). Default true. */
-  enabled?: boolean;
-}
-
-/** One optimistic change, applied at once as a layer over the server data. */
-export type OptimisticOp =
-  | { op: 'update'; type: string; id: EntityId; patch: Record<string, unknown> }
-  | {
-      op: 'insert';
-      type: string;
-      /** The new entity; use `store.tempId()` for its id until the server answers. */
-      data: Record<string, unknown>;
-      into?: ReadonlyArray<{ queryKey: QueryKey; path?: string | readonly string[]; position?: 'start' | 'end' }>;
-    }
-  | { op: 'delete'; type: string; id: EntityId };
-
-/** A mutation: plain data (no functions), so it can be persisted and replayed. */
-export interface MutationDescription {
-  request: {
-    method: string;
-    url: string;
-    body?: unknown;
-    /** Kept with the mutation: no secrets here (the store's `headers` are added at send time). */
-    headers?: Record<string, string>;
-  };
-  optimistic?: readonly OptimisticOp[];
-  /** Reads the response (default: the parsed body, plain data). */
-  shape?: Shape;
-  /** Query keys (prefixes) to invalidate when the server accepted the write. */
-  invalidate?: readonly QueryKey[];
-  /** What a 409/412 does. Default `'server-wins'`. */
-  conflict?: 'server-wins' | 'client-wins' | 'merge' | 'manual';
-  retry?: number | boolean;
-  retryDelay?: number;
-  timeout?: number;
-}
+export type {
+  EntityId, QueryKey, Shape, Store, StrataError, QueryStatus, FetchStatus, QueryState, SyncState,
+  QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription,
+};
 
 // ---- provider ------------------------------------------------------------------------------
-
 export interface StoreProviderProps {
   /** The store `createStore()` resolved with. */
   store: Store;
