@@ -360,11 +360,13 @@ impl Cache {
             .unwrap_or_default()
     }
 
-    /// Garbage collection: drops every entity no query reaches (directly or through
-    /// relations) and returns their keys. Interned ids stay allocated for reuse.
-    pub fn sweep(&mut self, schema: &Schema) -> Vec<String> {
+    /// Garbage collection: drops every entity no query (and no root) reaches, directly or
+    /// through relations, and returns their keys. Interned ids stay allocated for reuse.
+    /// `roots`: entities kept whatever queries reference (those under optimistic layers).
+    pub fn sweep(&mut self, schema: &Schema, roots: &[String]) -> Vec<String> {
         let mut marked = vec![false; self.slots.len()];
         let mut stack: Vec<Id> = self.query_refs.iter().flatten().copied().collect();
+        stack.extend(roots.iter().filter_map(|k| self.keys.get(k)));
         while let Some(id) = stack.pop() {
             let Some(m) = marked.get_mut(id as usize) else {
                 continue;

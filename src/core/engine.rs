@@ -511,10 +511,13 @@ impl Store {
                 }
             }
             self.queries.remove(&h);
+            self.shadow_queries.remove(&h);
             self.cache.drop_query(&h);
             out.removed_queries.push(h);
         }
-        out.removed_entities = self.cache.sweep(&self.config.schema);
+        // Entities under a pending mutation's layer stay: the layer still shows or commits them.
+        let layered: Vec<String> = self.shadow.keys().cloned().collect();
+        out.removed_entities = self.cache.sweep(&self.config.schema, &layered);
     }
 
     /// Timers: retries due, `isStale` flips, `refetchInterval`, gc.

@@ -3349,3 +3349,36 @@ fn long_random_runs_match_the_reference_model() {
         run_model(seed, 1_500);
     }
 }
+
+#[test]
+fn removing_the_list_keeps_an_entity_a_pending_insert_shows() {
+    let mut s = seeded();
+    let out = mutate(
+        &mut s,
+        "m1",
+        insert_desc(
+            json!({ "id": "tmp-1", "title": "new" }),
+            json!([{ "hash": LIST }]),
+        ),
+        T0 + 1.0,
+    );
+    let sent = one_send(&out);
+    let removed = s.remove(r#"["tasks"]"#, T0 + 2.0).expect("remove");
+    assert!(
+        !removed.removed_entities.contains(&"Task:tmp-1".to_owned()),
+        "the layered entity is not collected: {:?}",
+        removed.removed_entities
+    );
+    assert!(s.read_entity("Task", "tmp-1").is_some());
+    let done = answer(
+        &mut s,
+        &sent,
+        http(201, r#"{"id":"t9","title":"new"}"#),
+        T0 + 3.0,
+    );
+    assert!(
+        settled(&done).iter().all(|(_, r)| r.is_ok()),
+        "{:?}",
+        settled(&done)
+    );
+}
