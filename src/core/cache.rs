@@ -208,7 +208,7 @@ impl Cache {
         let Some(slot) = self.slot(id) else { return };
         match (slot.record.is_some(), record.is_some()) {
             (false, true) => self.count += 1,
-            (true, false) => self.count -= 1,
+            (true, false) => self.count = self.count.saturating_sub(1),
             _ => {}
         }
         if let Some(slot) = self.slot(id) {
@@ -393,7 +393,7 @@ impl Cache {
                 removed.push(i);
             }
         }
-        self.count -= removed.len();
+        self.count = self.count.saturating_sub(removed.len());
         // Links from dropped entities to kept ones (a kept child's parent set) go as well.
         let dropped: HashSet<Id> = removed
             .iter()
