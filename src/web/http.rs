@@ -1,7 +1,7 @@
 //! HTTP for queries with the platform `fetch` (web-sys): the response text stays in Rust and
 //! goes straight to the core. Timeouts and cancellation arrive as an `AbortSignal` from the
 //! JS wrapper, which aborts with the reason `"strata:timeout"` when `timeout` ran out.
-//! (The issue named gloo-net; it added ~50 kB gzipped for this one GET, see ARCHITECTURE.md.)
+//! (The issue named gloo-net, a thin builder over these same calls; see docs/ARCHITECTURE.md.)
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
