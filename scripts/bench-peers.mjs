@@ -1,0 +1,466 @@
+#!/usr/bin/env node
+// strata next to Apollo Client (InMemoryCache), TanStack Query (query-core) and normalizr:
+// the same data, one headless Debian Chromium run, medians after warm-up, ratio strata/peer.
+//
+// Usage:
+//   node scripts/bench-peers.mjs                    # everything (a few minutes)
+//   node scripts/bench-peers.mjs --build            # first rebuild pkg/ (./scripts/build.sh)
+//   node scripts/bench-peers.mjs --runs 20 --warmup 5 --calls 1000
+//   node scripts/bench-peers.mjs --out /tmp/peers.json
+//   node scripts/bench-peers.mjs --only 1,7         # some scenarios only (debugging)
+//
+// What it does, in order:
+//   1. needs pkg/ (./scripts/build.sh; --build runs it) and the repo's npm dev packages
+//      (playwright-core; `npm ci` at the repo root is run when they are missing);
+//   2. installs the peers pinned in www/bench/peers/package-lock.json with `npm ci` in that
+//      folder when node_modules there is missing or differs from the lock;
+//   3. bundles www/bench/peers/entry.mjs with the pinned esbuild (ESM, minified, production
+//      conditions) into www/bench/peers/dist/peers.js, and measures gzip -9 sizes: pkg/ as
+//      shipped, and each peer's minified bundle of its entry;
+//   4. serves the repo root with scripts/static-server.mjs, the test API (tests/server/api.mjs)
+//      under /api/ (strata's mutations in scenario 4 go there) and cross-origin isolation
+//      headers (a 5 us performance.now()), opens /www/bench/peers/index.html, waits for
+//      `window.__bench`, prints the table, the checks and the issue's goals, and writes
+//      www/bench/results/peers.json.
+// Scenarios: 1 ingest, 2 fan-out, 3 precise update, 4 optimistic latency, 7 repeated read;
+// 5 and 6 need the IndexedDB outbox/persisted cache and are reported as not measured.
+// Numbers are reported, never asserted: it exits 0 whenever the page ran (failed correctness
+// checks are printed as FAIL), 1 when the page failed, timed out or could not load.
+//
+// Environment:
+//   CHROMIUM_PATH   browser binary (default /usr/bin/chromium)
+//   BENCH_TIMEOUT   ms to wait for the page's results (default 1200000)
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { startStaticServer } from './static-server.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
+import { createApi } from '../tests/server/api.mjs';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const peersDir = path.join(repoRoot, 'www/bench/peers');
+const PAGE = 'www/bench/peers/index.html';
+const BUNDLE = path.join(peersDir, 'dist/peers.js');
+const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT || 1_200_000);
+const KB = 1024; // as scripts/package.mjs prints sizes
+
+// ---- arguments -------------------------------------------------------------------------------
+
+function parseArgs(argv) {
+  const opts = { build: false, runs: undefined, warmup: undefined, calls: undefined, only: undefined, out: path.join(repoRoot, 'www/bench/results/peers.json') };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) usage(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--build') opts.build = true;
+    else if (a === '--runs') opts.runs = positive(value(), a);
+    else if (a === '--warmup') opts.warmup = positive(value(), a);
+    else if (a === '--calls') opts.calls = positive(value(), a);
+    else if (a === '--only') opts.only = value();
+    else if (a === '--out') opts.out = path.resolve(value());
+    else if (a === '-h' || a === '--help') usage();
+    else usage(`unknown argument ${a}`);
+  }
+  return opts;
+}
+
+function positive(v, name) {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) usage(`${name} must be a positive integer, got ${v}`);
+  return n;
+}
+
+function usage(error) {
+  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 33).join('\n');
+  if (error) console.error(`bench-peers: ${error}\n`);
+  console.error(text.replace(/^\/\/ ?/gm, ''));
+  process.exit(error ? 2 : 0);
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const say = (...a) => console.log('bench-peers:', ...a);
+const die = (msg) => {
+  console.error(`bench-peers: ${msg}`);
+  process.exit(1);
+};
+
+function run(cmd, args, cwd) {
+  say(`$ ${[cmd, ...args].join(' ')}  (in ${path.relative(repoRoot, cwd) || '.'})`);
+  const r = spawnSync(cmd, args, { cwd, stdio: 'inherit' });
+  if (r.status !== 0) die(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+}
+
+// ---- 1. strata's package and the repo's dev packages -----------------------------------------
+
+if (opts.build) run('bash', [path.join(repoRoot, 'scripts/build.sh')], repoRoot);
+const PKG_WASM = path.join(repoRoot, 'pkg/strata_wasm_bg.wasm');
+for (const f of ['pkg/index.js', 'pkg/package.json', 'pkg/strata_wasm_bg.wasm']) {
+  if (!existsSync(path.join(repoRoot, f))) die(`${f} is missing: run ./scripts/build.sh (or pass --build)`);
+}
+{
+  const newest = (dir, ok) => {
+    let m = 0;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) m = Math.max(m, newest(p, ok));
+      else if (ok(e.name)) m = Math.max(m, statSync(p).mtimeMs);
+    }
+    return m;
+  };
+  const src = Math.max(newest(path.join(repoRoot, 'src'), (f) => f.endsWith('.rs') || f.endsWith('.js')), statSync(path.join(repoRoot, 'Cargo.toml')).mtimeMs);
+  if (statSync(PKG_WASM).mtimeMs < src || statSync(path.join(repoRoot, 'pkg/index.js')).mtimeMs < src) {
+    console.warn('bench-peers: warning: pkg/ is older than src/; pass --build to rebuild it first');
+  }
+}
+
+const rootRequire = createRequire(path.join(repoRoot, 'package.json'));
+const resolvable = (req, name) => {
+  try {
+    req.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+};
+if (!resolvable(rootRequire, 'playwright-core')) run('npm', ['ci', '--no-audit', '--no-fund'], repoRoot);
+
+// ---- 2. the pinned peers -----------------------------------------------------------------------
+
+function peersMatchLock() {
+  const lockFile = path.join(peersDir, 'package-lock.json');
+  if (!existsSync(lockFile)) die('www/bench/peers/package-lock.json is missing');
+  const lock = JSON.parse(readFileSync(lockFile, 'utf8'));
+  for (const [where, entry] of Object.entries(lock.packages ?? {})) {
+    if (!where.startsWith('node_modules/') || entry.optional) continue;
+    const pj = path.join(peersDir, where, 'package.json');
+    if (!existsSync(pj)) return `${where} missing`;
+    const v = JSON.parse(readFileSync(pj, 'utf8')).version;
+    if (v !== entry.version) return `${where} is ${v}, lock says ${entry.version}`;
+  }
+  return null;
+}
+{
+  const why = existsSync(path.join(peersDir, 'node_modules')) ? peersMatchLock() : 'node_modules missing';
+  if (why) {
+    say(`installing the pinned peers (${why})`);
+    run('npm', ['ci', '--no-audit', '--no-fund'], peersDir);
+    const still = peersMatchLock();
+    if (still) die(`after npm ci: ${still}`);
+  }
+}
+const peersRequire = createRequire(path.join(peersDir, 'package.json'));
+const installedVersion = (name) => JSON.parse(readFileSync(path.join(peersDir, 'node_modules', name, 'package.json'), 'utf8')).version;
+const versions = Object.fromEntries(['@apollo/client', 'graphql', 'rxjs', '@tanstack/query-core', 'normalizr', 'esbuild'].map((n) => [n, installedVersion(n)]));
+
+// ---- 3. bundle and sizes ----------------------------------------------------------------------
+
+const esbuild = peersRequire('esbuild');
+const buildOptions = {
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  legalComments: 'none',
+  conditions: ['production'],
+  define: { 'process.env.NODE_ENV': '"production"' },
+  logLevel: 'warning',
+};
+await mkdir(path.dirname(BUNDLE), { recursive: true });
+await esbuild.build({ ...buildOptions, entryPoints: [path.join(peersDir, 'entry.mjs')], outfile: BUNDLE });
+say(`bundled the peers into ${path.relative(repoRoot, BUNDLE)} (${(statSync(BUNDLE).size / KB).toFixed(1)} kB, esbuild ${esbuild.version})`);
+
+const gz = (buf) => ({ bytes: buf.length, gzip9: gzipSync(buf, { level: 9 }).length });
+
+async function bundleSize(contents, resolveDir) {
+  const r = await esbuild.build({ ...buildOptions, stdin: { contents, resolveDir, loader: 'js', sourcefile: 'size-entry.mjs' }, write: false });
+  return { entry: contents, ...gz(Buffer.from(r.outputFiles[0].contents)) };
+}
+
+async function sizes() {
+  const pkgDir = path.join(repoRoot, 'pkg');
+  let shipped;
+  try {
+    shipped = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')).files;
+  } catch {
+    shipped = readdirSync(pkgDir);
+  }
+  const js = {};
+  for (const f of shipped.filter((f) => f.endsWith('.js')).sort()) js[f] = gz(readFileSync(path.join(pkgDir, f)));
+  const jsTotal = Object.values(js).reduce((a, s) => ({ bytes: a.bytes + s.bytes, gzip9: a.gzip9 + s.gzip9 }), { bytes: 0, gzip9: 0 });
+  const wasm = gz(readFileSync(PKG_WASM));
+  const mainMin = await bundleSize("export * from './index.js';", pkgDir);
+  return {
+    note: 'bytes and gzip -9 bytes (zlib level 9); 1 kB = 1024 bytes; peer bundles: esbuild --bundle --minify, ESM, browser, production conditions, NODE_ENV=production',
+    strata: {
+      wasm,
+      js,
+      jsTotal,
+      total: { bytes: wasm.bytes + jsTotal.bytes, gzip9: wasm.gzip9 + jsTotal.gzip9, what: 'pkg/ as shipped: wasm + every .js file (unminified), as scripts/build.sh prints it' },
+      mainEntryMinified: { ...mainMin, wasmPlusJsGzip9: wasm.gzip9 + mainMin.gzip9, what: "wasm + esbuild --minify bundle of pkg/index.js (no react.js)" },
+    },
+    peers: {
+      apollo: { ...(await bundleSize("export * from '@apollo/client';", peersDir)), what: '@apollo/client entry (includes graphql and rxjs, its peer dependencies)' },
+      apolloCacheOnly: { ...(await bundleSize("export { InMemoryCache, gql } from '@apollo/client';", peersDir)), what: '(info) only what this benchmark uses: InMemoryCache + gql (with graphql)' },
+      tanstackQueryCore: { ...(await bundleSize("export * from '@tanstack/query-core';", peersDir)), what: '@tanstack/query-core entry (no React bindings)' },
+      normalizr: { ...(await bundleSize("export * from 'normalizr';", peersDir)), what: 'normalizr entry' },
+    },
+    knownFigures: {
+      note: 'published figures quoted by the benchmark issue, not measured here',
+      '@tanstack/react-query': '13.7 kB',
+      '@apollo/client': '45-51 kB',
+      'urql + @urql/exchange-graphcache': '21.2 kB',
+      replicache: '36.1 kB',
+    },
+  };
+}
+const sizeReport = await sizes();
+
+// ---- table -----------------------------------------------------------------------------------
+
+const fmt = (x) => {
+  if (x === undefined || x === null || Number.isNaN(x)) return '';
+  const a = Math.abs(x);
+  return a >= 100 ? x.toFixed(0) : a >= 10 ? x.toFixed(1) : a >= 1 ? x.toFixed(2) : a >= 0.01 ? x.toFixed(3) : x.toFixed(4);
+};
+const SCENARIO_TITLES = {
+  1: '1. ingest: 10,000 tasks (200 users, 30,000 comments) -> cache -> first denormalized read',
+  2: '2. fan-out: rename a user shown by 1,000 cached lists -> every observer has its new snapshot',
+  3: '3. precise update: retitle a task shown by 1 of 1,000 lists -> its observer has the new snapshot',
+  4: '4. optimistic latency: call -> observer notified (per call; p50 = median)',
+  5: '5. offline outbox',
+  6: '6. cold start from persisted entities',
+  7: '7. repeated read of a 1,000-row query (100,000 reads per sample)',
+};
+const SYSTEM = { strata: 'strata', apollo: 'Apollo', tanstack: 'TanStack', normalizr: 'normalizr', baseline: 'baseline' };
+
+function table(rows, notMeasured) {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const header = ['', 'system', 'median ms', 'p95 ms', 'ns/op', 'strata/this'];
+  const groups = new Map();
+  for (const r of rows) (groups.get(r.scenario) ?? groups.set(r.scenario, []).get(r.scenario)).push(r);
+  for (const m of notMeasured) groups.set(m.scenario, m);
+  const lines = [];
+  for (const s of [...groups.keys()].sort((a, b) => a - b)) {
+    const g = groups.get(s);
+    if (!Array.isArray(g)) {
+      lines.push({ title: `${SCENARIO_TITLES[s] ?? `${s}. ${g.name}`}: not measured: ${g.reason}` });
+      continue;
+    }
+    lines.push({ title: SCENARIO_TITLES[s] });
+    for (const r of g) {
+      const base = r.vs && byId.get(r.vs);
+      const ratio = base ? (base.median / r.median).toFixed(2) : r.system === 'strata' && !r.info ? '1' : '';
+      lines.push({ cells: [`  ${r.name}`, SYSTEM[r.system] ?? r.system, fmt(r.median), fmt(r.p95), r.perOp ? fmt(r.perOp.median) : '', ratio] });
+    }
+  }
+  const cellLines = [header, ...lines.filter((l) => l.cells).map((l) => l.cells)];
+  const widths = header.map((_, c) => Math.max(...cellLines.map((l) => l[c].length)));
+  const render = (l) => l.map((cell, c) => (c <= 1 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ').trimEnd();
+  const out = [render(header), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const l of lines) {
+    if (l.title) out.push('', l.title);
+    else out.push(render(l.cells));
+  }
+  return out.join('\n');
+}
+
+function goals(rows, sizes) {
+  const m = Object.fromEntries(rows.map((r) => [r.id, r]));
+  // Against Apollo, the fastest of the configurations measured in that scenario.
+  const fastest = (ids) => ids.map((id) => m[id]).filter(Boolean).sort((a, b) => a.median - b.median)[0];
+  const g = [];
+  const vs = (goal, strataId, peer, limit) => {
+    const s = m[strataId];
+    if (!s || !peer) return g.push({ goal, value: undefined, met: null });
+    const r = s.median / peer.median;
+    g.push({ goal, value: r, against: peer.id, met: r <= limit, shown: `strata/${SYSTEM[peer.system]} = ${r.toFixed(2)} (${fmt(s.median)} vs ${fmt(peer.median)} ms${peer.system === 'apollo' ? `, ${peer.id}` : ''})` });
+  };
+  const ingestTanstack = m['ingest.tanstack'];
+  if (m['ingest.strata'] && ingestTanstack) {
+    const r = m['ingest.strata'].median / ingestTanstack.median;
+    g.push({ goal: '1. ingest faster than TanStack (strata/TanStack < 1)', value: r, against: 'ingest.tanstack', met: r < 1, shown: `strata/TanStack = ${r.toFixed(2)} (${fmt(m['ingest.strata'].median)} vs ${fmt(ingestTanstack.median)} ms)` });
+  } else g.push({ goal: '1. ingest faster than TanStack (strata/TanStack < 1)', value: undefined, met: null });
+  vs('1. ingest <= 1/4 of Apollo (fastest Apollo config measured)', 'ingest.strata', fastest(['ingest.apollo', 'ingest.apolloDefaultSizes', 'ingest.apolloDefaultIds']), 0.25);
+  vs('2. fan-out <= 1/5 of Apollo (fastest Apollo config measured)', 'fan.strata', fastest(['fan.apollo', 'fan.apolloDefaultSizes']), 0.2);
+  vs('3. precise update <= 1/5 of Apollo (fastest Apollo config measured)', 'precise.strata', fastest(['precise.apollo', 'precise.apolloDefaultSizes']), 0.2);
+  const o = m['opt.strata'];
+  g.push({ goal: '4. optimistic update p95 < 1 ms', value: o?.p95, met: o ? o.p95 < 1 : null, shown: o && `p95 = ${fmt(o.p95)} ms (p50 ${fmt(o.median)} ms, one mutation pending at a time)` });
+  const rd = m['read.strata'];
+  const mp = m['read.map'];
+  const r7 = rd && mp ? rd.median / mp.median : undefined;
+  g.push({ goal: '7. repeated read within 2x of Map.get', value: r7, met: r7 === undefined ? null : r7 <= 2, shown: r7 && `getQueryState/Map.get = ${r7.toFixed(2)} (${fmt(rd.perOp.median)} vs ${fmt(mp.perOp.median)} ns)` });
+  const total = sizes.strata.total.gzip9;
+  g.push({ goal: 'size: package < 100 kB gzipped', value: total / KB, met: total < 100 * KB, shown: `${(total / KB).toFixed(1)} kB (wasm ${(sizes.strata.wasm.gzip9 / KB).toFixed(1)} + js ${(sizes.strata.jsTotal.gzip9 / KB).toFixed(1)}); main entry with minified JS ${(sizes.strata.mainEntryMinified.wasmPlusJsGzip9 / KB).toFixed(1)} kB` });
+  return g;
+}
+
+// ---- 4. run ----------------------------------------------------------------------------------
+
+const { chromium } = rootRequire('playwright-core');
+if (!existsSync(CHROMIUM)) die(`browser not found at ${CHROMIUM}; install Debian's chromium (scripts/setup.sh) or set CHROMIUM_PATH`);
+
+function git(...args) {
+  const r = spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trimEnd() : undefined;
+}
+
+let server;
+let context;
+let userDataDir;
+let exitCode = 1;
+const api = createApi();
+
+try {
+  // Cross-origin isolation (COOP + COEP) gives performance.now() a 5 us resolution instead of
+  // 100 us; every resource is same-origin, so nothing else changes. /api/ is the test API.
+  const handler = (req, res) => {
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+    res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    return api.handle(req, res);
+  };
+  server = await startStaticServer({ root: repoRoot, port: 0, handler });
+  const query = new URLSearchParams();
+  if (opts.runs) query.set('runs', String(opts.runs));
+  if (opts.warmup) query.set('warmup', String(opts.warmup));
+  if (opts.calls) query.set('calls', String(opts.calls));
+  if (opts.only) query.set('only', opts.only);
+  const url = `${server.url}/${PAGE}${query.size ? `?${query}` : ''}`;
+  say(`opening ${url}`);
+
+  userDataDir = await mkdtemp(path.join(os.tmpdir(), 'strata-chromium-'));
+  context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (msg) => console.log(`[browser ${msg.type()}] ${msg.text()}`));
+  page.on('pageerror', (err) => console.log(`[browser pageerror] ${err.stack || err.message || err}`));
+  page.on('requestfailed', (req) => console.log(`[browser requestfailed] ${req.url()}: ${req.failure()?.errorText ?? 'unknown error'}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) console.log(`[browser http ${res.status()}] ${res.url()}`);
+  });
+  page.on('crash', () => console.log('[browser crash] page crashed'));
+
+  let browser = {};
+  try {
+    const cdp = await context.newCDPSession(page);
+    browser = await cdp.send('Browser.getVersion');
+    await cdp.detach();
+  } catch (err) {
+    browser = { error: String(err.message || err) };
+  }
+
+  const response = await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
+  if (!response || !response.ok()) throw new Error(`failed to load ${url}: HTTP ${response ? response.status() : 'no response'}`);
+  try {
+    await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: TIMEOUT_MS, polling: 500 });
+  } catch (err) {
+    throw new Error(`timed out after ${TIMEOUT_MS} ms waiting for window.__bench (${err.message.split('\n')[0]})`);
+  }
+  const bench = await page.evaluate(() => window.__bench);
+  if (!bench.ok) throw new Error(`the page failed: ${bench.error}`);
+
+  const cpus = os.cpus();
+  const date = new Date().toISOString();
+  const result = {
+    benchmark: 'strata vs Apollo InMemoryCache, TanStack query-core, normalizr (same data, one page)',
+    date,
+    machine: {
+      cpu: cpus[0]?.model ?? 'unknown',
+      cores: cpus.length,
+      os: `${os.type()} ${os.release()} ${os.arch()}`,
+      memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+      node: process.version,
+    },
+    browser: {
+      executable: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      product: browser.product,
+      revision: browser.revision,
+      jsVersion: browser.jsVersion,
+      userAgent: bench.info.userAgent,
+      ...(browser.error ? { cdpError: browser.error } : {}),
+    },
+    versions: { strata: JSON.parse(readFileSync(path.join(repoRoot, 'pkg/package.json'), 'utf8')).version, ...versions },
+    method: {
+      runs: bench.runs,
+      warmup: bench.warmup,
+      optimisticCalls: bench.info.params.calls,
+      optimisticWarmupCalls: bench.info.params.callWarmup,
+      timer: 'performance.now()',
+      timerResolutionMs: bench.info.timerResolutionMs,
+      crossOriginIsolated: bench.info.crossOriginIsolated,
+      median: 'middle sample (mean of the two middle ones for an even count)',
+      p95: 'nearest rank',
+      ratio: 'strata median / this row median (< 1: strata takes less time)',
+      notes: [
+        'every system parses the same response text itself; the text has __typename on every object (Apollo needs it; a plain field for the others)',
+        'systems are interleaved per run in a rotating order, after warm-up runs that are not recorded',
+        'scenario 1: a fresh store/cache/client per run; scenarios 2-3: one instance per system, one update per run, with 1,000 subscribed observers',
+        'scenarios 2-3: strata listeners call getQueryData (the new snapshot); Apollo cache.watch callbacks get diff.result; TanStack QueryObserver listeners get result.data (query-core calls them synchronously inside setQueryData)',
+        'scenarios 2-3, TanStack: setQueriesData over every cached list with an updater that copies along the changed path and returns undefined where the entity is absent (no normalization: the user finds the entity)',
+        'goals against Apollo are judged on the fastest Apollo configuration measured in that scenario',
+        'Apollo headline rows use result caches sized for the working set (cacheSizes executeSelectionSet/executeSubSelectedArray 1,000,000, maybeBroadcastWatch 100,000); with the defaults the 1,000 lists of scenarios 2-3 overflow the LRUs and every eviction dirties watches: measured as (info) rows with fewer runs',
+        'scenario 4: strata mutate() sends PATCH /api/tasks/1 to the test API and each call waits for the previous acknowledgement; Apollo: recordOptimisticTransaction + writeFragment, the layer removed (untimed) after each call; TanStack: setQueryData with an updater; (info) tanstackReact wraps the listener in notifyManager.batchCalls as useQuery does (a setTimeout(0) batch)',
+        'scenario 7: the Map holds the strata state object under JSON.stringify(key)',
+        'peers are bundled with esbuild (production conditions, minified) into one ES module; strata is loaded from /pkg/index.js',
+      ],
+    },
+    source: {
+      commit: git('rev-parse', 'HEAD'),
+      dirty: (git('status', '--porcelain', '--', 'src', 'Cargo.toml', 'Cargo.lock') ?? '').split('\n').filter(Boolean),
+      pkgBuilt: statSync(PKG_WASM).mtime.toISOString(),
+    },
+    sizes: sizeReport,
+    workload: bench.info,
+    checks: bench.checks,
+    notMeasured: bench.notMeasured,
+    goals: goals(bench.rows, sizeReport),
+    rows: bench.rows,
+  };
+
+  const product = result.browser.product ?? result.browser.userAgent;
+  console.log('');
+  console.log(`environment: ${date}; ${product} (headless); ${result.machine.cpu} x${result.machine.cores}, ${result.machine.memoryGiB} GiB; ${result.machine.os}; node ${process.version}`);
+  console.log(`versions: strata ${result.versions.strata} (pkg/ built ${result.source.pkgBuilt}), @apollo/client ${versions['@apollo/client']} (graphql ${versions.graphql}), @tanstack/query-core ${versions['@tanstack/query-core']}, normalizr ${versions.normalizr}; esbuild ${versions.esbuild}`);
+  console.log(`method: medians of ${bench.runs} runs after ${bench.warmup} warm-up (scenario 4: ${bench.info.params.calls} calls after ${bench.info.params.callWarmup}); timer resolution ${bench.info.timerResolutionMs.toFixed(4)} ms (crossOriginIsolated ${bench.info.crossOriginIsolated}); strata/this < 1 means strata takes less time`);
+  console.log('');
+  console.log(table(bench.rows, bench.notMeasured));
+  console.log('');
+  console.log('size (gzip -9, 1 kB = 1024 B):');
+  const z = sizeReport.strata;
+  const k = (b) => `${(b / KB).toFixed(1)} kB`;
+  console.log(`  strata pkg/ as shipped: wasm ${k(z.wasm.gzip9)} + js ${k(z.jsTotal.gzip9)} (unminified) = ${k(z.total.gzip9)}`);
+  console.log(`  strata main entry, JS minified: wasm ${k(z.wasm.gzip9)} + ${k(z.mainEntryMinified.gzip9)} = ${k(z.mainEntryMinified.wasmPlusJsGzip9)}`);
+  for (const p of Object.values(sizeReport.peers)) console.log(`  ${p.what}: ${k(p.gzip9)} (minified ${k(p.bytes)})`);
+  console.log(`  known figures (not measured here): TanStack react-query 13.7 kB, Apollo 45-51 kB, urql+graphcache 21.2 kB, Replicache 36.1 kB`);
+  console.log('');
+  console.log('checks:');
+  for (const c of bench.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok || c.detail === undefined ? '' : ` (${JSON.stringify(c.detail)})`}`);
+  console.log('');
+  console.log("the issue's goals for strata:");
+  for (const g of result.goals) console.log(`  ${g.met === null || g.met === undefined ? 'n/a   ' : g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.shown ?? 'not measured'}`);
+  for (const m of bench.notMeasured) console.log(`  n/a    ${m.scenario}. ${m.name}: not measured: ${m.reason}`);
+
+  await mkdir(path.dirname(opts.out), { recursive: true });
+  await writeFile(opts.out, JSON.stringify(result, null, 2) + '\n');
+  say(`wrote ${path.relative(process.cwd(), opts.out) || opts.out}`);
+  exitCode = 0;
+} catch (err) {
+  console.error(`bench-peers: ERROR: ${err?.message ?? err}`);
+  exitCode = 1;
+} finally {
+  try { await context?.close(); } catch { /* ignore */ }
+  try { await server?.close(); } catch { /* ignore */ }
+  if (userDataDir) {
+    try { await rm(userDataDir, { recursive: true, force: true }); } catch { /* ignore */ }
+  }
+}
+
+process.exit(exitCode);
