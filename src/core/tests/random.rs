@@ -7,32 +7,6 @@ use serde_json::{json, Map, Value};
 
 use super::*;
 
-/// xorshift64*: tiny, deterministic, good enough to drive a test.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len())]
-    }
-}
-
 const TODOS: [u64; 4] = [1, 2, 3, 4];
 const USERS: [&str; 3] = ["u1", "u2", "u3"];
 const COMMENTS: [&str; 2] = ["c1", "c2"];
