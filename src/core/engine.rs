@@ -258,17 +258,7 @@ impl Store {
         m.failure_count = 0;
         m.retry_at = None;
         m.inactive_since = m.inactive_since.map(|_| now);
-        if online {
-            m.fetch = FetchStatus::Fetching;
-            out.actions.push(Action::Fetch {
-                hash: hash.to_owned(),
-                ticket: m.ticket,
-                url: m.opts.url.clone(),
-                timeout: m.opts.timeout,
-            });
-        } else {
-            m.fetch = FetchStatus::Paused;
-        }
+        send_or_pause(hash, m, online, out);
         out.state(hash);
     }
 
@@ -527,16 +517,8 @@ impl Store {
             let online = self.online;
             if let Some(m) = self.metas.get_mut(&hash) {
                 m.retry_at = None;
-                if online {
-                    m.fetch = FetchStatus::Fetching;
-                    out.actions.push(Action::Fetch {
-                        hash: hash.clone(),
-                        ticket: m.ticket,
-                        url: m.opts.url.clone(),
-                        timeout: m.opts.timeout,
-                    });
-                } else {
-                    m.fetch = FetchStatus::Paused;
+                send_or_pause(&hash, m, online, &mut out);
+                if !online {
                     out.state(&hash);
                 }
             }
@@ -612,5 +594,20 @@ fn parse_prefix(prefix_json: &str) -> Result<Value> {
             "the queryKey filter must be an array (a prefix of query keys, e.g. ['todos'])"
                 .to_owned(),
         ))
+    }
+}
+
+/// Starts the request of the query's current ticket, or pauses it while offline.
+fn send_or_pause(hash: &str, m: &mut QueryMeta, online: bool, out: &mut Output) {
+    if online {
+        m.fetch = FetchStatus::Fetching;
+        out.actions.push(Action::Fetch {
+            hash: hash.to_owned(),
+            ticket: m.ticket,
+            url: m.opts.url.clone(),
+            timeout: m.opts.timeout,
+        });
+    } else {
+        m.fetch = FetchStatus::Paused;
     }
 }
