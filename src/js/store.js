@@ -78,6 +78,8 @@ export class Store {
     state: Object.freeze({ online: true, pending: 0, inflight: 0, failed: 0, conflicts: 0, lastError: null, lastSyncAt: null }),
   };
   #syncSubs = new Set();
+  #epoch = 0; // bumped by every applied batch
+  #lastState = { key: undefined, epoch: -1, view: undefined };
 
   /** @internal use createStore() */
   constructor(core, options) {
@@ -116,7 +118,15 @@ export class Store {
    */
   getQueryState(queryKey) {
     this.#open();
-    return this.#state(hashKey(queryKey));
+    // A render loop reads the same query with the same key array again and again: while no
+    // batch arrived since, the answer cannot have changed (keys are treated as immutable).
+    const last = this.#lastState;
+    if (queryKey === last.key && last.epoch === this.#epoch) return last.view;
+    const view = this.#state(hashKey(queryKey));
+    last.key = queryKey;
+    last.epoch = this.#epoch;
+    last.view = view;
+    return view;
   }
 
   #state(hash) {
@@ -479,6 +489,7 @@ export class Store {
 
   #apply(text) {
     if (this.#closed) return [];
+    this.#epoch++;
     const b = JSON.parse(text);
     const changed = this.#snap.applyBatch(b);
     const queries = new Set(changed.queries);
