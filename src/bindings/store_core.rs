@@ -193,6 +193,15 @@ impl StoreCore {
         })
     }
 
+    /// `mutations()` as JSON text, read when the wrapper's cached list is out of date.
+    #[wasm_bindgen(js_name = mutationList)]
+    pub fn mutation_list(&self) -> String {
+        self.inner
+            .try_borrow()
+            .map(|s| serde_json::Value::Array(s.mutation_list()).to_string())
+            .unwrap_or_else(|_| "[]".to_owned())
+    }
+
     #[wasm_bindgen(js_name = resolveConflict)]
     pub fn resolve_conflict(&self, id: &str, choice_json: &str) -> Result<String, JsValue> {
         self.run(0, |s, now| s.resolve_conflict(id, choice_json, now))

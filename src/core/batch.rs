@@ -88,7 +88,7 @@ struct OutputBatch<'a> {
     w: Option<f64>,
     /// Settled mutations: `[[id, true, result] | [id, false, error]]`.
     ms: Vec<Value>,
-    /// When the queue or sync state changed: `{ list: mutations(), state: syncState() }`.
+    /// When the queue or sync state changed: `{ state: syncState() }` (the list is read on demand).
     #[serde(skip_serializing_if = "Option::is_none")]
     y: Option<Value>,
 }
@@ -136,7 +136,9 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
             })
             .collect(),
         y: out.sync.then(
-            || serde_json::json!({ "list": store.mutation_list(), "state": store.sync_state() }),
+            // The list itself is read on demand (`StoreCore.mutationList`): re-sending it
+            // with every batch made each mutate cost O(pending).
+            || serde_json::json!({ "state": store.sync_state() }),
         ),
     };
     let mut buf = Vec::with_capacity(size_hint.saturating_add(size_hint / 8).saturating_add(128));

@@ -244,6 +244,10 @@ export class Store {
   /** Every mutation not yet acknowledged, in queue order (the same array until it changes). */
   mutations() {
     this.#open();
+    if (this.#sync.list === null) {
+      const list = JSON.parse(this.#core.mutationList()).map((m) => (m.error ? { ...m, error: errorFromState(m.error) } : m));
+      this.#sync.list = Object.freeze(list);
+    }
     return this.#sync.list;
   }
 
@@ -508,8 +512,8 @@ export class Store {
     const started = this.#actions(b.a || []);
     this.#schedule(b.w);
     if (b.y) {
-      const list = b.y.list.map((m) => (m.error ? { ...m, error: errorFromState(m.error) } : m));
-      this.#sync = { list: Object.freeze(list), state: Object.freeze({ ...b.y.state, lastError: errorFromState(b.y.state.lastError) }) };
+      // The list is fetched from the core on the next mutations() call.
+      this.#sync = { list: null, state: Object.freeze({ ...b.y.state, lastError: errorFromState(b.y.state.lastError) }) };
       for (const sub of this.#syncSubs) this.#queue.push(this.#syncSubs, sub);
     }
     this.#enqueue(this.#entitySubs, changed.entities);
