@@ -27,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { startStaticServer } from './static-server.mjs';
-import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
+import { CHROMIUM, CHROMIUM_ARGS, runBenchPage } from './chromium.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PAGE = 'www/bench/transfer.html';
@@ -229,40 +229,10 @@ try {
   const url = `${server.url}/${PAGE}${query.size ? `?${query}` : ''}`;
   console.log(`bench-transfer: opening ${url}`);
 
-  userDataDir = await mkdtemp(path.join(os.tmpdir(), 'strata-chromium-'));
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    timeout: 60_000,
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (msg) => console.log(`[browser ${msg.type()}] ${msg.text()}`));
-  page.on('pageerror', (err) => console.log(`[browser pageerror] ${err.stack || err.message || err}`));
-  page.on('requestfailed', (req) => console.log(`[browser requestfailed] ${req.url()}: ${req.failure()?.errorText ?? 'unknown error'}`));
-  page.on('response', (res) => {
-    if (res.status() >= 400) console.log(`[browser http ${res.status()}] ${res.url()}`);
-  });
-  page.on('crash', () => console.log('[browser crash] page crashed'));
-
-  let browser = {};
-  try {
-    const cdp = await context.newCDPSession(page);
-    browser = await cdp.send('Browser.getVersion');
-    await cdp.detach();
-  } catch (err) {
-    browser = { error: String(err.message || err) };
-  }
-
-  const response = await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
-  if (!response || !response.ok()) throw new Error(`failed to load ${url}: HTTP ${response ? response.status() : 'no response'}`);
-  try {
-    await page.waitForFunction(() => window.__bench !== undefined, null, { timeout: TIMEOUT_MS, polling: 250 });
-  } catch (err) {
-    throw new Error(`timed out after ${TIMEOUT_MS} ms waiting for window.__bench (${err.message.split('\n')[0]})`);
-  }
-  const bench = await page.evaluate(() => window.__bench);
-  if (!bench.ok) throw new Error(`the page failed: ${bench.error}`);
+  const opened = await runBenchPage(url, TIMEOUT_MS);
+  context = opened.context;
+  userDataDir = opened.userDataDir;
+  const { bench, browser } = opened;
 
   const cpus = os.cpus();
   const result = {
