@@ -65,9 +65,13 @@ pub fn build<'a>(store: &'a Store, changes: &'a ChangeSet) -> Batch<'a> {
 /// `size_hint`: the length of the JSON that was written, if known; the batch is about as
 /// long, and reserving it up front saves regrowing a multi-megabyte buffer.
 pub fn to_json(store: &Store, changes: &ChangeSet, size_hint: usize) -> String {
-    let batch = build(store, changes);
-    let mut out = Vec::with_capacity(size_hint.saturating_add(size_hint / 8).saturating_add(64));
-    match serde_json::to_writer(&mut out, &batch) {
+    serialize(&build(store, changes), size_hint)
+}
+
+/// JSON text of a batch, its buffer reserved from `size_hint` (see `to_json`).
+fn serialize(batch: &impl Serialize, size_hint: usize) -> String {
+    let mut out = Vec::with_capacity(size_hint.saturating_add(size_hint / 8).saturating_add(128));
+    match serde_json::to_writer(&mut out, batch) {
         // serde_json writes UTF-8 only.
         Ok(()) => String::from_utf8(out).unwrap_or_else(|_| EMPTY.to_owned()),
         // Serializing maps of strings and JSON values cannot fail; an empty batch is the fallback.
@@ -141,9 +145,5 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
             || serde_json::json!({ "state": store.sync_state() }),
         ),
     };
-    let mut buf = Vec::with_capacity(size_hint.saturating_add(size_hint / 8).saturating_add(128));
-    match serde_json::to_writer(&mut buf, &batch) {
-        Ok(()) => String::from_utf8(buf).unwrap_or_else(|_| EMPTY.to_owned()),
-        Err(_) => EMPTY.to_owned(),
-    }
+    serialize(&batch, size_hint)
 }

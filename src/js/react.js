@@ -57,8 +57,6 @@ const placeholder = (fetchStatus) =>
 const PENDING_IDLE = placeholder('idle');
 const PENDING_FETCHING = placeholder('fetching');
 
-// Options that are durations in ms: Infinity has no JSON form; the core reads "Infinity".
-const DURATIONS = ['staleTime', 'gcTime', 'retryDelay', 'timeout', 'refetchInterval'];
 const MIN_SUSPENSE_STALE = 1000;
 
 // What identifies a query observer across renders: the canonical queryKey hash plus the
@@ -110,8 +108,8 @@ export function useQuery(options) {
   const key = optionsKey(queryKey, { ...rest, queryFn, suspense: Boolean(suspense) });
   // Stable across renders until the key or an option changes: re-renders do not resubscribe.
   const observerOptions = useMemo(() => {
-    const o = { queryKey };
-    for (const [k, v] of Object.entries(rest)) o[k] = DURATIONS.includes(k) && v === Infinity ? 'Infinity' : v;
+    // Infinity durations pass as they are: the store encodes them for the core.
+    const o = { queryKey, ...rest };
     if (queryFn !== undefined) o.queryFn = callQueryFn;
     // A suspended component subscribes only after its fetch landed; with staleTime 0 that
     // subscription would fetch again at once. As TanStack Query does, suspense queries keep
