@@ -38,8 +38,14 @@ impl StoreCore {
         let mut s = self.inner.try_borrow_mut().map_err(|_| busy())?;
         let now = clock::now();
         let out = f(&mut s, now).map_err(to_js)?;
-        Ok(batch::output_json(&s, &out, hint, now))
+        Ok(render(&mut s, out, hint, now))
     }
+}
+
+/// The batch of `out`, after noting what it changed for persistence.
+fn render(s: &mut Store, mut out: Output, hint: usize, now: f64) -> String {
+    s.collect_persist(&mut out);
+    batch::output_json(s, &out, hint, now)
 }
 
 #[wasm_bindgen]
@@ -159,7 +165,7 @@ impl StoreCore {
             let mut s = inner.try_borrow_mut().map_err(|_| busy())?;
             let now = clock::now();
             let out = s.settle(&hash, ticket as u64, result, now, clock::random());
-            Ok(JsValue::from_str(&batch::output_json(&s, &out, hint, now)))
+            Ok(JsValue::from_str(&render(&mut s, out, hint, now)))
         })
     }
 
@@ -189,7 +195,7 @@ impl StoreCore {
             let mut s = inner.try_borrow_mut().map_err(|_| busy())?;
             let now = clock::now();
             let out = s.settle_mutation(&id, ticket as u64, result, now, clock::random());
-            Ok(JsValue::from_str(&batch::output_json(&s, &out, 0, now)))
+            Ok(JsValue::from_str(&render(&mut s, out, 0, now)))
         })
     }
 
@@ -253,6 +259,67 @@ impl StoreCore {
     /// Timers: call at the batch's `w` time.
     pub fn tick(&self) -> Result<String, JsValue> {
         self.run(0, |s, now| Ok(s.tick(now)))
+    }
+
+    /// The outbox records of `ids_json` (a JSON list) are durable: they are queued now.
+    pub fn persisted(&self, ids_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.persisted(ids_json, now))
+    }
+
+    /// Writing those records failed (`QUOTA`, `STORAGE`): the mutations fail, not queued.
+    #[wasm_bindgen(js_name = persistFailed)]
+    pub fn persist_failed(
+        &self,
+        ids_json: &str,
+        code: &str,
+        message: &str,
+    ) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.persist_failed(ids_json, code, message, now))
+    }
+
+    /// This tab holds (or lost) the flusher lock.
+    #[wasm_bindgen(js_name = setLeader)]
+    pub fn set_leader(&self, on: bool) -> Result<String, JsValue> {
+        self.run(0, |s, now| Ok(s.set_leader(on, now)))
+    }
+
+    /// Base records and query results changed since the last call (JSON, see core/persist.rs).
+    #[wasm_bindgen(js_name = takeCacheDelta)]
+    pub fn take_cache_delta(&self) -> Result<String, JsValue> {
+        let mut s = self.inner.try_borrow_mut().map_err(|_| busy())?;
+        Ok(s.take_cache_delta())
+    }
+
+    /// Applies a cache delta read from IndexedDB (`hydrate`) or sent by another tab. What it
+    /// writes is not persisted again.
+    #[wasm_bindgen(js_name = applyCache)]
+    pub fn apply_cache(&self, delta_json: &str, hydrate: bool) -> Result<String, JsValue> {
+        let mut s = self.inner.try_borrow_mut().map_err(|_| busy())?;
+        let now = clock::now();
+        let out = s.apply_cache(delta_json, hydrate, now).map_err(to_js)?;
+        Ok(batch::output_json(&s, &out, delta_json.len(), now))
+    }
+
+    /// Aligns the queue with every outbox record as stored (a JSON list).
+    #[wasm_bindgen(js_name = reconcileOutbox)]
+    pub fn reconcile_outbox(&self, records_json: &str) -> Result<String, JsValue> {
+        self.run(records_json.len(), |s, now| {
+            s.reconcile_outbox(records_json, now)
+        })
+    }
+
+    /// Another tab settled mutation `id`.
+    #[wasm_bindgen(js_name = forgetMutation)]
+    pub fn forget_mutation(&self, id: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| Ok(s.forget_mutation(id, now)))
+    }
+
+    /// `clear()`: wipes memory; pending mutations settle with `CLEARED`.
+    pub fn clear(&self) -> Result<String, JsValue> {
+        let mut s = self.inner.try_borrow_mut().map_err(|_| busy())?;
+        let now = clock::now();
+        let out = s.clear(now);
+        Ok(batch::output_json(&s, &out, 0, now))
     }
 
     /// The core's own denormalized reading of a query, as JSON text (`undefined` if unknown).

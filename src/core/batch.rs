@@ -14,6 +14,8 @@
 //! - `a`: actions for the browser side: `["f", hash, ticket, url|null, timeout]` (fetch),
 //!   `["x", hash, ticket]` (abort)
 //! - `w`: when to call `tick` next (ms since the epoch), or null
+//! - `ob`: outbox records to write to IndexedDB in this order: `[[id, record | null]]`
+//! - `p`: true when a cache delta waits to be persisted (`takeCacheDelta`)
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -95,6 +97,10 @@ struct OutputBatch<'a> {
     /// When the queue or sync state changed: `{ state: syncState() }` (the list is read on demand).
     #[serde(skip_serializing_if = "Option::is_none")]
     y: Option<Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    ob: &'a [(String, Option<Value>)],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    p: bool,
 }
 
 /// Serializes an engine `Output` (data changes, states, removals, actions, next wake-up).
@@ -144,6 +150,8 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
             // with every batch made each mutate cost O(pending).
             || serde_json::json!({ "state": store.sync_state() }),
         ),
+        ob: &out.outbox,
+        p: out.persist,
     };
     serialize(&batch, size_hint)
 }

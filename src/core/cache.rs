@@ -93,6 +93,17 @@ impl Cache {
         self.slots.get(id as usize)?.record.as_ref()
     }
 
+    /// Every cached entity key.
+    pub fn keys(&self) -> Vec<String> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.record.is_some())
+            .filter_map(|(i, _)| u32::try_from(i).ok())
+            .map(|i| self.keys.name(i).to_owned())
+            .collect()
+    }
+
     /// The number of cached entities.
     pub fn len(&self) -> usize {
         self.count

@@ -51,6 +51,10 @@ pub struct Output {
     pub settled: Vec<(String, std::result::Result<Value, ErrorInfo>)>,
     /// The mutation list or sync state changed.
     pub sync: bool,
+    /// Outbox records to write, in order (`None`: delete); see persist.rs.
+    pub outbox: Vec<(String, Option<Value>)>,
+    /// A cache delta is waiting to be persisted (`take_cache_delta`).
+    pub persist: bool,
 }
 
 impl Output {
@@ -104,12 +108,15 @@ impl Store {
         let created = !self.metas.contains_key(hash);
         let data_at = self.queries.get(hash).map(|q| q.updated_at);
         let defaults = &self.config.defaults;
+        let hydrated = &mut self.persist.hydrated;
         let meta = self.metas.entry(hash.to_owned()).or_insert_with(|| {
             let mut m = QueryMeta::new(key, QueryOptions::observe_only(defaults), now);
             if let Some(at) = data_at {
                 m.status = Status::Success;
                 m.data_updated_at = at.max(f64::MIN_POSITIVE);
             }
+            // Read from IndexedDB at start-up: shown at once, refetched as stale.
+            m.invalidated = hydrated.remove(hash);
             m
         });
         // The latest observer with a source sets the options; an observer without one (it
@@ -487,7 +494,7 @@ impl Store {
         Ok(self.finish_out(out, now))
     }
 
-    fn drop_queries(&mut self, hashes: Vec<String>, out: &mut Output) {
+    pub(super) fn drop_queries(&mut self, hashes: Vec<String>, out: &mut Output) {
         if hashes.is_empty() {
             return;
         }

@@ -14,6 +14,9 @@ pub enum Error {
     /// A text that should be JSON is not (or nests too deeply).
     #[error("{0}")]
     Parse(String),
+    /// A persisted record could not be read back (corrupt or of an unknown format).
+    #[error("{0}")]
+    Storage(String),
 }
 
 impl Error {
@@ -23,6 +26,7 @@ impl Error {
             Error::InvalidArgument(_) => "INVALID_ARGUMENT",
             Error::Shape(_) => "SHAPE",
             Error::Parse(_) => "PARSE",
+            Error::Storage(_) => "STORAGE",
         }
     }
 }

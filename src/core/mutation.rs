@@ -26,6 +26,8 @@ pub enum Policy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MStatus {
+    /// Being written to IndexedDB: not sent, not yet reported as queued.
+    Saving,
     Queued,
     Inflight,
     Failed,
@@ -123,6 +125,10 @@ pub struct Mutation {
     /// values): a changed request needs a new Idempotency-Key, or the server would replay
     /// the conflict it answered before.
     pub revision: u32,
+    /// Bumped each time the record is written; another tab's copy with a higher stamp wins.
+    pub stamp: u64,
+    /// A stand-in for an outbox record that could not be read (see records.rs).
+    pub unreadable: bool,
 }
 
 const OPTIONS: &str =
@@ -174,6 +180,8 @@ impl Mutation {
             ticket: 0,
             reading_current: false,
             revision: 0,
+            stamp: 0,
+            unreadable: false,
         };
         let mut ops = None;
         for (k, x) in obj {

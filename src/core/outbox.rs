@@ -24,6 +24,10 @@ pub struct SyncMeta {
     pub last_error: Option<ErrorInfo>,
     pub last_sync_at: Option<f64>,
     pub last_ticket: u64,
+    /// This tab sends (it holds the flusher lock); other tabs only queue and mirror.
+    pub leader: bool,
+    /// Mutations whose outbox record must be rewritten (or deleted, when gone).
+    pub dirty: Vec<String>,
 }
 
 /// `syncState()`.
@@ -44,7 +48,7 @@ impl Store {
         let count = |s: MStatus| self.mutations.iter().filter(|m| m.status == s).count();
         SyncState {
             online: self.online,
-            pending: count(MStatus::Queued) + count(MStatus::Inflight),
+            pending: count(MStatus::Saving) + count(MStatus::Queued) + count(MStatus::Inflight),
             inflight: count(MStatus::Inflight),
             failed: count(MStatus::Failed),
             conflicts: count(MStatus::Conflict),
@@ -80,7 +84,12 @@ impl Store {
     /// Puts a mutation at the back of the queue with its layer applied, and sends if it can.
     fn enqueue(&mut self, mut m: Mutation, now: f64) -> Output {
         self.capture(&mut m);
+        if self.persisting() {
+            // Not sent (nor reported as queued) before its record is durable: `persisted`.
+            m.status = MStatus::Saving;
+        }
         let id = m.id.clone();
+        self.mark(&id);
         self.mutations.push(m);
         let mut out = Output {
             sync: true,
@@ -134,7 +143,7 @@ impl Store {
         }
     }
 
-    fn set_layered(&mut self, id: &str, on: bool, out: &mut Output) {
+    pub(super) fn set_layered(&mut self, id: &str, on: bool, out: &mut Output) {
         let (keys, hashes) = self.layer_keys(id);
         if let Some(m) = self.mutations.iter_mut().find(|m| m.id == id) {
             if m.layered == on {
@@ -153,13 +162,13 @@ impl Store {
         self.set_layered(id, true, out);
     }
 
-    fn layer_off(&mut self, id: &str, out: &mut Output) {
+    pub(super) fn layer_off(&mut self, id: &str, out: &mut Output) {
         self.set_layered(id, false, out);
     }
 
     /// Sends the next queued mutation if nothing is in flight (one at a time, in order).
-    fn pump(&mut self, now: f64, out: &mut Output) {
-        if !self.online || self.sync.auth_paused {
+    pub(super) fn pump(&mut self, now: f64, out: &mut Output) {
+        if !self.online || self.sync.auth_paused || !self.sync.leader {
             return;
         }
         if self.mutations.iter().any(|m| m.status == MStatus::Inflight) {
@@ -168,10 +177,13 @@ impl Store {
         let Some(i) = self
             .mutations
             .iter()
-            .position(|m| m.status == MStatus::Queued)
+            .position(|m| matches!(m.status, MStatus::Queued | MStatus::Saving))
         else {
             return;
         };
+        if self.mutations[i].status == MStatus::Saving {
+            return; // in order: nothing overtakes a mutation still being written
+        }
         if self.mutations[i].retry_at.is_some_and(|t| t > now) {
             return; // the head waits for its backoff; later ones wait behind it
         }
@@ -236,6 +248,7 @@ impl Store {
         else {
             return self.finish_out(out, now);
         };
+        self.mark(id);
         let reading_current = self.mutations[i].reading_current;
         match result {
             // The GET of the current entity after a bodiless conflict: 401 pauses and 5xx
@@ -333,6 +346,7 @@ impl Store {
 
     /// The server said no: the layer goes at once; the entry stays listed as failed.
     pub(super) fn fail_mutation(&mut self, id: &str, e: ErrorInfo, out: &mut Output) {
+        self.mark(id);
         self.layer_off(id, out);
         if let Some(m) = self.mutations.iter_mut().find(|m| m.id == id) {
             m.status = MStatus::Failed;
@@ -369,6 +383,8 @@ impl Store {
         }
         let keys: Vec<String> = m.layer.writes.iter().map(|(k, _)| k.clone()).collect();
         let hashes: Vec<String> = m.layer.inserts.iter().map(|i| i.hash.clone()).collect();
+        // The committed base changed even where the visible records did not.
+        self.persist_dirty(&keys, &hashes);
         let mut written = Written::default();
         let mut wq = Vec::new();
         self.relayer(&keys, &hashes, &mut written, &mut wq);
@@ -436,12 +452,17 @@ impl Store {
         else {
             return;
         };
+        let mut changed = Vec::new();
         for m in &mut self.mutations {
             if m.subject.as_ref().is_some_and(|s| s.key == subject.key)
                 && m.base_version == done.base_version
             {
                 m.base_version = Some(new_version.clone());
+                changed.push(m.id.clone());
             }
+        }
+        for id in changed {
+            self.mark(&id);
         }
     }
 
@@ -562,6 +583,7 @@ impl Store {
             sync: true,
             ..Output::default()
         };
+        self.mark(id);
         let info = self.mutations[i].conflict.clone();
         let server = info.map(|c| c.server).unwrap_or(Value::Null);
         let version_field = self.mutations[i]
@@ -624,6 +646,11 @@ impl Store {
             .iter()
             .position(|m| m.id == id && m.status == MStatus::Failed)
             .ok_or_else(|| Error::InvalidArgument(format!("mutation `{id}` is not failed")))?;
+        if self.mutations[i].unreadable {
+            return Err(Error::InvalidArgument(format!(
+                "mutation `{id}` could not be read back from storage; it can only be discarded"
+            )));
+        }
         let mut m = self.mutations.remove(i);
         m.status = MStatus::Queued;
         m.error = None;
@@ -651,6 +678,7 @@ impl Store {
             sync: true,
             ..Output::default()
         };
+        self.mark(id);
         self.layer_off(id, &mut out);
         self.mutations.retain(|m| m.id != id);
         if let Some(key) = created {
@@ -711,6 +739,7 @@ impl Store {
     pub(super) fn queue_wake(&self) -> Option<f64> {
         if !self.online
             || self.sync.auth_paused
+            || !self.sync.leader
             || self.mutations.iter().any(|m| m.status == MStatus::Inflight)
         {
             return None;

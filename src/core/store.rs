@@ -14,6 +14,7 @@ use super::key::{entity_key, id_string};
 use super::mutation::Mutation;
 use super::normalize::{normalize, result_refs};
 use super::outbox::SyncMeta;
+use super::persist::PersistState;
 use super::query::QueryMeta;
 use super::shape::Shape;
 
@@ -72,6 +73,7 @@ pub struct Store {
     /// Server base results of queries an optimistic insert touches.
     pub(super) shadow_queries: HashMap<String, Value>,
     pub(super) sync: SyncMeta,
+    pub(super) persist: PersistState,
     /// `navigator.onLine` as last reported.
     pub(super) online: bool,
     pub(super) last_ticket: u64,
@@ -87,7 +89,11 @@ impl Store {
             mutations: Vec::new(),
             shadow: HashMap::new(),
             shadow_queries: HashMap::new(),
-            sync: SyncMeta::default(),
+            sync: SyncMeta {
+                leader: true,
+                ..SyncMeta::default()
+            },
+            persist: PersistState::default(),
             online: true,
             last_ticket: 0,
         }

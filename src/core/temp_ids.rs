@@ -33,7 +33,13 @@ impl Store {
         let real_text = id_string(real_id).unwrap_or_default();
 
         // Later mutations: layers, subjects, snapshots, urls and bodies.
+        let mut touched = Vec::new();
         for m in &mut self.mutations {
+            let before = (
+                m.request.url.clone(),
+                m.request.body.clone(),
+                m.layer.clone(),
+            );
             for (k, w) in &mut m.layer.writes {
                 if k == from {
                     *k = to.to_owned();
@@ -62,6 +68,18 @@ impl Store {
             if let Some(body) = &mut m.request.body {
                 rewrite_text(body, &temp_text, &real_text);
             }
+            if before
+                != (
+                    m.request.url.clone(),
+                    m.request.body.clone(),
+                    m.layer.clone(),
+                )
+            {
+                touched.push(m.id.clone());
+            }
+        }
+        for id in touched {
+            self.mark(&id);
         }
 
         // The shadow base.
@@ -132,7 +150,12 @@ impl Store {
         let dependents: Vec<String> = self
             .mutations
             .iter()
-            .filter(|m| m.status == MStatus::Queued || m.status == MStatus::Conflict)
+            .filter(|m| {
+                matches!(
+                    m.status,
+                    MStatus::Saving | MStatus::Queued | MStatus::Conflict
+                )
+            })
             .filter(|m| {
                 m.layer.touches(key)
                     || m.layer.inserts.iter().any(|i| i.key == key)

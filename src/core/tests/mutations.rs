@@ -54,10 +54,11 @@ fn seed_tasks() -> Value {
 }
 
 /// An empty store with the Task/User schema (queries are never collected, so long random runs
-/// keep their lists).
-fn new_store() -> Store {
+/// keep their lists). Memory only: the persisted outbox is tested in persist.rs.
+pub(super) fn new_store() -> Store {
     Store::from_options_json(
-        &json!({ "entities": schema(), "defaults": { "gcTime": "Infinity" } }).to_string(),
+        &json!({ "entities": schema(), "defaults": { "gcTime": "Infinity" }, "persist": false })
+            .to_string(),
     )
     .unwrap_or_else(|e| panic!("store creation failed: {e}"))
 }
