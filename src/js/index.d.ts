@@ -42,7 +42,11 @@ export interface Defaults {
 export interface StoreOptions {
   /** IndexedDB database name (include the user id for per-user isolation). Default `'strata'`. */
   name?: string;
-  /** `false`: nothing is written to IndexedDB. Default true. */
+  /**
+   * `false`: nothing is written to IndexedDB (and tabs do not share the store). Default true:
+   * the outbox (strict durability) and the cache (relaxed, marked stale when read back) are
+   * persisted; `buster`/`maxAge` (ms) drop cache data written under another buster or older.
+   */
   persist?: boolean | { buster?: string; maxAge?: number };
   /** A relative url is appended to it as a string. */
   baseUrl?: string;
@@ -174,7 +178,8 @@ export interface MutationDescription {
 /** An entry of `store.mutations()`. */
 export interface MutationEntry {
   readonly id: string;
-  readonly status: 'queued' | 'inflight' | 'failed' | 'conflict';
+  /** 'saving': being written to IndexedDB (not yet queued). */
+  readonly status: 'saving' | 'queued' | 'inflight' | 'failed' | 'conflict';
   readonly request: MutationDescription['request'];
   readonly error?: StrataError;
   readonly attempts: number;
@@ -218,8 +223,13 @@ export declare class Store {
   mutations(): readonly MutationEntry[];
   syncState(): SyncState;
   subscribeSync(listener: () => void): () => void;
-  /** Resumes a queue paused by a 401; resolves when nothing more can be sent now. */
+  /**
+   * Resumes a queue paused by a 401; resolves when nothing more can be sent now (asked of the
+   * tab that sends when this tab does not).
+   */
   flush(): Promise<void>;
+  /** Logout: wipes memory and this store's IndexedDB data in every tab; pending mutations reject with CLEARED. */
+  clear(): Promise<void>;
   /** Re-applies a failed mutation and sends it again. */
   retry<TResult = unknown>(id: string): Promise<TResult>;
   /** Removes a failed, conflicting or queued mutation and its optimistic layer. */

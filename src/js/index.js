@@ -4,7 +4,8 @@
 import initWasm, { StoreCore } from './strata_wasm.js';
 import { StrataError, fromCore, invalidArgument, ERROR_CODES } from './errors.js';
 import { toJson, finite, isPlainObject, describe } from './keys.js';
-import { Store } from './store.js';
+import { Store, INIT } from './store.js';
+import { openPersistence } from './persist.js';
 
 let loading;
 
@@ -53,7 +54,18 @@ export async function createStore(options = {}) {
   } catch (e) {
     throw fromCore(e);
   }
-  return new Store(core, options);
+  let persistence = null;
+  if (rest.persist !== false) {
+    persistence = await openPersistence(rest.name ?? 'strata');
+    if (!persistence) {
+      // No IndexedDB (a warning was printed): the same store, memory only.
+      core.free();
+      core = new StoreCore(toJson({ ...rest, persist: false }, 'createStore options', 'INVALID_ARGUMENT', finite));
+    }
+  }
+  const store = new Store(core, options, persistence);
+  await store[INIT]();
+  return store;
 }
 
 export { Store, StrataError, ERROR_CODES };

@@ -6,9 +6,19 @@
 import { StrataError, fromCore, invalidArgument } from './errors.js';
 import { hashKey, toJson, describe, finite } from './keys.js';
 import { Snapshots } from './snapshots.js';
+import { storageError } from './persist.js';
+import { Tabs } from './tabs.js';
 
 const TIMEOUT_REASON = 'strata:timeout'; // src/web/http.rs reads this abort reason
 const MAX_TIMER = 2 ** 31 - 1;
+// A cache delta waits this long for more changes before it is written and broadcast (the
+// issue allows up to 1 s; shorter keeps other tabs close behind).
+const CACHE_DELAY = 200;
+// A follower's flush() waits this long for the sending tab to answer.
+const FLUSH_ASK_TIMEOUT = 30_000;
+
+/** @internal createStore's hook to hydrate a new store from IndexedDB. */
+export const INIT = Symbol('strata.init');
 
 function report(error) {
   // A throwing listener must not stop the others; surface it like an event listener error.
@@ -78,15 +88,57 @@ export class Store {
     state: Object.freeze({ online: true, pending: 0, inflight: 0, failed: 0, conflicts: 0, lastError: null, lastSyncAt: null }),
   };
   #syncSubs = new Set();
+  #persistence = null;
+  #tabs = null;
+  #leader = true; // this tab sends the outbox
+  #io = Promise.resolve(); // IndexedDB outbox reads and writes, one after another
+  #cacheTimer = undefined;
+  #buster = '';
+  #remoteSync = null; // the sending tab's { inflight, lastError, lastSyncAt } (followers)
+  #flushAsks = new Map(); // nonce -> resolve (followers waiting for the sender's flush)
   #epoch = 0; // bumped by every applied batch
   #lastState = { key: undefined, epoch: -1, view: undefined };
 
   /** @internal use createStore() */
-  constructor(core, options) {
+  constructor(core, options, persistence = null) {
     this.#core = core;
     this.#options = options;
+    this.#persistence = persistence;
     this.#snap = new Snapshots(options.entities);
     this.#listenToBrowser();
+  }
+
+  /**
+   * @internal Loads what IndexedDB holds (the cache, marked stale, then the outbox with its
+   * layers re-applied), joins the other tabs and waits for its turn to send.
+   */
+  async [INIT]() {
+    if (!this.#persistence) return;
+    const p = this.#options.persist;
+    const buster = p && typeof p === 'object' && typeof p.buster === 'string' ? p.buster : '';
+    const maxAge = p && typeof p === 'object' && Number.isFinite(Number(p.maxAge)) ? Number(p.maxAge) : Infinity;
+    this.#buster = buster;
+    let loaded = { outbox: [], cache: null };
+    try {
+      loaded = await this.#persistence.load({ buster, maxAge });
+    } catch (e) {
+      console.warn(`strata: could not read IndexedDB (${e && (e.name || e.message)}); starting empty`);
+    }
+    this.#tabs = new Tabs(this.#options.name ?? 'strata', (msg) => this.#onTab(msg));
+    this.#leader = false;
+    this.#run(() => this.#core.setLeader(false));
+    if (loaded.cache) this.#run(() => this.#core.applyCache(JSON.stringify(loaded.cache), true));
+    if (loaded.outbox.length) this.#run(() => this.#core.reconcileOutbox(JSON.stringify(loaded.outbox)));
+    this.#tabs.elect(() => {
+      // Read the outbox as the previous sender left it, then start sending.
+      this.#ioStep(async () => {
+        const records = await this.#persistence.readOutbox();
+        if (this.#closed) return;
+        this.#run(() => this.#core.reconcileOutbox(JSON.stringify(records)));
+        this.#leader = true;
+        this.#run(() => this.#core.setLeader(true));
+      });
+    });
   }
 
   // ---- queries ---------------------------------------------------------------------------
@@ -272,6 +324,9 @@ export class Store {
    */
   async flush() {
     this.#open();
+    await this.#io; // this tab's writes are durable (and queued) first
+    if (this.#closed) return;
+    if (this.#tabs && !this.#leader) return this.#askSenderToFlush();
     this.#run(() => this.#core.flush());
     while (!this.#closed && this.#sync.state.inflight > 0) {
       await new Promise((resolve) => {
@@ -337,10 +392,28 @@ export class Store {
 
   // ---- lifecycle -------------------------------------------------------------------------
 
+  /**
+   * Logout: wipes this store's memory and its IndexedDB data, in every tab. Pending mutations
+   * reject with CLEARED.
+   */
+  async clear() {
+    this.#open();
+    this.#wipe();
+    this.#tabs?.post({ t: 'clear' });
+    await this.#io;
+  }
+
   /** Stops this store: timers, requests and browser listeners end; later calls throw CLOSED. */
   close() {
     if (this.#closed) return;
+    this.#flushCache();
     this.#closed = true;
+    clearTimeout(this.#cacheTimer);
+    this.#tabs?.close();
+    const persistence = this.#persistence;
+    if (persistence) this.#io.then(() => persistence.close());
+    for (const resolve of this.#flushAsks.values()) resolve();
+    this.#flushAsks.clear();
     clearTimeout(this.#wake.timer);
     for (const off of this.#unlisten) off();
     for (const f of this.#inflight.values()) {
@@ -513,8 +586,17 @@ export class Store {
     this.#schedule(b.w);
     if (b.y) {
       // The list is fetched from the core on the next mutations() call.
-      this.#sync = { list: null, state: Object.freeze({ ...b.y.state, lastError: errorFromState(b.y.state.lastError) }) };
-      for (const sub of this.#syncSubs) this.#queue.push(this.#syncSubs, sub);
+      this.#setSync(b.y.state, true);
+      if (this.#leader) this.#tabs?.post({ t: 'sync', state: b.y.state });
+    }
+    if (b.ob) this.#writeOutbox(b.ob);
+    if (b.p && this.#cacheTimer === undefined) this.#cacheTimer = setTimeout(() => this.#flushCache(), CACHE_DELAY);
+    if (this.#tabs && b.ms && b.ms.length) {
+      // Other tabs get the server data before they drop the settled layers.
+      this.#flushCache();
+      for (const [id, ok, value] of b.ms) {
+        if (ok || value.code !== 'CLEARED') this.#tabs.post({ t: 'done', id, ok, value });
+      }
     }
     this.#enqueue(this.#entitySubs, changed.entities);
     this.#enqueue(this.#querySubs, queries);
@@ -532,6 +614,137 @@ export class Store {
       }
     }
     return started;
+  }
+
+  #setSync(raw, listChanged) {
+    let state = raw;
+    if (!this.#leader && this.#remoteSync) {
+      const r = this.#remoteSync;
+      state = { ...raw, inflight: r.inflight, lastError: r.lastError, lastSyncAt: r.lastSyncAt };
+    }
+    this.#sync = {
+      list: listChanged ? null : this.#sync.list,
+      state: Object.freeze({ ...state, lastError: errorFromState(state.lastError) }),
+      raw,
+    };
+    for (const sub of this.#syncSubs) this.#queue.push(this.#syncSubs, sub);
+  }
+
+  // ---- persistence and tabs ------------------------------------------------------------------
+
+  // IndexedDB work runs one step at a time, in order; a failed step never blocks later ones.
+  #ioStep(step) {
+    this.#io = this.#io.then(step).catch((e) => report(e));
+    return this.#io;
+  }
+
+  // Outbox records the core asked for, written in one strict transaction; then the new
+  // mutations among them count as queued (and may be sent).
+  #writeOutbox(changes) {
+    const persistence = this.#persistence;
+    if (!persistence) return;
+    const ids = JSON.stringify(changes.filter(([, record]) => record).map(([id]) => id));
+    this.#ioStep(async () => {
+      try {
+        await persistence.writeOutbox(changes);
+      } catch (e) {
+        if (this.#closed) return;
+        const err = storageError(e, 'saving the mutation');
+        this.#run(() => this.#core.persistFailed(ids, err.code, err.message));
+        return;
+      }
+      if (this.#closed) return;
+      if (ids !== '[]') this.#run(() => this.#core.persisted(ids));
+      this.#tabs?.post({ t: 'outbox' });
+    });
+  }
+
+  // The base records and query results changed since the last call: to the other tabs now,
+  // to IndexedDB in one relaxed transaction.
+  #flushCache() {
+    clearTimeout(this.#cacheTimer);
+    this.#cacheTimer = undefined;
+    if (this.#closed || !this.#persistence) return;
+    let text;
+    try {
+      text = this.#core.takeCacheDelta();
+    } catch (e) {
+      report(fromCore(e));
+      return;
+    }
+    const delta = JSON.parse(text);
+    if (delta.e.length === 0 && delta.q.length === 0) return;
+    this.#tabs?.post({ t: 'cache', delta: text });
+    this.#persistence.writeCache(delta, this.#buster).catch((e) => report(storageError(e, 'saving the cache')));
+  }
+
+  #onTab(msg) {
+    if (this.#closed || !msg || typeof msg !== 'object') return;
+    try {
+      switch (msg.t) {
+        case 'cache':
+          this.#run(() => this.#core.applyCache(msg.delta, false));
+          break;
+        case 'outbox':
+          this.#ioStep(async () => {
+            const records = await this.#persistence.readOutbox();
+            if (!this.#closed) this.#run(() => this.#core.reconcileOutbox(JSON.stringify(records)));
+          });
+          break;
+        case 'done':
+          // The mutation was sent by another tab: settle this tab's promise for it.
+          if (this.#pendingMutations.has(msg.id)) this.#settleMutation(msg.id, msg.ok, msg.value);
+          if (msg.ok) this.#run(() => this.#core.forgetMutation(msg.id));
+          break;
+        case 'sync':
+          if (!this.#leader) {
+            this.#remoteSync = msg.state;
+            this.#setSync(this.#sync.raw ?? msg.state, false);
+            this.#drain();
+          }
+          break;
+        case 'flush':
+          if (this.#leader) this.flush().then(() => this.#tabs?.post({ t: 'flushed', nonce: msg.nonce }), report);
+          break;
+        case 'flushed': {
+          const resolve = this.#flushAsks.get(msg.nonce);
+          this.#flushAsks.delete(msg.nonce);
+          resolve?.();
+          break;
+        }
+        case 'clear':
+          this.#wipe();
+          break;
+        default:
+      }
+    } catch (e) {
+      report(e);
+    }
+  }
+
+  #askSenderToFlush() {
+    const nonce = newId();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#flushAsks.delete(nonce);
+        resolve();
+      }, FLUSH_ASK_TIMEOUT);
+      this.#flushAsks.set(nonce, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#tabs.post({ t: 'flush', nonce });
+    });
+  }
+
+  // Memory now; IndexedDB after this tab's pending writes (so none of them outlives the wipe).
+  #wipe() {
+    clearTimeout(this.#cacheTimer);
+    this.#cacheTimer = undefined;
+    this.#remoteSync = null;
+    this.#run(() => this.#core.clear());
+    const persistence = this.#persistence;
+    if (persistence) this.#ioStep(() => persistence.clear());
   }
 
   #actions(actions) {
@@ -751,6 +964,8 @@ export class Store {
     on(window, 'online', safe(() => this.#core.setOnline(true)));
     on(window, 'offline', safe(() => this.#core.setOnline(false)));
     on(window, 'focus', safe(() => this.#core.focus()));
+    // The last cache changes before the page goes away (relaxed; best effort).
+    on(window, 'pagehide', () => this.#flushCache());
     if (typeof document !== 'undefined') {
       on(document, 'visibilitychange', () => {
         if (document.visibilityState === 'visible') safe(() => this.#core.focus())();
