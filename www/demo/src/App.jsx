@@ -1,0 +1,171 @@
+// Teamboard: the page. Header (network switch, sync badge), the team strip, the board, the
+// task drawer, and the side panel (Sync, Cache, Server).
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useStore, useSyncState } from 'strata/react';
+import { Board, Me, Team } from './Board.jsx';
+import { TaskDrawer } from './TaskDrawer.jsx';
+import { SidePanel, useOutboxToasts } from './SidePanel.jsx';
+import { setServerControl, useServerControl } from './control.js';
+import { ago, toast, useNow } from './hooks.js';
+import { Icon, Spinner, Toasts } from './ui.jsx';
+
+export function App() {
+  const store = useStore();
+  const sync = useSyncState();
+  const { control } = useServerControl();
+  const [openTask, setOpenTask] = useState(null);
+  const [tab, setTab] = useState('sync');
+  const cut = Boolean(control?.networkCut);
+  const offline = cut || !sync.online;
+  const openSync = useCallback(() => setTab('sync'), []);
+  useOutboxToasts(openSync);
+
+  // Back online (this tab's switch, the Server panel, or another tab): send the outbox now
+  // instead of waiting out its backoff, and refresh what failed to load meanwhile.
+  const wasCut = useRef(cut);
+  useEffect(() => {
+    if (wasCut.current && !cut) {
+      store.flush().catch(() => {});
+      store.invalidateQueries().catch(() => {});
+    }
+    wasCut.current = cut;
+  }, [cut, store]);
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <div className="brand">
+          <span className="logo" aria-hidden="true">
+            <Icon name="layers" size={18} />
+          </span>
+          <strong>Teamboard</strong>
+          <span className="brand-sub">a demo of strata</span>
+        </div>
+        <div className="topbar-right">
+          <NetworkSwitch control={control} browserOnline={sync.online} />
+          <SyncBadge sync={sync} offline={offline} onClick={openSync} />
+          <Me />
+        </div>
+      </header>
+      {offline && (
+        <div className="banner" data-testid="offline-banner">
+          <Icon name="cloudOff" size={16} />
+          <span>
+            <strong>You are offline.</strong> Keep working: changes are kept on this device and sent, in order and exactly once, when
+            the connection is back.
+          </span>
+        </div>
+      )}
+      <div className="layout">
+        <main className="main">
+          <Team />
+          <Board onOpenTask={setOpenTask} offline={offline} />
+          <Explainer />
+        </main>
+        <SidePanel tab={tab} setTab={setTab} offline={offline} />
+      </div>
+      {openTask && <TaskDrawer taskId={openTask} onClose={() => setOpenTask(null)} offline={offline} />}
+      <Toasts />
+    </div>
+  );
+}
+
+function NetworkSwitch({ control, browserOnline }) {
+  const [busy, setBusy] = useState(false);
+  const cut = Boolean(control?.networkCut);
+  const online = !cut && browserOnline;
+  const flip = async () => {
+    setBusy(true);
+    try {
+      await setServerControl({ networkCut: !cut });
+    } catch (e) {
+      toast({ kind: 'error', title: 'The demo server did not answer', text: e.message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <button
+      className={`network ${online ? 'network-on' : 'network-off'}`}
+      onClick={flip}
+      disabled={busy || control === null}
+      role="switch"
+      aria-checked={online}
+      data-testid="network-switch"
+      data-online={String(online)}
+      title={cut ? 'The network is cut: click to reconnect' : 'Cut the network (the demo server drops every API connection)'}
+    >
+      <span className="network-track">
+        <span className="network-thumb" />
+      </span>
+      <Icon name={online ? 'cloud' : 'cloudOff'} size={16} />
+      <span>{!browserOnline ? 'Browser offline' : cut ? 'Offline' : 'Online'}</span>
+    </button>
+  );
+}
+
+function SyncBadge({ sync, offline, onClick }) {
+  const now = useNow(10_000);
+  let tone = 'good';
+  let text = sync.lastSyncAt ? `All changes saved · ${ago(sync.lastSyncAt, now)}` : 'All changes saved';
+  let icon = <Icon name="check" size={14} />;
+  if (sync.conflicts > 0) {
+    tone = 'warn';
+    text = `${sync.conflicts} conflict${sync.conflicts > 1 ? 's' : ''} to resolve`;
+    icon = <Icon name="merge" size={14} />;
+  } else if (sync.failed > 0) {
+    tone = 'bad';
+    text = `${sync.failed} change${sync.failed > 1 ? 's' : ''} not saved`;
+    icon = <Icon name="alert" size={14} />;
+  } else if (sync.pending > 0) {
+    tone = 'busy';
+    text = offline ? `${sync.pending} change${sync.pending > 1 ? 's' : ''} saved offline` : `Saving ${sync.pending} change${sync.pending > 1 ? 's' : ''}…`;
+    icon = offline ? <Icon name="cloudOff" size={14} /> : <Spinner />;
+  }
+  return (
+    <button
+      className={`sync-badge tone-${tone}`}
+      onClick={onClick}
+      data-testid="sync-badge"
+      data-pending={sync.pending}
+      data-failed={sync.failed}
+      data-conflicts={sync.conflicts}
+    >
+      {icon}
+      <span>{text}</span>
+    </button>
+  );
+}
+
+function Explainer() {
+  return (
+    <section className="explainer">
+      <h2>Things to try</h2>
+      <ol>
+        <li>
+          <strong>Rename a teammate</strong> in the Team strip: both projects and My tasks change in the same frame, because
+          they reference one <code>User</code> entity.
+        </li>
+        <li>
+          <strong>Set latency to 3 s</strong> (Server tab) and tick a task: it is done at once, with “Saving…” until the server
+          answers.
+        </li>
+        <li>
+          <strong>Set failing writes to 100%</strong> and tick a task: strata retries, then rolls back exactly that change and
+          lists it as failed, with Retry and Discard.
+        </li>
+        <li>
+          <strong>Go offline</strong> with the switch, make a few changes, reload the page, go online: the outbox sends each
+          change once, in order (watch the request log).
+        </li>
+        <li>
+          <strong>Make a conflict:</strong> open a task, let “Lin retitle it”, then rename it yourself. The Sync tab shows both
+          versions side by side.
+        </li>
+        <li>
+          <strong>Open a second tab</strong>: changes in one appear in the other.
+        </li>
+      </ol>
+    </section>
+  );
+}

@@ -1,0 +1,582 @@
+// The side panel: what strata is doing right now.
+//   Sync   - syncState(), the outbox (mutations()), retry/discard, conflicts side by side
+//   Cache  - the queries this page uses with their state, optimistic layers, entities
+//   Server - the demo server's knobs and its request log
+import { useEffect, useRef, useState } from 'react';
+import { useStore, useSyncState } from 'strata/react';
+import { describeRequest, entities, server, subjectOf, TAB_ID } from './store.js';
+import { ago, layerOps, settledConflicts, toast, trackedQueries, useMutationList, useNow } from './hooks.js';
+import { setServerControl, useServerControl } from './control.js';
+import { Chip, Icon, Spinner } from './ui.jsx';
+
+export function SidePanel({ tab, setTab, offline }) {
+  const sync = useSyncState();
+  const attention = sync.failed + sync.conflicts;
+  return (
+    <aside className="panel" aria-label="Developer panel" data-testid="panel">
+      <nav className="tabs" role="tablist">
+        <button role="tab" aria-selected={tab === 'sync'} className={tab === 'sync' ? 'active' : ''} onClick={() => setTab('sync')} data-testid="tab-sync">
+          <Icon name="sync" size={14} /> Sync
+          {sync.pending + attention > 0 && <span className={`count ${attention ? 'count-bad' : ''}`}>{sync.pending + attention}</span>}
+        </button>
+        <button role="tab" aria-selected={tab === 'cache'} className={tab === 'cache' ? 'active' : ''} onClick={() => setTab('cache')} data-testid="tab-cache">
+          <Icon name="database" size={14} /> Cache
+        </button>
+        <button role="tab" aria-selected={tab === 'server'} className={tab === 'server' ? 'active' : ''} onClick={() => setTab('server')} data-testid="tab-server">
+          <Icon name="server" size={14} /> Server
+        </button>
+      </nav>
+      <div className="panel-body">
+        {tab === 'sync' && <SyncPanel offline={offline} />}
+        {tab === 'cache' && <CacheInspector />}
+        {tab === 'server' && <ServerPanel />}
+      </div>
+    </aside>
+  );
+}
+
+// ---- Sync ------------------------------------------------------------------------------------
+
+function SyncPanel({ offline }) {
+  const store = useStore();
+  const sync = useSyncState();
+  const list = useMutationList();
+  const now = useNow(5000);
+  const [flushing, setFlushing] = useState(false);
+  return (
+    <div className="sync-panel" data-testid="sync-panel">
+      <div className="stats">
+        <Stat label="Connection" value={offline ? 'Offline' : sync.online ? 'Online' : 'Browser offline'} tone={offline || !sync.online ? 'warn' : 'good'} />
+        <Stat label="Waiting" value={sync.pending} testid="stat-pending" tone={sync.pending ? 'busy' : undefined} />
+        <Stat label="Sending" value={sync.inflight} />
+        <Stat label="Failed" value={sync.failed} tone={sync.failed ? 'bad' : undefined} testid="stat-failed" />
+        <Stat label="Conflicts" value={sync.conflicts} tone={sync.conflicts ? 'warn' : undefined} testid="stat-conflicts" />
+        <Stat label="Last sync" value={sync.lastSyncAt ? ago(sync.lastSyncAt, now) : 'not yet'} />
+      </div>
+      {sync.lastError && (
+        <div className="last-error" data-testid="last-error">
+          <Icon name="alert" size={14} />
+          <span>
+            <code>{sync.lastError.code}</code> {sync.lastError.message}
+          </span>
+        </div>
+      )}
+      <div className="section-head">
+        <h3>Outbox</h3>
+        <span className="muted">{list.length === 0 ? 'empty' : `${list.length} not acknowledged`}</span>
+        <button
+          className="btn btn-small"
+          disabled={flushing}
+          onClick={async () => {
+            setFlushing(true);
+            try {
+              await store.flush();
+            } finally {
+              setFlushing(false);
+            }
+          }}
+        >
+          {flushing ? <Spinner /> : <Icon name="refresh" size={12} />} Sync now
+        </button>
+      </div>
+      {list.length === 0 ? (
+        <div className="empty small">
+          <Icon name="check" size={22} />
+          <strong>Every change is on the server</strong>
+          <span>Edits appear here until the server acknowledges them: go offline and change something.</span>
+        </div>
+      ) : (
+        <ol className="outbox" data-testid="outbox">
+          {list.map((m, i) => (
+            <MutationCard key={m.id} m={m} position={i + 1} now={now} offline={offline} />
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}
+
+function Stat({ label, value, tone, testid }) {
+  return (
+    <div className={`stat ${tone ? `tone-${tone}` : ''}`} data-testid={testid}>
+      <span className="stat-value">{value}</span>
+      <span className="stat-label">{label}</span>
+    </div>
+  );
+}
+
+const STATUS_TEXT = { queued: 'queued', inflight: 'sending', failed: 'failed', conflict: 'conflict' };
+const STATUS_TONE = { queued: 'busy', inflight: 'info', failed: 'bad', conflict: 'warn' };
+
+function MutationCard({ m, position, now, offline }) {
+  const store = useStore();
+  const label = describeRequest(store, m.request);
+  const status = m.status === 'queued' && offline ? 'queued (offline)' : STATUS_TEXT[m.status];
+  const act = (fn) => {
+    try {
+      const r = fn();
+      if (r && typeof r.catch === 'function') r.catch(() => {}); // the outcome shows in this list
+    } catch (e) {
+      toast({ kind: 'error', title: 'Could not do that', text: e.message });
+    }
+  };
+  return (
+    <li className={`mutation mutation-${m.status}`} data-testid={`mutation-${m.id}`} data-status={m.status}>
+      <div className="mutation-head">
+        <span className="mutation-pos">{position}</span>
+        <strong className="mutation-label">{label}</strong>
+        <Chip tone={STATUS_TONE[m.status]}>{m.status === 'inflight' ? <Spinner size={9} /> : null} {status}</Chip>
+      </div>
+      <div className="mutation-meta">
+        <code>
+          {m.request.method} {m.request.url}
+        </code>
+        <span>
+          {m.attempts} {m.attempts === 1 ? 'attempt' : 'attempts'} · {ago(m.createdAt, now)}
+        </span>
+      </div>
+      {m.error && (
+        <div className="mutation-error">
+          <code>{m.error.code}</code> {m.error.message}
+        </div>
+      )}
+      {m.status === 'conflict' && m.conflict && <ConflictView m={m} />}
+      {m.status === 'failed' && (
+        <div className="mutation-actions">
+          <button className="btn btn-small btn-primary" data-testid="retry" onClick={() => act(() => store.retry(m.id))}>
+            <Icon name="refresh" size={12} /> Retry
+          </button>
+          <button className="btn btn-small" data-testid="discard" onClick={() => act(() => store.discard(m.id))}>
+            Discard
+          </button>
+        </div>
+      )}
+      {m.status === 'queued' && (
+        <div className="mutation-actions">
+          <button className="btn btn-small" data-testid="discard" onClick={() => act(() => store.discard(m.id))} title="Undo: drop this change and its optimistic layer">
+            Undo
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}
+
+const HIDDEN_FIELDS = new Set(['id', 'version', 'updatedAt', 'createdAt', 'updatedBy', 'comments', 'project']);
+
+function display(store, field, v) {
+  if (v === undefined) return <span className="muted">-</span>;
+  if (v === null) return <span className="muted">none</span>;
+  if (typeof v === 'boolean') return field === 'done' ? (v ? 'done' : 'not done') : String(v);
+  if (typeof v === 'string') {
+    const m = /^([A-Z]\w*):(.+)$/.exec(v); // a normalized reference, 'User:u2'
+    if (m && entities[m[1]]) {
+      const e = store.getEntity(m[1], m[2]);
+      return e ? e.name ?? e.title ?? m[2] : m[2];
+    }
+    return v;
+  }
+  if (typeof v === 'object') return v.name ?? v.title ?? v.id ?? JSON.stringify(v);
+  return String(v);
+}
+
+const same = (a, b) => {
+  const norm = (v) => (v && typeof v === 'object' ? `${v.id}` : typeof v === 'string' ? v.replace(/^[A-Z]\w*:/, '') : JSON.stringify(v));
+  return norm(a) === norm(b);
+};
+
+function ConflictView({ m }) {
+  const store = useStore();
+  const { base, local, server } = m.conflict;
+  const mine = Object.keys(local || {}).filter((f) => !HIDDEN_FIELDS.has(f));
+  const theirsOnly = Object.keys(server || {}).filter((f) => !HIDDEN_FIELDS.has(f) && !mine.includes(f) && base && f in base && !same(base[f], server[f]));
+  const fields = [...mine, ...theirsOnly];
+  const editable = mine.filter((f) => typeof local[f] === 'string' && !/^[A-Z]\w*:/.test(local[f]));
+  const [combined, setCombined] = useState(() => Object.fromEntries(editable.map((f) => [f, local[f]])));
+  const [editing, setEditing] = useState(false);
+  const who = server?.updatedBy?.name ?? 'Someone';
+  const resolve = (choice) => {
+    if (choice === 'server') settledConflicts.add(m.id);
+    try {
+      store.resolveConflict(m.id, choice);
+    } catch (e) {
+      toast({ kind: 'error', title: 'Could not resolve', text: e.message });
+    }
+  };
+  return (
+    <div className="conflict" data-testid="conflict">
+      <p className="conflict-intro">
+        <Icon name="merge" size={14} /> <strong>{who}</strong> changed this task on the server (now version {server?.version}) before your change arrived.
+      </p>
+      <table className="conflict-table">
+        <thead>
+          <tr>
+            <th />
+            <th>Before</th>
+            <th>Yours</th>
+            <th>{who.split(' ')[0]}'s</th>
+          </tr>
+        </thead>
+        <tbody>
+          {fields.map((f) => (
+            <tr key={f} data-field={f}>
+              <th>{f}</th>
+              <td className="was">{display(store, f, base?.[f])}</td>
+              <td className={mine.includes(f) ? 'yours' : 'muted'} data-testid={`yours-${f}`}>
+                {mine.includes(f) ? display(store, f, local[f]) : 'unchanged'}
+              </td>
+              <td className={same(server?.[f], base?.[f]) ? 'muted' : 'theirs'} data-testid={`theirs-${f}`}>
+                {display(store, f, server?.[f])}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {editing && (
+        <div className="combine">
+          {editable.map((f) => (
+            <label key={f} className="field">
+              <span>{f}</span>
+              <input value={combined[f]} onChange={(e) => setCombined({ ...combined, [f]: e.target.value })} data-testid={`combine-${f}`} />
+            </label>
+          ))}
+        </div>
+      )}
+      <div className="mutation-actions">
+        {editing ? (
+          <>
+            <button className="btn btn-small btn-primary" data-testid="save-combined" onClick={() => resolve(combined)}>
+              Save this version
+            </button>
+            <button className="btn btn-small" onClick={() => setEditing(false)}>
+              Cancel
+            </button>
+          </>
+        ) : (
+          <>
+            <button className="btn btn-small btn-primary" data-testid="keep-mine" onClick={() => resolve('local')}>
+              Keep mine
+            </button>
+            <button className="btn btn-small" data-testid="take-theirs" onClick={() => resolve('server')}>
+              Take theirs
+            </button>
+            {editable.length > 0 && (
+              <button className="btn btn-small" data-testid="combine" onClick={() => setEditing(true)}>
+                Edit…
+              </button>
+            )}
+          </>
+        )}
+      </div>
+    </div>
+  );
+}
+
+// ---- Cache -----------------------------------------------------------------------------------
+
+function walk(data, shape, out, seen) {
+  if (data === null || data === undefined || shape === null || shape === undefined) return;
+  if (typeof shape === 'string') {
+    const def = entities[shape];
+    if (!def || typeof data !== 'object') return;
+    const key = `${shape}:${data.id}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    if (!out.has(shape)) out.set(shape, new Set());
+    out.get(shape).add(String(data.id));
+    for (const [field, rel] of Object.entries(def.relations || {})) walk(data[field], rel, out, seen);
+    return;
+  }
+  if (Array.isArray(shape)) {
+    if (Array.isArray(data)) for (const item of data) walk(item, shape[0], out, seen);
+    return;
+  }
+  if (typeof shape === 'object' && typeof data === 'object') {
+    for (const [k, s] of Object.entries(shape)) walk(data[k], s, out, seen);
+  }
+}
+
+function queryTags(state, observers) {
+  if (!state) return [['removed', 'neutral']];
+  const tags = [];
+  if (state.fetchStatus === 'fetching') tags.push(['fetching', 'info']);
+  if (state.fetchStatus === 'paused') tags.push(['paused', 'warn']);
+  if (state.status === 'error') tags.push(['error', 'bad']);
+  if (state.status === 'pending' && state.fetchStatus === 'idle') tags.push(['pending', 'neutral']);
+  if (state.status !== 'pending') tags.push(state.isStale ? ['stale', 'warn'] : ['fresh', 'good']);
+  if (observers === 0) tags.push(['inactive', 'neutral']);
+  return tags;
+}
+
+function CacheInspector() {
+  const store = useStore();
+  const now = useNow(500); // reads are Map lookups: polling twice a second costs nothing
+  const list = useMutationList();
+  const [openType, setOpenType] = useState('Task');
+  const [openEntity, setOpenEntity] = useState(null);
+  const qs = trackedQueries();
+
+  const byType = new Map();
+  const seen = new Set();
+  const rows = qs.map((q) => {
+    const state = store.getQueryState(q.queryKey);
+    if (state?.data !== undefined) walk(state.data, q.shape, byType, seen);
+    const n = Array.isArray(state?.data) ? state.data.length : state?.data === undefined ? 0 : 1;
+    return { q, state, n };
+  });
+  const touched = new Map(list.map((m) => [subjectOf(m.request), m.status]));
+
+  return (
+    <div className="inspector" data-testid="inspector">
+      <div className="section-head">
+        <h3>Queries</h3>
+        <span className="muted">staleTime 30 s · gcTime 5 min</span>
+      </div>
+      <table className="table">
+        <thead>
+          <tr>
+            <th>key</th>
+            <th>state</th>
+            <th>rows</th>
+            <th>updated</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map(({ q, state, n }) => (
+            <tr key={JSON.stringify(q.queryKey)} data-testid="query-row">
+              <td>
+                <code>{JSON.stringify(q.queryKey)}</code>
+              </td>
+              <td className="tags">
+                {queryTags(state, q.observers).map(([t, tone]) => (
+                  <Chip key={t} tone={tone}>
+                    {t}
+                  </Chip>
+                ))}
+              </td>
+              <td>{n}</td>
+              <td className="muted">{state?.dataUpdatedAt ? ago(state.dataUpdatedAt, now) : '-'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+
+      <div className="section-head">
+        <h3>Optimistic layers</h3>
+        <span className="muted">what you see = server base + these, in order</span>
+      </div>
+      {list.filter((m) => m.status !== 'failed').length === 0 ? (
+        <p className="muted small">No layer: everything shown is what the server said.</p>
+      ) : (
+        <ol className="layers">
+          {list
+            .filter((m) => m.status !== 'failed')
+            .map((m) => (
+              <li key={m.id}>
+                <div>
+                  <strong>{describeRequest(store, m.request)}</strong> <Chip tone={STATUS_TONE[m.status]}>{m.status}</Chip>
+                </div>
+                {(layerOps.get(m.id) ?? [{ op: 'request', body: m.request.body, key: subjectOf(m.request) }]).map((op, i) => (
+                  <code key={i} className="op">
+                    {op.op === 'request'
+                      ? `${op.key ?? m.request.url} <- ${JSON.stringify(op.body ?? null)} (restored: ops known by request only)`
+                      : op.op === 'insert'
+                        ? `insert ${op.type}:${op.data.id}${op.into ? ` into ${op.into.map((t) => JSON.stringify(t.queryKey)).join(', ')}` : ''}`
+                        : op.op === 'delete'
+                          ? `delete ${op.type}:${op.id}`
+                          : `update ${op.type}:${op.id} ${JSON.stringify(op.patch)}`}
+                  </code>
+                ))}
+              </li>
+            ))}
+        </ol>
+      )}
+
+      <div className="section-head">
+        <h3>Entities</h3>
+        <span className="muted">stored once, referenced by every query</span>
+      </div>
+      <div className="types">
+        {[...byType.entries()].map(([type, ids]) => (
+          <button key={type} className={`type ${openType === type ? 'active' : ''}`} onClick={() => setOpenType(type)}>
+            {type} <span className="count">{ids.size}</span>
+          </button>
+        ))}
+      </div>
+      <ul className="entities">
+        {[...(byType.get(openType) ?? [])].map((id) => {
+          const key = `${openType}:${id}`;
+          const e = store.getEntity(openType, id);
+          const t = touched.get(key);
+          return (
+            <li key={key} className={openEntity === key ? 'open' : ''}>
+              <button className="entity" onClick={() => setOpenEntity(openEntity === key ? null : key)}>
+                <code>{key}</code>
+                <span className="entity-summary">{e ? e.title ?? e.name ?? e.body ?? '' : 'gone'}</span>
+                {e && e.version !== undefined && <span className="muted">v{e.version}</span>}
+                {t && <Chip tone={STATUS_TONE[t]}>{t === 'conflict' ? 'conflict' : 'layer'}</Chip>}
+              </button>
+              {openEntity === key && e && <pre className="json">{recordJson(openType, e)}</pre>}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+/** The entity as it is stored: relations as references. */
+function recordJson(type, e) {
+  const rel = entities[type].relations || {};
+  const out = {};
+  for (const [k, v] of Object.entries(e)) {
+    if (!(k in rel) || v === null || v === undefined) out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.map((x) => `→ ${[].concat(rel[k])[0]}:${x.id}`);
+    else out[k] = `→ ${rel[k]}:${v.id}`;
+  }
+  return JSON.stringify(out, null, 2);
+}
+
+// ---- Server ----------------------------------------------------------------------------------
+
+const LATENCIES = [0, 300, 1000, 3000];
+const FAILURES = [0, 0.25, 1];
+
+function ServerPanel() {
+  const store = useStore();
+  const { control, error } = useServerControl();
+  const [entries, setEntries] = useState([]);
+  const last = useRef(0);
+  const now = useNow(5000);
+
+  useEffect(() => {
+    let stop = false;
+    const poll = async () => {
+      try {
+        const { entries: fresh, last: seq } = await server.log(last.current);
+        if (seq < last.current) {
+          // the server was reset
+          last.current = 0;
+          setEntries([]);
+          return;
+        }
+        last.current = seq;
+        if (!stop && fresh.length) setEntries((prev) => [...fresh.reverse(), ...prev].slice(0, 200));
+      } catch {
+        // the control endpoint is never cut; a failure means the server is down
+      }
+    };
+    poll();
+    const t = setInterval(poll, 1000);
+    return () => {
+      stop = true;
+      clearInterval(t);
+    };
+  }, []);
+
+  const set = (patch) => setServerControl(patch).catch((e) => toast({ kind: 'error', title: 'Server control failed', text: e.message }));
+
+  return (
+    <div className="server-panel" data-testid="server-panel">
+      {error && <div className="last-error">The demo server does not answer: {error}</div>}
+      <div className="control">
+        <span className="control-label">Network</span>
+        <div className="segmented">
+          <button className={control && !control.networkCut ? 'active' : ''} onClick={() => set({ networkCut: false })}>
+            Connected
+          </button>
+          <button className={control?.networkCut ? 'active active-bad' : ''} onClick={() => set({ networkCut: true })} data-testid="server-cut">
+            Cut
+          </button>
+        </div>
+      </div>
+      <div className="control">
+        <span className="control-label">Latency</span>
+        <div className="segmented">
+          {LATENCIES.map((ms) => (
+            <button key={ms} className={control?.latencyMs === ms ? 'active' : ''} onClick={() => set({ latencyMs: ms })} data-testid={`latency-${ms}`}>
+              {ms === 0 ? 'none' : ms < 1000 ? `${ms} ms` : `${ms / 1000} s`}
+            </button>
+          ))}
+        </div>
+      </div>
+      <div className="control">
+        <span className="control-label">Failing writes</span>
+        <div className="segmented">
+          {FAILURES.map((r) => (
+            <button key={r} className={control?.failureRate === r ? `active ${r ? 'active-bad' : ''}` : ''} onClick={() => set({ failureRate: r })} data-testid={`failures-${r * 100}`}>
+              {r === 0 ? 'none' : `${r * 100}%`}
+            </button>
+          ))}
+        </div>
+      </div>
+      <p className="muted small">
+        Failing writes answer <code>HTTP {control?.failureStatus ?? 500}</code>: strata retries twice, then rolls the change back and lists it as failed.
+        A cut destroys every API connection: reads fail, writes wait in the outbox.
+      </p>
+      <div className="section-head">
+        <h3>Request log</h3>
+        <span className="muted">this tab is {TAB_ID}</span>
+        <button
+          className="btn btn-small"
+          onClick={async () => {
+            await server.reset();
+            await store.invalidateQueries();
+            toast({ kind: 'info', title: 'Demo data reset', text: 'The server is back to its seed data.' });
+          }}
+        >
+          Reset demo data
+        </button>
+      </div>
+      <ol className="log" data-testid="request-log">
+        {entries.length === 0 && <li className="muted">No request yet.</li>}
+        {entries.map((e) => (
+          <li key={e.seq} className={`log-entry outcome-${e.outcome}${e.tab === TAB_ID ? ' mine' : ''}`}>
+            <span className="log-method">{e.method}</span>
+            <code className="log-path">{e.path}</code>
+            <span className="log-status">{e.status ?? '-'}</span>
+            <Chip tone={OUTCOME_TONE[e.outcome] ?? 'neutral'}>{e.outcome ?? 'waiting'}</Chip>
+            <span className="log-meta">
+              {e.tab ? `tab ${e.tab}` : ''} {e.idempotencyKey ? `· key ${e.idempotencyKey.slice(0, 8)}` : ''} · {ago(e.at, now)}
+            </span>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+const OUTCOME_TONE = { read: 'neutral', applied: 'good', replayed: 'info', conflict: 'warn', rejected: 'bad', failed: 'bad', cut: 'bad', aborted: 'neutral', simulated: 'warn' };
+
+export function useOutboxToasts(openSync) {
+  const list = useMutationList();
+  const store = useStore();
+  const prev = useRef(new Map());
+  useEffect(() => {
+    const before = prev.current;
+    const next = new Map(list.map((m) => [m.id, m.status]));
+    for (const m of list) {
+      if (before.get(m.id) === m.status) continue;
+      if (m.status === 'failed') {
+        toast({
+          kind: 'error',
+          key: m.id,
+          title: `Not saved: ${describeRequest(store, m.request)}`,
+          text: `${m.error ? m.error.message : 'The server refused it'}. Your change was undone.`,
+          action: { label: 'Retry', run: () => store.retry(m.id).catch(() => {}) },
+        });
+      } else if (m.status === 'conflict') {
+        const who = m.conflict?.server?.updatedBy?.name ?? 'Someone';
+        toast({
+          kind: 'warn',
+          key: m.id,
+          title: `${who} changed this too`,
+          text: `${describeRequest(store, m.request)}: choose which version to keep.`,
+          action: { label: 'Resolve', run: openSync },
+          ttl: 15000,
+        });
+      }
+    }
+    prev.current = next;
+  }, [list, store, openSync]);
+}

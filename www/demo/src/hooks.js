@@ -1,0 +1,151 @@
+// Small hooks the demo builds on top of strata/react.
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useQuery, useStore } from 'strata/react';
+import { subjectOf } from './store.js';
+
+// ---- queries the page uses, for the cache inspector ----------------------------------------
+// The Store API reads a query by key but has no listing of the cache, so the page remembers
+// every key it asked for (with its shape, to find the entities inside) and how many mounted
+// components observe it (0: inactive; strata garbage-collects it after gcTime).
+
+const tracked = new Map(); // JSON key -> { queryKey, shape, observers }
+
+export function trackedQueries() {
+  return [...tracked.values()];
+}
+
+export function useTrackedQuery(options) {
+  const result = useQuery(options);
+  const id = JSON.stringify(options.queryKey);
+  useEffect(() => {
+    let t = tracked.get(id);
+    if (!t) tracked.set(id, (t = { queryKey: options.queryKey, shape: options.shape ?? null, observers: 0 }));
+    t.observers++;
+    return () => {
+      t.observers--;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [id]);
+  return result;
+}
+
+// ---- the outbox --------------------------------------------------------------------------
+
+/** store.mutations(), re-rendering when the outbox changes. */
+export function useMutationList() {
+  const store = useStore();
+  const subscribe = useCallback((f) => store.subscribeSync(f), [store]);
+  const get = useCallback(() => store.mutations(), [store]);
+  return useSyncExternalStore(subscribe, get, get);
+}
+
+const STATUS_RANK = { conflict: 4, failed: 3, inflight: 2, queued: 1 };
+
+/** Map 'Task:t3' -> the most pressing status of the mutations about it. */
+export function usePendingByEntity() {
+  const list = useMutationList();
+  return useMemo(() => {
+    const m = new Map();
+    for (const entry of list) {
+      const key = subjectOf(entry.request);
+      if (!key) continue;
+      const prev = m.get(key);
+      if (!prev || STATUS_RANK[entry.status] > STATUS_RANK[prev]) m.set(key, entry.status);
+    }
+    return m;
+  }, [list]);
+}
+
+// What this tab knows about the mutations it made (their optimistic ops), by mutation id.
+// Mutations restored from the outbox after a reload or made in another tab are only known
+// by their request (the entries of store.mutations() do not carry the ops).
+export const layerOps = new Map();
+
+// Conflicts the user settled with 'take theirs' (their CONFLICT rejection is expected).
+export const settledConflicts = new Set();
+
+/**
+ * `run(description)` -> store.mutate(description), remembering the new mutation's id and
+ * ops for the inspector. Returns { id, promise }.
+ */
+export function useRun() {
+  const store = useStore();
+  return useCallback(
+    (description) => {
+      const before = store.mutations();
+      const promise = store.mutate(description);
+      const seen = new Set(before.map((m) => m.id));
+      const entry = store.mutations().find((m) => !seen.has(m.id));
+      if (entry) layerOps.set(entry.id, description.optimistic || []);
+      promise.then(
+        () => entry && layerOps.delete(entry.id),
+        (error) => {
+          if (entry && !store.mutations().some((m) => m.id === entry.id)) layerOps.delete(entry.id);
+          if (error && error.code === 'CONFLICT' && !(entry && settledConflicts.has(entry.id))) {
+            toast({
+              kind: 'warn',
+              title: 'Someone else changed this first',
+              text: 'Your change was dropped and their version is shown.',
+            });
+          }
+        },
+      );
+      return { id: entry && entry.id, promise };
+    },
+    [store],
+  );
+}
+
+// ---- toasts ------------------------------------------------------------------------------
+
+let toasts = [];
+const toastSubs = new Set();
+let toastSeq = 0;
+
+export function toast(t) {
+  const id = ++toastSeq;
+  toasts = [...toasts.filter((x) => !(t.key && x.key === t.key)), { id, ...t }].slice(-4);
+  for (const f of toastSubs) f();
+  setTimeout(() => dismissToast(id), t.ttl ?? 8000);
+  return id;
+}
+
+export function dismissToast(id) {
+  const next = toasts.filter((t) => t.id !== id);
+  if (next.length === toasts.length) return;
+  toasts = next;
+  for (const f of toastSubs) f();
+}
+
+export function useToasts() {
+  return useSyncExternalStore(
+    (f) => {
+      toastSubs.add(f);
+      return () => toastSubs.delete(f);
+    },
+    () => toasts,
+  );
+}
+
+// ---- time ----------------------------------------------------------------------------------
+
+export function useNow(every = 5000) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), every);
+    return () => clearInterval(t);
+  }, [every]);
+  return now;
+}
+
+export function ago(at, now = Date.now()) {
+  if (!at) return 'never';
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s}s ago`;
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} h ago`;
+  return `${Math.round(h / 24)} d ago`;
+}
