@@ -66,6 +66,8 @@ stage "cargo test (native)" cargo test
 stage "wasm-pack test --headless --chrome" run_wasm_tests
 stage "build (scripts/build.sh)" ./scripts/build.sh
 stage "js tests (node tests/js/run.mjs)" node tests/js/run.mjs
+# IndexedDB outbox and cache, reloads, several tabs, exactly-once delivery (server log).
+stage "sync tests (node tests/sync/run.mjs)" node tests/sync/run.mjs
 # npm pack pkg/ into a throwaway Vite 8 + React 19 app (tests/react/app), tsc, vite build, SSR
 # import, and the hook tests in Chromium. Needs the npm registry the first time.
 stage "react tests (node tests/react/run.mjs)" node tests/react/run.mjs

@@ -137,6 +137,10 @@ export class Store {
         this.#run(() => this.#core.reconcileOutbox(JSON.stringify(records)));
         this.#leader = true;
         this.#run(() => this.#core.setLeader(true));
+        // Flushes this tab asked of the previous sender: this tab answers them now.
+        const asks = [...this.#flushAsks.values()];
+        this.#flushAsks.clear();
+        if (asks.length) this.flush().then(() => asks.forEach((resolve) => resolve()), report);
       });
     });
   }

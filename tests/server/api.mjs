@@ -17,6 +17,10 @@
 //   POST /api/_reset           -> clears fixtures, counters, log, _set data, tasks and idempotency keys
 //   POST /api/_edit            body: { id, patch } -> edits a task behind the client's back (see Tasks)
 //   GET  /api/_tasks           -> the tasks' server state (array)
+//   POST /api/_after           body { times = 1, delayMs = 0, lose = false } -> the next `times`
+//                              tasks writes (not replays) are applied at once, then their answer
+//                              waits `delayMs` and, with `lose`, never comes (the socket is
+//                              killed): "the server applied it but the response was lost"
 //
 // Every other /api request is counted (key: path without query string) and logged
 // as soon as its request body has been read, before any delay, fixture or destroy,
@@ -83,7 +87,7 @@
 //                    unconditionally, version + 1 -> 200 task; { id, delete: true } removes
 //                    the task -> 200 { deleted: task }; 404 { error } if missing.
 
-const CONTROL = new Set(['/api/_set', '/api/_fixture', '/api/_count', '/api/_log', '/api/_reset', '/api/_edit', '/api/_tasks']);
+const CONTROL = new Set(['/api/_set', '/api/_fixture', '/api/_count', '/api/_log', '/api/_reset', '/api/_edit', '/api/_tasks', '/api/_after']);
 const MAX_REQUEST_BODY = 16 * 1024 * 1024;
 const MAX_GENERATED_BODY = 256 * 1024 * 1024;
 const NO_BODY_STATUSES = new Set([204, 205, 304]);
@@ -301,6 +305,7 @@ export function createApi() {
   let tasks = seedTasks(); // String(id) -> task
   let nextTaskId = FIRST_CREATED_TASK;
   let idempotent = new Map(); // Idempotency-Key -> stored answer { status, headers, data }
+  let after = { times: 0, delayMs: 0, lose: false }; // see `_after`
 
   function reset() {
     fixtures = new Map();
@@ -310,6 +315,7 @@ export function createApi() {
     tasks = seedTasks();
     nextTaskId = FIRST_CREATED_TASK;
     idempotent = new Map();
+    after = { times: 0, delayMs: 0, lose: false };
   }
 
   /** The tasks resource's answer to a (non-replayed) request; applies its change, if any. */
@@ -440,6 +446,16 @@ export function createApi() {
         expect('GET');
         return sendJson(res, 200, [...tasks.values()]);
       }
+      case '/api/_after': {
+        expect('POST');
+        const parsed = parseJson(body || '{}', '_after body') ?? {};
+        after = {
+          times: Number.isInteger(parsed.times) ? parsed.times : 1,
+          delayMs: Number(parsed.delayMs) || 0,
+          lose: parsed.lose === true,
+        };
+        return sendJson(res, 200, { ok: true, ...after });
+      }
     }
   }
 
@@ -482,6 +498,18 @@ export function createApi() {
       }
       const a = tasksAnswer(req, route, body);
       if (hasKey) idempotent.set(key, a);
+      if (MUTATING.has(req.method) && after.times > 0) {
+        after.times -= 1;
+        const { delayMs, lose } = after;
+        const go = () => {
+          if (!lose) return reply(entry, res, a.status, a.headers, a.data);
+          const socket = req.socket; // one non-HTTP byte, then close (see `destroy` above)
+          if (!socket.destroyed) socket.end('x', () => socket.destroy());
+        };
+        if (delayMs > 0) setTimeout(go, delayMs);
+        else go();
+        return;
+      }
       return reply(entry, res, a.status, a.headers, a.data);
     }
     if (data.has(pathname)) {

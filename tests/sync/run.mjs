@@ -1,0 +1,283 @@
+#!/usr/bin/env node
+// Persistence and multi-tab tests of the built package in headless Chromium, driven from
+// Node with playwright-core: reloads, several tabs, a cut network (requests to the test API
+// aborted by the browser), and the test API's request log to check that every mutation
+// reached the server exactly once, in order. Each test runs in a fresh browser context (its
+// own IndexedDB). Needs pkg/ (scripts/build.sh).
+//
+//   node tests/sync/run.mjs [name-filter]
+
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startStaticServer } from '../../scripts/static-server.mjs';
+import { createApi } from '../server/api.mjs';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..', '..');
+const filter = process.argv[2] || '';
+const { chromium } = await import('playwright-core');
+
+const api = createApi();
+const server = await startStaticServer({ root, port: 0, handler: api.handle });
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+const PAGE = `${server.url}/tests/sync/page.html`;
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+function eq(a, b, msg) {
+  const [x, y] = [JSON.stringify(a), JSON.stringify(b)];
+  if (x !== y) throw new Error(`${msg}: expected ${y}, got ${x}`);
+}
+
+async function until(what, fn, timeout = 10_000) {
+  const start = Date.now();
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() - start > timeout) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function control(pathname, body) {
+  const res = await fetch(`${server.url}${pathname}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
+  return res.json();
+}
+const serverLog = () => control('/api/_log?path=/api/tasks/1').then(async (one) => {
+  const all = await control('/api/_log');
+  return all.filter((e) => e.method === 'PATCH');
+});
+
+async function openTab(context, name, options) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`  [pageerror] ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') console.log(`  [${m.type()}] ${m.text()}`);
+  });
+  await page.goto(PAGE);
+  await page.evaluate(([n, o]) => window.t.open(n, o), [name, options ?? {}]);
+  return page;
+}
+const call = (page, fn, ...args) => page.evaluate(([f, a]) => window.t[f](...a), [fn, args]);
+
+// Mutation requests fail as a network error (the API is unreachable; the page itself loads).
+const cut = (context) => context.route('**/api/tasks/**', (r) => r.abort('internetdisconnected'));
+const uncut = (context) => context.unroute('**/api/tasks/**');
+
+async function loaded(page) {
+  await until('the task list', () => call(page, 'tasks'));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+test('offline mutations survive a reload, show at once, and replay in order exactly once', async (context) => {
+  const page = await openTab(context, 'reload');
+  await loaded(page);
+  await cut(context);
+  await call(page, 'patch', 1, { title: 'first' });
+  await call(page, 'patch', 2, { done: true });
+  await call(page, 'patch', 1, { title: 'third' });
+  await until('three queued mutations', async () => (await call(page, 'list')).filter((m) => m.status === 'queued').length === 3);
+  const before = await call(page, 'list');
+
+  await page.reload();
+  await page.evaluate(() => window.t.open('reload'));
+  const after = await call(page, 'list');
+  eq(after.map((m) => m.id), before.map((m) => m.id), 'the same mutations, in the same order, after the reload');
+  const shown = await until('the cached list', () => call(page, 'tasks'));
+  eq(shown.slice(0, 2), [{ id: 1, title: 'third', done: false }, { id: 2, title: 'two', done: true }], 'layers re-applied over the persisted cache');
+
+  await uncut(context);
+  await page.evaluate(() => window.t.store.flush());
+  await until('the queue to drain', async () => (await call(page, 'sync')).pending === 0);
+  const log = (await serverLog()).filter((e) => !e.replayed && e.status === 200);
+  eq(log.map((e) => e.headers['idempotency-key']), before.map((m) => m.id), 'each mutation applied once, in order');
+  const server = await control('/api/_tasks');
+  eq(server.slice(0, 2).map((x) => [x.title, x.done]), [['third', false], ['two', true]], 'server state');
+});
+
+test('a flush interrupted by a reload delivers each mutation exactly once', async (context) => {
+  const page = await openTab(context, 'interrupted');
+  await loaded(page);
+  // The first write is applied by the server but its answer takes 5 s: the page reloads first.
+  await control('/api/_after', { times: 1, delayMs: 5000 });
+  await call(page, 'patch', 1, { title: 'A' });
+  await call(page, 'patch', 2, { title: 'B' });
+  await call(page, 'patch', 3, { title: 'C' });
+  await until('the first request to reach the server', async () => (await serverLog()).length === 1);
+  const ids = (await call(page, 'list')).map((m) => m.id);
+  await page.reload();
+  await page.evaluate(() => window.t.open('interrupted'));
+  await until('the queue to drain', async () => (await call(page, 'sync')).pending === 0, 15_000);
+  const log = await serverLog();
+  const applied = log.filter((e) => !e.replayed).map((e) => e.headers['idempotency-key']);
+  eq(applied, ids, 'each mutation applied once, in order');
+  assert(log.some((e) => e.replayed && e.headers['idempotency-key'] === ids[0]), 'the interrupted one was replayed with the same key');
+  eq((await control('/api/_tasks')).map((x) => x.title), ['A', 'B', 'C'], 'server state');
+});
+
+test('a lost response is retried with the same Idempotency-Key and applied once', async (context) => {
+  const page = await openTab(context, 'lost');
+  await loaded(page);
+  await control('/api/_after', { times: 1, lose: true });
+  await call(page, 'patch', 1, { title: 'once' });
+  await until('the mutation to settle', async () => (await page.evaluate(() => window.t.settled.length)) === 1);
+  const log = await serverLog();
+  eq(log.map((e) => e.replayed), [false, true], 'applied, then replayed');
+  eq((await control('/api/_tasks'))[0].version, 2, 'the version moved once');
+});
+
+test('two tabs offline, then online: every mutation arrives once and both tabs agree', async (context) => {
+  const a = await openTab(context, 'tabs');
+  const b = await openTab(context, 'tabs');
+  await loaded(a);
+  await loaded(b);
+  await cut(context);
+  await call(a, 'patch', 1, { title: 'from A' });
+  await call(b, 'patch', 2, { title: 'from B' });
+  await call(a, 'patch', 3, { done: true });
+  await call(b, 'patch', 1, { done: true });
+  await until('both tabs to list four mutations', async () =>
+    (await call(a, 'list')).length === 4 && (await call(b, 'list')).length === 4);
+  for (const p of [a, b]) {
+    eq((await call(p, 'tasks')).map((x) => [x.title, x.done]),
+      [['from A', true], ['from B', false], ['three', true]], 'every tab shows every layer');
+  }
+  await uncut(context);
+  await b.evaluate(() => window.t.store.flush()); // asked of the sending tab
+  await until('both queues to drain', async () =>
+    (await call(a, 'sync')).pending === 0 && (await call(b, 'sync')).pending === 0, 15_000);
+  const log = (await serverLog()).filter((e) => !e.replayed);
+  eq(log.length, 4, 'four writes applied');
+  eq(new Set(log.map((e) => e.headers['idempotency-key'])).size, 4, 'each once');
+  await until('both tabs to show the server data', async () => {
+    const [x, y] = [await call(a, 'tasks'), await call(b, 'tasks')];
+    return JSON.stringify(x) === JSON.stringify(y) && x[0].title === 'from A' && x[0].done === true;
+  });
+  await until('both promises of tab B to resolve', async () =>
+    (await b.evaluate(() => window.t.settled.filter((s) => s.ok).length)) === 2);
+});
+
+test('when the sending tab closes, another takes over', async (context) => {
+  const a = await openTab(context, 'takeover');
+  await loaded(a);
+  const b = await openTab(context, 'takeover');
+  await loaded(b);
+  await cut(context);
+  await call(b, 'patch', 2, { title: 'survivor' });
+  await until('tab A to see it', async () => (await call(a, 'list')).length === 1);
+  await a.close(); // A held the lock (it opened first)
+  await uncut(context);
+  await b.evaluate(() => window.t.store.flush());
+  await until('B to send it', async () => (await call(b, 'sync')).pending === 0, 15_000);
+  eq((await serverLog()).filter((e) => !e.replayed).length, 1, 'sent once');
+});
+
+test('auth headers are sent but never written to IndexedDB', async (context) => {
+  const page = await openTab(context, 'secret');
+  await loaded(page);
+  await cut(context);
+  await call(page, 'patch', 1, { title: 'x' }, { request: { headers: { Authorization: 'Bearer per-call-secret' } } });
+  await until('queued', async () => (await call(page, 'list'))[0]?.status === 'queued');
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 400))); // the cache write too
+  const dump = JSON.stringify(await call(page, 'dump', 'secret'));
+  assert(dump.includes('/api/tasks/1'), 'the mutation is in IndexedDB');
+  assert(!dump.includes('top-secret-token') && !dump.includes('per-call-secret'), 'no header value in IndexedDB');
+  assert(!/authorization/i.test(dump), 'no header name in IndexedDB');
+  await uncut(context);
+  await page.evaluate(() => window.t.store.flush());
+  await until('sent', async () => (await call(page, 'sync')).pending === 0);
+  eq((await serverLog())[0].headers.authorization, 'Bearer per-call-secret', 'headers evaluated at send time');
+});
+
+test('clear() rejects pending mutations with CLEARED and leaves nothing behind, in every tab', async (context) => {
+  const a = await openTab(context, 'logout');
+  const b = await openTab(context, 'logout');
+  await loaded(a);
+  await cut(context);
+  await call(a, 'patch', 1, { title: 'pending' });
+  await until('queued in B too', async () => (await call(b, 'list')).length === 1);
+  await page_clear(a);
+  eq(await a.evaluate(() => window.t.settled.map((s) => s.code)), ['CLEARED'], 'the pending promise rejected');
+  await until('tab B to be empty', async () => (await call(b, 'list')).length === 0 && (await call(b, 'tasks')) === undefined);
+  await a.evaluate(() => new Promise((r) => setTimeout(r, 400)));
+  const dump = await call(a, 'dump', 'logout');
+  for (const [store, rows] of Object.entries(dump)) eq(rows.length, 0, `object store ${store} is empty`);
+  await uncut(context);
+});
+async function page_clear(page) {
+  await page.evaluate(() => window.t.store.clear());
+}
+
+test('a quota error is reported: the mutation fails with QUOTA and is not queued', async (context) => {
+  const page = await openTab(context, 'quota');
+  await loaded(page);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: 1 });
+  await cut(context);
+  await call(page, 'patch', 1, { title: 'x'.repeat(200_000) });
+  await until('the mutation to settle', async () => (await page.evaluate(() => window.t.settled.length)) === 1);
+  eq(await page.evaluate(() => window.t.settled[0].code), 'QUOTA', 'rejected with QUOTA');
+  eq((await call(page, 'list')).map((m) => [m.status, m.code]), [['failed', 'QUOTA']], 'listed as failed');
+  eq((await call(page, 'tasks'))[0].title, 'one', 'the layer rolled back');
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url });
+  await uncut(context);
+});
+
+test('an unreadable outbox record is listed as failed with STORAGE; discard deletes it', async (context) => {
+  const page = await openTab(context, 'corrupt');
+  await loaded(page);
+  await call(page, 'putRaw', 'corrupt', 'outbox', { id: 'broken-1', f: 99, url: '/api/tasks/1', method: 'PATCH' });
+  await page.reload();
+  await page.evaluate(() => window.t.open('corrupt'));
+  eq(await call(page, 'list'), [{ id: 'broken-1', status: 'failed', code: 'STORAGE', url: '/api/tasks/1' }], 'listed');
+  await page.evaluate(() => window.t.store.discard('broken-1'));
+  await until('the record to be deleted', async () => (await call(page, 'dump', 'corrupt')).outbox.length === 0);
+  eq((await serverLog()).length, 0, 'never sent');
+});
+
+test('the persisted cache shows data after a reload without network, marked stale; another buster drops it', async (context) => {
+  const page = await openTab(context, 'cache', { persist: { buster: 'v1' } });
+  await loaded(page);
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 400))); // the relaxed write
+  await context.route('**/api/tasks', (r) => r.abort('internetdisconnected'));
+  await page.reload();
+  await page.evaluate(() => window.t.open('cache', { persist: { buster: 'v1' } }));
+  eq((await call(page, 'tasks')).map((x) => x.title), ['one', 'two', 'three'], 'hydrated at createStore');
+  eq((await call(page, 'queryState')).isStale, true, 'marked stale');
+  await page.reload();
+  await page.evaluate(() => window.t.open('cache', { persist: { buster: 'v2' } }));
+  eq(await call(page, 'tasks'), undefined, 'a cache written under another buster is dropped');
+  await context.unroute('**/api/tasks');
+});
+
+// ---------------------------------------------------------------------------------------------
+
+let failed = 0;
+let ran = 0;
+for (const { name, fn } of tests) {
+  if (filter && !name.includes(filter)) continue;
+  ran++;
+  await control('/api/_reset', {});
+  const context = await browser.newContext();
+  const started = Date.now();
+  try {
+    await fn(context);
+    console.log(`ok - ${name} (${Date.now() - started} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}: ${e && e.stack ? e.stack : e}`);
+  } finally {
+    await context.close().catch(() => {});
+  }
+}
+console.log(`sync tests: ${ran - failed} passed, ${failed} failed`);
+await browser.close();
+await server.close();
+process.exit(failed || !ran ? 1 : 0);
