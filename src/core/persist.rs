@@ -108,6 +108,7 @@ impl Store {
             sync: true,
             ..Output::default()
         };
+        let mut unsaved = Vec::new();
         for id in ids {
             if self
                 .mutations
@@ -115,10 +116,12 @@ impl Store {
                 .any(|m| m.id == id && m.status == MStatus::Saving)
             {
                 self.fail_mutation(&id, ErrorInfo::new(code, message), &mut out);
+                unsaved.push(id);
             }
         }
-        // Nothing of theirs reached storage: no record to write.
-        self.sync.dirty.clear();
+        // Their records never reached storage: none to write now (dependents that failed
+        // with them were stored, and their records are updated).
+        self.sync.dirty.retain(|d| !unsaved.contains(d));
         self.pump(now, &mut out);
         Ok(self.finish_out(out, now))
     }
