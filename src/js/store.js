@@ -127,7 +127,13 @@ export class Store {
     this.#tabs = new Tabs(this.#options.name ?? 'strata', (msg) => this.#onTab(msg));
     this.#leader = false;
     this.#run(() => this.#core.setLeader(false));
-    if (loaded.cache) this.#run(() => this.#core.applyCache(JSON.stringify(loaded.cache), true));
+    try {
+      if (loaded.cache) this.#run(() => this.#core.applyCache(JSON.stringify(loaded.cache), true));
+    } catch (e) {
+      // A cache that cannot be applied is only a cache: start without it.
+      console.warn(`strata: the persisted cache could not be read (${e && e.message}); it is ignored`);
+    }
+    // Unreadable records become failed STORAGE entries inside; only a non-list fails here.
     if (loaded.outbox.length) this.#run(() => this.#core.reconcileOutbox(JSON.stringify(loaded.outbox)));
     this.#tabs.elect(() => {
       // Read the outbox as the previous sender left it, then start sending.
