@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
-# Builds the package and serves the repo root so the demo in www/ can load pkg/.
+# The demo: installs what is missing, builds the package, builds the demo page from it
+# (www/demo, Vite + React, installing the packed tarball as an app would) and serves the page
+# and the demo API (www/server) on one origin.
+#   ./scripts/demo.sh              -> http://127.0.0.1:8080/
 #   PORT=9000 ./scripts/demo.sh
+# The API keeps its data in www/server/data/db.json (delete it, or use "Reset demo data" in
+# the page's Server tab, to start over).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -15,11 +20,13 @@ case ":$PATH:" in
 esac
 
 PORT="${PORT:-8080}"
-HOST=127.0.0.1
+HOST="${HOST:-127.0.0.1}"
 
 ./scripts/setup.sh
 ./scripts/build.sh
+node www/demo/prepare.mjs
 
-echo "strata demo: open http://$HOST:$PORT/www/"
-echo "strata demo: serving $(pwd) (Ctrl-C to stop)"
-exec node scripts/static-server.mjs . "$PORT" "$HOST"
+echo
+echo "strata demo: open http://$HOST:$PORT/ (Ctrl-C to stop)"
+echo
+exec node www/server/main.mjs --port "$PORT" --host "$HOST"

@@ -71,6 +71,7 @@ stage "sync tests (node tests/sync/run.mjs)" node tests/sync/run.mjs
 # npm pack pkg/ into a throwaway Vite 8 + React 19 app (tests/react/app), tsc, vite build, SSR
 # import, and the hook tests in Chromium. Needs the npm registry the first time.
 stage "react tests (node tests/react/run.mjs)" node tests/react/run.mjs
+stage "e2e tests (node tests/e2e/run.mjs: the demo page + demo API in Chromium)" node tests/e2e/run.mjs
 
 summary
 echo "test.sh: all stages passed"

@@ -57,7 +57,7 @@ if (isMain) {
   try {
     server = await startDemoServer({ port, host, dataFile, staticDir });
   } catch (e) {
-    console.error(`demo server: ${e.message}`);
+    console.error(`demo server: ${e.message}${e.code === 'EADDRINUSE' ? ` (another program uses port ${port}: PORT=9000 ./scripts/demo.sh picks another)` : ''}`);
     process.exit(1);
   }
   console.log(`demo server: API data in ${path.relative(process.cwd(), dataFile) || dataFile}`);

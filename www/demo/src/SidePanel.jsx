@@ -206,7 +206,10 @@ function ConflictView({ m }) {
   return (
     <div className="conflict" data-testid="conflict">
       <p className="conflict-intro">
-        <Icon name="merge" size={14} /> <strong>{who}</strong> changed this task on the server (now version {server?.version}) before your change arrived.
+        <Icon name="merge" size={14} />
+        <span>
+          <strong>{who}</strong> changed this task on the server (now version {server?.version}) before your change arrived.
+        </span>
       </p>
       <table className="conflict-table">
         <thead>

@@ -67,8 +67,9 @@ export const mutations = {
     request: { method: 'PATCH', url: `/tasks/${task.id}`, body: { title } },
     optimistic: [{ op: 'update', type: 'Task', id: task.id, patch: { title } }],
     shape: 'Task',
-    // Two people retitled the same task: the user decides, side by side (Sync panel).
-    conflict: 'manual',
+    // Someone else changed other fields: merged and resent. They retitled it too: listed as a
+    // conflict and the user decides, side by side (Sync panel).
+    conflict: 'merge',
   }),
 
   assignTask: (task, userId) => ({
@@ -156,7 +157,7 @@ export function describeRequest(store, request) {
   if (request.method === 'POST' && /\/comments$/.test(path)) return `Comment on ${name}`;
   if (request.method === 'DELETE') return `Delete ${name}`;
   if (type === 'User' && 'name' in body) return `Rename ${entity && entity.name !== body.name ? name : `user ${id}`} to ${quote(body.name)}`;
-  if ('title' in body) return `Retitle ${name} to ${quote(body.title)}`;
+  if ('title' in body) return `Retitle to ${quote(body.title)}`;
   if ('done' in body) return `${body.done ? 'Complete' : 'Reopen'} ${name}`;
   if ('assigneeId' in body) {
     const who = body.assigneeId ? store.getEntity('User', body.assigneeId) : null;
