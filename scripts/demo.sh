@@ -26,7 +26,5 @@ HOST="${HOST:-127.0.0.1}"
 ./scripts/build.sh
 node www/demo/prepare.mjs
 
-echo
-echo "strata demo: open http://$HOST:$PORT/ (Ctrl-C to stop)"
-echo
+# Prints "strata demo: open http://127.0.0.1:8080/" once it listens.
 exec node www/server/main.mjs --port "$PORT" --host "$HOST"

@@ -61,7 +61,7 @@ if (isMain) {
     process.exit(1);
   }
   console.log(`demo server: API data in ${path.relative(process.cwd(), dataFile) || dataFile}`);
-  console.log(`demo server: open ${server.url}/  (Ctrl-C to stop)`);
+  console.log(`\n  strata demo: open ${server.url}/   (Ctrl-C to stop)\n`);
   const stop = async () => {
     await server.close();
     process.exit(0);

@@ -58,7 +58,7 @@ export function App() {
       )}
       <div className="layout">
         <main className="main">
-          <Team />
+          <Team offline={offline} />
           <Board onOpenTask={setOpenTask} offline={offline} />
           <Explainer />
         </main>

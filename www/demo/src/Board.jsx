@@ -28,6 +28,13 @@ export function Board({ onOpenTask, offline }) {
             />
           ))}
       {projects.isError && !projects.data && <ColumnError title="Projects" q={projects} offline={offline} />}
+      {projects.fetchStatus === 'paused' && !projects.data && (
+        <div className="column">
+          <ColumnBody>
+            <Waiting />
+          </ColumnBody>
+        </div>
+      )}
       <TaskColumn
         testid="column-mine"
         title="My tasks"
@@ -70,14 +77,10 @@ function Skeleton() {
 function ColumnError({ title, q, offline }) {
   return (
     <div className="column column-error" data-testid="column-error">
-      <div className="empty">
-        <Icon name={offline ? 'cloudOff' : 'alert'} size={28} />
-        <strong>{offline ? 'You are offline' : `Could not load ${title.toLowerCase()}`}</strong>
-        <span>{offline ? 'Nothing is saved on this device for this list yet.' : q.error?.message}</span>
-        <button className="btn" onClick={() => q.refetch()}>
-          <Icon name="refresh" size={14} /> Try again
-        </button>
+      <div className="column-head">
+        <h2>{title}</h2>
       </div>
+      <Failed q={q} offline={offline} title={title.toLowerCase()} />
     </div>
   );
 }
@@ -146,7 +149,7 @@ function Failed({ q, offline, title }) {
     <div className="empty" data-testid="list-error">
       <Icon name={offline ? 'cloudOff' : 'alert'} size={28} />
       <strong>{offline ? 'You are offline' : `Could not load ${title}`}</strong>
-      <span>{offline ? 'This list has not been saved on this device yet.' : q.error?.message}</span>
+      <span>{offline ? 'It was never loaded on this device; it appears as soon as the connection is back.' : q.error?.message}</span>
       <button className="btn" onClick={() => q.refetch()}>
         <Icon name="refresh" size={14} /> Try again
       </button>
@@ -319,7 +322,7 @@ function NewTask({ projectId }) {
 
 // ---- the team strip ------------------------------------------------------------------------
 
-export function Team() {
+export function Team({ offline }) {
   const users = useTrackedQuery(queries.users);
   const pending = usePendingByEntity();
   return (
@@ -330,7 +333,14 @@ export function Team() {
       </div>
       <ul className="team-list">
         {users.data === undefined && users.isPending && [0, 1, 2, 3, 4].map((i) => <li key={i} className="member"><span className="skeleton" style={{ width: 120, height: 28 }} /></li>)}
-        {users.isError && users.data === undefined && <li className="member muted">People could not be loaded: {users.error?.message}</li>}
+        {users.isError && users.data === undefined && (
+          <li className="member muted">
+            {offline ? 'Offline: the team appears as soon as the connection is back.' : `The team could not be loaded: ${users.error?.message}`}
+            <button className="btn btn-small" onClick={() => users.refetch()}>
+              Try again
+            </button>
+          </li>
+        )}
         {(users.data ?? []).map((u) => (
           <Member key={u.id} user={u} sync={pending.get(`User:${u.id}`)} />
         ))}
