@@ -411,6 +411,8 @@ try {
     await waitBadge(a, { pending: 1 });
     await waitRow(b, 'p1', 't6', { done: false }, 'tab B to show tab A\'s optimistic change (BroadcastChannel, issue 5)');
     await waitBadge(b, { pending: 1 }, 'tab B to list tab A\'s waiting change (BroadcastChannel, issue 5)');
+    // (tab B's network switch follows the server's setting on its next poll)
+    await until(async () => (await b.getAttribute('[data-testid="network-switch"]', 'data-online')) === 'false', "tab B's switch to show offline");
     const pictures = [await a.screenshot({ animations: 'disabled' }), await b.screenshot({ animations: 'disabled' })];
 
     // Tab B goes back online: the change is sent once, both tabs see it saved.
@@ -438,7 +440,7 @@ try {
     await view.setViewportSize({ width: 1440, height: 520 });
     await view.setContent(
       `<body style="margin:0;background:#1f2437;display:flex;gap:16px;padding:16px;font:600 13px system-ui;color:#c5c9d6">` +
-        ['A: completed a task offline', 'B: shows it, and the waiting change']
+        ['A: reopened a task offline', 'B: shows it, and the waiting change']
           .map((t, i) => `<figure style="margin:0;flex:1"><figcaption style="margin-bottom:6px">Tab ${t}</figcaption><img style="width:100%;border-radius:6px" src="data:image/png;base64,${(i ? pb : pa).toString('base64')}"></figure>`)
           .join('') +
         '</body>',
