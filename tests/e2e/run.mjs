@@ -212,6 +212,54 @@ async function test(name, fn, { issue5 = false } = {}) {
 
 // ---- the tests --------------------------------------------------------------------------------
 
+async function serverTest(name, fn) {
+  if (filter && !name.includes(filter)) return;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'strata-e2e-api-'));
+  try {
+    await fn(path.join(dir, 'db.json'));
+    record(name, true);
+  } catch (e) {
+    record(name, false, e.message);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await serverTest('server: 409 with the current task on a stale version, Idempotency-Key replay, network cut, data kept across a restart', async (dataFile) => {
+  let s = await startDemoServer({ port: 0, dataFile });
+  try {
+    const req = (method, p, body, headers = {}) => fetch(`${s.url}/api${p}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const write = (key) => req('PATCH', '/tasks/t3', { title: 'Blog on the new CMS' }, { 'If-Match': '"1"', 'Idempotency-Key': key });
+    const first = await write('k-1');
+    assertEqual([first.status, (await first.json()).version], [200, 2], 'the first write');
+    const again = await write('k-1');
+    assertEqual([again.status, again.headers.get('idempotent-replayed'), (await again.json()).version], [200, 'true', 2], 'the same key again: the first answer, applied once');
+    const stale = await write('k-2');
+    const current = await stale.json();
+    assertEqual([stale.status, current.version, current.title], [409, 2, 'Blog on the new CMS'], 'a stale If-Match: 409 with the current task');
+    const body = await req('PATCH', '/tasks/t3', { done: false, version: 1 });
+    assertEqual(body.status, 409, 'a stale body.version without If-Match');
+    assertEqual((await req('PATCH', '/tasks/t3', { title: '' })).status, 422, 'an empty title');
+    await req('POST', '/_control', { networkCut: true });
+    const cut = await req('GET', '/users').then(() => 'answered', (e) => `rejected (${e.name})`);
+    assertEqual(cut, 'rejected (TypeError)', 'a request while the network is cut');
+    assertEqual((await (await req('GET', '/_control')).json()).networkCut, true, 'control endpoints still answer');
+    assertEqual(s.api.log().map((e) => e.outcome), ['applied', 'replayed', 'conflict', 'conflict', 'rejected', 'cut'], 'the request log');
+  } finally {
+    await s.close();
+  }
+  s = await startDemoServer({ port: 0, dataFile });
+  try {
+    const t3 = await (await fetch(`${s.url}/api/tasks/t3`)).json();
+    assertEqual([t3.title, t3.version], ['Blog on the new CMS', 2], 'the task after a restart');
+    assertEqual(s.api.control().networkCut, false, 'a restarted server starts connected');
+    const replay = await fetch(`${s.url}/api/tasks/t3`, { method: 'PATCH', headers: { 'Idempotency-Key': 'k-1' }, body: JSON.stringify({ title: 'x' }) });
+    assertEqual([replay.headers.get('idempotent-replayed'), (await replay.json()).title], ['true', 'Blog on the new CMS'], 'a replay after the restart');
+  } finally {
+    await s.close();
+  }
+});
+
 try {
   await test('board: loads the three lists; renaming a user changes every list at once', async (context) => {
     const page = await openPage(context, 'tab');
