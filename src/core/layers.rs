@@ -37,6 +37,8 @@ impl Store {
             }
             keys.push(key);
         }
+        // The base changed even where the layers on top hide it (nothing visible moved).
+        self.persist_dirty(&keys, &[]);
         self.relayer(&keys, &[], written, &mut Vec::new());
     }
 

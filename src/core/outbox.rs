@@ -656,7 +656,9 @@ impl Store {
         m.error = None;
         m.failures = 0;
         m.retry_at = None;
-        // Back of the line: it is sent after what is queued now.
+        // Back of the line: it is sent after what is queued now. Its place is its time: a
+        // reload or another tab orders the outbox by it.
+        m.created_at = now;
         Ok(self.enqueue(m, now))
     }
 

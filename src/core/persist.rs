@@ -110,11 +110,14 @@ impl Store {
         };
         let mut unsaved = Vec::new();
         for id in ids {
-            if self
+            if let Some(m) = self
                 .mutations
-                .iter()
-                .any(|m| m.id == id && m.status == MStatus::Saving)
+                .iter_mut()
+                .find(|m| m.id == id && m.status == MStatus::Saving)
             {
+                // The write did not happen: the stamp is back at what storage holds (0: no
+                // record at all, so a reconcile cannot take it for settled elsewhere).
+                m.stamp = m.stamp.saturating_sub(1);
                 self.fail_mutation(&id, ErrorInfo::new(code, message), &mut out);
                 unsaved.push(id);
             }
@@ -278,18 +281,16 @@ impl Store {
                     }
                     self.layer_off(id, &mut out);
                     let mut m = parsed;
-                    m.attempts = self.mutations[i].attempts;
-                    self.mutations[i] = m;
+                    let old = self.mutations.remove(i);
+                    m.attempts = old.attempts;
+                    if m.created_at == old.created_at {
+                        self.mutations.insert(i, m);
+                    } else {
+                        // Retried elsewhere: it moved to the back of the queue.
+                        self.insert_in_order(m);
+                    }
                 }
-                None => {
-                    let at = (parsed.created_at, parsed.id.clone());
-                    let pos = self
-                        .mutations
-                        .iter()
-                        .position(|m| (m.created_at, m.id.clone()) > at)
-                        .unwrap_or(self.mutations.len());
-                    self.mutations.insert(pos, parsed);
-                }
+                None => self.insert_in_order(parsed),
             }
             let failed = self
                 .mutations
@@ -306,6 +307,9 @@ impl Store {
                 !seen.contains(&m.id)
                     && m.status != MStatus::Saving
                     && m.status != MStatus::Inflight
+                    // Failed before it was ever stored (its write failed): nothing
+                    // elsewhere settled it.
+                    && !(m.status == MStatus::Failed && m.stamp == 0)
             })
             .map(|m| m.id.clone())
             .collect();
@@ -315,6 +319,17 @@ impl Store {
         }
         self.pump(now, &mut out);
         Ok(self.finish_out(out, now))
+    }
+
+    /// Puts a mutation read from storage at its place in the queue: by time, then id.
+    fn insert_in_order(&mut self, m: Mutation) {
+        let at = (m.created_at, m.id.as_str());
+        let pos = self
+            .mutations
+            .iter()
+            .position(|x| (x.created_at, x.id.as_str()) > at)
+            .unwrap_or(self.mutations.len());
+        self.mutations.insert(pos, m);
     }
 
     /// Another tab settled mutation `id`: it leaves this tab's queue (its result is already in

@@ -58,7 +58,7 @@ impl Mutation {
             .iter()
             .map(|i| json!([i.hash, i.path, i.at_start, i.key]))
             .collect();
-        json!({
+        let mut record = json!({
             "f": FORMAT,
             "id": self.id,
             "v": self.stamp,
@@ -84,7 +84,19 @@ impl Mutation {
             })),
             "baseVersion": self.base_version,
             "revision": self.revision,
-        })
+        });
+        // A JSON `null` body (sent as `null`) or base version (sent as If-Match) is not the
+        // same as none: the field is left out when there is none, so a replay sends what the
+        // first attempt sent.
+        if let Some(o) = record.as_object_mut() {
+            if self.request.body.is_none() {
+                o.remove("body");
+            }
+            if self.base_version.is_none() {
+                o.remove("baseVersion");
+            }
+        }
+        record
     }
 
     /// Reads a record back; any missing or ill-typed field is a `STORAGE` error.
@@ -230,7 +242,7 @@ impl Mutation {
             request: Request {
                 method: s("method")?,
                 url,
-                body: o.get("body").filter(|b| !b.is_null()).cloned(),
+                body: o.get("body").cloned(),
                 headers: Map::new(),
             },
             shape,
@@ -253,7 +265,7 @@ impl Mutation {
             conflict,
             snapshot: obj(o.get("snapshot"))?,
             subject,
-            base_version: o.get("baseVersion").filter(|b| !b.is_null()).cloned(),
+            base_version: o.get("baseVersion").cloned(),
             retry_at: None,
             ticket: 0,
             reading_current: false,

@@ -17,6 +17,7 @@ mod denormalize;
 mod engine;
 mod mutations;
 mod normalize;
+mod persist;
 mod random;
 mod retry;
 mod update_entity;
