@@ -108,15 +108,12 @@ impl Store {
         let created = !self.metas.contains_key(hash);
         let data_at = self.queries.get(hash).map(|q| q.updated_at);
         let defaults = &self.config.defaults;
-        let hydrated = &mut self.persist.hydrated;
         let meta = self.metas.entry(hash.to_owned()).or_insert_with(|| {
             let mut m = QueryMeta::new(key, QueryOptions::observe_only(defaults), now);
             if let Some(at) = data_at {
                 m.status = Status::Success;
                 m.data_updated_at = at.max(f64::MIN_POSITIVE);
             }
-            // Read from IndexedDB at start-up: shown at once, refetched as stale.
-            m.invalidated = hydrated.remove(hash);
             m
         });
         // The latest observer with a source sets the options; an observer without one (it

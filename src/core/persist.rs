@@ -18,7 +18,7 @@ use super::error::{Error, Result};
 use super::json::{self, Origin};
 use super::mutation::{MStatus, Mutation};
 use super::normalize::result_refs;
-use super::query::{ErrorInfo, Status};
+use super::query::{ErrorInfo, QueryMeta, QueryOptions, Status};
 use super::shape::Shape;
 use super::store::{Query, Store};
 
@@ -27,8 +27,6 @@ use super::store::{Query, Store};
 pub struct PersistState {
     pub entities: HashSet<String>,
     pub queries: HashSet<String>,
-    /// Queries read from IndexedDB: shown at once, but stale until refetched.
-    pub hydrated: HashSet<String>,
 }
 
 impl Store {
@@ -194,7 +192,7 @@ impl Store {
             match pair.get(1).and_then(Value::as_object) {
                 Some(q) => {
                     if let Some(query) = read_query(q, &schema) {
-                        self.put_remote_query(hash, query, hydrate, &mut wq, &mut out);
+                        self.put_remote_query(hash, query, hydrate, now, &mut wq, &mut out);
                     }
                 }
                 // Removed in the other tab; kept here while something observes it.
@@ -218,6 +216,7 @@ impl Store {
         hash: &str,
         q: Query,
         hydrate: bool,
+        now: f64,
         wq: &mut Vec<String>,
         out: &mut Output,
     ) {
@@ -235,10 +234,23 @@ impl Store {
         result_refs(&q.shape, &q.result, &mut refs);
         self.cache.set_query_refs(hash, &refs);
         let at = q.updated_at;
+        let key = q.key.clone();
         self.queries.insert(hash.to_owned(), q);
         wq.push(hash.to_owned());
-        if hydrate {
-            self.persist.hydrated.insert(hash.to_owned());
+        if !self.metas.contains_key(hash) {
+            // A lifecycle of its own, so an unobserved query is collected after gcTime like
+            // any other; read from IndexedDB it is stale until refetched.
+            let mut m = QueryMeta::new(key, QueryOptions::observe_only(&self.config.defaults), now);
+            m.status = Status::Success;
+            m.data_updated_at = at.max(f64::MIN_POSITIVE);
+            m.invalidated = hydrate;
+            self.metas.insert(hash.to_owned(), m);
+            out.states.push(hash.to_owned());
+        } else if hydrate {
+            if let Some(m) = self.metas.get_mut(hash) {
+                m.invalidated = true;
+                out.states.push(hash.to_owned());
+            }
         } else if let Some(m) = self.metas.get_mut(hash) {
             if at >= m.data_updated_at {
                 m.status = Status::Success;

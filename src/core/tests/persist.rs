@@ -2816,3 +2816,24 @@ fn random_runs_reload_to_the_same_visible_state_and_queue() {
         run_random(seed, 120);
     }
 }
+
+#[test]
+fn an_unobserved_hydrated_query_is_collected_after_gc_time() {
+    let mut idb = Idb::default();
+    let mut a = seeded();
+    idb.save(&mut a, &pending_cache());
+    let mut b = Store::from_options_json(
+        &json!({ "entities": schema(), "defaults": { "gcTime": 1000 } }).to_string(),
+    )
+    .expect("store");
+    let out = b
+        .apply_cache(&idb.cache_json(), true, T0 + 10.0)
+        .expect("hydrate");
+    assert!(out.states.iter().any(|h| h == LIST), "its state reaches JS");
+    assert!(b.meta(LIST).expect("meta").invalidated, "stale");
+    assert_eq!(out.wake_at, Some(T0 + 1010.0), "gc is scheduled");
+    let out = b.tick(T0 + 1010.0);
+    assert!(out.removed_queries.iter().any(|h| h == LIST), "{out:?}");
+    assert!(b.query(LIST).is_none());
+    assert_eq!(b.entity_count(), 0, "its entities went with it");
+}
