@@ -27,7 +27,7 @@ summary() {
   for i in "${!STAGE_NAMES[@]}"; do
     printf '  %-6s %-55s %4ss\n' "${STAGE_STATUS[$i]}" "${STAGE_NAMES[$i]}" "${STAGE_TIMES[$i]}"
     # The tests' own summary lines (cargo/wasm-bindgen "test result:", the JS runner's "js tests:").
-    grep -hE '^(test result:|js tests: [0-9]|react tests:|pkg/ ready:)' "$LOG_DIR/$i.log" 2>/dev/null | sed 's/^/           /' || true
+    grep -hE '^(test result:|js tests: [0-9]|sync tests:|react tests:|e2e tests:|pkg/ ready:)' "$LOG_DIR/$i.log" 2>/dev/null | sed 's/^/           /' || true
   done
   echo "======================================================"
 }
