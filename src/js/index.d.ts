@@ -217,8 +217,8 @@ export declare class Store {
   cancelQueries(filters?: QueryFilters): Promise<void>;
   /** Removes matching queries and the entities only they referenced. */
   removeQueries(filters?: QueryFilters): void;
-  /** Applies the optimistic ops at once, queues the request, resolves with the server's result. */
-  mutate<TResult = unknown>(description: MutationDescription): Promise<TResult>;
+  /** Applies the optimistic ops at once, queues the request, resolves with the server's result; `.id` names its `mutations()` entry. */
+  mutate<TResult = unknown>(description: MutationDescription): Promise<TResult> & { readonly id: string };
   /** Every mutation not yet acknowledged, in queue order. */
   mutations(): readonly MutationEntry[];
   syncState(): SyncState;

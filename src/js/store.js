@@ -297,6 +297,8 @@ export class Store {
         this.#pendingMutations.delete(id);
         throw e;
       }
+      // The id names the entry in mutations() (retry, discard, resolveConflict).
+      done.id = id;
       return done;
     } catch (e) {
       return Promise.reject(e);

@@ -34,6 +34,7 @@ test('an optimistic update shows in the same call, then the server result', asyn
   assertEqual(seen, 'renamed', 'the listener ran before mutate returned');
   assertEqual(store.getQueryData(['tasks'])[0].title, 'renamed');
   assertEqual(store.syncState().pending, 1);
+  assertEqual(store.mutations().map((m) => m.id), [done.id], 'the promise names its entry');
   const result = await done;
   assertEqual([result.title, result.version], ['renamed', 2], 'resolved with the response read through shape');
   assertEqual(store.getEntity('Task', 1).version, 2);
