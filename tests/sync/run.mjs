@@ -257,6 +257,36 @@ test('the persisted cache shows data after a reload without network, marked stal
   await context.unroute('**/api/tasks');
 });
 
+test('without IndexedDB the store works in memory (with a warning)', async (context) => {
+  await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }));
+  const warnings = [];
+  const page = await context.newPage();
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  await page.goto(PAGE);
+  await page.evaluate(() => window.t.open('no-idb'));
+  await loaded(page);
+  await call(page, 'patch', 1, { title: 'memory' });
+  await until('the mutation to settle', async () => (await page.evaluate(() => window.t.settled.length)) === 1);
+  eq(await page.evaluate(() => window.t.settled[0].ok), true, 'sent and acknowledged');
+  assert(warnings.some((w) => /IndexedDB is not available/.test(w)), `warned: ${warnings}`);
+});
+
+test('without Web Locks every tab sends, and the server still applies each mutation once', async (context) => {
+  await context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined }));
+  const a = await openTab(context, 'no-locks');
+  const b = await openTab(context, 'no-locks');
+  await loaded(a);
+  await cut(context);
+  await call(a, 'patch', 1, { title: 'twice sent, once applied' });
+  await until('tab B to see it', async () => (await call(b, 'list')).length === 1);
+  await uncut(context);
+  await Promise.all([a.evaluate(() => window.t.store.flush()), b.evaluate(() => window.t.store.flush())]);
+  await until('both queues to drain', async () =>
+    (await call(a, 'sync')).pending === 0 && (await call(b, 'sync')).pending === 0, 15_000);
+  eq((await serverLog()).filter((e) => !e.replayed).length, 1, 'applied once');
+  eq((await control('/api/_tasks'))[0].version, 2, 'the version moved once');
+});
+
 // ---------------------------------------------------------------------------------------------
 
 let failed = 0;
