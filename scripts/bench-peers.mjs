@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// strata next to Apollo Client (InMemoryCache), TanStack Query (query-core) and normalizr:
-// the same data, one headless Debian Chromium run, medians after warm-up, ratio strata/peer.
+// strata next to Apollo Client (InMemoryCache), TanStack Query (query-core), normalizr and raw
+// IndexedDB: the same data, one headless Debian Chromium run, medians after warm-up, ratio
+// strata/peer.
 //
 // Usage:
-//   node scripts/bench-peers.mjs                    # everything (a few minutes)
+//   node scripts/bench-peers.mjs                    # everything (about 12 minutes on 2 cores)
 //   node scripts/bench-peers.mjs --build            # first rebuild pkg/ (./scripts/build.sh)
 //   node scripts/bench-peers.mjs --runs 20 --warmup 5 --calls 1000
 //   node scripts/bench-peers.mjs --out /tmp/peers.json
 //   node scripts/bench-peers.mjs --only 1,7         # some scenarios only (debugging)
+//   node scripts/bench-peers.mjs --outbox-runs 7 --cold-runs 7   # scenarios 5 and 6 (default: --runs)
 //
 // What it does, in order:
 //   1. needs pkg/ (./scripts/build.sh; --build runs it) and the repo's npm dev packages
@@ -22,8 +24,10 @@
 //      headers (a 5 us performance.now()), opens /www/bench/peers/index.html, waits for
 //      `window.__bench`, prints the table, the checks and the issue's goals, and writes
 //      www/bench/results/peers.json.
-// Scenarios: 1 ingest, 2 fan-out, 3 precise update, 4 optimistic latency, 7 repeated read;
-// 5 and 6 need the IndexedDB outbox/persisted cache and are reported as not measured.
+// Scenarios: 1 ingest, 2 fan-out, 3 precise update, 4 optimistic latency, 5 offline outbox
+// (strict IndexedDB writes, against raw IndexedDB), 6 cold start from IndexedDB (against raw
+// IndexedDB and TanStack's persister approach), 7 repeated read. Every IndexedDB database of
+// scenarios 5 and 6 is made for one run and deleted after it.
 // Numbers are reported, never asserted: it exits 0 whenever the page ran (failed correctness
 // checks are printed as FAIL), 1 when the page failed, timed out or could not load.
 //
@@ -53,7 +57,7 @@ const KB = 1024; // as scripts/package.mjs prints sizes
 // ---- arguments -------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = { build: false, runs: undefined, warmup: undefined, calls: undefined, only: undefined, out: path.join(repoRoot, 'www/bench/results/peers.json') };
+  const opts = { build: false, runs: undefined, warmup: undefined, calls: undefined, outboxRuns: undefined, coldRuns: undefined, only: undefined, out: path.join(repoRoot, 'www/bench/results/peers.json') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -64,6 +68,8 @@ function parseArgs(argv) {
     else if (a === '--runs') opts.runs = positive(value(), a);
     else if (a === '--warmup') opts.warmup = positive(value(), a);
     else if (a === '--calls') opts.calls = positive(value(), a);
+    else if (a === '--outbox-runs') opts.outboxRuns = positive(value(), a);
+    else if (a === '--cold-runs') opts.coldRuns = positive(value(), a);
     else if (a === '--only') opts.only = value();
     else if (a === '--out') opts.out = path.resolve(value());
     else if (a === '-h' || a === '--help') usage();
@@ -79,7 +85,7 @@ function positive(v, name) {
 }
 
 function usage(error) {
-  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 33).join('\n');
+  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 36).join('\n');
   if (error) console.error(`bench-peers: ${error}\n`);
   console.error(text.replace(/^\/\/ ?/gm, ''));
   process.exit(error ? 2 : 0);
@@ -236,15 +242,15 @@ const SCENARIO_TITLES = {
   2: '2. fan-out: rename a user shown by 1,000 cached lists -> every observer has its new snapshot',
   3: '3. precise update: retitle a task shown by 1 of 1,000 lists -> its observer has the new snapshot',
   4: '4. optimistic latency: call -> observer notified (per call; p50 = median)',
-  5: '5. offline outbox',
-  6: '6. cold start from persisted entities',
+  5: '5. offline outbox: 1,000 mutations made offline -> every one durable (strict IndexedDB transactions); per s = mutations/s',
+  6: '6. cold start: 10,000 tasks (40,200 entities) in IndexedDB -> first query data shown',
   7: '7. repeated read of a 1,000-row query (100,000 reads per sample)',
 };
-const SYSTEM = { strata: 'strata', apollo: 'Apollo', tanstack: 'TanStack', normalizr: 'normalizr', baseline: 'baseline' };
+const SYSTEM = { strata: 'strata', apollo: 'Apollo', tanstack: 'TanStack', normalizr: 'normalizr', baseline: 'baseline', rawIdb: 'IndexedDB' };
 
 function table(rows, notMeasured) {
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const header = ['', 'system', 'median ms', 'p95 ms', 'ns/op', 'strata/this'];
+  const header = ['', 'system', 'median ms', 'p95 ms', 'ns/op', 'per s', 'strata/this'];
   const groups = new Map();
   for (const r of rows) (groups.get(r.scenario) ?? groups.set(r.scenario, []).get(r.scenario)).push(r);
   for (const m of notMeasured) groups.set(m.scenario, m);
@@ -259,7 +265,7 @@ function table(rows, notMeasured) {
     for (const r of g) {
       const base = r.vs && byId.get(r.vs);
       const ratio = base ? (base.median / r.median).toFixed(2) : r.system === 'strata' && !r.info ? '1' : '';
-      lines.push({ cells: [`  ${r.name}`, SYSTEM[r.system] ?? r.system, fmt(r.median), fmt(r.p95), r.perOp ? fmt(r.perOp.median) : '', ratio] });
+      lines.push({ cells: [`  ${r.name}`, SYSTEM[r.system] ?? r.system, fmt(r.median), fmt(r.p95), r.perOp ? fmt(r.perOp.median) : '', r.rate ? fmt(r.rate.median) : '', ratio] });
     }
   }
   const cellLines = [header, ...lines.filter((l) => l.cells).map((l) => l.cells)];
@@ -294,6 +300,23 @@ function goals(rows, sizes) {
   vs('3. precise update <= 1/5 of Apollo (fastest Apollo config measured)', 'precise.strata', fastest(['precise.apollo', 'precise.apolloDefaultSizes']), 0.2);
   const o = m['opt.strata'];
   g.push({ goal: '4. optimistic update p95 < 1 ms', value: o?.p95, met: o ? o.p95 < 1 : null, shown: o && `p95 = ${fmt(o.p95)} ms (p50 ${fmt(o.median)} ms, one mutation pending at a time)` });
+  const ob = m['outbox.strata'];
+  const obRaw = m['outbox.raw'];
+  const obShare = ob && obRaw ? obRaw.median / ob.median : undefined;
+  g.push({
+    goal: '5. outbox >= 80% of raw IndexedDB throughput, same (strict) durability',
+    value: obShare,
+    against: 'outbox.raw',
+    met: obShare === undefined ? null : obShare >= 0.8,
+    shown: obShare && `strata/raw = ${obShare.toFixed(2)} (${fmt(ob.rate.median)} vs ${fmt(obRaw.rate.median)} mutations/s; ${fmt(ob.median)} vs ${fmt(obRaw.median)} ms per 1,000)${m['outbox.rawBatch'] ? `; one transaction for all: ${fmt(m['outbox.rawBatch'].rate.median)}/s` : ''}`,
+  });
+  const cold = m['cold.strata'];
+  g.push({
+    goal: '6. cold start (no goal in the issue: reported)',
+    value: cold?.median,
+    met: null,
+    shown: cold && `strata ${fmt(cold.median)} ms; raw IndexedDB + join ${fmt(m['cold.raw']?.median)} ms; TanStack persister ${fmt(m['cold.tanstack']?.median)} ms`,
+  });
   const rd = m['read.strata'];
   const mp = m['read.map'];
   const r7 = rd && mp ? rd.median / mp.median : undefined;
@@ -332,6 +355,8 @@ try {
   if (opts.runs) query.set('runs', String(opts.runs));
   if (opts.warmup) query.set('warmup', String(opts.warmup));
   if (opts.calls) query.set('calls', String(opts.calls));
+  if (opts.outboxRuns) query.set('outboxRuns', String(opts.outboxRuns));
+  if (opts.coldRuns) query.set('coldRuns', String(opts.coldRuns));
   if (opts.only) query.set('only', opts.only);
   const url = `${server.url}/${PAGE}${query.size ? `?${query}` : ''}`;
   say(`opening ${url}`);
@@ -344,7 +369,7 @@ try {
   const cpus = os.cpus();
   const date = new Date().toISOString();
   const result = {
-    benchmark: 'strata vs Apollo InMemoryCache, TanStack query-core, normalizr (same data, one page)',
+    benchmark: 'strata vs Apollo InMemoryCache, TanStack query-core, normalizr, raw IndexedDB (same data, one page)',
     date,
     machine: {
       cpu: cpus[0]?.model ?? 'unknown',
@@ -368,6 +393,10 @@ try {
       warmup: bench.warmup,
       optimisticCalls: bench.info.params.calls,
       optimisticWarmupCalls: bench.info.params.callWarmup,
+      outboxRuns: bench.info.params.outboxRuns,
+      outboxWarmup: bench.info.params.outboxWarmup,
+      coldStartRuns: bench.info.params.coldRuns,
+      coldStartWarmup: bench.info.params.coldWarmup,
       timer: 'performance.now()',
       timerResolutionMs: bench.info.timerResolutionMs,
       crossOriginIsolated: bench.info.crossOriginIsolated,
@@ -378,11 +407,19 @@ try {
         'every system parses the same response text itself; the text has __typename on every object (Apollo needs it; a plain field for the others)',
         'systems are interleaved per run in a rotating order, after warm-up runs that are not recorded',
         'scenario 1: a fresh store/cache/client per run; scenarios 2-3: one instance per system, one update per run, with 1,000 subscribed observers',
+        'persistence: strata stores persist by default (IndexedDB). Scenarios 1 and 4 use the default, each store under a name of its own (nothing hydrated from an earlier run); the IndexedDB writes come after the timed parts (scenario 1: close() writes the cache, awaited untimed before the next run) or are part of what scenario 4 waits for untimed (each mutation is sent once its record is durable); (info) rows show persist: false. Scenarios 2-3 and 7 run in memory (persist: false): a persisted store would only add a delayed cache write of the changed records',
         'scenarios 2-3: strata listeners call getQueryData (the new snapshot); Apollo cache.watch callbacks get diff.result; TanStack QueryObserver listeners get result.data (query-core calls them synchronously inside setQueryData)',
         'scenarios 2-3, TanStack: setQueriesData over every cached list with an updater that copies along the changed path and returns undefined where the entity is absent (no normalization: the user finds the entity)',
         'goals against Apollo are judged on the fastest Apollo configuration measured in that scenario',
         'Apollo headline rows use result caches sized for the working set (cacheSizes executeSelectionSet/executeSubSelectedArray 1,000,000, maybeBroadcastWatch 100,000); with the defaults the 1,000 lists of scenarios 2-3 overflow the LRUs and every eviction dirties watches: measured as (info) rows with fewer runs',
         'scenario 4: strata mutate() sends PATCH /api/tasks/1 to the test API and each call waits for the previous acknowledgement; Apollo: recordOptimisticTransaction + writeFragment, the layer removed (untimed) after each call; TanStack: setQueryData with an updater; (info) tanstackReact wraps the listener in notifyManager.batchCalls as useQuery does (a setTimeout(0) batch)',
+        'scenarios 5 and 6: every run uses IndexedDB databases of its own, set up untimed and deleted after it; the profile is a fresh directory under the OS temp dir (on this machine ext4 on a virtio disk, so strict durability really flushes)',
+        'scenario 5: the page plays offline: before each store is created navigator.onLine reads false (an own getter on navigator), so the store starts offline exactly as in an offline browser and never sends; the runner\'s browser context stays online (the page drives the whole run) and the test API\'s request log must show no request (checked)',
+        'scenario 5, strata: a fresh store holding 1,000 cached tasks (its cache write waited for, untimed), then 1,000 mutate() calls back to back (PATCH /api/tasks/<n> with an optimistic title update), timed from the first call until the last mutation is queued; a mutation turns from saving to queued only once the strict transaction with its record completed',
+        'scenario 5, raw IndexedDB: the records strata stored in an untimed probe run (same size: about 0.6 kB of JSON each), written to a fresh database (object store with keyPath id): one strict readwrite transaction per record, each awaited before the next; all in one strict transaction; (info) one relaxed transaction per record. per s = 1,000 / median',
+        'scenario 6, strata: a first store of the name ingests the 10,000 tasks and is closed (close() writes the cache) untimed, until IndexedDB holds all 40,200 entity records; timed: createStore of a fresh store of that name, then the first getQueryData; the wasm module is already loaded in the page (once per page load), and the database files were just written (warm OS page cache) for every system alike',
+        'scenario 6, raw IndexedDB: the records strata stored (keys and values read from its database) in a fresh database; timed: open + getAllKeys/getAll + joining the relation keys into objects (one object per entity) along the query result; (info) the same records as one JSON text (get + JSON.parse + join)',
+        'scenario 6, TanStack: what persistQueryClient with an async storage persister does (the persister packages are not installed; written out here): saved once, untimed, as dehydrate(client) -> JSON.stringify({ buster, timestamp, clientState }) -> one IndexedDB record; timed: open + get + JSON.parse + hydrate + getQueryData. No normalization: one 7.2 MB string',
         'scenario 7: the Map holds the strata state object under JSON.stringify(key)',
         'peers are bundled with esbuild (production conditions, minified) into one ES module; strata is loaded from /pkg/index.js',
       ],
@@ -404,7 +441,8 @@ try {
   console.log('');
   console.log(`environment: ${date}; ${product} (headless); ${result.machine.cpu} x${result.machine.cores}, ${result.machine.memoryGiB} GiB; ${result.machine.os}; node ${process.version}`);
   console.log(`versions: strata ${result.versions.strata} (pkg/ built ${result.source.pkgBuilt}), @apollo/client ${versions['@apollo/client']} (graphql ${versions.graphql}), @tanstack/query-core ${versions['@tanstack/query-core']}, normalizr ${versions.normalizr}; esbuild ${versions.esbuild}`);
-  console.log(`method: medians of ${bench.runs} runs after ${bench.warmup} warm-up (scenario 4: ${bench.info.params.calls} calls after ${bench.info.params.callWarmup}); timer resolution ${bench.info.timerResolutionMs.toFixed(4)} ms (crossOriginIsolated ${bench.info.crossOriginIsolated}); strata/this < 1 means strata takes less time`);
+  const pr = bench.info.params;
+  console.log(`method: medians of ${bench.runs} runs after ${bench.warmup} warm-up (scenario 4: ${pr.calls} calls after ${pr.callWarmup}; scenario 5: ${pr.outboxRuns} runs after ${pr.outboxWarmup}; scenario 6: ${pr.coldRuns} runs after ${pr.coldWarmup}); timer resolution ${bench.info.timerResolutionMs.toFixed(4)} ms (crossOriginIsolated ${bench.info.crossOriginIsolated}); strata/this < 1 means strata takes less time`);
   console.log('');
   console.log(table(bench.rows, bench.notMeasured));
   console.log('');
@@ -420,7 +458,7 @@ try {
   for (const c of bench.checks) console.log(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok || c.detail === undefined ? '' : ` (${JSON.stringify(c.detail)})`}`);
   console.log('');
   console.log("the issue's goals for strata:");
-  for (const g of result.goals) console.log(`  ${g.met === null || g.met === undefined ? 'n/a   ' : g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.shown ?? 'not measured'}`);
+  for (const g of result.goals) console.log(`  ${g.met === null || g.met === undefined ? (g.shown ? 'info  ' : 'n/a   ') : g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.shown ?? 'not measured'}`);
   for (const m of bench.notMeasured) console.log(`  n/a    ${m.scenario}. ${m.name}: not measured: ${m.reason}`);
 
   await mkdir(path.dirname(opts.out), { recursive: true });

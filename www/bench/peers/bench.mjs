@@ -1,5 +1,6 @@
 // strata next to its peers, on the same data in one page: Apollo Client's InMemoryCache,
-// TanStack Query's QueryClient (query-core) and normalizr.
+// TanStack Query's QueryClient (query-core), normalizr, and raw IndexedDB (scenarios 5 and 6:
+// the offline outbox and the cold start from persisted data).
 //
 // Loaded by www/bench/peers/index.html; driven headless by scripts/bench-peers.mjs, which
 // installs and bundles the pinned peers into ./dist/peers.js, serves the repo root with the
@@ -13,9 +14,16 @@
 // Every system gets the same response TEXT and does its own JSON.parse. The text carries
 // `__typename` on every object (Apollo needs it to normalize; for strata, TanStack and
 // normalizr it is one more plain field).
+//
+// Scenarios 5 and 6 give every run IndexedDB databases of its own (named bench-*-<tag>-<n>,
+// strata's are strata:bench-...) and delete them after it; the data a run reads or writes is
+// set up untimed before it.
 
 import { createStore } from '/pkg/index.js';
-import { InMemoryCache, gql, cacheSizes, QueryClient, QueryObserver, notifyManager, normalize, denormalize, schema } from './dist/peers.js';
+// Only for the untimed probes of scenarios 5 and 6 (where the time goes): the wasm class the
+// package's store drives, from the same module instance.
+import { StoreCore } from '/pkg/strata_wasm.js';
+import { InMemoryCache, gql, cacheSizes, QueryClient, QueryObserver, notifyManager, dehydrate, hydrate, normalize, denormalize, schema } from './dist/peers.js';
 
 const params = new URLSearchParams(location.search);
 const RUNS = Math.max(3, Number(params.get('runs')) || 15);
@@ -25,6 +33,11 @@ const CALL_WARMUP = Math.max(10, Math.round(CALLS / 10));
 // (info) variants that are slow and only give context run fewer times.
 const INFO_RUNS = Math.min(RUNS, 5);
 const INFO_WARMUP = 1;
+// Scenarios 5 and 6 set up a database per run (seconds each): their own run counts.
+const OUTBOX_RUNS = Math.max(3, Number(params.get('outboxRuns')) || RUNS);
+const OUTBOX_WARMUP = Math.max(1, Number(params.get('outboxWarmup')) || WARMUP);
+const COLD_RUNS = Math.max(3, Number(params.get('coldRuns')) || RUNS);
+const COLD_WARMUP = Math.max(1, Number(params.get('coldWarmup')) || WARMUP);
 const ONLY = new Set((params.get('only') || '').split(',').filter(Boolean)); // e.g. ?only=1,7 (debugging)
 
 const TASKS = 10_000;
@@ -193,11 +206,15 @@ const info = {};
  * `vs`: the id of the strata row this row is compared with (ratio strata/this, printed).
  * `headline`: the row a scenario's goal is judged on.
  */
-function row(id, scenario, system, name, samples, { perOp = null, vs = null, headline = false, info: isInfo = false } = {}) {
+function row(id, scenario, system, name, samples, { perOp = null, rate = null, vs = null, headline = false, info: isInfo = false } = {}) {
   const r = { id, scenario, system, name, unit: 'ms', runs: samples.length, ...stats(samples), vs, headline, info: isInfo, samples };
   if (perOp) {
     r.perOp = { count: perOp, unit: 'ns' };
     for (const k of ['median', 'p95', 'min', 'max']) r.perOp[k] = (r[k] * 1e6) / perOp;
+  }
+  if (rate) {
+    // Throughput of `rate` operations per sample: the median sample's, and the p95 sample's.
+    r.rate = { count: rate, unit: 'per s', median: (rate * 1000) / r.median, p95: (rate * 1000) / r.p95 };
   }
   rows.push(r);
   return r;
@@ -267,18 +284,28 @@ async function ingest() {
   log(`1. ingest: ${TASKS} tasks, ${(info.ingest.responseBytes / 1e6).toFixed(2)} MB of JSON`);
   const key = ['tasks'];
 
+  // strata as an app creates it (persistence on, the default) under a name of its own, so
+  // nothing is hydrated from an earlier run; the cache write it schedules (200 ms later) is
+  // done by close() after the timed part, and the database is deleted before the next run.
+  const strataIngest = (persist) => async () => {
+    const name = freshName('ingest');
+    const store = await createStore({ name, entities, ...(persist ? {} : { persist: false }) });
+    const t0 = now();
+    const data = JSON.parse(text);
+    const t1 = now();
+    store.setQueryData(key, data, { shape: TASKS_SHAPE });
+    const t2 = now();
+    const view = store.getQueryData(key);
+    const t3 = now();
+    const done = async () => {
+      store.close();
+      if (persist) await idbDelete(strataDb(name)); // waits for the store's last write
+    };
+    return { times: { parse: t1 - t0, write: t2 - t1, read: t3 - t2, total: t3 - t0 }, view, done };
+  };
   const systems = {
-    async strata() {
-      const store = await createStore({ entities });
-      const t0 = now();
-      const data = JSON.parse(text);
-      const t1 = now();
-      store.setQueryData(key, data, { shape: TASKS_SHAPE });
-      const t2 = now();
-      const view = store.getQueryData(key);
-      const t3 = now();
-      return { times: { parse: t1 - t0, write: t2 - t1, read: t3 - t2, total: t3 - t0 }, view, done: () => store.close() };
-    },
+    strata: strataIngest(true),
+    strataMemory: strataIngest(false), // (info) persist: false
     async apollo() {
       const cache = newApollo();
       const t0 = now();
@@ -351,7 +378,7 @@ async function ingest() {
       const v = r.view.tasks;
       check(`1. ${name}: a shared user is one object in the result`, v[0].assignee === v[USERS].assignee);
     }
-    r.done?.();
+    await r.done?.();
     await yieldTask();
   }
 
@@ -364,7 +391,7 @@ async function ingest() {
           async () => {
             const r = await systems[name]();
             sink += r.view.tasks.length;
-            r.done?.();
+            await r.done?.();
             return r.times;
           },
         ]),
@@ -372,7 +399,7 @@ async function ingest() {
       runOpts,
     );
   // All three Apollo configurations get full runs here: the goal is judged on the fastest.
-  const s = await timed(['baseline', 'strata', 'apollo', 'normalizr', 'tanstack', 'apolloDefaultSizes', 'apolloDefaultIds']);
+  const s = await timed(['baseline', 'strata', 'apollo', 'normalizr', 'tanstack', 'apolloDefaultSizes', 'apolloDefaultIds', 'strataMemory']);
   info.ingest.sink = sink;
 
   row('ingest.baseline', 1, 'baseline', 'JSON.parse(response) only', s.baseline.total, { vs: 'ingest.strata', info: true });
@@ -382,6 +409,7 @@ async function ingest() {
   row('ingest.tanstack', 1, 'tanstack', 'parse + setQueryData + getQueryData', s.tanstack.total, { vs: 'ingest.strata', headline: true });
   row('ingest.apolloDefaultSizes', 1, 'apollo', 'same, default cache sizes', s.apolloDefaultSizes.total, { vs: 'ingest.strata', headline: true });
   row('ingest.apolloDefaultIds', 1, 'apollo', 'same, sized caches, default ids (no typePolicies)', s.apolloDefaultIds.total, { vs: 'ingest.strata', headline: true });
+  row('ingest.strataMemory', 1, 'strata', '(info) strata with persist: false', s.strataMemory.total, { vs: 'ingest.strata', info: true });
   for (const [sys, label, w, r] of [
     ['strata', 'strata', 'setQueryData', 'first getQueryData'],
     ['apollo', 'apollo', 'writeQuery', 'first readQuery'],
@@ -407,7 +435,9 @@ function listTexts() {
 const preciseTaskId = PRECISE_QUERY * FAN_ROWS + PRECISE_ROW + 1;
 
 async function strataLists(texts) {
-  const store = await createStore({ entities });
+  // In memory (persist: false): a persisted store would also write the changed records to
+  // IndexedDB 200 ms after each update, outside the timed part.
+  const store = await createStore({ entities, persist: false });
   const keys = texts.map((_, q) => ['list', q]);
   texts.forEach((t, q) => store.setQueryData(keys[q], JSON.parse(t), { shape: LIST_SHAPE }));
   const snaps = keys.map((k) => store.getQueryData(k));
@@ -577,15 +607,47 @@ async function optimistic() {
   log(`4. optimistic update of Task 1: ${CALL_WARMUP} warm-up + ${CALLS} calls per system, interleaved`);
   await fetch('/api/_reset', { method: 'POST' });
 
-  // strata: the real mutation; the request goes to the test API (PATCH /api/tasks/1).
-  const store = await createStore({ entities, defaults: { retry: 0 } });
-  store.setQueryData(['task', 1], JSON.parse(taskText), { shape: TASK_SHAPE });
-  const st = { pending: false, at: 0, title: null, notes: 0, failures: [], acked: 0 };
-  store.subscribeQuery({ queryKey: ['task', 1] }, () => {
-    st.notes++;
-    const v = store.getQueryData(['task', 1]);
-    if (st.pending) { st.pending = false; st.at = now(); st.title = v.task.title; }
-  });
+  // strata: the real mutation; the request goes to the test API (PATCH /api/tasks/1). As an
+  // app has it, the store persists (the default): each mutation's record is written (strict)
+  // before it is sent, and deleted once acknowledged. (info) `strataMemory`: persist: false.
+  async function strataTask(persist) {
+    const name = freshName('optimistic');
+    const store = await createStore({ name, entities, defaults: { retry: 0 }, ...(persist ? {} : { persist: false }) });
+    store.setQueryData(['task', 1], JSON.parse(taskText), { shape: TASK_SHAPE });
+    const st = { store, name, persist, pending: false, at: 0, title: null, notes: 0, failures: [], acked: 0, samples: [], sync: 0, wrong: 0 };
+    store.subscribeQuery({ queryKey: ['task', 1] }, () => {
+      st.notes++;
+      const v = store.getQueryData(['task', 1]);
+      if (st.pending) { st.pending = false; st.at = now(); st.title = v.task.title; }
+    });
+    st.call = async (recorded, title) => {
+      st.pending = true;
+      const t0 = now();
+      const promise = store.mutate({
+        request: { method: 'PATCH', url: '/api/tasks/1', body: { title } },
+        optimistic: [{ op: 'update', type: 'Task', id: 1, patch: { title } }],
+      });
+      const t1 = now();
+      const sync = !st.pending;
+      if (st.pending) { st.pending = false; st.at = t1; } // never notified during the call
+      if (recorded) {
+        st.samples.push(st.at - t0);
+        if (sync) st.sync++;
+        if (st.title !== title) st.wrong++;
+      }
+      try { await promise; st.acked++; } catch (err) { st.failures.push(String(err && (err.code || err.message))); }
+    };
+    // Every write of its outbox done (the deletes after the last acknowledgements), then gone.
+    st.close = async () => {
+      await store.flush();
+      store.close();
+      if (persist) await idbDelete(strataDb(name));
+    };
+    return st;
+  }
+  const st = await strataTask(true);
+  const sm = await strataTask(false);
+  const store = st.store;
 
   // Apollo: an optimistic layer, as ApolloClient.mutate({ optimisticResponse }) records it.
   const cache = newApollo();
@@ -637,28 +699,11 @@ async function optimistic() {
   const ts = tanstackTask((listener) => listener);
   const tr = tanstackTask((listener) => notifyManager.batchCalls(listener));
 
-  const samples = { strata: [], strataSync: 0, apollo: [], apolloSync: 0 };
-  let wrongTitle = { strata: 0, apollo: 0 };
+  const samples = { apollo: [], apolloSync: 0 };
+  let wrongTitle = { apollo: 0 };
   let n = 0;
   const calls = {
-    async strata(recorded) {
-      const title = `optimistic ${++n}`;
-      st.pending = true;
-      const t0 = now();
-      const promise = store.mutate({
-        request: { method: 'PATCH', url: '/api/tasks/1', body: { title } },
-        optimistic: [{ op: 'update', type: 'Task', id: 1, patch: { title } }],
-      });
-      const t1 = now();
-      const sync = !st.pending;
-      if (st.pending) { st.pending = false; st.at = t1; } // never notified during the call
-      if (recorded) {
-        samples.strata.push(st.at - t0);
-        if (sync) samples.strataSync++;
-        if (st.title !== title) wrongTitle.strata++;
-      }
-      try { await promise; st.acked++; } catch (err) { st.failures.push(String(err && (err.code || err.message))); }
-    },
+    strata: (recorded) => st.call(recorded, `optimistic ${++n}`),
     async apollo(recorded) {
       const title = `optimistic ${++n}`;
       const id = `m${n}`;
@@ -680,15 +725,18 @@ async function optimistic() {
     },
     tanstack: (recorded) => ts.call(recorded, `optimistic ${++n}`),
     tanstackReact: (recorded) => tr.call(recorded, `optimistic ${++n}`),
+    strataMemory: (recorded) => sm.call(recorded, `optimistic ${++n}`),
   };
   const names = Object.keys(calls);
   for (let i = 0; i < CALL_WARMUP + CALLS; i++) {
     for (let j = 0; j < names.length; j++) await calls[names[(i + j) % names.length]](i >= CALL_WARMUP);
     if (i % 100 === 99) await sleep(0);
   }
-  check(`4. strata: observer notified before mutate returned, in ${CALLS} of ${CALLS} calls`, samples.strataSync === CALLS, samples.strataSync);
-  check('4. strata: the notified snapshot shows the new title each time', wrongTitle.strata === 0, wrongTitle.strata);
-  check(`4. strata: every mutation acknowledged by the test API (${CALL_WARMUP + CALLS})`, st.acked === CALL_WARMUP + CALLS && st.failures.length === 0, { acked: st.acked, failures: st.failures.slice(0, 5) });
+  for (const [label, t] of [['strata', st], ['strataMemory', sm]]) {
+    check(`4. ${label}: observer notified before mutate returned, in ${CALLS} of ${CALLS} calls`, t.sync === CALLS, t.sync);
+    check(`4. ${label}: the notified snapshot shows the new title each time`, t.wrong === 0, t.wrong);
+    check(`4. ${label}: every mutation acknowledged by the test API (${CALL_WARMUP + CALLS})`, t.acked === CALL_WARMUP + CALLS && t.failures.length === 0, { acked: t.acked, failures: t.failures.slice(0, 5) });
+  }
   check(`4. apollo: watch callback ran before recordOptimisticTransaction returned, in ${CALLS} of ${CALLS} calls`, samples.apolloSync === CALLS, samples.apolloSync);
   check('4. apollo: the notified result shows the new title each time', wrongTitle.apollo === 0, wrongTitle.apollo);
   check(`4. tanstack: observer listener ran before setQueryData returned, in ${CALLS} of ${CALLS} calls`, ts.sync === CALLS && ts.late === 0, { sync: ts.sync, late: ts.late });
@@ -697,7 +745,7 @@ async function optimistic() {
   check('4. tanstackReact: the notified result shows the new title each time', tr.wrong === 0, tr.wrong);
   info.optimistic = {
     calls: CALLS, warmupCalls: CALL_WARMUP,
-    notifications: { strata: st.notes, apollo: ap.notes, tanstack: ts.notes, tanstackReact: tr.notes },
+    notifications: { strata: st.notes, strataMemory: sm.notes, apollo: ap.notes, tanstack: ts.notes, tanstackReact: tr.notes },
     notificationsNote: 'all notifications seen by the one observer, warm-up included; beyond one per call they come from acknowledgements',
     serverTask: await (await fetch('/api/tasks/1')).json(),
   };
@@ -727,16 +775,585 @@ async function optimistic() {
       ap.pending = false;
     }
   }
-  store.close();
+  await st.close();
+  await sm.close();
   stopApollo();
   for (const t of [ts, tr]) { t.stop(); t.client.clear(); }
 
-  row('opt.strata', 4, 'strata', 'mutate (optimistic update) -> listener', samples.strata, { headline: true });
+  row('opt.strata', 4, 'strata', 'mutate (optimistic update) -> listener', st.samples, { headline: true });
   row('opt.apollo', 4, 'apollo', 'recordOptimisticTransaction -> watch callback', samples.apollo, { vs: 'opt.strata', headline: true });
   row('opt.tanstack', 4, 'tanstack', 'setQueryData -> QueryObserver listener', ts.samples, { vs: 'opt.strata', headline: true });
   row('opt.tanstackReact', 4, 'tanstack', '(info) same, listener via notifyManager.batchCalls (as useQuery)', tr.samples, { vs: 'opt.strata', info: true });
+  row('opt.strataMemory', 4, 'strata', '(info) strata with persist: false', sm.samples, { vs: 'opt.strata', info: true });
   row('opt.strata.burst', 4, 'strata', `(info) burst: ${CALLS} mutate calls back to back`, burst.strata, { info: true });
   row('opt.apollo.burst', 4, 'apollo', `(info) burst: ${CALLS} optimistic layers back to back`, burst.apollo, { vs: 'opt.strata.burst', info: true });
+}
+
+// ---- IndexedDB helpers (scenarios 5 and 6) -----------------------------------------------------
+
+const idbRequest = (request) =>
+  new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+const idbDone = (tx) =>
+  new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new DOMException('transaction aborted', 'AbortError'));
+  });
+
+/** Opens database `name`; `upgrade(db)` creates the stores of a new one (without it, `name` must exist). */
+function idbOpen(name, upgrade) {
+  const request = upgrade ? indexedDB.open(name, 1) : indexedDB.open(name);
+  if (upgrade) request.onupgradeneeded = () => upgrade(request.result);
+  return idbRequest(request);
+}
+
+/** Deletes database `name` once its connections have closed (their transactions done). */
+async function idbDelete(name) {
+  const request = indexedDB.deleteDatabase(name);
+  let timer;
+  request.onblocked = () => {
+    timer ??= setTimeout(() => log(`deleting ${name}: still waiting for its connections to close after 5 s`), 5000);
+  };
+  try {
+    await idbRequest(request);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function idbCount(name, storeName) {
+  const db = await idbOpen(name);
+  try {
+    return await idbRequest(db.transaction(storeName).objectStore(storeName).count());
+  } finally {
+    db.close();
+  }
+}
+
+/** Polls until `storeName` of database `name` holds `n` records; false after `timeoutMs`. */
+async function untilCount(name, storeName, n, timeoutMs = 60_000) {
+  const t0 = now();
+  for (;;) {
+    if ((await idbCount(name, storeName)) === n) return true;
+    if (now() - t0 > timeoutMs) return false;
+    await sleep(20);
+  }
+}
+
+// Every run gets a database of its own, deleted after it.
+const RUN_TAG = Math.random().toString(36).slice(2, 8);
+let dbSeq = 0;
+const freshName = (what) => `bench-${what}-${RUN_TAG}-${++dbSeq}`;
+const strataDb = (name) => `strata:${name}`; // src/js/persist.js dbName()
+
+/**
+ * For an untimed probe run: counts IndexedDB transactions (by scope, mode, durability) and
+ * puts (by store), BroadcastChannel posts, and the calls into strata's wasm core (count, ms,
+ * characters of JSON returned), until stop(). Wraps the prototypes and restores them.
+ */
+function probeIo(coreMethods) {
+  const counts = { transactions: {}, puts: {}, broadcastPosts: { count: 0, ms: 0 }, core: {} };
+  const restore = [];
+  const wrap = (proto, name, fn) => {
+    const original = proto[name];
+    proto[name] = fn(original);
+    restore.push(() => { proto[name] = original; });
+  };
+  wrap(IDBDatabase.prototype, 'transaction', (original) => function (names, mode = 'readonly', options) {
+    const k = `${[].concat(names).join('+')} ${mode}${options && options.durability ? ` ${options.durability}` : ''}`;
+    counts.transactions[k] = (counts.transactions[k] || 0) + 1;
+    return options === undefined ? original.call(this, names, mode) : original.call(this, names, mode, options);
+  });
+  wrap(IDBObjectStore.prototype, 'put', (original) => function (...args) {
+    counts.puts[this.name] = (counts.puts[this.name] || 0) + 1;
+    return original.apply(this, args);
+  });
+  wrap(BroadcastChannel.prototype, 'postMessage', (original) => function (...args) {
+    const t = now();
+    try {
+      return original.apply(this, args);
+    } finally {
+      counts.broadcastPosts.count++;
+      counts.broadcastPosts.ms += now() - t;
+    }
+  });
+  for (const m of coreMethods) {
+    const c = (counts.core[m] = { count: 0, ms: 0, jsonChars: 0 });
+    wrap(StoreCore.prototype, m, (original) => function (...args) {
+      const t = now();
+      const r = original.apply(this, args);
+      c.ms += now() - t;
+      c.count++;
+      if (typeof r === 'string') c.jsonChars += r.length;
+      return r;
+    });
+  }
+  return { counts, stop: () => restore.splice(0).reverse().forEach((f) => f()) };
+}
+
+// ---- scenario 5: offline outbox --------------------------------------------------------------
+
+const OUTBOX = 1_000;
+const OUTBOX_SEED = 1_000; // tasks cached (and edited) while offline
+const OUTBOX_SEED_ENTITIES = OUTBOX_SEED + USERS + OUTBOX_SEED * COMMENTS_PER_TASK;
+const OUTBOX_TIMEOUT_MS = 120_000;
+
+/** The i-th offline edit of run `tag`: retitle one cached task, as scenario 4 does. */
+function offlineEdit(i, tag) {
+  const id = (i % OUTBOX_SEED) + 1;
+  const title = `offline edit ${tag}.${String(i).padStart(4, '0')}`;
+  return { request: { method: 'PATCH', url: `/api/tasks/${id}`, body: { title } }, optimistic: [{ op: 'update', type: 'Task', id, patch: { title } }] };
+}
+
+/**
+ * The page plays offline: `navigator.onLine` reads false (an own getter shadowing
+ * Navigator.prototype's), so a store created now starts offline exactly as it does in an
+ * offline browser, and its queue never sends. The runner's browser context stays online
+ * (the page drives the whole run); the test API's request log checks that nothing was sent.
+ */
+function pretendOffline() {
+  Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
+  return () => delete navigator.onLine;
+}
+
+/**
+ * One strata run: a fresh store (database `strata:bench-outbox-...`) holding OUTBOX_SEED
+ * tasks (its cache write waited for, untimed), then OUTBOX mutate() calls back to back; timed
+ * from the first call until every mutation is `queued` (its record durable: the core moves a
+ * mutation from `saving` to `queued` only after its strict transaction completed).
+ */
+async function strataOutboxRun(seedText, tag, probe = null) {
+  const name = freshName('outbox');
+  const out = { name };
+  const store = await createStore({ name, entities, defaults: { retry: 0 } });
+  const promises = [];
+  try {
+    store.setQueryData(['tasks'], JSON.parse(seedText), { shape: TASKS_SHAPE });
+    out.seeded = await untilCount(strataDb(name), 'entities', OUTBOX_SEED_ENTITIES);
+    await sleep(0);
+    await yieldTask();
+    // Sync listeners run once per batch that changed the queue: once in each mutate() call
+    // (`saving`) and once per completed outbox write (`queued`). After the loop, the
+    // OUTBOX-th call is the last write; mutations() (read once, then) confirms it.
+    const st = { counting: false, count: 0, doneAt: 0, resolve: null, confirmed: false };
+    const off = store.subscribeSync(() => {
+      if (!st.counting || st.doneAt) return;
+      if (++st.count < OUTBOX) return;
+      const t = now();
+      if (store.mutations().every((m) => m.status === 'queued')) {
+        st.doneAt = t;
+        st.resolve?.();
+      }
+    });
+    probe?.start();
+    const t0 = now();
+    for (let i = 0; i < OUTBOX; i++) promises.push(store.mutate(offlineEdit(i, tag)));
+    const t1 = now();
+    st.counting = true;
+    for (const p of promises) p.catch(() => {}); // they reject with CLOSED at close()
+    if (probe) {
+      const list = store.mutations();
+      out.statusesAfterCalls = list.reduce((a, m) => ({ ...a, [m.status]: (a[m.status] || 0) + 1 }), {});
+      out.pendingAfterCalls = store.syncState().pending;
+    }
+    if (!st.doneAt) {
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, OUTBOX_TIMEOUT_MS);
+        st.resolve = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    probe?.stop();
+    out.reached = st.doneAt > 0;
+    const end = out.reached ? st.doneAt : now();
+    out.times = { total: end - t0, calls: t1 - t0, durable: end - t1 };
+    out.notifications = st.count;
+    const list = store.mutations();
+    out.queued = list.filter((m) => m.status === 'queued').length;
+    const sync = store.syncState();
+    out.online = sync.online;
+    out.pending = sync.pending;
+    off();
+  } finally {
+    store.close();
+  }
+  // The store's connection closes once its last write is done; this one reads what is stored.
+  out.stored = await idbCount(strataDb(name), 'outbox');
+  if (probe) {
+    const db = await idbOpen(strataDb(name));
+    out.records = await idbRequest(db.transaction('outbox').objectStore('outbox').getAll());
+    db.close();
+  }
+  await idbDelete(strataDb(name));
+  return out;
+}
+
+/** Raw IndexedDB writing `records` to an outbox store: one transaction each, sequentially awaited (`strict`/`relaxed`), or all in one strict transaction (`batch`). */
+async function rawOutboxRun(records, mode) {
+  const name = freshName(`outbox-raw-${mode}`);
+  const db = await idbOpen(name, (d) => d.createObjectStore('outbox', { keyPath: 'id' }));
+  let t0;
+  let t1;
+  try {
+    await yieldTask();
+    t0 = now();
+    if (mode === 'batch') {
+      const tx = db.transaction('outbox', 'readwrite', { durability: 'strict' });
+      const store = tx.objectStore('outbox');
+      for (const r of records) store.put(r);
+      await idbDone(tx);
+    } else {
+      for (const r of records) {
+        const tx = db.transaction('outbox', 'readwrite', { durability: mode });
+        tx.objectStore('outbox').put(r);
+        await idbDone(tx);
+      }
+    }
+    t1 = now();
+  } finally {
+    db.close();
+  }
+  const stored = await idbCount(name, 'outbox');
+  await idbDelete(name);
+  return { times: { total: t1 - t0 }, stored };
+}
+
+async function serverLogLength() {
+  return (await (await fetch('/api/_log')).json()).length;
+}
+
+async function outbox() {
+  const seedText = JSON.stringify({ tasks: makeTasks(OUTBOX_SEED) });
+  log(`5. outbox: ${OUTBOX} offline mutations per run, strict durability; strata vs raw IndexedDB`);
+  const online = pretendOffline();
+  try {
+    const logBefore = await serverLogLength();
+
+    // Untimed probe: what strata writes (the raw runs write the same records) and how.
+    const counter = {
+      counts: null,
+      start() { this.p = probeIo(['mutate', 'persisted', 'takeCacheDelta']); this.counts = this.p.counts; },
+      stop() { this.p.stop(); },
+    };
+    const probe = await strataOutboxRun(seedText, 'probe', counter);
+    const records = probe.records.sort((a, b) => (a.at - b.at) || (a.id < b.id ? -1 : 1));
+    const sizes = records.map((r) => new TextEncoder().encode(JSON.stringify(r)).length).sort((a, b) => a - b);
+    check(`5. strata probe: ${OUTBOX} mutations queued, ${OUTBOX} records stored`, probe.reached && probe.queued === OUTBOX && probe.stored === OUTBOX, { reached: probe.reached, queued: probe.queued, stored: probe.stored });
+    check(`5. strata probe: right after the calls every mutation was still saving (not queued before durable)`, probe.statusesAfterCalls.saving === OUTBOX, probe.statusesAfterCalls);
+    info.outbox = {
+      mutations: OUTBOX,
+      seedTasks: OUTBOX_SEED,
+      recordBytes: { median: sizes[sizes.length >> 1], min: sizes[0], max: sizes[sizes.length - 1], what: 'JSON.stringify of each stored outbox record, UTF-8' },
+      sampleRecord: records[0],
+      probe: {
+        ms: probe.times,
+        duringTimedWindow: counter.counts,
+        note: 'between the first mutate() and the last mutation queued, in one untimed probe run: IndexedDB transactions and puts, BroadcastChannel posts (ms inside postMessage) and calls into the wasm core (ms, JSON characters returned), counted by wrapping the prototypes',
+      },
+    };
+
+    let n = 0;
+    const bad = { strata: [], strict: [], relaxed: [], batch: [] };
+    const s = await interleaved(
+      {
+        strata: async () => {
+          const r = await strataOutboxRun(seedText, String(++n).padStart(5, '0'));
+          if (!(r.seeded && r.reached && r.queued === OUTBOX && r.stored === OUTBOX && r.online === false && r.pending === OUTBOX)) {
+            bad.strata.push({ seeded: r.seeded, reached: r.reached, queued: r.queued, stored: r.stored, online: r.online, pending: r.pending });
+          }
+          return r.times;
+        },
+        rawStrict: async () => {
+          const r = await rawOutboxRun(records, 'strict');
+          if (r.stored !== OUTBOX) bad.strict.push(r.stored);
+          return r.times;
+        },
+        rawBatch: async () => {
+          const r = await rawOutboxRun(records, 'batch');
+          if (r.stored !== OUTBOX) bad.batch.push(r.stored);
+          return r.times;
+        },
+        rawRelaxed: async () => {
+          const r = await rawOutboxRun(records, 'relaxed');
+          if (r.stored !== OUTBOX) bad.relaxed.push(r.stored);
+          return r.times;
+        },
+      },
+      { runs: OUTBOX_RUNS, warmup: OUTBOX_WARMUP },
+    );
+    check(`5. strata: every run queued ${OUTBOX} mutations (syncState offline, pending ${OUTBOX}) and stored ${OUTBOX} records`, bad.strata.length === 0, bad.strata.slice(0, 3));
+    check(`5. raw IndexedDB: every run stored ${OUTBOX} records`, bad.strict.length + bad.batch.length + bad.relaxed.length === 0, bad);
+    const sent = (await serverLogLength()) - logBefore;
+    check('5. offline: no request reached the test API during scenario 5', sent === 0, sent);
+    info.outbox.runs = OUTBOX_RUNS;
+    info.outbox.warmup = OUTBOX_WARMUP;
+
+    const rate = { rate: OUTBOX };
+    row('outbox.strata', 5, 'strata', `${OUTBOX} mutate() -> all queued (durable, strict)`, s.strata.total, { ...rate, headline: true });
+    row('outbox.raw', 5, 'rawIdb', 'raw IndexedDB, one strict transaction per record, awaited in turn', s.rawStrict.total, { ...rate, vs: 'outbox.strata', headline: true });
+    row('outbox.rawBatch', 5, 'rawIdb', `raw IndexedDB, all ${OUTBOX} in one strict transaction`, s.rawBatch.total, { ...rate, vs: 'outbox.strata', headline: true });
+    row('outbox.rawRelaxed', 5, 'rawIdb', '(info) raw IndexedDB, one relaxed transaction per record', s.rawRelaxed.total, { ...rate, vs: 'outbox.strata', info: true });
+    row('outbox.strata.calls', 5, 'strata', `  of which the ${OUTBOX} mutate() calls (optimistic layers, in memory)`, s.strata.calls, { info: true });
+    row('outbox.strata.durable', 5, 'strata', '  of which waiting for the writes after the last call', s.strata.durable, { info: true });
+  } finally {
+    online();
+  }
+}
+
+// ---- scenario 6: cold start ---------------------------------------------------------------------
+
+const COLD_ENTITIES = TASKS + USERS + TASKS * COMMENTS_PER_TASK;
+const TANSTACK_PERSIST_KEY = 'REACT_QUERY_OFFLINE_CACHE'; // the persisters' default key
+
+/**
+ * What a raw-IndexedDB app does to show the list from strata's records: index them by key and
+ * join the relation fields (keys like "User:3") into objects, one object per entity (shared,
+ * as strata's snapshots are).
+ */
+function joinRecords(result, keys, values) {
+  const records = new Map();
+  for (let i = 0; i < keys.length; i++) records.set(keys[i], values[i]);
+  const objects = new Map();
+  const entity = (k) => {
+    if (typeof k !== 'string') return k ?? null;
+    let o = objects.get(k);
+    if (o !== undefined) return o;
+    const rec = records.get(k);
+    if (rec === undefined) return null;
+    o = { ...rec };
+    objects.set(k, o);
+    const relations = entities[k.slice(0, k.indexOf(':'))]?.relations;
+    if (relations) {
+      for (const [field, type] of Object.entries(relations)) {
+        const v = rec[field];
+        if (v === undefined || v === null) continue;
+        o[field] = Array.isArray(type) ? v.map(entity).filter((x) => x !== null) : entity(v);
+      }
+    }
+    return o;
+  };
+  const walk = (shape, v) => {
+    if (v === null || v === undefined) return v;
+    if (typeof shape === 'string') return entity(v);
+    if (Array.isArray(shape)) return v.map((x) => walk(shape[0], x));
+    if (shape && typeof shape === 'object') {
+      const o = {};
+      for (const [f, x] of Object.entries(v)) o[f] = f in shape ? walk(shape[f], x) : x;
+      return o;
+    }
+    return v;
+  };
+  return walk(TASKS_SHAPE, result);
+}
+
+async function coldStart() {
+  const text = JSON.stringify({ tasks: makeTasks(TASKS) });
+  const expected = JSON.parse(text);
+  const key = ['tasks'];
+  log(`6. cold start: ${TASKS} tasks (${COLD_ENTITIES} entities) persisted, then a fresh store`);
+
+  // The previous session, untimed: a store of this name ingests the data set and is closed
+  // (close() writes its cache delta); done once the entities are all in IndexedDB.
+  async function persistWithStrata() {
+    const name = freshName('cold');
+    const first = await createStore({ name, entities });
+    first.setQueryData(key, JSON.parse(text), { shape: TASKS_SHAPE });
+    first.close();
+    const ok = (await untilCount(strataDb(name), 'entities', COLD_ENTITIES)) && (await idbCount(strataDb(name), 'queries')) === 1;
+    return { name, ok };
+  }
+
+  // What strata stores: the raw-IndexedDB peer reads the same records.
+  const probe = await persistWithStrata();
+  const pdb = await idbOpen(strataDb(probe.name));
+  const ptx = pdb.transaction(['entities', 'queries'], 'readonly');
+  const [eKeys, eVals, qKeys, qVals] = await Promise.all([
+    idbRequest(ptx.objectStore('entities').getAllKeys()),
+    idbRequest(ptx.objectStore('entities').getAll()),
+    idbRequest(ptx.objectStore('queries').getAllKeys()),
+    idbRequest(ptx.objectStore('queries').getAll()),
+  ]);
+  pdb.close();
+  // Untimed probe of the same cold start: where createStore's time goes.
+  const io = probeIo(['applyCache', 'reconcileOutbox']);
+  let coldProbe;
+  try {
+    const t0 = now();
+    const store = await createStore({ name: probe.name, entities });
+    const t1 = now();
+    store.getQueryData(key);
+    const t2 = now();
+    io.stop();
+    const before = store.getQueryState(key);
+    const stop = store.subscribeQuery({ queryKey: key }, () => {});
+    const after = store.getQueryState(key);
+    stop();
+    store.close();
+    const pick = (st) => (st === undefined ? 'undefined' : { status: st.status, isStale: st.isStale, fetchStatus: st.fetchStatus });
+    coldProbe = {
+      ms: { createStore: t1 - t0, firstRead: t2 - t1 },
+      calls: io.counts,
+      getQueryStateBeforeObserving: pick(before),
+      getQueryStateOnceObserved: pick(after),
+      note: 'one untimed createStore + getQueryData on a persisted database, with the wasm calls, IndexedDB transactions and BroadcastChannel posts counted (prototypes wrapped); getQueryState read after the timed part, before and after subscribeQuery({ queryKey })',
+    };
+  } finally {
+    io.stop();
+  }
+  await idbDelete(strataDb(probe.name));
+  check(`6. strata persisted ${COLD_ENTITIES} entity records and 1 query`, probe.ok && eKeys.length === COLD_ENTITIES && qKeys.length === 1, { ok: probe.ok, entities: eKeys.length, queries: qKeys.length });
+  check('6. raw join of strata\'s records deep-equals the response', deepEqual(joinRecords(qVals[0].r, eKeys, eVals), expected));
+
+  // TanStack: what persistQueryClient saves through an async storage persister (the
+  // dehydrated client, JSON.stringify'd, one record), prepared once.
+  const tsClient = newQueryClient();
+  tsClient.setQueryData(key, JSON.parse(text));
+  const persistedClient = JSON.stringify({ buster: '', timestamp: Date.now(), clientState: dehydrate(tsClient) });
+  tsClient.clear();
+
+  const utf8 = (s) => new TextEncoder().encode(s).length;
+  info.coldStart = {
+    tasks: TASKS, entities: eKeys.length, queries: qKeys.length,
+    strataRecordsJsonBytes: utf8(JSON.stringify(eVals)) + utf8(JSON.stringify(qVals)),
+    sampleRecords: { [eKeys[0]]: eVals[0], query: { ...qVals[0], r: { tasks: `[${qVals[0].r.tasks.length} keys: ${qVals[0].r.tasks.slice(0, 2).join(', ')}, ...]` } } },
+    tanstackPersistedBytes: utf8(persistedClient),
+    probe: coldProbe,
+  };
+  // (info) the same records stored as one JSON text, as strata's cache delta is sent to other tabs.
+  const recordsText = JSON.stringify({ e: eKeys.map((k, i) => [k, eVals[i]]), q: qKeys.map((k, i) => [k, qVals[i]]) });
+  info.coldStart.oneTextBytes = utf8(recordsText);
+
+  const wrong = { strata: 0, raw: 0, rawText: 0, tanstack: 0 };
+  const notStale = [];
+  let setupFailed = 0;
+  const s = await interleaved(
+    {
+      async strata() {
+        const { name, ok } = await persistWithStrata();
+        if (!ok) setupFailed++;
+        await sleep(0);
+        await yieldTask();
+        const t0 = now();
+        const store = await createStore({ name, entities });
+        const t1 = now();
+        const view = store.getQueryData(key);
+        const t2 = now();
+        if (!deepEqual(view, expected)) wrong.strata++;
+        const state = store.getQueryState(key);
+        if (!state || state.status !== 'success' || state.isStale !== true) notStale.push(state ? { status: state.status, isStale: state.isStale } : 'undefined');
+        store.close();
+        await idbDelete(strataDb(name));
+        return { createStore: t1 - t0, read: t2 - t1, total: t2 - t0 };
+      },
+      async raw() {
+        const name = freshName('cold-raw');
+        const setup = await idbOpen(name, (d) => {
+          d.createObjectStore('entities');
+          d.createObjectStore('queries');
+        });
+        const wtx = setup.transaction(['entities', 'queries'], 'readwrite', { durability: 'relaxed' });
+        const es = wtx.objectStore('entities');
+        for (let i = 0; i < eKeys.length; i++) es.put(eVals[i], eKeys[i]);
+        for (let i = 0; i < qKeys.length; i++) wtx.objectStore('queries').put(qVals[i], qKeys[i]);
+        await idbDone(wtx);
+        setup.close();
+        await sleep(0);
+        await yieldTask();
+        const t0 = now();
+        const db = await idbOpen(name);
+        const tx = db.transaction(['entities', 'queries'], 'readonly');
+        const [keys, values, queries] = await Promise.all([
+          idbRequest(tx.objectStore('entities').getAllKeys()),
+          idbRequest(tx.objectStore('entities').getAll()),
+          idbRequest(tx.objectStore('queries').getAll()),
+        ]);
+        const t1 = now();
+        const view = joinRecords(queries[0].r, keys, values);
+        const t2 = now();
+        if (!deepEqual(view, expected)) wrong.raw++;
+        db.close();
+        await idbDelete(name);
+        return { read: t1 - t0, join: t2 - t1, total: t2 - t0 };
+      },
+      async rawText() {
+        // (info) raw IndexedDB, the same records as one JSON text in one record.
+        const name = freshName('cold-rawtext');
+        const setup = await idbOpen(name, (d) => d.createObjectStore('cache'));
+        const wtx = setup.transaction('cache', 'readwrite', { durability: 'relaxed' });
+        wtx.objectStore('cache').put(recordsText, 'cache');
+        await idbDone(wtx);
+        setup.close();
+        await sleep(0);
+        await yieldTask();
+        const t0 = now();
+        const db = await idbOpen(name);
+        const stored = await idbRequest(db.transaction('cache').objectStore('cache').get('cache'));
+        const t1 = now();
+        const delta = JSON.parse(stored);
+        const t2 = now();
+        const keys = new Array(delta.e.length);
+        const values = new Array(delta.e.length);
+        delta.e.forEach(([k, v], i) => { keys[i] = k; values[i] = v; });
+        const view = joinRecords(delta.q[0][1].r, keys, values);
+        const t3 = now();
+        if (!deepEqual(view, expected)) wrong.rawText++;
+        db.close();
+        await idbDelete(name);
+        return { read: t1 - t0, parse: t2 - t1, join: t3 - t2, total: t3 - t0 };
+      },
+      async tanstack() {
+        const name = freshName('cold-tanstack');
+        const setup = await idbOpen(name, (d) => d.createObjectStore('keyval'));
+        const wtx = setup.transaction('keyval', 'readwrite', { durability: 'relaxed' });
+        wtx.objectStore('keyval').put(persistedClient, TANSTACK_PERSIST_KEY);
+        await idbDone(wtx);
+        setup.close();
+        await sleep(0);
+        await yieldTask();
+        const t0 = now();
+        const db = await idbOpen(name);
+        const stored = await idbRequest(db.transaction('keyval').objectStore('keyval').get(TANSTACK_PERSIST_KEY));
+        const t1 = now();
+        const persisted = JSON.parse(stored);
+        const t2 = now();
+        const client = newQueryClient();
+        hydrate(client, persisted.clientState);
+        const view = client.getQueryData(key);
+        const t3 = now();
+        if (!deepEqual(view, expected)) wrong.tanstack++;
+        client.clear();
+        db.close();
+        await idbDelete(name);
+        return { read: t1 - t0, parse: t2 - t1, hydrate: t3 - t2, total: t3 - t0 };
+      },
+    },
+    { runs: COLD_RUNS, warmup: COLD_WARMUP },
+  );
+  check('6. strata: every previous session persisted its cache before the timed start', setupFailed === 0, setupFailed);
+  for (const [name, w] of Object.entries(wrong)) check(`6. ${name}: the first read deep-equals the response, every run`, w === 0, w);
+  check('6. strata: the hydrated query is success and stale (it refetches once observed)', notStale.length === 0, notStale.slice(0, 3));
+  info.coldStart.runs = COLD_RUNS;
+  info.coldStart.warmup = COLD_WARMUP;
+
+  row('cold.strata', 6, 'strata', 'createStore (IndexedDB -> cache) + first getQueryData', s.strata.total, { headline: true });
+  row('cold.raw', 6, 'rawIdb', `raw IndexedDB: open + getAll of the same ${COLD_ENTITIES} records + join`, s.raw.total, { vs: 'cold.strata', headline: true });
+  row('cold.tanstack', 6, 'tanstack', 'persister as TanStack\'s: get 1 record + JSON.parse + hydrate + getQueryData', s.tanstack.total, { vs: 'cold.strata', headline: true });
+  row('cold.rawText', 6, 'rawIdb', '(info) raw IndexedDB, the same records as 1 JSON text: get + parse + join', s.rawText.total, { vs: 'cold.strata', info: true });
+  row('cold.strata.create', 6, 'strata', '  of which createStore', s.strata.createStore, { info: true });
+  row('cold.strata.read', 6, 'strata', '  of which first getQueryData', s.strata.read, { info: true });
+  row('cold.raw.read', 6, 'rawIdb', '  of which open + getAll', s.raw.read, { info: true });
+  row('cold.raw.join', 6, 'rawIdb', '  of which join', s.raw.join, { info: true });
+  row('cold.rawText.read', 6, 'rawIdb', '  (info) of which open + get', s.rawText.read, { info: true });
+  row('cold.rawText.parse', 6, 'rawIdb', '  (info) of which JSON.parse', s.rawText.parse, { info: true });
+  row('cold.rawText.join', 6, 'rawIdb', '  (info) of which join', s.rawText.join, { info: true });
+  row('cold.tanstack.read', 6, 'tanstack', '  of which open + get', s.tanstack.read, { info: true });
+  row('cold.tanstack.parse', 6, 'tanstack', '  of which JSON.parse', s.tanstack.parse, { info: true });
+  row('cold.tanstack.hydrate', 6, 'tanstack', '  of which hydrate + getQueryData', s.tanstack.hydrate, { info: true });
 }
 
 // ---- scenario 7: repeated read ----------------------------------------------------------------
@@ -746,7 +1363,7 @@ async function repeatedRead() {
   log(`7. repeated read: ${READS / 1000}k reads of a ${READ_ROWS}-row query`);
   const key = ['q', 1];
 
-  const store = await createStore({ entities });
+  const store = await createStore({ entities, persist: false }); // reads only: persistence plays no part
   store.setQueryData(key, JSON.parse(text), { shape: TASKS_SHAPE });
   const state = store.getQueryState(key);
   const data = store.getQueryData(key);
@@ -823,11 +1440,11 @@ function render() {
   const byId = new Map(rows.map((r) => [r.id, r]));
   const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 0.1 ? x.toFixed(2) : x.toFixed(4));
   const html = [
-    '<table><tr><th>scenario</th><th>system</th><th>median ms</th><th>p95 ms</th><th>ns/op</th><th>strata / this</th></tr>',
+    '<table><tr><th>scenario</th><th>system</th><th>median ms</th><th>p95 ms</th><th>ns/op</th><th>per s</th><th>strata / this</th></tr>',
     ...rows.map((r) => {
       const base = r.vs && byId.get(r.vs);
       const ratio = base ? `${(base.median / r.median).toFixed(2)}` : '';
-      return `<tr><td>${r.scenario}. ${r.name.replace(/ /g, '&nbsp;')}</td><td>${r.system}</td><td>${fmt(r.median)}</td><td>${fmt(r.p95)}</td><td>${r.perOp ? fmt(r.perOp.median) : ''}</td><td>${ratio}</td></tr>`;
+      return `<tr><td>${r.scenario}. ${r.name.replace(/ /g, '&nbsp;')}</td><td>${r.system}</td><td>${fmt(r.median)}</td><td>${fmt(r.p95)}</td><td>${r.perOp ? fmt(r.perOp.median) : ''}</td><td>${r.rate ? fmt(r.rate.median) : ''}</td><td>${ratio}</td></tr>`;
     }),
     '</table>',
     `<pre>${notMeasured.map((m) => `${m.scenario}. ${m.name}: not measured: ${m.reason}`).join('\n')}</pre>`,
@@ -842,15 +1459,15 @@ async function main() {
   info.hardwareConcurrency = navigator.hardwareConcurrency;
   info.crossOriginIsolated = globalThis.crossOriginIsolated === true;
   info.timerResolutionMs = timerResolution();
-  info.params = { runs: RUNS, warmup: WARMUP, calls: CALLS, callWarmup: CALL_WARMUP, reads: READS };
+  info.params = { runs: RUNS, warmup: WARMUP, calls: CALLS, callWarmup: CALL_WARMUP, outboxRuns: OUTBOX_RUNS, outboxWarmup: OUTBOX_WARMUP, coldRuns: COLD_RUNS, coldWarmup: COLD_WARMUP, reads: READS };
   log(`runs=${RUNS} warmup=${WARMUP} calls=${CALLS}; crossOriginIsolated=${info.crossOriginIsolated}; timer resolution ${info.timerResolutionMs.toFixed(4)} ms`);
 
   const want = (n) => ONLY.size === 0 || ONLY.has(String(n));
   if (want(1)) await ingest();
   if (want(2) || want(3)) await fanOutAndPrecise();
   if (want(4)) await optimistic();
-  notMeasured.push({ scenario: 5, name: 'offline outbox (IndexedDB) write + replay', reason: 'needs the IndexedDB outbox/persisted cache' });
-  notMeasured.push({ scenario: 6, name: 'cold start from persisted entities', reason: 'needs the IndexedDB outbox/persisted cache' });
+  if (want(5)) await outbox();
+  if (want(6)) await coldStart();
   if (want(7)) await repeatedRead();
 
   info.durationMs = now() - started;
