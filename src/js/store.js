@@ -92,6 +92,8 @@ export class Store {
   #tabs = null;
   #leader = true; // this tab sends the outbox
   #io = Promise.resolve(); // IndexedDB outbox reads and writes, one after another
+  #outboxPending = null; // Map id -> record | null: the next outbox write (see #writeOutbox)
+  #syncPosted = ''; // the sync fields last posted to the other tabs
   #cacheTimer = undefined;
   #buster = '';
   #remoteSync = null; // the sending tab's { inflight, lastError, lastSyncAt } (followers)
@@ -599,7 +601,15 @@ export class Store {
     if (b.y) {
       // The list is fetched from the core on the next mutations() call.
       this.#setSync(b.y.state, true);
-      if (this.#leader) this.#tabs?.post({ t: 'sync', state: b.y.state });
+      if (this.#leader && this.#tabs) {
+        // Followers take only these from the sender; post when they change.
+        const { inflight, lastError, lastSyncAt } = b.y.state;
+        const posted = JSON.stringify([inflight, lastError, lastSyncAt]);
+        if (posted !== this.#syncPosted) {
+          this.#syncPosted = posted;
+          this.#tabs.post({ t: 'sync', state: b.y.state });
+        }
+      }
     }
     if (b.ob) this.#writeOutbox(b.ob);
     if (b.p && this.#cacheTimer === undefined) this.#cacheTimer = setTimeout(() => this.#flushCache(), CACHE_DELAY);
@@ -652,13 +662,26 @@ export class Store {
 
   // Outbox records the core asked for, written in one strict transaction; then the new
   // mutations among them count as queued (and may be sent).
+  //
+  // Group commit: records that arrive while a write is under way (a burst of mutate() calls)
+  // wait for it and then go together in the next transaction, the latest record per id.
   #writeOutbox(changes) {
     const persistence = this.#persistence;
     if (!persistence) return;
-    const ids = JSON.stringify(changes.filter(([, record]) => record).map(([id]) => id));
+    if (this.#outboxPending) {
+      for (const [id, record] of changes) {
+        this.#outboxPending.delete(id);
+        this.#outboxPending.set(id, record);
+      }
+      return;
+    }
+    this.#outboxPending = new Map(changes);
     this.#ioStep(async () => {
+      const batch = [...this.#outboxPending];
+      this.#outboxPending = null;
+      const ids = JSON.stringify(batch.filter(([, record]) => record).map(([id]) => id));
       try {
-        await persistence.writeOutbox(changes);
+        await persistence.writeOutbox(batch);
       } catch (e) {
         if (this.#closed) return;
         const err = storageError(e, 'saving the mutation');
