@@ -936,12 +936,13 @@ async function strataOutboxRun(seedText, tag, probe = null) {
     await sleep(0);
     await yieldTask();
     // Sync listeners run once per batch that changed the queue: once in each mutate() call
-    // (`saving`) and once per completed outbox write (`queued`). After the loop, the
-    // OUTBOX-th call is the last write; mutations() (read once, then) confirms it.
+    // (`saving`) and once per completed outbox write (`queued`; one write carries every
+    // record that arrived while the previous one was under way). After the calls, each
+    // notification checks the list.
     const st = { counting: false, count: 0, doneAt: 0, resolve: null, confirmed: false };
     const off = store.subscribeSync(() => {
       if (!st.counting || st.doneAt) return;
-      if (++st.count < OUTBOX) return;
+      st.count++;
       const t = now();
       if (store.mutations().every((m) => m.status === 'queued')) {
         st.doneAt = t;
