@@ -1,55 +1,102 @@
-//! Native timing of the ingest path (parse, normalize, merge, batch) for a 10,000-task
-//! response: `cargo run --release --example ingest`. Informational, not a test.
-use std::time::Instant;
+//! Native timing of the ingest path for scenario 1 of the peer benchmark (10,000 tasks, each
+//! with an assignee among 200 users and 3 comments with authors; the same data as
+//! www/bench/peers/bench.mjs): `cargo run --release --example ingest`. Informational, not a
+//! test. Prints each stage: parse, normalize, cache write, change tracking, batch JSON.
+use std::time::{Duration, Instant};
 
-use strata::core::{batch, Store};
+use strata::core::{batch, json, normalize, Store};
 
-fn main() {
-    let users: Vec<String> = (0..200)
-        .map(|i| format!(r#"{{"id":"u{i}","name":"User {i}","email":"u{i}@example.com"}}"#))
-        .collect();
-    let mut text = String::from("[");
-    for i in 0..10_000 {
-        if i > 0 {
+fn user(i: usize) -> String {
+    format!(
+        r#"{{"__typename":"User","id":{},"name":"User {}","email":"user{}@example.com"}}"#,
+        i + 1,
+        i + 1,
+        i + 1
+    )
+}
+
+fn response() -> String {
+    let mut text = String::from(r#"{"tasks":["#);
+    for i in 1..=10_000usize {
+        if i > 1 {
             text.push(',');
         }
         let comments: Vec<String> = (0..3)
-            .map(|j| {
+            .map(|k| {
                 format!(
-                    r#"{{"id":"c{i}-{j}","text":"comment {j}","author":{}}}"#,
-                    users[(i + j) % 200]
+                    r#"{{"__typename":"Comment","id":{},"text":"Comment {} on task {i}: looks good to me","author":{}}}"#,
+                    i * 3 + k,
+                    k + 1,
+                    user((i * 7 + k) % 200)
                 )
             })
             .collect();
         text.push_str(&format!(
-            r#"{{"id":{i},"title":"Task {i}","done":{},"priority":{},"assignee":{},"comments":[{}]}}"#,
+            r#"{{"__typename":"Task","id":{i},"title":"Task {i}: do the thing number {i}","done":{},"priority":{},"assignee":{},"comments":[{}]}}"#,
             i % 3 == 0,
             i % 5,
-            users[i % 200],
+            user(i % 200),
             comments.join(",")
         ));
     }
-    text.push(']');
+    text.push_str("]}");
+    text
+}
+
+fn main() {
+    let text = response();
     let opts = r#"{"entities":{"Task":{"relations":{"assignee":"User","comments":["Comment"]}},"User":{},"Comment":{"relations":{"author":"User"}}}}"#;
-    for _ in 0..3 {
+    let runs = 7;
+    let mut totals: Vec<(&str, Vec<Duration>)> = Vec::new();
+    let mut record =
+        |name: &'static str, d: Duration| match totals.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.push(d),
+            None => totals.push((name, vec![d])),
+        };
+    let mut batch_len = 0;
+    for _ in 0..runs {
         let mut store = Store::from_options_json(opts).expect("options");
         let t0 = Instant::now();
-        let v: serde_json::Value = serde_json::from_str(&text).expect("json");
-        let t1 = Instant::now();
-        let shape = store.parse_shape(r#"["Task"]"#).expect("shape");
         let changes = store
-            .write_query("h", serde_json::json!(["big"]), v, &shape, 0.0)
+            .set_query_data(
+                "[\"tasks\"]",
+                "[\"tasks\"]",
+                &text,
+                r#"{"tasks":["Task"]}"#,
+                0.0,
+            )
             .expect("write");
-        let t2 = Instant::now();
+        let t1 = Instant::now();
         let out = batch::to_json(&store, &changes, text.len());
+        let t2 = Instant::now();
+        batch_len = out.len();
+        record("set_query_data (parse+normalize+write+changes)", t1 - t0);
+        record("batch JSON", t2 - t1);
+        record("total", t2 - t0);
+        drop(out);
         let t3 = Instant::now();
-        println!(
-            "{} bytes: parse {:?}, normalize+write {:?}, batch {:?} ({} bytes)",
-            text.len(),
-            t1 - t0,
-            t2 - t1,
-            t3 - t2,
-            out.len()
-        );
+        drop(store);
+        record("drop store", t3.elapsed());
+        // The first stages on their own (the rest of set_query_data is the cache write and
+        // the change tracking).
+        let store = Store::from_options_json(opts).expect("options");
+        let shape = store.parse_shape(r#"{"tasks":["Task"]}"#).expect("shape");
+        let t0 = Instant::now();
+        let v = json::parse(&text, "data", json::Origin::App).expect("json");
+        let t1 = Instant::now();
+        let n = normalize::normalize(&store.config().schema, &shape, v).expect("normalize");
+        let t2 = Instant::now();
+        drop(n);
+        record("  of which parse", t1 - t0);
+        record("  of which normalize", t2 - t1);
+    }
+    println!(
+        "{} bytes in, batch {} bytes; medians of {runs}:",
+        text.len(),
+        batch_len
+    );
+    for (name, mut v) in totals {
+        v.sort();
+        println!("  {:>9.2} ms  {name}", v[v.len() / 2].as_secs_f64() * 1e3);
     }
 }
