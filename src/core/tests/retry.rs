@@ -1,7 +1,7 @@
 //! Backoff with jitter, which failures retry, and `Retry-After`.
 
 use crate::core::query::ErrorInfo;
-use crate::core::retry::{delay, parse_retry_after, retryable, MAX_DELAY_MS};
+use crate::core::retry::{decimal, delay, parse_retry_after, retryable, MAX_DELAY_MS};
 
 /// Randoms spanning [0, 1).
 const RANDOMS: [f64; 6] = [0.0, 0.1, 0.25, 0.5, 0.9, 0.999_999];
@@ -174,4 +174,51 @@ fn http_errors_carry_status_and_body() {
         "{}",
         e.message
     );
+}
+
+#[test]
+fn retry_after_numbers_read_as_str_parse_reads_them() {
+    for s in [
+        "0",
+        "5",
+        "120",
+        "1.5",
+        "+1.5",
+        "-2",
+        "-0",
+        ".5",
+        "5.",
+        "2e1",
+        "2E+1",
+        "25e-1",
+        "1e22",
+        "1e23",
+        "0.1",
+        "3.14159",
+        "9007199254740993",
+        "123456789012345678901234",
+        "1e400",
+        "1e-400",
+        "0.000001",
+        "007",
+        "12345678901234567890.5",
+        "4.9e-324",
+    ] {
+        let want: f64 = s.parse().unwrap();
+        let got = decimal(s).unwrap();
+        let close =
+            got == want || (got - want).abs() <= want.abs() * 1e-14 || (got - want).abs() < 1e-320;
+        assert!(close, "{s}: {got} vs {want}");
+        if s.len() < 16 && !s.contains("e4") && !s.contains("e-4") {
+            assert_eq!(got.to_bits(), want.to_bits(), "{s} is exact");
+        }
+    }
+    for s in [
+        "", "+", "-", ".", "e5", "1e", "1e+", "1.2.3", "1 2", "inf", "NaN", "0x10", "soon", "1_0",
+    ] {
+        assert_eq!(decimal(s), None, "{s:?}");
+    }
+    assert_eq!(parse_retry_after("-1"), None);
+    assert_eq!(parse_retry_after("1e400"), None);
+    assert_eq!(parse_retry_after("inf"), None);
 }
