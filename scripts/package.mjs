@@ -1,10 +1,13 @@
 // Completes pkg/ after wasm-pack: copies the JS wrapper next to the wasm glue and writes
 // package.json whose entry is the wrapper (no bare imports, so it loads from static files
 // and from bundlers alike). The `strata/react` subpath (react.js) imports the peer
-// dependency 'react'; nothing else does. Prints the gzipped size of what ships.
+// dependency 'react'; nothing else does. Every .js file ships minified (esbuild, one file at a
+// time, so the modules and their exports stay as they are) with a source map holding the
+// original source. Prints the gzipped size of what ships.
 import { readFileSync, writeFileSync, copyFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import { transformSync } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
 const pkg = join(root, 'pkg');
@@ -16,7 +19,24 @@ for (const f of wrapper) copyFileSync(join(src, f), join(pkg, f));
 // wasm-pack writes a '*' .gitignore into pkg/, which would hide files from npm pack.
 if (existsSync(join(pkg, '.gitignore'))) rmSync(join(pkg, '.gitignore'));
 
-const files = [...wrapper, 'strata_wasm.js', 'strata_wasm.d.ts', 'strata_wasm_bg.wasm', 'strata_wasm_bg.wasm.d.ts'];
+const scripts = [...wrapper.filter((f) => f.endsWith('.js')), 'strata_wasm.js'];
+for (const f of scripts) {
+  const code = readFileSync(join(pkg, f), 'utf8');
+  if (code.includes(`//# sourceMappingURL=${f}.map`)) continue; // already minified (a rerun without wasm-pack)
+  const out = transformSync(code, {
+    minify: true,
+    format: 'esm',
+    target: 'es2022',
+    sourcemap: 'external',
+    sourcesContent: true,
+    sourcefile: f,
+    legalComments: 'none',
+  });
+  writeFileSync(join(pkg, f), `${out.code}//# sourceMappingURL=${f}.map\n`);
+  writeFileSync(join(pkg, `${f}.map`), out.map);
+}
+
+const files = [...wrapper, 'strata_wasm.js', 'strata_wasm.d.ts', 'strata_wasm_bg.wasm', 'strata_wasm_bg.wasm.d.ts', ...scripts.map((f) => `${f}.map`)];
 const manifest = {
   name: 'strata',
   version,
@@ -43,4 +63,4 @@ if (existsSync(join(root, 'README.md'))) copyFileSync(join(root, 'README.md'), j
 const gz = (f) => gzipSync(readFileSync(join(pkg, f)), { level: 9 }).length;
 const wasm = gz('strata_wasm_bg.wasm');
 const js = manifest.files.filter((f) => f.endsWith('.js')).reduce((n, f) => n + gz(f), 0);
-console.log(`pkg/ ready: strata ${version}; gzipped wasm ${(wasm / 1024).toFixed(1)} kB + js ${(js / 1024).toFixed(1)} kB = ${((wasm + js) / 1024).toFixed(1)} kB`);
+console.log(`pkg/ ready: strata ${version}; gzipped wasm ${(wasm / 1024).toFixed(1)} kB + js ${(js / 1024).toFixed(1)} kB (minified) = ${((wasm + js) / 1024).toFixed(1)} kB`);

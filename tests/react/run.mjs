@@ -105,7 +105,8 @@ const packed = await check('package: npm pack pkg/ has strata/react, its types a
   assertEqual(manifest.sideEffects, false, 'sideEffects');
   // The main entry stays loadable from static files: no bare imports outside react.js.
   for (const f of files.filter((x) => x.endsWith('.js') && x !== 'react.js')) {
-    const bare = /^\s*(?:import|export)\s[^'"]*from\s+['"]([^./][^'"]*)['"]/m.exec(readFileSync(path.join(pkgDir, f), 'utf8'));
+    // Also in minified code: `import{a as b}from"x"`, `import"x"`, `export*from"x"`.
+    const bare = /\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^./"'][^"']*)["']/.exec(readFileSync(path.join(pkgDir, f), 'utf8'));
     if (bare) throw new Error(`${f} imports the bare specifier '${bare[1]}'`);
   }
   console.log(`    ${path.relative(repoRoot, tarball)}: ${json[0].entryCount} files, ${(json[0].size / 1024).toFixed(1)} kB`);
