@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use super::error::{Error, Result};
+use super::ingest::normalize_json;
 use super::json::{self, Origin};
 use super::query::{key_has_prefix, ErrorInfo, FetchStatus, QueryMeta, QueryOptions, Status};
 use super::retry;
@@ -292,8 +293,7 @@ impl Store {
                     );
                     Err((ErrorInfo::new("PARSE", msg), None))
                 } else {
-                    json::parse(&body, &format!("the response of GET {url}"), Origin::Server)
-                        .map_err(|e| (ErrorInfo::from_error(&e), None))
+                    Ok((body, Origin::Server))
                 }
             }
             Settle::Http {
@@ -304,25 +304,42 @@ impl Store {
                 ErrorInfo::http(status, &url, body),
                 retry_after.as_deref().and_then(retry::parse_retry_after),
             )),
-            Settle::Data(text) => {
-                json::parse(&text, "the data the queryFn resolved with", Origin::App)
-                    .map_err(|e| (ErrorInfo::from_error(&e), None))
-            }
+            Settle::Data(text) => Ok((text, Origin::App)),
             Settle::Failed(e) => Err((e, None)),
         };
         match outcome {
-            Ok(data) => self.land(hash, data, now, random, &mut out),
+            Ok((text, origin)) => {
+                let what = || match origin {
+                    Origin::Server => format!("the response of GET {url}"),
+                    Origin::App => "the data the queryFn resolved with".to_owned(),
+                };
+                self.land(hash, &text, &what, origin, now, random, &mut out)
+            }
             Err((e, retry_after)) => self.fail(hash, e, retry_after, now, random, &mut out),
         }
         self.finish_out(out, now)
     }
 
-    fn land(&mut self, hash: &str, data: Value, now: f64, random: f64, out: &mut Output) {
+    /// Writes a fetched JSON `text` (`what` names it in errors): unreadable or misshapen data
+    /// is a final error and the old data stays.
+    #[allow(clippy::too_many_arguments)]
+    fn land(
+        &mut self,
+        hash: &str,
+        text: &str,
+        what: &dyn Fn() -> String,
+        origin: Origin,
+        now: f64,
+        random: f64,
+        out: &mut Output,
+    ) {
         let Some(m) = self.metas.get(hash) else {
             return;
         };
         let (key, shape) = (m.key.clone(), m.opts.shape.clone());
-        match self.write_query(hash, key, data, &shape, now) {
+        let written = normalize_json(&self.config.schema, &shape, text, what, origin)
+            .and_then(|n| self.write_normalized(hash, key, n, &shape, now));
+        match written {
             Ok(changes) => {
                 out.changes = changes;
                 if let Some(m) = self.metas.get_mut(hash) {
@@ -345,7 +362,6 @@ impl Store {
                 }
                 out.state(hash);
             }
-            // Data that does not fit the shape is a final error; the old data stays.
             Err(e) => self.fail(hash, ErrorInfo::from_error(&e), None, now, random, out),
         }
     }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod denormalize;
 pub mod engine;
 pub mod error;
+pub mod ingest;
 pub mod json;
 pub mod key;
 pub mod layers;

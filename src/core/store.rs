@@ -9,10 +9,11 @@ use super::cache::{Cache, Written};
 use super::config::Config;
 use super::denormalize;
 use super::error::{Error, Result};
+use super::ingest::normalize_json;
 use super::json::{self, type_name, Origin};
 use super::key::{entity_key, id_string};
 use super::mutation::Mutation;
-use super::normalize::{normalize, result_refs};
+use super::normalize::{normalize, result_refs, Normalized};
 use super::outbox::SyncMeta;
 use super::persist::PersistState;
 use super::query::QueryMeta;
@@ -131,9 +132,17 @@ impl Store {
         now: f64,
     ) -> Result<ChangeSet> {
         let key = parse_query_key(key_json)?;
-        let data = json::parse(data_json, "query data", Origin::App)?;
-        let shape = self.parse_shape(shape_json)?;
-        self.write_query(hash, key, data, &shape, now)
+        let shape = match self.parse_shape(shape_json) {
+            Ok(shape) => shape,
+            Err(e) => {
+                // Unreadable data is reported before a bad shape.
+                json::parse(data_json, "query data", Origin::App)?;
+                return Err(e);
+            }
+        };
+        let what = || "query data".to_owned();
+        let n = normalize_json(&self.config.schema, &shape, data_json, &what, Origin::App)?;
+        self.write_normalized(hash, key, n, &shape, now)
     }
 
     /// Parses a shape against this store's schema.
@@ -153,7 +162,19 @@ impl Store {
         shape: &Shape,
         now: f64,
     ) -> Result<ChangeSet> {
-        let mut n = normalize(&self.config.schema, shape, data)?;
+        let n = normalize(&self.config.schema, shape, data)?;
+        self.write_normalized(hash, key, n, shape, now)
+    }
+
+    /// Writes normalized data into the cache and stores the result as query `hash`.
+    pub fn write_normalized(
+        &mut self,
+        hash: &str,
+        key: Value,
+        mut n: Normalized,
+        shape: &Shape,
+        now: f64,
+    ) -> Result<ChangeSet> {
         let mut written = Written::default();
         self.write_base(std::mem::take(&mut n.entities), &mut written);
         // Under an optimistic insert, the server's result is the base; the list insert stays on top.

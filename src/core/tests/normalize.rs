@@ -469,3 +469,66 @@ fn ids_with_colons_and_unicode_are_fine() {
     );
     assert_eq!(s.read_entity("Todo", "a:b"), Some(json!({ "id": "a:b" })));
 }
+
+/// The one-pass reader (core/ingest.rs) against the two-step path, on one text.
+fn one_pass(text: &str, shape: Value) -> Option<(Value, Vec<(String, String)>)> {
+    let s = store();
+    let shape = s.parse_shape(&shape.to_string()).unwrap();
+    crate::core::ingest::read(&s.config().schema, &shape, text).map(|n| {
+        let entities = n
+            .entities
+            .into_iter()
+            .map(|(k, m)| (k, Value::Object(m).to_string()))
+            .collect();
+        (n.result, entities)
+    })
+}
+
+#[test]
+fn the_one_pass_reader_folds_copies_of_an_entity_into_the_first() {
+    let text = r#"[{"id":1,"assignee":{"id":"u1","name":"Ada"},"comments":[null,{"id":"c1","author":{"id":"u1","email":"a@x"}}]},
+                   {"id":"1","title":"t","assignee":{"id":"u1","name":"Ada L\u00e9"}}]"#;
+    let (result, entities) = one_pass(text, json!(["Todo"])).expect("read in one pass");
+    assert_eq!(result, json!(["Todo:1", "Todo:1"]));
+    assert_eq!(
+        entities,
+        vec![
+            (
+                "User:u1".to_owned(),
+                r#"{"id":"u1","name":"Ada Lé","email":"a@x"}"#.to_owned()
+            ),
+            (
+                "Comment:c1".to_owned(),
+                r#"{"id":"c1","author":"User:u1"}"#.to_owned()
+            ),
+            (
+                "Todo:1".to_owned(),
+                r#"{"id":1,"assignee":"User:u1","comments":["Comment:c1"],"title":"t"}"#.to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn the_one_pass_reader_leaves_unusual_text_to_the_two_step_path() {
+    // Relations in another order than declared (assignee, comments), a repeated key, errors.
+    assert!(one_pass(r#"{"id":1,"comments":[],"assignee":null}"#, json!("Todo")).is_none());
+    assert!(one_pass(r#"{"id":1,"title":"a","title":"b"}"#, json!("Todo")).is_none());
+    assert!(one_pass(r#"{"t":1,"t":2}"#, json!({ "t": "Todo" })).is_none());
+    assert!(one_pass(r#"{"title":"no id"}"#, json!("Todo")).is_none());
+    assert!(one_pass(r#"[{"id":1}"#, json!(["Todo"])).is_none());
+    assert!(one_pass(r#"{"id":1} x"#, json!("Todo")).is_none());
+    // The store still writes them exactly as before.
+    let mut s = store();
+    set(
+        &mut s,
+        "t",
+        json!({ "id": 1, "comments": [{ "id": "c1" }], "assignee": { "id": "u1" } }),
+        json!("Todo"),
+    );
+    assert_eq!(
+        record(&s, "Todo:1"),
+        json!({ "id": 1, "comments": ["Comment:c1"], "assignee": "User:u1" })
+    );
+    assert_eq!(s.entity_count(), 3);
+}

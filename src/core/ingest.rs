@@ -1,0 +1,521 @@
+//! JSON text to normalized records in one pass. The two-step path (`json::parse` builds the whole
+//! value tree, then `normalize` walks it and the cache folds the copies of each entity) allocated
+//! every copy of a shared entity in full only to drop it again: in a 10,000-task response the 200
+//! users arrive 40,000 times. Here the text is read through the shape: an entity object's fields
+//! are collected with their strings borrowed from the text, and once its id is known they either
+//! become a new record or are compared with the record already read for that key, so an identical
+//! copy allocates nothing. Copies are folded as the cache folds them (`Cache::coalesce`: the first
+//! copy's place and id value stand, later fields win), so the entity list has each key once.
+//!
+//! The result is exactly what `normalize(json::parse(text))` gives. Whenever this reader cannot
+//! promise that, it gives up and the two-step path runs instead: on any error (so every message
+//! is the one it always was), on a repeated key in an entity or shaped object, on an object key
+//! with escapes, on nesting deeper than 100, and on relation fields that arrive in a different
+//! order than the entity type declares them (the two-step path walks relations in declaration
+//! order, which decides the order of the entity list).
+//!
+//! The reader is written out by hand rather than as serde visitors: each visitor type would be
+//! another copy of serde_json's generic parser in the wasm (about 6 kB gzipped for the five
+//! this needs). Numbers other than short integers go through `serde_json::Number`'s own
+//! `FromStr`, so every number is the value serde_json would have read.
+
+use foldhash::{HashMap, HashMapExt};
+use serde_json::{Map, Number, Value};
+
+use super::error::Result;
+use super::json::{self, Origin};
+use super::key::id_string;
+use super::normalize::{normalize, Normalized};
+use super::schema::{EntityType, Schema};
+use super::shape::Shape;
+
+/// Normalizes JSON `text` through `shape`. `what` names the text in error messages.
+pub fn normalize_json(
+    schema: &Schema,
+    shape: &Shape,
+    text: &str,
+    what: &dyn Fn() -> String,
+    origin: Origin,
+) -> Result<Normalized> {
+    if let Some(n) = read(schema, shape, text) {
+        return Ok(n);
+    }
+    let data = json::parse(text, &what(), origin)?;
+    normalize(schema, shape, data)
+}
+
+/// The one-pass reading, or `None` when the two-step path must decide (public for
+/// examples/ingest.rs).
+pub fn read(schema: &Schema, shape: &Shape, text: &str) -> Option<Normalized> {
+    let mut r = Reader {
+        text,
+        pos: 0,
+        depth: 0,
+        schema,
+        entities: Vec::new(),
+        index: HashMap::new(),
+        fields: Vec::new(),
+        key: String::new(),
+    };
+    let result = r.shaped(shape)?;
+    r.ws();
+    (r.pos == text.len()).then_some(Normalized {
+        result,
+        entities: r.entities,
+    })
+}
+
+/// Deeper nesting is left to serde_json (which refuses more than 127 levels).
+const MAX_DEPTH: usize = 100;
+
+struct Reader<'s, 't> {
+    text: &'t str,
+    pos: usize,
+    depth: usize,
+    schema: &'s Schema,
+    entities: Vec<(String, Map<String, Value>)>,
+    /// Key -> position in `entities`.
+    index: HashMap<String, usize>,
+    /// The fields of the entity objects being read, innermost last (one shared stack, so
+    /// reading an entity allocates nothing for its fields).
+    fields: Vec<(&'t str, Field<'t>)>,
+    /// Scratch for building keys.
+    key: String,
+}
+
+/// A field value, its string borrowed from the text when it has no escapes.
+enum Field<'t> {
+    Str(&'t str),
+    Value(Value),
+}
+
+impl Field<'_> {
+    fn into_value(self) -> Value {
+        match self {
+            Field::Str(s) => Value::String(s.to_owned()),
+            Field::Value(v) => v,
+        }
+    }
+
+    fn same_as(&self, v: &Value) -> bool {
+        match (self, v) {
+            (Field::Str(s), Value::String(t)) => s == t,
+            (Field::Str(_), _) => false,
+            (Field::Value(a), b) => a == b,
+        }
+    }
+}
+
+impl<'t> Reader<'_, 't> {
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    #[inline(always)]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    /// Skips whitespace and then `c`.
+    fn eat(&mut self, c: u8) -> Option<()> {
+        self.ws();
+        (self.peek() == Some(c)).then(|| self.pos += 1)
+    }
+
+    fn literal(&mut self, word: &str) -> Option<()> {
+        let rest = self.text.get(self.pos..)?;
+        rest.starts_with(word).then(|| self.pos += word.len())
+    }
+
+    /// After `[` or `{`: true when the closing `end` follows (and is consumed).
+    fn open(&mut self, end: u8) -> Option<bool> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return None;
+        }
+        self.ws();
+        let closed = self.peek() == Some(end);
+        if closed {
+            self.close();
+        }
+        Some(closed)
+    }
+
+    fn close(&mut self) {
+        self.pos += 1;
+        self.depth -= 1;
+    }
+
+    /// After an item: true when `end` follows (consumed), false after a `,`.
+    fn next(&mut self, end: u8) -> Option<bool> {
+        self.ws();
+        match self.peek()? {
+            b',' => {
+                self.pos += 1;
+                Some(false)
+            }
+            c if c == end => {
+                self.close();
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+
+    /// An object key (without escapes) and its colon.
+    fn key(&mut self) -> Option<&'t str> {
+        self.eat(b'"')?;
+        let start = self.pos;
+        let len = self.text.as_bytes()[start..]
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        self.pos = start + len;
+        self.eat(b'"')?;
+        let k = self.text.get(start..start + len)?;
+        self.eat(b':')?;
+        Some(k)
+    }
+
+    /// A string after its opening quote: borrowed unless it has escapes.
+    fn string(&mut self) -> Option<Field<'t>> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let mut i = start;
+        while let Some(&c) = bytes.get(i) {
+            match c {
+                b'"' => {
+                    self.pos = i + 1;
+                    return self.text.get(start..i).map(Field::Str);
+                }
+                b'\\' => break,
+                0..=0x1f => return None,
+                _ => i += 1,
+            }
+        }
+        // With escapes: decoded as serde_json decodes them; anything it would reject gives up.
+        let mut out = String::with_capacity(i - start + 16);
+        let mut run = start;
+        loop {
+            let c = *bytes.get(i)?;
+            match c {
+                b'"' => {
+                    out.push_str(self.text.get(run..i)?);
+                    self.pos = i + 1;
+                    return Some(Field::Value(Value::String(out)));
+                }
+                b'\\' => {
+                    out.push_str(self.text.get(run..i)?);
+                    let e = *bytes.get(i + 1)?;
+                    i += 2;
+                    let ch = match e {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = hex4(bytes.get(i..i + 4)?)?;
+                            i += 4;
+                            let code = match hi {
+                                0xD800..=0xDBFF => {
+                                    if bytes.get(i..i + 2)? != b"\\u" {
+                                        return None;
+                                    }
+                                    let lo = hex4(bytes.get(i + 2..i + 6)?)?;
+                                    if !(0xDC00..=0xDFFF).contains(&lo) {
+                                        return None;
+                                    }
+                                    i += 6;
+                                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                                }
+                                0xDC00..=0xDFFF => return None,
+                                _ => hi,
+                            };
+                            char::from_u32(code)?
+                        }
+                        _ => return None,
+                    };
+                    out.push(ch);
+                    run = i;
+                }
+                0..=0x1f => return None,
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// A number as serde_json reads it: short integers here, the rest by `Number::from_str`.
+    fn number(&mut self) -> Option<Value> {
+        let bytes = self.text.as_bytes();
+        let start = self.pos;
+        let mut i = start + usize::from(bytes.get(start) == Some(&b'-'));
+        let digits = bytes[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits == 0 || (digits > 1 && bytes[i] == b'0') {
+            return None;
+        }
+        i += digits;
+        let mut plain = true;
+        if bytes.get(i) == Some(&b'.') {
+            let n = bytes[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            if n == 0 {
+                return None;
+            }
+            i += 1 + n;
+            plain = false;
+        }
+        if let Some(b'e' | b'E') = bytes.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = bytes.get(i) {
+                i += 1;
+            }
+            let n = bytes[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return None;
+            }
+            i += n;
+            plain = false;
+        }
+        self.pos = i;
+        let s = self.text.get(start..i)?;
+        if plain && digits <= 18 {
+            let mut n: i64 = 0;
+            for &c in &bytes[i - digits..i] {
+                n = n * 10 + i64::from(c - b'0');
+            }
+            return Some(Value::Number(if bytes[start] == b'-' {
+                Number::from(-n)
+            } else {
+                Number::from(n)
+            }));
+        }
+        s.parse::<Number>().ok().map(Value::Number)
+    }
+
+    /// Any JSON value, built as serde_json builds it.
+    fn value(&mut self) -> Option<Value> {
+        self.ws();
+        match self.peek()? {
+            b'"' => {
+                self.pos += 1;
+                Some(self.string()?.into_value())
+            }
+            b'{' => {
+                self.pos += 1;
+                let mut m = Map::new();
+                if !self.open(b'}')? {
+                    loop {
+                        let k = self.key()?;
+                        let v = self.value()?;
+                        m.insert(k.to_owned(), v);
+                        if self.next(b'}')? {
+                            break;
+                        }
+                    }
+                }
+                Some(Value::Object(m))
+            }
+            b'[' => {
+                self.pos += 1;
+                let mut items = Vec::new();
+                if !self.open(b']')? {
+                    loop {
+                        items.push(self.value()?);
+                        if self.next(b']')? {
+                            break;
+                        }
+                    }
+                }
+                Some(Value::Array(items))
+            }
+            b't' => self.literal("true").map(|_| Value::Bool(true)),
+            b'f' => self.literal("false").map(|_| Value::Bool(false)),
+            b'n' => self.literal("null").map(|_| Value::Null),
+            _ => self.number(),
+        }
+    }
+
+    /// `null`, consumed.
+    fn null(&mut self) -> bool {
+        self.ws();
+        self.peek() == Some(b'n') && self.literal("null").is_some()
+    }
+
+    /// A value at a position the shape describes (`null` fits every shape).
+    fn shaped(&mut self, shape: &Shape) -> Option<Value> {
+        if self.null() {
+            return Some(Value::Null);
+        }
+        match shape {
+            Shape::Plain => self.value(),
+            Shape::Entity(t) => self.entity(self.schema.get(t)?),
+            Shape::List(item) => {
+                self.eat(b'[')?;
+                let mut items = Vec::new();
+                if !self.open(b']')? {
+                    loop {
+                        items.push(self.shaped(item)?);
+                        if self.next(b']')? {
+                            break;
+                        }
+                    }
+                }
+                Some(Value::Array(items))
+            }
+            Shape::Object(fields) => {
+                self.eat(b'{')?;
+                let mut m = Map::new();
+                if !self.open(b'}')? {
+                    loop {
+                        let k = self.key()?;
+                        let v = match Shape::field(fields, k) {
+                            Some(sub) => self.shaped(sub)?,
+                            None => self.value()?,
+                        };
+                        if m.insert(k.to_owned(), v).is_some() {
+                            return None;
+                        }
+                        if self.next(b'}')? {
+                            break;
+                        }
+                    }
+                }
+                Some(Value::Object(m))
+            }
+        }
+    }
+
+    /// An entity object (not null): files it and returns its key.
+    fn entity(&mut self, t: &EntityType) -> Option<Value> {
+        self.eat(b'{')?;
+        let base = self.fields.len();
+        if !self.open(b'}')? {
+            // Relations must come in declaration order (see the module docs).
+            let mut next_relation = 0;
+            loop {
+                let k = self.key()?;
+                let field = match t.relations.iter().position(|rel| rel.field == k) {
+                    Some(i) => {
+                        if i < next_relation {
+                            return None;
+                        }
+                        next_relation = i + 1;
+                        let rel = &t.relations[i];
+                        let target = self.schema.get(&rel.target)?;
+                        Field::Value(if self.null() {
+                            Value::Null
+                        } else if rel.many {
+                            self.entities_list(target)?
+                        } else {
+                            self.entity(target)?
+                        })
+                    }
+                    None => {
+                        self.ws();
+                        if self.peek() == Some(b'"') {
+                            self.pos += 1;
+                            self.string()?
+                        } else {
+                            Field::Value(self.value()?)
+                        }
+                    }
+                };
+                if self.fields[base..].iter().any(|(seen, _)| *seen == k) {
+                    return None;
+                }
+                self.fields.push((k, field));
+                if self.next(b'}')? {
+                    break;
+                }
+            }
+        }
+        self.finish_entity(t, base)
+    }
+
+    /// A relation list: entities, `null` items dropped.
+    fn entities_list(&mut self, t: &EntityType) -> Option<Value> {
+        self.eat(b'[')?;
+        let mut items = Vec::new();
+        if !self.open(b']')? {
+            loop {
+                if !self.null() {
+                    items.push(self.entity(t)?);
+                }
+                if self.next(b']')? {
+                    break;
+                }
+            }
+        }
+        Some(Value::Array(items))
+    }
+
+    /// Files the entity whose fields are `fields[base..]`: a new record, or folded into the
+    /// record read before for the same key. Returns its key; `None` without a usable id.
+    fn finish_entity(&mut self, t: &EntityType, base: usize) -> Option<Value> {
+        let id = self.fields[base..]
+            .iter()
+            .find(|(k, _)| *k == t.id_field)
+            .map(|(_, v)| v)?;
+        self.key.clear();
+        self.key.push_str(&t.name);
+        self.key.push(':');
+        match id {
+            Field::Str(s) => self.key.push_str(s),
+            Field::Value(Value::String(s)) => self.key.push_str(s),
+            Field::Value(v @ Value::Number(_)) => self.key.push_str(&id_string(v)?),
+            Field::Value(_) => return None,
+        }
+        match self.index.get(self.key.as_str()) {
+            Some(&at) => {
+                let rec = &mut self.entities.get_mut(at)?.1;
+                let copy = &self.fields[base..];
+                // The usual copy has the first one's fields in the same order and values:
+                // checked side by side, without hashing a single field name.
+                let unchanged = copy.len() <= rec.len()
+                    && copy
+                        .iter()
+                        .zip(rec.iter())
+                        .all(|((k, v), (rk, rv))| k == rk && (*k == t.id_field || v.same_as(rv)));
+                let fields = self.fields.drain(base..);
+                if unchanged {
+                    return Some(Value::String(self.key.clone()));
+                }
+                for (k, v) in fields {
+                    // The first copy's id value stands, as in the cache.
+                    if (k == t.id_field && rec.contains_key(k))
+                        || rec.get(k).is_some_and(|old| v.same_as(old))
+                    {
+                        continue;
+                    }
+                    rec.insert(k.to_owned(), v.into_value());
+                }
+            }
+            None => {
+                let fields = self.fields.drain(base..);
+                let mut rec = Map::with_capacity(fields.len());
+                for (k, v) in fields {
+                    rec.insert(k.to_owned(), v.into_value());
+                }
+                self.index.insert(self.key.clone(), self.entities.len());
+                self.entities.push((self.key.clone(), rec));
+            }
+        }
+        Some(Value::String(self.key.clone()))
+    }
+}
+
+fn hex4(b: &[u8]) -> Option<u32> {
+    let mut n = 0;
+    for &c in b {
+        n = n * 16 + char::from(c).to_digit(16)?;
+    }
+    Some(n)
+}
