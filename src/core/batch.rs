@@ -37,18 +37,17 @@ pub struct Batch<'a> {
 
 /// The batch for a change set, borrowing the store's current records.
 pub fn build<'a>(store: &'a Store, changes: &'a ChangeSet) -> Batch<'a> {
+    let mut e = Vec::with_capacity(changes.written_entities.len());
+    let mut g = Vec::new();
+    for k in &changes.written_entities {
+        match store.entity(k) {
+            Some(r) => e.push((k.as_str(), r)),
+            None => g.push(k.as_str()),
+        }
+    }
     Batch {
-        e: changes
-            .written_entities
-            .iter()
-            .filter_map(|k| store.entity(k).map(|r| (k.as_str(), r)))
-            .collect(),
-        g: changes
-            .written_entities
-            .iter()
-            .filter(|k| store.entity(k).is_none())
-            .map(String::as_str)
-            .collect(),
+        e,
+        g,
         d: &changes.dependent_entities,
         q: changes
             .written_queries
