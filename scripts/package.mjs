@@ -19,6 +19,19 @@ for (const f of wrapper) copyFileSync(join(src, f), join(pkg, f));
 // wasm-pack writes a '*' .gitignore into pkg/, which would hide files from npm pack.
 if (existsSync(join(pkg, '.gitignore'))) rmSync(join(pkg, '.gitignore'));
 
+// wasm-bindgen's glue copies a string into wasm memory with a JS loop over its characters,
+// then TextEncoder.encodeInto for what is left after the first non-ASCII one; it encodes with
+// TextEncoder.encode only when there is no realloc. For a large argument (a 7 MB response)
+// the loop took 16-30 ms where encode + copy takes 6: long strings take the encode branch too.
+const glue = join(pkg, 'strata_wasm.js');
+const loop = 'function passStringToWasm0(arg, malloc, realloc) {\n    if (realloc === undefined) {';
+const glueCode = readFileSync(glue, 'utf8');
+if (glueCode.includes(loop)) {
+  writeFileSync(glue, glueCode.replace(loop, loop.replace('realloc === undefined', 'realloc === undefined || arg.length > 1024')));
+} else if (!glueCode.includes('//# sourceMappingURL=')) {
+  throw new Error('package.mjs: passStringToWasm0 in strata_wasm.js is not the one of wasm-bindgen 0.2.130; check the long-string patch');
+}
+
 const scripts = [...wrapper.filter((f) => f.endsWith('.js')), 'strata_wasm.js'];
 for (const f of scripts) {
   const code = readFileSync(join(pkg, f), 'utf8');
