@@ -66,6 +66,8 @@ export class Snapshots {
     this.queryViews = new Map(); // hash -> { view, fresh }
   }
 
+  #queued = new Set(); // scratch for #build
+
   hasType(type) {
     return this.relations.has(type);
   }
@@ -124,7 +126,7 @@ export class Snapshots {
     const v = this.views.get(key);
     if (v !== undefined) return v;
     if (!this.records.has(key)) return undefined;
-    this.#build(key);
+    this.#build([key]);
     return this.views.get(key);
   }
 
@@ -150,40 +152,53 @@ export class Snapshots {
     return this.relations.get(key.slice(0, key.indexOf(':'))) || EMPTY;
   }
 
-  // Builds snapshots for `root` and every entity it reaches that has none, without recursion:
-  // first one object per entity, then the relation fields are pointed at those objects, so
-  // cycles and long chains cost no stack.
-  #build(root) {
-    const order = [];
-    const stack = [root];
-    const queued = new Set(stack);
-    const visit = (k) => {
+  // Builds snapshots for `roots` (keys) and every entity they reach that has none, without
+  // recursion: first one object per entity, then the relation fields are pointed at those
+  // objects, so cycles and long chains cost no stack. A list of entities is built in one call.
+  #build(roots) {
+    const queued = this.#queued;
+    const stack = [];
+    for (const k of roots) {
       if (typeof k === 'string' && !this.views.has(k) && !queued.has(k)) {
         queued.add(k);
         stack.push(k);
       }
-    };
+    }
+    const order = []; // key, record, relations; three slots per entity
     while (stack.length > 0) {
       const k = stack.pop();
       const rec = this.records.get(k);
       if (rec === undefined) continue;
-      order.push(k);
-      for (const { field, many } of this.#rels(k)) {
+      const rels = this.#rels(k);
+      order.push(k, rec, rels);
+      for (let i = 0; i < rels.length; i++) {
+        const { field, many } = rels[i];
         const v = rec[field];
-        if (many && Array.isArray(v)) v.forEach(visit);
-        else if (!many) visit(v);
+        if (many) {
+          if (!Array.isArray(v)) continue;
+          for (let j = 0; j < v.length; j++) {
+            const c = v[j];
+            if (typeof c === 'string' && !this.views.has(c) && !queued.has(c)) {
+              queued.add(c);
+              stack.push(c);
+            }
+          }
+        } else if (typeof v === 'string' && !this.views.has(v) && !queued.has(v)) {
+          queued.add(v);
+          stack.push(v);
+        }
       }
     }
-    for (const k of order) {
-      const rec = this.records.get(k);
+    queued.clear();
+    for (let i = 0; i < order.length; i += 3) {
       // A type without relations needs no copy: its record is its snapshot.
-      this.views.set(k, this.#rels(k).length === 0 ? rec : { ...rec });
+      this.views.set(order[i], order[i + 2].length === 0 ? order[i + 1] : { ...order[i + 1] });
     }
-    for (const k of order) {
-      const rels = this.#rels(k);
+    for (let i = 0; i < order.length; i += 3) {
+      const rels = order[i + 2];
       if (rels.length === 0) continue;
-      const rec = this.records.get(k);
-      const obj = this.views.get(k);
+      const rec = order[i + 1];
+      const obj = this.views.get(order[i]);
       for (const { field, many } of rels) {
         if (!Object.hasOwn(rec, field)) continue;
         const v = rec[field];
@@ -216,6 +231,7 @@ export class Snapshots {
       if (!Array.isArray(value)) return value;
       const item = shape[0];
       const entityItems = typeof item === 'string';
+      if (entityItems) this.#build(value); // every entity of the list in one walk
       const before = Array.isArray(prev) ? prev : undefined;
       const out = [];
       for (let i = 0; i < value.length; i++) {
