@@ -14,8 +14,6 @@
 //! - `a`: actions for the browser side: `["f", hash, ticket, url|null, timeout]` (fetch),
 //!   `["x", hash, ticket]` (abort)
 //! - `w`: when to call `tick` next (ms since the epoch), or null
-//! - `ob`: outbox records to write to IndexedDB in this order: `[[id, record | null]]`
-//! - `p`: true when a cache delta waits to be persisted (`takeCacheDelta`)
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -66,91 +64,248 @@ pub fn build<'a>(store: &'a Store, changes: &'a ChangeSet) -> Batch<'a> {
 /// `size_hint`: the length of the JSON that was written, if known; the batch is about as
 /// long, and reserving it up front saves regrowing a multi-megabyte buffer.
 pub fn to_json(store: &Store, changes: &ChangeSet, size_hint: usize) -> String {
-    serialize(&build(store, changes), size_hint)
+    let mut out = buffer(size_hint);
+    write_data(&mut out, &build(store, changes));
+    out.push(b'}');
+    text(out)
 }
 
-/// JSON text of a batch, its buffer reserved from `size_hint` (see `to_json`).
-fn serialize(batch: &impl Serialize, size_hint: usize) -> String {
-    let mut out = Vec::with_capacity(size_hint.saturating_add(size_hint / 8).saturating_add(128));
-    match serde_json::to_writer(&mut out, batch) {
-        // serde_json writes UTF-8 only.
-        Ok(()) => String::from_utf8(out).unwrap_or_else(|_| EMPTY.to_owned()),
-        // Serializing maps of strings and JSON values cannot fail; an empty batch is the fallback.
-        Err(_) => EMPTY.to_owned(),
-    }
+fn buffer(size_hint: usize) -> Vec<u8> {
+    Vec::with_capacity(size_hint.saturating_add(size_hint / 8).saturating_add(128))
+}
+
+fn text(out: Vec<u8>) -> String {
+    // Only whole UTF-8 strings and ASCII are ever written; an empty batch is the fallback.
+    String::from_utf8(out).unwrap_or_else(|_| EMPTY.to_owned())
 }
 
 const EMPTY: &str = r#"{"e":[],"d":[],"q":[],"dq":[]}"#;
 
-#[derive(Serialize)]
-struct OutputBatch<'a> {
-    #[serde(flatten)]
-    data: Batch<'a>,
-    s: Vec<(&'a str, StateOut<'a>)>,
-    rq: &'a [String],
-    re: &'a [String],
-    a: Vec<Value>,
-    w: Option<f64>,
-    /// Settled mutations: `[[id, true, result] | [id, false, error]]`.
-    ms: Vec<Value>,
-    /// When the queue or sync state changed: `{ state: syncState() }` (the list is read on demand).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    y: Option<Value>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    ob: &'a [(String, Option<Value>)],
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    p: bool,
+/// `{"e":...,"g":...,"d":...,"q":...,"dq":...` (no closing brace): the same text serde_json
+/// writes for `Batch`, written by hand. Records, keys and results are most of a large batch,
+/// and serde_json's generic serializer (built at opt-level z) took about twice as long for them.
+fn write_data(out: &mut Vec<u8>, b: &Batch) {
+    out.extend_from_slice(b"{\"e\":[");
+    for (i, (k, rec)) in b.e.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        json_str(out, k);
+        out.push(b',');
+        json_object(out, rec);
+        out.push(b']');
+    }
+    out.push(b']');
+    if !b.g.is_empty() {
+        out.extend_from_slice(b",\"g\":");
+        json_strs(out, b.g.iter().copied());
+    }
+    out.extend_from_slice(b",\"d\":");
+    json_strs(out, b.d.iter().map(String::as_str));
+    out.extend_from_slice(b",\"q\":[");
+    for (i, (h, shape, result)) in b.q.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        json_str(out, h);
+        out.push(b',');
+        json_value(out, shape);
+        out.push(b',');
+        json_value(out, result);
+        out.push(b']');
+    }
+    out.extend_from_slice(b"],\"dq\":");
+    json_strs(out, b.dq.iter().map(String::as_str));
+}
+
+/// A JSON string, escaped as serde_json escapes it.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut run = 0;
+    for (i, &c) in bytes.iter().enumerate() {
+        let short = match c {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'\n' => b'n',
+            b'\r' => b'r',
+            b'\t' => b't',
+            0x08 => b'b',
+            0x0c => b'f',
+            0..=0x1f => 0,
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[run..i]);
+        if short == 0 {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(c >> 4)],
+                HEX[usize::from(c & 15)],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', short]);
+        }
+        run = i + 1;
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
+}
+
+fn json_strs<'s>(out: &mut Vec<u8>, items: impl Iterator<Item = &'s str>) {
+    out.push(b'[');
+    for (i, s) in items.enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str(out, s);
+    }
+    out.push(b']');
+}
+
+fn json_object(out: &mut Vec<u8>, m: &Map<String, Value>) {
+    out.push(b'{');
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str(out, k);
+        out.push(b':');
+        json_value(out, v);
+    }
+    out.push(b'}');
+}
+
+/// A JSON value as serde_json writes it (floats are left to serde_json's own formatting).
+fn json_value(out: &mut Vec<u8>, v: &Value) {
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => json_int(out, u, false),
+            (None, Some(i)) => json_int(out, i.unsigned_abs(), i < 0),
+            // Writing a number into a Vec cannot fail.
+            _ => {
+                let _ = serde_json::to_writer(&mut *out, n);
+            }
+        },
+        Value::String(s) => json_str(out, s),
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_value(out, x);
+            }
+            out.push(b']');
+        }
+        Value::Object(m) => json_object(out, m),
+    }
+}
+
+fn json_int(out: &mut Vec<u8>, mut n: u64, negative: bool) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if negative {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// Appends `,"name":` and `value` as serde_json writes it.
+fn field(out: &mut Vec<u8>, name: &str, value: &impl Serialize) {
+    out.push(b',');
+    json_str(out, name);
+    out.push(b':');
+    // Serializing these plain structures into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, value);
 }
 
 /// Serializes an engine `Output` (data changes, states, removals, actions, next wake-up).
 pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> String {
-    let batch = OutputBatch {
-        data: build(store, &out.changes),
-        s: out
-            .states
-            .iter()
-            .filter_map(|h| store.meta(h).map(|m| (h.as_str(), m.state(now))))
-            .collect(),
-        rq: &out.removed_queries,
-        re: &out.removed_entities,
-        a: out
-            .actions
-            .iter()
-            .map(|a| match a {
-                Action::Fetch {
-                    hash,
-                    ticket,
-                    url,
-                    timeout,
-                } => serde_json::json!(["f", hash, ticket, url, timeout]),
-                Action::Abort { hash, ticket } => serde_json::json!(["x", hash, ticket]),
-                Action::Send {
-                    id,
-                    ticket,
-                    method,
-                    url,
-                    headers,
-                    body,
-                    timeout,
-                } => serde_json::json!(["m", id, ticket, method, url, headers, body, timeout]),
-            })
-            .collect(),
-        w: out.wake_at,
-        ms: out
-            .settled
-            .iter()
-            .map(|(id, r)| match r {
-                Ok(v) => serde_json::json!([id, true, v]),
-                Err(e) => serde_json::json!([id, false, e]),
-            })
-            .collect(),
-        y: out.sync.then(
-            // The list itself is read on demand (`StoreCore.mutationList`): re-sending it
-            // with every batch made each mutate cost O(pending).
-            || serde_json::json!({ "state": store.sync_state() }),
-        ),
-        ob: &out.outbox,
-        p: out.persist,
-    };
-    serialize(&batch, size_hint)
+    let s: Vec<(&str, StateOut)> = out
+        .states
+        .iter()
+        .filter_map(|h| store.meta(h).map(|m| (h.as_str(), m.state(now))))
+        .collect();
+    let a: Vec<Value> = out
+        .actions
+        .iter()
+        .map(|a| match a {
+            Action::Fetch {
+                hash,
+                ticket,
+                url,
+                timeout,
+            } => serde_json::json!(["f", hash, ticket, url, timeout]),
+            Action::Abort { hash, ticket } => serde_json::json!(["x", hash, ticket]),
+            Action::Send {
+                id,
+                ticket,
+                method,
+                url,
+                headers,
+                body,
+                timeout,
+            } => serde_json::json!(["m", id, ticket, method, url, headers, body, timeout]),
+        })
+        .collect();
+    let ms: Vec<Value> = out
+        .settled
+        .iter()
+        .map(|(id, r)| match r {
+            Ok(v) => serde_json::json!([id, true, v]),
+            Err(e) => serde_json::json!([id, false, e]),
+        })
+        .collect();
+    let mut text_out = buffer(size_hint);
+    write_data(&mut text_out, &build(store, &out.changes));
+    field(&mut text_out, "s", &s);
+    text_out.extend_from_slice(b",\"rq\":");
+    json_strs(
+        &mut text_out,
+        out.removed_queries.iter().map(String::as_str),
+    );
+    text_out.extend_from_slice(b",\"re\":");
+    json_strs(
+        &mut text_out,
+        out.removed_entities.iter().map(String::as_str),
+    );
+    text_out.extend_from_slice(b",\"a\":");
+    json_value(&mut text_out, &Value::Array(a));
+    field(&mut text_out, "w", &out.wake_at);
+    text_out.extend_from_slice(b",\"ms\":");
+    json_value(&mut text_out, &Value::Array(ms));
+    if out.sync {
+        // The list itself is read on demand (`StoreCore.mutationList`): re-sending it
+        // with every batch made each mutate cost O(pending).
+        text_out.extend_from_slice(b",\"y\":");
+        json_value(
+            &mut text_out,
+            &serde_json::json!({ "state": store.sync_state() }),
+        );
+    }
+    if !out.outbox.is_empty() {
+        field(&mut text_out, "ob", &out.outbox);
+    }
+    if out.persist {
+        text_out.extend_from_slice(b",\"p\":true");
+    }
+    text_out.push(b'}');
+    text(text_out)
 }

@@ -102,3 +102,28 @@ fn awkward_strings_survive_the_round_trip() {
     );
     assert_eq!(v["q"][0][0], json!("todo \"1\""));
 }
+
+#[test]
+fn the_hand_written_batch_is_the_text_serde_json_writes() {
+    let mut s = store();
+    let data = json!([
+        { "id": 1, "title": "quote \" backslash \\ slash / nl \n cr \r tab \t bs \u{8} ff \u{c} nul \u{0} us \u{1f} del \u{7f}",
+          "done": true, "n": -42, "big": 18446744073709551615u64, "neg": -9223372036854775808i64,
+          "f": 1.5, "tiny": 1e-300, "huge": 1.7976931348623157e308, "negf": -0.0, "whole": 1e3,
+          "nested": { "a": [null, false, [], {}], "ü": "é 🦀" },
+          "assignee": { "id": "u\"1", "name": "Ann" } },
+        { "id": "2", "comments": [{ "id": "c1", "author": { "id": "u\"1" } }] }
+    ]);
+    let cs = set(&mut s, "todos", data, json!(["Todo"]));
+    let serde_text = serde_json::to_string(&crate::core::batch::build(&s, &cs)).unwrap();
+    assert_eq!(to_json(&s, &cs, 0), serde_text);
+    // With gone entities and dependents too.
+    let cs = update(
+        &mut s,
+        "User",
+        json!("u\"1"),
+        json!({ "name": "Bo\u{2028}" }),
+    );
+    let serde_text = serde_json::to_string(&crate::core::batch::build(&s, &cs)).unwrap();
+    assert_eq!(to_json(&s, &cs, 0), serde_text);
+}
