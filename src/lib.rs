@@ -10,3 +10,9 @@ pub mod core;
 pub mod bindings;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+
+/// Talc instead of the default dlmalloc: 2.8 kB smaller gzipped at the same ingest speed
+/// (single-threaded wasm only, which is all this crate builds for).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static TALC: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
