@@ -238,7 +238,7 @@ impl Cache {
 
     fn intern_all<S: AsRef<str>>(&mut self, keys: &[S]) -> Vec<Id> {
         let mut ids: Vec<Id> = keys.iter().map(|k| self.intern(k.as_ref())).collect();
-        ids.sort_unstable();
+        super::sort::sort(&mut ids);
         ids.dedup();
         ids
     }

@@ -570,7 +570,7 @@ impl Store {
             .filter(|(_, m)| pred(m))
             .map(|(h, _)| h.clone())
             .collect();
-        out.sort_unstable(); // deterministic order for tests and for the JS side
+        super::sort::sort(&mut out); // deterministic order for tests and for the JS side
         out
     }
 

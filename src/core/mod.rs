@@ -22,6 +22,7 @@ pub mod records;
 pub mod retry;
 pub mod schema;
 pub mod shape;
+pub mod sort;
 pub mod store;
 pub mod temp_ids;
 pub mod url;

@@ -81,7 +81,7 @@ impl Schema {
 
     fn type_list(&self) -> String {
         let mut names: Vec<&str> = self.types.keys().map(String::as_str).collect();
-        names.sort_unstable();
+        super::sort::sort(&mut names);
         if names.is_empty() {
             "(none)".to_owned()
         } else {

@@ -146,3 +146,18 @@ impl Rng {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
+
+#[test]
+fn sort_sorts_like_the_standard_sort() {
+    let mut rng = Rng::new(7);
+    for n in [0usize, 1, 2, 3, 5, 16, 17, 100, 1000] {
+        let mut v: Vec<u32> = (0..n).map(|_| rng.below(50) as u32).collect();
+        let mut want = v.clone();
+        want.sort_unstable();
+        crate::core::sort::sort(&mut v);
+        assert_eq!(v, want, "n = {n}");
+    }
+    let mut words = vec!["b", "a", "c", "a", ""];
+    crate::core::sort::sort(&mut words);
+    assert_eq!(words, ["", "a", "a", "b", "c"]);
+}
