@@ -34,7 +34,7 @@ pub enum MStatus {
     Conflict,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Request {
     pub method: String,
     pub url: String,
@@ -139,33 +139,19 @@ fn invalid(msg: String) -> Error {
 }
 
 impl Mutation {
-    /// Reads a mutation description. `id` and `created_at` come from the wrapper.
-    pub fn from_json(
-        id: &str,
-        v: &Value,
-        schema: &Schema,
-        d: &Defaults,
-        base_url: &str,
-        now: f64,
-    ) -> Result<Mutation> {
-        let obj = v
-            .as_object()
-            .ok_or_else(|| invalid(format!("mutate expects an object, got {}", type_name(v))))?;
-        let mut m = Mutation {
+    /// A queued mutation of `request` with no ops and no runtime state yet (no retries, no
+    /// timeout): what descriptions and outbox records are read into.
+    pub fn new(id: &str, request: Request, created_at: f64) -> Mutation {
+        Mutation {
             id: id.to_owned(),
-            request: Request {
-                method: String::new(),
-                url: String::new(),
-                body: None,
-                headers: Map::new(),
-            },
+            request,
             shape: None,
             invalidate: Vec::new(),
             policy: Policy::ServerWins,
-            retry: d.retry,
-            retry_delay: d.retry_delay,
-            timeout: d.timeout,
-            created_at: now,
+            retry: 0,
+            retry_delay: 0.0,
+            timeout: f64::INFINITY,
+            created_at,
             layer: Layer::default(),
             layered: false,
             status: MStatus::Queued,
@@ -182,7 +168,25 @@ impl Mutation {
             revision: 0,
             stamp: 0,
             unreadable: false,
-        };
+        }
+    }
+
+    /// Reads a mutation description. `id` and `created_at` come from the wrapper.
+    pub fn from_json(
+        id: &str,
+        v: &Value,
+        schema: &Schema,
+        d: &Defaults,
+        base_url: &str,
+        now: f64,
+    ) -> Result<Mutation> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| invalid(format!("mutate expects an object, got {}", type_name(v))))?;
+        let mut m = Mutation::new(id, Request::default(), now);
+        m.retry = d.retry;
+        m.retry_delay = d.retry_delay;
+        m.timeout = d.timeout;
         let mut ops = None;
         for (k, x) in obj {
             match k.as_str() {

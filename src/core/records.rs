@@ -237,14 +237,14 @@ impl Mutation {
         if url.is_empty() {
             return Err(bad("`url` is empty"));
         }
+        let request = Request {
+            method: s("method")?,
+            url,
+            body: o.get("body").cloned(),
+            headers: Map::new(),
+        };
+        let created_at = o.get("at").and_then(Value::as_f64).unwrap_or(0.0);
         Ok(Mutation {
-            id: s("id")?,
-            request: Request {
-                method: s("method")?,
-                url,
-                body: o.get("body").cloned(),
-                headers: Map::new(),
-            },
             shape,
             invalidate: list(o.get("invalidate"))?.to_vec(),
             policy,
@@ -255,27 +255,20 @@ impl Mutation {
                 .unwrap_or(0),
             retry_delay: f("retryDelay"),
             timeout: f("timeout"),
-            created_at: o.get("at").and_then(Value::as_f64).unwrap_or(0.0),
             layer,
-            layered: false,
             status,
             error,
-            attempts: 0,
-            failures: 0,
             conflict,
             snapshot: obj(o.get("snapshot"))?,
             subject,
             base_version: o.get("baseVersion").cloned(),
-            retry_at: None,
-            ticket: 0,
-            reading_current: false,
             revision: o
                 .get("revision")
                 .and_then(Value::as_u64)
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(0),
             stamp: o.get("v").and_then(Value::as_u64).unwrap_or(0),
-            unreadable: false,
+            ..Mutation::new(&s("id")?, request, created_at)
         })
     }
 
@@ -288,40 +281,21 @@ impl Mutation {
                 .unwrap_or_default()
                 .to_owned()
         };
+        let request = Request {
+            method: text("method"),
+            url: text("url"),
+            ..Request::default()
+        };
+        let created_at = v.get("at").and_then(Value::as_f64).unwrap_or(0.0);
         Mutation {
-            id: id.to_owned(),
-            request: Request {
-                method: text("method"),
-                url: text("url"),
-                body: None,
-                headers: Map::new(),
-            },
-            shape: None,
-            invalidate: Vec::new(),
-            policy: Policy::ServerWins,
-            retry: 0,
-            retry_delay: 0.0,
-            timeout: f64::INFINITY,
-            created_at: v.get("at").and_then(Value::as_f64).unwrap_or(0.0),
-            layer: Layer::default(),
-            layered: false,
             status: MStatus::Failed,
             error: Some(ErrorInfo::new(
                 "STORAGE",
                 format!("the outbox record could not be read back: {e}"),
             )),
-            attempts: 0,
-            failures: 0,
-            conflict: None,
-            snapshot: Map::new(),
-            subject: None,
-            base_version: None,
-            retry_at: None,
-            ticket: 0,
-            reading_current: false,
-            revision: 0,
             stamp: v.get("v").and_then(Value::as_u64).unwrap_or(0),
             unreadable: true,
+            ..Mutation::new(id, request, created_at)
         }
     }
 }
