@@ -17,18 +17,18 @@ use crate::core::query::ErrorInfo;
 use crate::core::retry;
 
 /// A realistic clock origin (ms); every test counts from here.
-const T0: f64 = 1_000_000.0;
+pub(super) const T0: f64 = 1_000_000.0;
 /// The `random` passed to `settle_mutation`.
-const R: f64 = 0.5;
+pub(super) const R: f64 = 0.5;
 /// The task list query (`['tasks']`, shape `['Task']`).
-const LIST: &str = "tasks";
+pub(super) const LIST: &str = "tasks";
 /// A page query with the list at a nested path (`{ items: ['Task'], total }`).
-const PAGE: &str = "page";
+pub(super) const PAGE: &str = "page";
 
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-fn schema() -> Value {
+pub(super) fn schema() -> Value {
     json!({
         "Task": { "version": "version", "relations": { "assignee": "User" } },
         "User": {}
@@ -43,7 +43,7 @@ fn page_shape() -> Value {
     json!({ "items": ["Task"], "total": null })
 }
 
-fn seed_tasks() -> Value {
+pub(super) fn seed_tasks() -> Value {
     json!([
         { "id": 1, "title": "one", "done": false, "note": "n1", "version": 1,
           "assignee": { "id": "u1", "name": "Ann" } },
@@ -102,7 +102,7 @@ fn mutate(s: &mut Store, id: &str, desc: Value, now: f64) -> Output {
 }
 
 /// `desc` with the top-level fields of `extra` added.
-fn with(mut desc: Value, extra: Value) -> Value {
+pub(super) fn with(mut desc: Value, extra: Value) -> Value {
     if let (Some(d), Value::Object(x)) = (desc.as_object_mut(), extra) {
         d.extend(x);
     }
@@ -118,7 +118,7 @@ fn patch_desc(id: u64, patch: Value) -> Value {
 }
 
 /// DELETE /tasks/<id> with the optimistic delete.
-fn delete_desc(id: u64) -> Value {
+pub(super) fn delete_desc(id: u64) -> Value {
     json!({
         "request": { "method": "DELETE", "url": format!("/tasks/{id}") },
         "optimistic": [{ "op": "delete", "type": "Task", "id": id }]
@@ -135,23 +135,23 @@ fn insert_desc(data: Value, into: Value) -> Value {
 
 /// A Send action, its body parsed.
 #[derive(Debug, Clone)]
-struct Sent {
-    id: String,
-    ticket: u64,
-    method: String,
-    url: String,
-    headers: Map<String, Value>,
-    body: Option<Value>,
-    timeout: f64,
+pub(super) struct Sent {
+    pub(super) id: String,
+    pub(super) ticket: u64,
+    pub(super) method: String,
+    pub(super) url: String,
+    pub(super) headers: Map<String, Value>,
+    pub(super) body: Option<Value>,
+    pub(super) timeout: f64,
 }
 
 impl Sent {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(Value::as_str)
     }
 }
 
-fn sends(out: &Output) -> Vec<Sent> {
+pub(super) fn sends(out: &Output) -> Vec<Sent> {
     out.actions
         .iter()
         .filter_map(|a| match a {
@@ -180,7 +180,7 @@ fn sends(out: &Output) -> Vec<Sent> {
 }
 
 #[track_caller]
-fn one_send(out: &Output) -> Sent {
+pub(super) fn one_send(out: &Output) -> Sent {
     let mut v = sends(out);
     assert_eq!(
         v.len(),
@@ -192,7 +192,7 @@ fn one_send(out: &Output) -> Sent {
 }
 
 #[track_caller]
-fn no_send(out: &Output) {
+pub(super) fn no_send(out: &Output) {
     assert!(
         sends(out).is_empty(),
         "unexpected Send actions: {:?}",
@@ -200,7 +200,7 @@ fn no_send(out: &Output) {
     );
 }
 
-fn http(status: u16, body: &str) -> Settle {
+pub(super) fn http(status: u16, body: &str) -> Settle {
     Settle::Http {
         status,
         body: body.to_owned(),
@@ -212,7 +212,7 @@ fn ok(v: Value) -> Settle {
     http(200, &v.to_string())
 }
 
-fn network() -> Settle {
+pub(super) fn network() -> Settle {
     Settle::Failed(ErrorInfo::new("NETWORK", "the network request failed"))
 }
 
@@ -221,7 +221,7 @@ fn answer(s: &mut Store, sent: &Sent, result: Settle, now: f64) -> Output {
 }
 
 /// The settled mutations as `(id, Ok(result) | Err(code))`.
-fn settled(out: &Output) -> Vec<(String, std::result::Result<Value, String>)> {
+pub(super) fn settled(out: &Output) -> Vec<(String, std::result::Result<Value, String>)> {
     out.settled
         .iter()
         .map(|(id, r)| (id.clone(), r.clone().map_err(|e| e.code)))
@@ -239,32 +239,32 @@ fn settled_err(out: &Output, id: &str) -> ErrorInfo {
 
 /// The `mutations()` entry of `id`.
 #[track_caller]
-fn listing(s: &Store, id: &str) -> Value {
+pub(super) fn listing(s: &Store, id: &str) -> Value {
     s.mutation_list()
         .into_iter()
         .find(|m| m["id"] == id)
         .unwrap_or_else(|| panic!("mutation `{id}` is not listed: {:?}", s.mutation_list()))
 }
 
-fn status(s: &Store, id: &str) -> Option<String> {
+pub(super) fn status(s: &Store, id: &str) -> Option<String> {
     s.mutation_list()
         .into_iter()
         .find(|m| m["id"] == id)
         .and_then(|m| m["status"].as_str().map(str::to_owned))
 }
 
-fn sync(s: &Store) -> Value {
+pub(super) fn sync(s: &Store) -> Value {
     serde_json::to_value(s.sync_state()).expect("sync state serializes")
 }
 
 #[track_caller]
-fn task(s: &Store, id: &str) -> Value {
+pub(super) fn task(s: &Store, id: &str) -> Value {
     s.read_entity("Task", id)
         .unwrap_or_else(|| panic!("Task {id} is not visible"))
 }
 
 /// The `id`s of the visible list (`LIST`), or of the page's items (`PAGE`).
-fn ids(s: &Store, hash: &str) -> Vec<Value> {
+pub(super) fn ids(s: &Store, hash: &str) -> Vec<Value> {
     let v = read(s, hash);
     let items = if hash == PAGE { &v["items"] } else { &v };
     items

@@ -12,41 +12,18 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
+use super::mutations::{
+    delete_desc, http, ids, listing, network, no_send, one_send, schema, seed_tasks, sends,
+    settled, status, sync, task, with, Sent, LIST, PAGE, R, T0,
+};
 use super::*;
 use crate::core::engine::{Action, Output, Settle};
 use crate::core::mutation::{MStatus, Mutation};
-use crate::core::query::ErrorInfo;
 use crate::core::records::FORMAT;
 use crate::core::retry;
 
-/// A realistic clock origin (ms); every test counts from here.
-const T0: f64 = 1_000_000.0;
-/// The `random` passed to `settle_mutation`.
-const R: f64 = 0.5;
-/// The task list query (`['tasks']`, shape `['Task']`).
-const LIST: &str = "tasks";
-/// A page query with the list at a nested path (`{ items: ['Task'], total }`).
-const PAGE: &str = "page";
-
 // ---------------------------------------------------------------------------------------------
 // helpers: stores and calls
-
-fn schema() -> Value {
-    json!({
-        "Task": { "version": "version", "relations": { "assignee": "User" } },
-        "User": {}
-    })
-}
-
-fn seed_tasks() -> Value {
-    json!([
-        { "id": 1, "title": "one", "done": false, "note": "n1", "version": 1,
-          "assignee": { "id": "u1", "name": "Ann" } },
-        { "id": 2, "title": "two", "done": false, "note": "n2", "version": 1, "assignee": null },
-        { "id": 3, "title": "three", "done": true, "note": "n3", "version": 1,
-          "assignee": { "id": "u2", "name": "Bob" } }
-    ])
-}
 
 /// An empty store with the Task/User schema and the default `persist` (on).
 fn persisting_store() -> Store {
@@ -156,14 +133,6 @@ fn leader(s: &mut Store, on: bool, now: f64) -> Output {
     done(s, out)
 }
 
-/// `desc` with the top-level fields of `extra` added.
-fn with(mut desc: Value, extra: Value) -> Value {
-    if let (Some(d), Value::Object(x)) = (desc.as_object_mut(), extra) {
-        d.extend(x);
-    }
-    desc
-}
-
 /// PATCH /tasks/<id> with `patch` as body and as the optimistic update.
 fn patch_desc(id: Value, patch: Value) -> Value {
     let text = match &id {
@@ -173,14 +142,6 @@ fn patch_desc(id: Value, patch: Value) -> Value {
     json!({
         "request": { "method": "PATCH", "url": format!("/tasks/{text}"), "body": patch },
         "optimistic": [{ "op": "update", "type": "Task", "id": id, "patch": patch }]
-    })
-}
-
-/// DELETE /tasks/<id> with the optimistic delete.
-fn delete_desc(id: u64) -> Value {
-    json!({
-        "request": { "method": "DELETE", "url": format!("/tasks/{id}") },
-        "optimistic": [{ "op": "delete", "type": "Task", "id": id }]
     })
 }
 
@@ -223,108 +184,10 @@ fn rec(out: &Output, id: &str) -> Value {
         .unwrap_or_else(|| panic!("no record of `{id}` written: {:?}", ob(out)))
 }
 
-/// A Send action, its body parsed.
-#[derive(Debug, Clone)]
-struct Sent {
-    id: String,
-    ticket: u64,
-    method: String,
-    url: String,
-    headers: Map<String, Value>,
-    body: Option<Value>,
-}
-
 impl Sent {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(Value::as_str)
-    }
     fn key(&self) -> &str {
         self.header("Idempotency-Key").unwrap_or_default()
     }
-}
-
-fn sends(out: &Output) -> Vec<Sent> {
-    out.actions
-        .iter()
-        .filter_map(|a| match a {
-            Action::Send {
-                id,
-                ticket,
-                method,
-                url,
-                headers,
-                body,
-                ..
-            } => Some(Sent {
-                id: id.clone(),
-                ticket: *ticket,
-                method: method.clone(),
-                url: url.clone(),
-                headers: headers.clone(),
-                body: body.as_ref().map(|b| {
-                    serde_json::from_str(b).unwrap_or_else(|e| panic!("body {b} is not JSON: {e}"))
-                }),
-            }),
-            _ => None,
-        })
-        .collect()
-}
-
-#[track_caller]
-fn one_send(out: &Output) -> Sent {
-    let mut v = sends(out);
-    assert_eq!(
-        v.len(),
-        1,
-        "expected one Send, got actions {:?}",
-        out.actions
-    );
-    v.remove(0)
-}
-
-#[track_caller]
-fn no_send(out: &Output) {
-    assert!(
-        sends(out).is_empty(),
-        "unexpected Send actions: {:?}",
-        out.actions
-    );
-}
-
-fn http(status: u16, body: &str) -> Settle {
-    Settle::Http {
-        status,
-        body: body.to_owned(),
-        retry_after: None,
-    }
-}
-
-fn network() -> Settle {
-    Settle::Failed(ErrorInfo::new("NETWORK", "the network request failed"))
-}
-
-/// The settled mutations as `(id, Ok(result) | Err(code))`.
-fn settled(out: &Output) -> Vec<(String, std::result::Result<Value, String>)> {
-    out.settled
-        .iter()
-        .map(|(id, r)| (id.clone(), r.clone().map_err(|e| e.code)))
-        .collect()
-}
-
-/// The `mutations()` entry of `id`.
-#[track_caller]
-fn listing(s: &Store, id: &str) -> Value {
-    s.mutation_list()
-        .into_iter()
-        .find(|m| m["id"] == id)
-        .unwrap_or_else(|| panic!("mutation `{id}` is not listed: {:?}", s.mutation_list()))
-}
-
-fn status(s: &Store, id: &str) -> Option<String> {
-    s.mutation_list()
-        .into_iter()
-        .find(|m| m["id"] == id)
-        .and_then(|m| m["status"].as_str().map(str::to_owned))
 }
 
 /// The queue as `[id, status]` pairs, in order.
@@ -348,28 +211,6 @@ fn queue_after_reload(s: &Store) -> Vec<(String, String)> {
             "inflight" | "saving" => (id, "queued".to_owned()),
             _ => (id, st),
         })
-        .collect()
-}
-
-fn sync(s: &Store) -> Value {
-    serde_json::to_value(s.sync_state()).expect("sync state serializes")
-}
-
-#[track_caller]
-fn task(s: &Store, id: &str) -> Value {
-    s.read_entity("Task", id)
-        .unwrap_or_else(|| panic!("Task {id} is not visible"))
-}
-
-/// The `id`s of the visible list.
-fn ids(s: &Store, hash: &str) -> Vec<Value> {
-    let v = read(s, hash);
-    let items = if hash == PAGE { &v["items"] } else { &v };
-    items
-        .as_array()
-        .unwrap_or_else(|| panic!("{hash} holds no list: {v}"))
-        .iter()
-        .map(|t| t["id"].clone())
         .collect()
 }
 
