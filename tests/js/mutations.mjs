@@ -201,6 +201,9 @@ test('bad mutation input is a typed error and changes nothing', async () => {
 
 test('a created entity keeps its list position when the real id arrives; later mutations follow it', async () => {
   const store = await setup();
+  // Fresh for the whole test: the observer below must not refetch the list (a refetch that the
+  // server answers after the POST would rightly put the new task where the server lists it).
+  await store.fetchQuery({ queryKey: ['tasks'], url: '/tasks', shape: ['Task'], staleTime: Infinity });
   const tmp = store.tempId();
   const created = store.mutate({
     request: { method: 'POST', url: '/tasks', body: { title: 'fresh' } },
