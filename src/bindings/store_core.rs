@@ -333,6 +333,16 @@ impl StoreCore {
             .map(|v| v.to_string())
     }
 
+    /// The validated `persist` option as JSON: `null` (off) or `{ "buster": string, "maxAge":
+    /// ms | null }`, so the wrapper never re-reads the raw option.
+    #[wasm_bindgen(js_name = persistOptions)]
+    pub fn persist_options(&self) -> String {
+        self.inner
+            .try_borrow()
+            .map(|s| s.config().persist_json().to_string())
+            .unwrap_or_else(|_| "null".to_owned())
+    }
+
     /// The number of cached entities.
     #[wasm_bindgen(js_name = entityCount)]
     pub fn entity_count(&self) -> usize {

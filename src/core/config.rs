@@ -56,6 +56,18 @@ pub struct Config {
 const JS_ONLY: [&str; 2] = ["headers", "onError"];
 
 impl Config {
+    /// The validated `persist` option for the wrapper: `null` when off, else
+    /// `{ "buster": string, "maxAge": ms | null }` (no maxAge: kept however old).
+    pub fn persist_json(&self) -> Value {
+        match &self.persist {
+            Persist::Off => Value::Null,
+            Persist::On { buster, max_age } => serde_json::json!({
+                "buster": buster.as_deref().unwrap_or(""),
+                "maxAge": max_age,
+            }),
+        }
+    }
+
     pub fn from_json(v: &Value) -> Result<Config> {
         let obj = v.as_object().ok_or_else(|| {
             invalid(format!(
