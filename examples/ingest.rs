@@ -5,7 +5,8 @@
 //! batch JSON.
 use std::time::{Duration, Instant};
 
-use strata::core::{batch, ingest, json, normalize, Store};
+use strata::core::cache::{ingest, normalize};
+use strata::core::{batch, json, Store};
 
 fn user(i: usize) -> String {
     format!(
@@ -68,7 +69,7 @@ fn main() {
             )
             .expect("write");
         let t1 = Instant::now();
-        let out = batch::to_json(&store, &changes, text.len());
+        let out = batch::to_json(&store, &changes.changes, text.len());
         let t2 = Instant::now();
         batch_len = out.len();
         record("set_query_data (parse+normalize+write+changes)", t1 - t0);

@@ -24,10 +24,10 @@ impl StoreCore {
             .inner
             .try_borrow_mut()
             .map_err(|_| JsValue::from_str("busy"))?;
-        let changes = s
+        let out = s
             .set_query_data(hash, key_json, data_json, shape_json, clock::now())
             .map_err(to_js)?;
-        let b = batch::build(&s, &changes);
+        let b = batch::build(&s, &out.changes);
         b.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
             .map_err(|e| JsValue::from_str(&e.to_string()))
     }

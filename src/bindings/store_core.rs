@@ -12,9 +12,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::error::to_js;
-use crate::core::engine::{Output, Settle};
-use crate::core::query::ErrorInfo;
-use crate::core::{batch, Error, Store};
+use crate::core::{batch, Error, ErrorInfo, Output, Settle, Store};
 use crate::web::{clock, http};
 
 #[wasm_bindgen]
@@ -38,14 +36,13 @@ impl StoreCore {
         let mut s = self.inner.try_borrow_mut().map_err(|_| busy())?;
         let now = clock::now();
         let out = f(&mut s, now).map_err(to_js)?;
-        Ok(render(&mut s, out, hint, now))
+        Ok(render(&s, &out, hint, now))
     }
 }
 
-/// The batch of `out`, after noting what it changed for persistence.
-fn render(s: &mut Store, mut out: Output, hint: usize, now: f64) -> String {
-    s.collect_persist(&mut out);
-    batch::output_json(s, &out, hint, now)
+/// The batch of `out` (the core's finish step already decided what to persist).
+fn render(s: &Store, out: &Output, hint: usize, now: f64) -> String {
+    batch::output_json(s, out, hint, now)
 }
 
 #[wasm_bindgen]
@@ -69,7 +66,7 @@ impl StoreCore {
         shape_json: &str,
     ) -> Result<String, JsValue> {
         self.run(data_json.len(), |s, now| {
-            s.put_query_data(hash, key_json, data_json, shape_json, now)
+            s.set_query_data(hash, key_json, data_json, shape_json, now)
         })
     }
 
@@ -80,11 +77,8 @@ impl StoreCore {
         id_json: &str,
         patch_json: &str,
     ) -> Result<String, JsValue> {
-        self.run(patch_json.len(), |s, _| {
-            Ok(Output {
-                changes: s.update_entity(type_name, id_json, patch_json)?,
-                ..Output::default()
-            })
+        self.run(patch_json.len(), |s, now| {
+            s.update_entity(type_name, id_json, patch_json, now)
         })
     }
 
@@ -97,15 +91,9 @@ impl StoreCore {
         self.run(0, |s, now| Ok(s.unobserve(hash, now)))
     }
 
-    /// `fetchQuery`/`prefetchQuery` (`force`: also when fresh).
-    pub fn fetch(
-        &self,
-        hash: &str,
-        key_json: &str,
-        opts_json: &str,
-        force: bool,
-    ) -> Result<String, JsValue> {
-        self.run(0, |s, now| s.fetch(hash, key_json, opts_json, now, force))
+    /// `fetchQuery`/`prefetchQuery`: fetches unless the data is fresh.
+    pub fn fetch(&self, hash: &str, key_json: &str, opts_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.fetch(hash, key_json, opts_json, now))
     }
 
     /// A `queryFn` resolved: its data as JSON text.
@@ -118,13 +106,7 @@ impl StoreCore {
     ) -> Result<String, JsValue> {
         let hint = data_json.len();
         self.run(hint, |s, now| {
-            Ok(s.settle(
-                hash,
-                ticket as u64,
-                Settle::Data(data_json),
-                now,
-                clock::random(),
-            ))
+            Ok(s.settle_data(hash, ticket as u64, &data_json, now, clock::random()))
         })
     }
 
@@ -165,7 +147,7 @@ impl StoreCore {
             let mut s = inner.try_borrow_mut().map_err(|_| busy())?;
             let now = clock::now();
             let out = s.settle(&hash, ticket as u64, result, now, clock::random());
-            Ok(JsValue::from_str(&render(&mut s, out, hint, now)))
+            Ok(JsValue::from_str(&render(&s, &out, hint, now)))
         })
     }
 
@@ -195,7 +177,7 @@ impl StoreCore {
             let mut s = inner.try_borrow_mut().map_err(|_| busy())?;
             let now = clock::now();
             let out = s.settle_mutation(&id, ticket as u64, result, now, clock::random());
-            Ok(JsValue::from_str(&render(&mut s, out, 0, now)))
+            Ok(JsValue::from_str(&render(&s, &out, 0, now)))
         })
     }
 
@@ -294,10 +276,9 @@ impl StoreCore {
     /// writes is not persisted again.
     #[wasm_bindgen(js_name = applyCache)]
     pub fn apply_cache(&self, delta_json: &str, hydrate: bool) -> Result<String, JsValue> {
-        let mut s = self.inner.try_borrow_mut().map_err(|_| busy())?;
-        let now = clock::now();
-        let out = s.apply_cache(delta_json, hydrate, now).map_err(to_js)?;
-        Ok(batch::output_json(&s, &out, delta_json.len(), now))
+        self.run(delta_json.len(), |s, now| {
+            s.apply_cache(delta_json, hydrate, now)
+        })
     }
 
     /// Aligns the queue with every outbox record as stored (a JSON list).
@@ -316,10 +297,7 @@ impl StoreCore {
 
     /// `clear()`: wipes memory; pending mutations settle with `CLEARED`.
     pub fn clear(&self) -> Result<String, JsValue> {
-        let mut s = self.inner.try_borrow_mut().map_err(|_| busy())?;
-        let now = clock::now();
-        let out = s.clear(now);
-        Ok(batch::output_json(&s, &out, 0, now))
+        self.run(0, |s, now| Ok(s.clear(now)))
     }
 
     /// The core's own denormalized reading of a query, as JSON text (`undefined` if unknown).

@@ -18,9 +18,9 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::engine::{Action, Output};
-use super::query::StateOut;
-use super::store::{ChangeSet, Store};
+use super::output::{Action, ChangeSet, Output};
+use super::query::state::StateOut;
+use super::store::Store;
 
 #[derive(Serialize)]
 pub struct Batch<'a> {

@@ -1,33 +1,41 @@
-//! The pure core: schema, shapes, normalization, the entity cache and change tracking.
+//! The pure core: no browser, no wasm-bindgen. Time, randomness and `online` are passed in,
+//! so every rule is tested natively and deterministically (`cargo test`).
 //!
-//! Nothing here touches the browser. Time is passed in (`now` arguments) so every rule can be
-//! tested natively and deterministically.
+//! ```text
+//! store.rs + store/   the top: owns the parts, runs the use cases that cross them, ends every
+//!                     public method in one finish step
+//!   cache/            entities, query results, the server base under the optimistic layers
+//!   query/            every query's lifecycle (one transition function)
+//!   mutation/         the queue of unacknowledged mutations, conflicts, temporary ids
+//!   sync/             what to persist and share between tabs: dirty tracking, records, deltas
+//! output.rs           what a call reports (ChangeSet, Output, Action) and Settle
+//! batch.rs            the wire format of an Output (one JSON string per call)
+//! error.rs            Error (a call's failure) and ErrorInfo (a failure as data)
+//! config.rs schema.rs shape.rs key.rs json.rs url.rs retry.rs sort.rs   vocabulary
+//! ```
+//!
+//! Imports go one way: vocabulary <- output <- cache <- query, mutation <- sync <- store.
+//! The bindings use only what this file re-exports.
 
 pub mod batch;
 pub mod cache;
-pub mod config;
-pub mod denormalize;
-pub mod engine;
-pub mod error;
-pub mod ingest;
+pub(crate) mod config;
+pub(crate) mod error;
 pub mod json;
-pub mod key;
-pub mod layers;
-pub mod mutation;
-pub mod normalize;
-pub mod outbox;
-pub mod persist;
-pub mod query;
-pub mod records;
-pub mod retry;
-pub mod schema;
-pub mod shape;
-pub mod sort;
-pub mod store;
-pub mod temp_ids;
-pub mod url;
+pub(crate) mod key;
+pub(crate) mod mutation;
+pub(crate) mod output;
+pub(crate) mod query;
+pub(crate) mod retry;
+pub(crate) mod schema;
+pub(crate) mod shape;
+pub(crate) mod sort;
+pub(crate) mod store;
+pub(crate) mod sync;
+pub(crate) mod url;
 
-pub use error::{Error, Result};
+pub use error::{Error, ErrorInfo, Result};
+pub use output::{Action, ChangeSet, Output, Settle};
 pub use store::Store;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -1,6 +1,6 @@
-//! Retry rules shared by queries (and, later, mutations): which failures retry, and when.
+//! Retry rules shared by queries and mutations: which failures retry, and when.
 
-use super::query::ErrorInfo;
+use super::error::ErrorInfo;
 
 /// Backoff never waits longer than this between attempts.
 pub const MAX_DELAY_MS: f64 = 30_000.0;
@@ -29,9 +29,14 @@ pub fn delay(attempt: u32, base: f64, random: f64, retry_after: Option<f64>) -> 
 pub fn retryable(e: &ErrorInfo) -> bool {
     match e.code.as_str() {
         "NETWORK" | "TIMEOUT" => true,
-        "HTTP" => matches!(e.status, Some(s) if s >= 500 || s == 408 || s == 429),
+        "HTTP" => e.status.is_some_and(retryable_status),
         _ => false,
     }
+}
+
+/// The HTTP statuses that say "try again later": 5xx, 408 and 429.
+pub fn retryable_status(status: u16) -> bool {
+    status >= 500 || status == 408 || status == 429
 }
 
 /// `Retry-After` in milliseconds: delta-seconds only (an HTTP date is ignored).

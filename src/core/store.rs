@@ -1,102 +1,75 @@
-//! The store: entity cache plus query results, and the write operations that report exactly
-//! what they changed.
+//! The store: the top that composes the parts and runs the use cases that cross them.
+//!
+//! - `cache` (cache/): entities, query results, the base under the optimistic layers;
+//! - `queries` (query/): every query's lifecycle;
+//! - `queue` (mutation/): the mutations not yet acknowledged and the sync bookkeeping;
+//! - `sync` (sync/): what to persist and share with other tabs.
+//!
+//! Each part owns its state; only the store holds more than one. The use cases live in
+//! store/: `data.rs` (setQueryData, updateEntity), `queries.rs` (observe, fetch, settle,
+//! timers, invalidate...), `mutations.rs` (mutate, settle, conflicts, retry, discard, temp
+//! ids), `persistence.rs` (outbox durability, cache deltas, other tabs, clear).
+//!
+//! **Every public method ends in `finish`**, the one place that turns a call into its
+//! `Output`: the cache's change record, which query states were reported, what to persist
+//! (unless the call applied what was already stored elsewhere), whether the sync state
+//! changed (by comparison), and when `tick` is next due. A method cannot forget the wake-up
+//! time or the persistence of what it wrote.
 
-use std::collections::HashMap;
+mod data;
+mod mutations;
+mod persistence;
+mod queries;
 
 use serde_json::{Map, Value};
 
-use super::cache::{Cache, Written};
-use super::config::Config;
-use super::denormalize;
-use super::error::{Error, Result};
-use super::ingest::normalize_json;
-use super::json::{self, type_name, Origin};
-use super::key::{entity_key, id_string};
-use super::mutation::Mutation;
-use super::normalize::{normalize, result_refs, Normalized};
-use super::outbox::SyncMeta;
-use super::persist::PersistState;
-use super::query::QueryMeta;
-use super::shape::Shape;
-
-/// A query's normalized result. `hash` (the map key in `Store`) is the JS wrapper's stable
-/// hash of `key`; prefix matching uses `key` itself.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Query {
-    pub key: Value,
-    pub shape: Shape,
-    pub result: Value,
-    pub updated_at: f64,
-}
-
-/// Exactly what one write changed.
-#[derive(Debug, Default, Clone, PartialEq)]
-pub struct ChangeSet {
-    /// Entities whose own record changed.
-    pub written_entities: Vec<String>,
-    /// Entities whose record did not change but which reach a written one through
-    /// relations, so their denormalized view changed.
-    pub dependent_entities: Vec<String>,
-    /// Queries whose own normalized result (or shape) changed.
-    pub written_queries: Vec<String>,
-    /// Queries that show a changed entity.
-    pub dependent_queries: Vec<String>,
-}
-
-impl ChangeSet {
-    pub fn is_empty(&self) -> bool {
-        self.written_entities.is_empty() && self.written_queries.is_empty()
-    }
-
-    /// Every entity whose snapshot changed.
-    pub fn entities(&self) -> impl Iterator<Item = &String> {
-        self.written_entities.iter().chain(&self.dependent_entities)
-    }
-
-    /// Every query whose snapshot changed.
-    pub fn queries(&self) -> impl Iterator<Item = &String> {
-        self.written_queries.iter().chain(&self.dependent_queries)
-    }
-}
+use super::cache::{Cache, Query};
+use super::config::{Config, Persist};
+use super::error::Result;
+use super::json::{self, Origin};
+use super::mutation::{Queue, SyncState};
+use super::output::Output;
+use super::query::state::QueryMeta;
+use super::query::Queries;
+use super::sync::Sync;
 
 #[derive(Debug)]
 pub struct Store {
-    pub(super) config: Config,
-    pub(super) cache: Cache,
-    pub(super) queries: HashMap<String, Query>,
-    /// Query lifecycles (see engine.rs), by hash.
-    pub(super) metas: HashMap<String, QueryMeta>,
-    /// Unacknowledged mutations in queue order (see outbox.rs).
-    pub(super) mutations: Vec<Mutation>,
-    /// Server base records of entities some optimistic layer touches (`None`: not cached);
-    /// the cache holds what is visible: base + layers (see layers.rs).
-    pub(super) shadow: HashMap<String, Option<Map<String, Value>>>,
-    /// Server base results of queries an optimistic insert touches.
-    pub(super) shadow_queries: HashMap<String, Value>,
-    pub(super) sync: SyncMeta,
-    pub(super) persist: PersistState,
+    config: Config,
+    cache: Cache,
+    queries: Queries,
+    queue: Queue,
+    sync: Sync,
     /// `navigator.onLine` as last reported.
-    pub(super) online: bool,
-    pub(super) last_ticket: u64,
+    online: bool,
+}
+
+/// Where a call's data came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// This tab's own work: persisted.
+    Here,
+    /// Read from IndexedDB or sent by another tab: already stored, not persisted again.
+    Stored,
+}
+
+/// What the sync state's comparison looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SyncMark {
+    queue: u64,
+    online: bool,
 }
 
 impl Store {
     pub fn new(config: Config) -> Store {
+        let persisting = !matches!(config.persist, Persist::Off);
         Store {
-            config,
-            cache: Cache::default(),
-            queries: HashMap::new(),
-            metas: HashMap::new(),
-            mutations: Vec::new(),
-            shadow: HashMap::new(),
-            shadow_queries: HashMap::new(),
-            sync: SyncMeta {
-                leader: true,
-                ..SyncMeta::default()
-            },
-            persist: PersistState::default(),
+            cache: Cache::new(config.schema.clone()),
+            queries: Queries::default(),
+            queue: Queue::default(),
+            sync: Sync::new(persisting),
             online: true,
-            last_ticket: 0,
+            config,
         }
     }
 
@@ -110,213 +83,113 @@ impl Store {
         &self.config
     }
 
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+
     pub fn query(&self, hash: &str) -> Option<&Query> {
+        self.cache.query(hash)
+    }
+
+    pub fn meta(&self, hash: &str) -> Option<&QueryMeta> {
         self.queries.get(hash)
     }
 
     pub fn entity(&self, key: &str) -> Option<&Map<String, Value>> {
-        self.cache.get(key)
+        self.cache.entity(key)
     }
 
     pub fn entity_count(&self) -> usize {
-        self.cache.len()
-    }
-
-    /// `setQueryData(queryKey, data, { shape })` with every argument as JSON text.
-    pub fn set_query_data(
-        &mut self,
-        hash: &str,
-        key_json: &str,
-        data_json: &str,
-        shape_json: &str,
-        now: f64,
-    ) -> Result<ChangeSet> {
-        let key = parse_query_key(key_json)?;
-        let shape = match self.parse_shape(shape_json) {
-            Ok(shape) => shape,
-            Err(e) => {
-                // Unreadable data is reported before a bad shape.
-                json::parse(data_json, "query data", Origin::App)?;
-                return Err(e);
-            }
-        };
-        let what = || "query data".to_owned();
-        let n = normalize_json(&self.config.schema, &shape, data_json, &what, Origin::App)?;
-        self.write_normalized(hash, key, n, &shape, now)
-    }
-
-    /// Parses a shape against this store's schema.
-    pub fn parse_shape(&self, shape_json: &str) -> Result<Shape> {
-        let v = json::parse(shape_json, "shape", Origin::App)
-            .map_err(|e| Error::Shape(e.to_string()))?;
-        Shape::from_json(&v, &self.config.schema)
-    }
-
-    /// Normalizes `data` into the cache and stores the result as query `hash`.
-    /// Nothing is written when the data does not fit the shape.
-    pub fn write_query(
-        &mut self,
-        hash: &str,
-        key: Value,
-        data: Value,
-        shape: &Shape,
-        now: f64,
-    ) -> Result<ChangeSet> {
-        let n = normalize(&self.config.schema, shape, data)?;
-        self.write_normalized(hash, key, n, shape, now)
-    }
-
-    /// Writes normalized data into the cache and stores the result as query `hash`.
-    pub fn write_normalized(
-        &mut self,
-        hash: &str,
-        key: Value,
-        mut n: Normalized,
-        shape: &Shape,
-        now: f64,
-    ) -> Result<ChangeSet> {
-        let mut written = Written::default();
-        self.write_base(std::mem::take(&mut n.entities), &mut written);
-        // Under an optimistic insert, the server's result is the base; the list insert stays on top.
-        let inserts_pending = self
-            .mutations
-            .iter()
-            .any(|m| m.layered && m.layer.inserts.iter().any(|i| i.hash == hash));
-        if inserts_pending {
-            self.shadow_queries
-                .insert(hash.to_owned(), n.result.clone());
-            n.result = self.visible_result(hash, n.result);
-        }
-
-        let mut written_queries = Vec::new();
-        let unchanged = self
-            .queries
-            .get(hash)
-            .is_some_and(|q| q.shape == *shape && q.result == n.result && q.key == key);
-        if unchanged {
-            if let Some(q) = self.queries.get_mut(hash) {
-                q.updated_at = now;
-            }
-        } else {
-            let mut refs = Vec::new();
-            result_refs(shape, &n.result, &mut refs);
-            self.cache.set_query_refs(hash, &refs);
-            self.queries.insert(
-                hash.to_owned(),
-                Query {
-                    key,
-                    shape: shape.clone(),
-                    result: n.result,
-                    updated_at: now,
-                },
-            );
-            written_queries.push(hash.to_owned());
-        }
-        Ok(self.finish(written, written_queries))
-    }
-
-    /// `updateEntity(type, id, patch)`: merges `patch` into the entity (creating a partial
-    /// entity `{ id, ...patch }` when it is not cached). Relation fields in the patch are
-    /// normalized like a response.
-    pub fn update_entity(
-        &mut self,
-        type_name_: &str,
-        id_json: &str,
-        patch_json: &str,
-    ) -> Result<ChangeSet> {
-        let id = json::parse(id_json, "entity id", Origin::App)?;
-        let patch = json::parse(patch_json, "patch", Origin::App)?;
-        self.update_entity_value(type_name_, id, patch)
-    }
-
-    pub fn update_entity_value(
-        &mut self,
-        type_name_: &str,
-        id: Value,
-        patch: Value,
-    ) -> Result<ChangeSet> {
-        let t = self.config.schema.get(type_name_).ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "updateEntity: unknown entity type `{type_name_}`; declare it in createStore({{ entities }})"
-            ))
-        })?;
-        let id_str = id_string(&id).ok_or_else(|| {
-            Error::InvalidArgument(format!(
-                "updateEntity: id must be a string or a number, got {}",
-                type_name(&id)
-            ))
-        })?;
-        let Value::Object(patch) = patch else {
-            return Err(Error::InvalidArgument(format!(
-                "updateEntity: patch must be an object of fields, got {}",
-                type_name(&patch)
-            )));
-        };
-        if let Some(pid) = patch.get(&t.id_field) {
-            if id_string(pid).as_deref() != Some(id_str.as_str()) {
-                return Err(Error::InvalidArgument(format!(
-                    "updateEntity: the patch changes the id field `{}`; an entity's id cannot change",
-                    t.id_field
-                )));
-            }
-        }
-        let mut obj = Map::with_capacity(patch.len() + 1);
-        obj.insert(t.id_field.clone(), id);
-        for (k, v) in patch {
-            if k != t.id_field {
-                obj.insert(k, v);
-            }
-        }
-        let shape = Shape::Entity(type_name_.to_owned());
-        let n = normalize(&self.config.schema, &shape, Value::Object(obj))?;
-        let mut written = Written::default();
-        self.write_base(n.entities, &mut written);
-        Ok(self.finish(written, Vec::new()))
+        self.cache.entity_count()
     }
 
     /// The denormalized result of a query (entities expanded), as plain JSON.
     pub fn read_query(&self, hash: &str) -> Option<Value> {
-        let q = self.queries.get(hash)?;
-        Some(denormalize::query(
-            &self.cache,
-            &self.config.schema,
-            &q.shape,
-            &q.result,
-        ))
+        self.cache.read_query(hash)
     }
 
     /// The denormalized entity, as plain JSON.
-    pub fn read_entity(&self, type_name_: &str, id: &str) -> Option<Value> {
-        denormalize::entity(
-            &self.cache,
-            &self.config.schema,
-            &entity_key(type_name_, id),
-        )
+    pub fn read_entity(&self, type_name: &str, id: &str) -> Option<Value> {
+        self.cache.read_entity(type_name, id)
     }
 
-    pub(super) fn finish(&self, written: Written, written_queries: Vec<String>) -> ChangeSet {
-        let c = self.cache.changes(&written, &written_queries);
-        ChangeSet {
-            written_entities: c.written,
-            dependent_entities: c.dependents,
-            written_queries,
-            dependent_queries: c.dependent_queries,
+    pub fn persisting(&self) -> bool {
+        self.sync.persisting()
+    }
+
+    pub fn sync_state(&self) -> SyncState<'_> {
+        self.queue.sync_state(self.online)
+    }
+
+    pub fn mutation_list(&self) -> Vec<Value> {
+        self.queue.list().iter().map(|m| m.listing()).collect()
+    }
+
+    /// The earliest moment `tick` has work: a query timer (retry, stale flip, interval, gc) or
+    /// the head of the mutation queue's backoff.
+    pub fn next_wake(&self, now: f64) -> Option<f64> {
+        self.queries
+            .next_wake(now)
+            .into_iter()
+            .chain(self.queue.wake_at(self.online))
+            .reduce(f64::min)
+    }
+
+    /// Runs use case `f` and finishes its output.
+    fn run(
+        &mut self,
+        now: f64,
+        source: Source,
+        f: impl FnOnce(&mut Store, &mut Output) -> Result<()>,
+    ) -> Result<Output> {
+        let before = self.sync_mark();
+        let mut out = Output::default();
+        f(self, &mut out)?;
+        Ok(self.finish(out, before, now, source))
+    }
+
+    /// `run` for a use case that cannot fail.
+    fn run_ok(&mut self, now: f64, f: impl FnOnce(&mut Store, &mut Output)) -> Output {
+        let before = self.sync_mark();
+        let mut out = Output::default();
+        f(self, &mut out);
+        self.finish(out, before, now, Source::Here)
+    }
+
+    fn sync_mark(&self) -> SyncMark {
+        SyncMark {
+            queue: self.queue.revision(),
+            online: self.online,
         }
     }
-}
 
-/// A queryKey is a non-empty JSON array (TanStack style).
-pub fn parse_query_key(key_json: &str) -> Result<Value> {
-    let key = json::parse(key_json, "queryKey", Origin::App)?;
-    match &key {
-        Value::Array(a) if !a.is_empty() => Ok(key),
-        other => Err(Error::InvalidArgument(format!(
-            "queryKey must be a non-empty array such as ['todos'] or ['todo', 5], got {}",
-            if other.is_array() {
-                "an empty array"
-            } else {
-                type_name(other)
-            }
-        ))),
+    /// The one finish step (see the module doc).
+    fn finish(&mut self, mut out: Output, before: SyncMark, now: f64, source: Source) -> Output {
+        let taken = self.cache.take_changes();
+        out.changes = taken.changes;
+        self.queries.report(&out.states, now);
+        if source == Source::Here {
+            self.sync.note(&taken.base_entities, &taken.base_queries);
+            self.sync.collect(&mut out, &mut self.queue);
+        }
+        out.sync = self.sync_mark() != before;
+        out.wake_at = self.next_wake(now);
+        out
+    }
+
+    /// The active layers' keys, for cache writes under them.
+    fn relayer(&mut self, keys: &[String], hashes: &[String]) {
+        let layers = self.queue.active_layers();
+        self.cache.relayer(keys, hashes, &layers);
+    }
+
+    /// Server data into the base, under the active layers.
+    fn write_base(&mut self, entities: Vec<super::cache::normalize::EntityRecord>) {
+        let layers = self.queue.active_layers();
+        self.cache.write_base(entities, &layers);
     }
 }

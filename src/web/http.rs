@@ -7,8 +7,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, RequestInit, Response};
 
-use crate::core::engine::Settle;
-use crate::core::query::ErrorInfo;
+use crate::core::{ErrorInfo, Settle};
 
 pub const TIMEOUT_REASON: &str = "strata:timeout";
 

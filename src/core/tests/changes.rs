@@ -89,7 +89,8 @@ fn an_identical_write_still_refreshes_updated_at() {
         .unwrap();
     let cs = s
         .set_query_data("todo", &key, r#"{"id":1}"#, r#""Todo""#, 20.0)
-        .unwrap();
+        .unwrap()
+        .changes;
     assert!(cs.is_empty());
     assert_eq!(s.query("todo").unwrap().updated_at, 20.0);
     assert_eq!(s.query("todo").unwrap().key, json!(["todo"]));
@@ -216,12 +217,14 @@ fn changing_the_query_key_or_shape_rewrites_the_query() {
     set(&mut s, "h", json!({ "id": 1 }), json!("Todo"));
     let cs = s
         .set_query_data("h", r#"["h", 2]"#, r#"{"id":1}"#, r#""Todo""#, 0.0)
-        .unwrap();
+        .unwrap()
+        .changes;
     assert_eq!(cs.written_queries, vec!["h".to_owned()]);
     assert_eq!(s.query("h").unwrap().key, json!(["h", 2]));
     let cs = s
         .set_query_data("h", r#"["h", 2]"#, r#"{"id":1}"#, "null", 0.0)
-        .unwrap();
+        .unwrap()
+        .changes;
     assert_eq!(cs.written_queries, vec!["h".to_owned()]);
     // Under a plain shape the object is plain data, no longer a reference to Todo:1.
     let cs = update(&mut s, "Todo", json!(1), json!({ "title": "x" }));

@@ -3,7 +3,7 @@
 use serde_json::{json, Value};
 
 use super::*;
-use crate::core::denormalize::MAX_ENTITY_DEPTH;
+use crate::core::cache::denormalize::MAX_ENTITY_DEPTH;
 
 #[test]
 fn unknown_queries_and_entities_read_as_none() {

@@ -6,9 +6,11 @@ use serde_json::{json, Value};
 
 use super::*;
 use crate::core::batch::output_json;
-use crate::core::engine::{Action, Output, Settle};
-use crate::core::query::{key_has_prefix, ErrorInfo, FetchStatus, QueryMeta, Status};
+use crate::core::query::key_has_prefix;
+use crate::core::query::state::{FetchStatus, QueryMeta, Status};
 use crate::core::retry;
+use crate::core::ErrorInfo;
+use crate::core::{Action, Output, Settle};
 
 /// A realistic clock origin (ms); every test counts from here.
 const T0: f64 = 1_000_000.0;
@@ -37,8 +39,8 @@ fn observe_key(s: &mut Store, hash: &str, key: Value, opts: Value, now: f64) -> 
         .unwrap_or_else(|e| panic!("observe({hash}) failed: {e}"))
 }
 
-fn fetch_query(s: &mut Store, hash: &str, opts: Value, now: f64, force: bool) -> Output {
-    s.fetch(hash, &key_for(hash), &opts.to_string(), now, force)
+fn fetch_query(s: &mut Store, hash: &str, opts: Value, now: f64) -> Output {
+    s.fetch(hash, &key_for(hash), &opts.to_string(), now)
         .unwrap_or_else(|e| panic!("fetch({hash}) failed: {e}"))
 }
 
@@ -63,14 +65,14 @@ fn remove(s: &mut Store, prefix: Value, now: f64) -> Output {
 }
 
 fn put(s: &mut Store, hash: &str, data: Value, shape: Value, now: f64) -> Output {
-    s.put_query_data(
+    s.set_query_data(
         hash,
         &key_for(hash),
         &data.to_string(),
         &shape.to_string(),
         now,
     )
-    .unwrap_or_else(|e| panic!("put_query_data({hash}) failed: {e}"))
+    .unwrap_or_else(|e| panic!("set_query_data({hash}) failed: {e}"))
 }
 
 fn settle(s: &mut Store, hash: &str, ticket: u64, result: Settle, now: f64) -> Output {
@@ -176,7 +178,7 @@ fn loaded(s: &mut Store, hash: &str, opts: Value, data: Value, now: f64) -> u64 
     let t = ticket(&out, hash);
     let out = settle(s, hash, t, ok(data), now);
     assert_eq!(
-        meta(s, hash).status,
+        meta(s, hash).status(),
         Status::Success,
         "{hash} loaded: {out:?}"
     );
@@ -184,7 +186,7 @@ fn loaded(s: &mut Store, hash: &str, opts: Value, data: Value, now: f64) -> u64 
 }
 
 fn error_code(s: &Store, hash: &str) -> Option<String> {
-    meta(s, hash).error.as_ref().map(|e| e.code.clone())
+    meta(s, hash).error().as_ref().map(|e| e.code.clone())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,10 +210,10 @@ fn a_new_observed_query_is_pending_and_fetching() {
     );
     assert!(out.states.contains(&"todos".to_owned()));
     let m = meta(&s, "todos");
-    assert_eq!(m.status, Status::Pending);
-    assert_eq!(m.fetch, FetchStatus::Fetching);
-    assert_eq!(m.ticket, t);
-    assert_eq!(m.observers, 1);
+    assert_eq!(m.status(), Status::Pending);
+    assert_eq!(m.fetch_status(), FetchStatus::Fetching);
+    assert_eq!(m.ticket(), t);
+    assert_eq!(m.observers(), 1);
     assert_eq!(
         state(&s, "todos", T0),
         json!({
@@ -238,9 +240,9 @@ fn a_second_observer_joins_the_fetch_in_flight() {
     no_fetch(&out);
     assert!(aborts(&out).is_empty());
     let m = meta(&s, "todos");
-    assert_eq!(m.observers, 2);
-    assert_eq!(m.ticket, t);
-    assert_eq!(m.fetch, FetchStatus::Fetching);
+    assert_eq!(m.observers(), 2);
+    assert_eq!(m.ticket(), t);
+    assert_eq!(m.fetch_status(), FetchStatus::Fetching);
 }
 
 #[test]
@@ -250,17 +252,11 @@ fn fetch_query_while_fetching_joins_the_fetch() {
         &observe(&mut s, "todos", url_opts("todos", json!({})), T0),
         "todos",
     );
-    for force in [false, true] {
-        let out = fetch_query(
-            &mut s,
-            "todos",
-            url_opts("todos", json!({})),
-            T0 + 5.0,
-            force,
-        );
+    for _ in 0..2 {
+        let out = fetch_query(&mut s, "todos", url_opts("todos", json!({})), T0 + 5.0);
         no_fetch(&out);
         assert!(aborts(&out).is_empty());
-        assert_eq!(meta(&s, "todos").ticket, t);
+        assert_eq!(meta(&s, "todos").ticket(), t);
     }
 }
 
@@ -289,13 +285,13 @@ fn a_successful_answer_lands() {
     assert_eq!(out.changes.written_queries, ["todos"]);
     assert_eq!(out.changes.written_entities, ["Todo:1"]);
     let m = meta(&s, "todos");
-    assert_eq!(m.status, Status::Success);
-    assert_eq!(m.fetch, FetchStatus::Idle);
-    assert_eq!(m.data_updated_at, now);
-    assert_eq!(m.failure_count, 0);
-    assert_eq!(m.error, None);
-    assert_eq!(m.ticket, 0);
-    assert_eq!(m.retry_at, None);
+    assert_eq!(m.status(), Status::Success);
+    assert_eq!(m.fetch_status(), FetchStatus::Idle);
+    assert_eq!(m.data_updated_at(), now);
+    assert_eq!(m.failure_count(), 0);
+    assert_eq!(m.error(), None);
+    assert_eq!(m.ticket(), 0);
+    assert_eq!(m.retry_at(), None);
     assert_eq!(read(&s, "todos"), json!([{ "id": 1, "title": "a" }]));
     assert_eq!(record(&s, "Todo:1"), json!({ "id": 1, "title": "a" }));
     // The same ticket cannot land twice.
@@ -312,13 +308,13 @@ fn fresh_cached_data_is_not_refetched() {
     // Another observer while fresh: no fetch.
     let out = observe(&mut s, "todos", opts.clone(), T0 + 1000.0);
     no_fetch(&out);
-    assert_eq!(meta(&s, "todos").observers, 2);
+    assert_eq!(meta(&s, "todos").observers(), 2);
     // All leave and one comes back, still fresh.
     s.unobserve("todos", T0 + 2000.0);
     s.unobserve("todos", T0 + 2000.0);
     let out = observe(&mut s, "todos", opts, T0 + 9_999.0);
     no_fetch(&out);
-    assert_eq!(meta(&s, "todos").fetch, FetchStatus::Idle);
+    assert_eq!(meta(&s, "todos").fetch_status(), FetchStatus::Idle);
     assert_eq!(state(&s, "todos", T0 + 9_999.0)["isStale"], json!(false));
 }
 
@@ -333,16 +329,16 @@ fn stale_data_is_revalidated_while_it_stays_visible() {
     let t = ticket(&out, "todos");
     let m = meta(&s, "todos");
     assert_eq!(
-        m.status,
+        m.status(),
         Status::Success,
         "stale-while-revalidate keeps success"
     );
-    assert_eq!(m.fetch, FetchStatus::Fetching);
-    assert_eq!(m.data_updated_at, T0);
+    assert_eq!(m.fetch_status(), FetchStatus::Fetching);
+    assert_eq!(m.data_updated_at(), T0);
     assert_eq!(read(&s, "todos"), json!(["old"]));
     settle(&mut s, "todos", t, ok(json!(["new"])), now + 50.0);
     assert_eq!(read(&s, "todos"), json!(["new"]));
-    assert_eq!(meta(&s, "todos").data_updated_at, now + 50.0);
+    assert_eq!(meta(&s, "todos").data_updated_at(), now + 50.0);
 }
 
 #[test]
@@ -352,7 +348,7 @@ fn a_query_without_a_source_never_fetches() {
     assert!(out.actions.is_empty());
     let m = meta(&s, "local");
     assert_eq!(
-        (m.status, m.fetch, m.ticket),
+        (m.status(), m.fetch_status(), m.ticket()),
         (Status::Pending, FetchStatus::Idle, 0)
     );
     let mut now = T0;
@@ -367,11 +363,11 @@ fn a_query_without_a_source_never_fetches() {
             _ => s.set_online(true, now),
         };
         assert!(out.actions.is_empty(), "step {step}: {:?}", out.actions);
-        assert_eq!(meta(&s, "local").fetch, FetchStatus::Idle);
+        assert_eq!(meta(&s, "local").fetch_status(), FetchStatus::Idle);
     }
     // fetchQuery without a source is an argument error.
     expect_err(
-        s.fetch("local", &key_for("local"), "{}", now, false),
+        s.fetch("local", &key_for("local"), "{}", now),
         "INVALID_ARGUMENT",
     );
 }
@@ -389,20 +385,14 @@ fn a_query_fn_source_fetches_without_a_url() {
         out.actions,
         [Action::Fetch {
             hash: "fn".to_owned(),
-            ticket: meta(&s, "fn").ticket,
+            ticket: meta(&s, "fn").ticket(),
             url: None,
             timeout: 30_000.0
         }]
     );
     let t = ticket(&out, "fn");
-    s.settle(
-        "fn",
-        t,
-        Settle::Data(json!({ "id": 7 }).to_string()),
-        T0 + 5.0,
-        R,
-    );
-    assert_eq!(meta(&s, "fn").status, Status::Success);
+    s.settle_data("fn", t, &json!({ "id": 7 }).to_string(), T0 + 5.0, R);
+    assert_eq!(meta(&s, "fn").status(), Status::Success);
     assert_eq!(read(&s, "fn"), json!({ "id": 7 }));
     assert!(s.entity("Todo:7").is_some());
 }
@@ -413,7 +403,7 @@ fn a_disabled_query_fetches_only_on_refetch() {
     let opts = url_opts("todos", json!({ "enabled": false }));
     let out = observe(&mut s, "todos", opts, T0);
     no_fetch(&out);
-    assert_eq!(meta(&s, "todos").fetch, FetchStatus::Idle);
+    assert_eq!(meta(&s, "todos").fetch_status(), FetchStatus::Idle);
     // Neither focus nor invalidation nor reconnect fetch it.
     no_fetch(&s.focus(T0 + 1.0));
     no_fetch(&invalidate(&mut s, json!(["todos"]), T0 + 2.0));
@@ -422,31 +412,23 @@ fn a_disabled_query_fetches_only_on_refetch() {
     // refetch() is an explicit request.
     let out = refetch(&mut s, json!(["todos"]), T0 + 5.0);
     let t = ticket(&out, "todos");
-    assert_eq!(meta(&s, "todos").fetch, FetchStatus::Fetching);
+    assert_eq!(meta(&s, "todos").fetch_status(), FetchStatus::Fetching);
     settle(&mut s, "todos", t, ok(json!([1])), T0 + 6.0);
-    assert_eq!(meta(&s, "todos").status, Status::Success);
+    assert_eq!(meta(&s, "todos").status(), Status::Success);
 }
 
 #[test]
 fn fetch_query_fetches_unless_fresh() {
     let mut s = store();
     let opts = url_opts("todos", json!({ "staleTime": 5000 }));
-    let t = ticket(
-        &fetch_query(&mut s, "todos", opts.clone(), T0, false),
-        "todos",
-    );
-    assert_eq!(meta(&s, "todos").observers, 0);
+    let t = ticket(&fetch_query(&mut s, "todos", opts.clone(), T0), "todos");
+    assert_eq!(meta(&s, "todos").observers(), 0);
     settle(&mut s, "todos", t, ok(json!([1])), T0 + 10.0);
-    no_fetch(&fetch_query(
-        &mut s,
-        "todos",
-        opts.clone(),
-        T0 + 100.0,
-        false,
-    ));
-    let forced = fetch_query(&mut s, "todos", opts.clone(), T0 + 200.0, true);
+    no_fetch(&fetch_query(&mut s, "todos", opts.clone(), T0 + 100.0));
+    // Fresh data is fetched again only on an explicit request (refetchQueries).
+    let forced = refetch(&mut s, json!(["todos"]), T0 + 200.0);
     assert_ne!(ticket(&forced, "todos"), t);
-    assert_eq!(meta(&s, "todos").status, Status::Success);
+    assert_eq!(meta(&s, "todos").status(), Status::Success);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -463,11 +445,11 @@ fn a_failed_refetch_keeps_the_old_data() {
     assert_eq!(out.states, ["todos"]);
     assert!(out.actions.is_empty());
     let m = meta(&s, "todos");
-    assert_eq!(m.status, Status::Error);
-    assert_eq!(m.fetch, FetchStatus::Idle);
-    assert_eq!(m.error_updated_at, now);
-    assert_eq!(m.data_updated_at, T0, "dataUpdatedAt stays");
-    let e = m.error.as_ref().expect("error set");
+    assert_eq!(m.status(), Status::Error);
+    assert_eq!(m.fetch_status(), FetchStatus::Idle);
+    assert_eq!(m.error_updated_at(), now);
+    assert_eq!(m.data_updated_at(), T0, "dataUpdatedAt stays");
+    let e = m.error().expect("error set");
     assert_eq!((e.code.as_str(), e.status), ("HTTP", Some(404)));
     assert_eq!(e.body.as_deref(), Some("not here"));
     assert_eq!(read(&s, "todos"), json!(["old"]));
@@ -484,12 +466,12 @@ fn server_errors_retry_on_the_same_ticket_with_backoff() {
         let out = settle(&mut s, "todos", t, http(500, "boom"), now);
         assert!(out.actions.is_empty(), "no fetch before the delay");
         let m = meta(&s, "todos");
-        assert_eq!(m.failure_count, failure);
-        assert_eq!(m.status, Status::Pending);
-        assert_eq!(m.fetch, FetchStatus::Fetching);
-        assert_eq!(m.error, None);
+        assert_eq!(m.failure_count(), failure);
+        assert_eq!(m.status(), Status::Pending);
+        assert_eq!(m.fetch_status(), FetchStatus::Fetching);
+        assert_eq!(m.error(), None);
         let expected = now + retry::delay(failure, 1000.0, R, None);
-        assert_eq!(m.retry_at, Some(expected));
+        assert_eq!(m.retry_at(), Some(expected));
         assert_eq!(out.wake_at, Some(expected));
         assert_eq!(state(&s, "todos", now)["failureCount"], json!(failure));
         // Not due yet.
@@ -499,23 +481,23 @@ fn server_errors_retry_on_the_same_ticket_with_backoff() {
         now = expected;
         let out = s.tick(now);
         assert_eq!(fetches(&out), [("todos".to_owned(), t)]);
-        assert_eq!(meta(&s, "todos").retry_at, None);
-        assert_eq!(meta(&s, "todos").fetch, FetchStatus::Fetching);
+        assert_eq!(meta(&s, "todos").retry_at(), None);
+        assert_eq!(meta(&s, "todos").fetch_status(), FetchStatus::Fetching);
     }
     now += 100.0;
     let out = settle(&mut s, "todos", t, http(500, "boom"), now);
     assert!(out.actions.is_empty());
     let m = meta(&s, "todos");
-    assert_eq!(m.status, Status::Error);
-    assert_eq!(m.fetch, FetchStatus::Idle);
-    assert_eq!(m.failure_count, 4);
-    assert_eq!(m.retry_at, None);
-    assert_eq!(m.ticket, 0);
-    let e = m.error.as_ref().expect("error set");
+    assert_eq!(m.status(), Status::Error);
+    assert_eq!(m.fetch_status(), FetchStatus::Idle);
+    assert_eq!(m.failure_count(), 4);
+    assert_eq!(m.retry_at(), None);
+    assert_eq!(m.ticket(), 0);
+    let e = m.error().expect("error set");
     assert_eq!(e.code, "HTTP");
     assert_eq!(e.status, Some(500));
     assert_eq!(e.body.as_deref(), Some("boom"));
-    assert_eq!(m.error_updated_at, now);
+    assert_eq!(m.error_updated_at(), now);
 }
 
 #[test]
@@ -526,7 +508,7 @@ fn retry_waits_follow_the_backoff_for_each_attempt() {
     let mut now = T0;
     for (attempt, random) in [(1u32, 0.0), (2, 0.99), (3, 0.3), (4, 1.0), (5, 0.0)] {
         s.settle("todos", t, http(503, ""), now, random);
-        let wait = meta(&s, "todos").retry_at.expect("retry scheduled") - now;
+        let wait = meta(&s, "todos").retry_at().expect("retry scheduled") - now;
         let full = 200.0 * 2f64.powi(attempt as i32 - 1);
         assert!(
             wait >= full / 2.0 && wait <= full,
@@ -553,9 +535,12 @@ fn not_found_is_final_at_once() {
     let out = settle(&mut s, "todos", t, http(404, ""), T0 + 1.0);
     assert!(out.actions.is_empty());
     let m = meta(&s, "todos");
-    assert_eq!((m.status, m.fetch), (Status::Error, FetchStatus::Idle));
-    assert_eq!(m.failure_count, 1);
-    assert_eq!(m.retry_at, None);
+    assert_eq!(
+        (m.status(), m.fetch_status()),
+        (Status::Error, FetchStatus::Idle)
+    );
+    assert_eq!(m.failure_count(), 1);
+    assert_eq!(m.retry_at(), None);
     assert_eq!(error_code(&s, "todos").as_deref(), Some("HTTP"));
 }
 
@@ -569,14 +554,14 @@ fn request_timeout_and_too_many_requests_retry() {
         );
         settle(&mut s, "q", t, http(status, ""), T0 + 1.0);
         let m = meta(&s, "q");
-        assert_eq!(m.failure_count, 1, "{status}");
-        assert_eq!(m.fetch, FetchStatus::Fetching, "{status}");
-        let at = m.retry_at.unwrap_or_else(|| panic!("{status} retries"));
+        assert_eq!(m.failure_count(), 1, "{status}");
+        assert_eq!(m.fetch_status(), FetchStatus::Fetching, "{status}");
+        let at = m.retry_at().unwrap_or_else(|| panic!("{status} retries"));
         assert_eq!(ticket(&s.tick(at), "q"), t);
         settle(&mut s, "q", t, http(status, ""), at + 1.0);
         let m = meta(&s, "q");
-        assert_eq!(m.status, Status::Error, "{status}");
-        assert_eq!(m.error.as_ref().and_then(|e| e.status), Some(status));
+        assert_eq!(m.status(), Status::Error, "{status}");
+        assert_eq!(m.error().as_ref().and_then(|e| e.status), Some(status));
     }
 }
 
@@ -594,14 +579,14 @@ fn retry_after_is_a_floor_for_the_next_attempt() {
     );
     let now = T0 + 10.0;
     s.settle("q", t, http_retry_after(429, "5"), now, 0.0);
-    let wait = meta(&s, "q").retry_at.expect("429 retries") - now;
+    let wait = meta(&s, "q").retry_at().expect("429 retries") - now;
     assert!(wait >= 5000.0, "Retry-After 5 waits {wait}");
     // An unreadable header falls back to the backoff.
     let later = now + wait;
     s.tick(later);
     s.settle("q", t, http_retry_after(503, "soon"), later, 0.0);
     assert_eq!(
-        meta(&s, "q").retry_at,
+        meta(&s, "q").retry_at(),
         Some(later + retry::delay(2, 1000.0, 0.0, None))
     );
 }
@@ -616,10 +601,10 @@ fn unauthorized_is_an_auth_error_without_retry() {
     settle(&mut s, "q", t, http(401, "who are you"), T0 + 1.0);
     let m = meta(&s, "q");
     assert_eq!(
-        (m.status, m.fetch, m.failure_count),
+        (m.status(), m.fetch_status(), m.failure_count()),
         (Status::Error, FetchStatus::Idle, 1)
     );
-    let e = m.error.as_ref().expect("error set");
+    let e = m.error().expect("error set");
     assert_eq!(e.code, "AUTH");
     assert_eq!(e.status, Some(401));
     assert_eq!(e.body.as_deref(), Some("who are you"));
@@ -637,14 +622,17 @@ fn network_errors_retry_while_online_then_fail() {
         now += 10.0;
         settle(&mut s, "q", t, network(), now);
         let m = meta(&s, "q");
-        assert_eq!((m.failure_count, m.fetch), (failure, FetchStatus::Fetching));
-        now = m.retry_at.expect("network errors retry");
+        assert_eq!(
+            (m.failure_count(), m.fetch_status()),
+            (failure, FetchStatus::Fetching)
+        );
+        now = m.retry_at().expect("network errors retry");
         assert_eq!(ticket(&s.tick(now), "q"), t);
     }
     settle(&mut s, "q", t, network(), now + 10.0);
     let m = meta(&s, "q");
     assert_eq!(
-        (m.status, m.fetch, m.failure_count),
+        (m.status(), m.fetch_status(), m.failure_count()),
         (Status::Error, FetchStatus::Idle, 3)
     );
     assert_eq!(error_code(&s, "q").as_deref(), Some("NETWORK"));
@@ -664,7 +652,7 @@ fn timeouts_retry() {
         Settle::Failed(ErrorInfo::new("TIMEOUT", "slow")),
         T0 + 1.0,
     );
-    assert!(meta(&s, "q").retry_at.is_some());
+    assert!(meta(&s, "q").retry_at().is_some());
 }
 
 #[test]
@@ -683,7 +671,7 @@ fn a_body_that_is_not_json_is_a_parse_error_without_retry() {
     assert!(out.actions.is_empty());
     let m = meta(&s, "q");
     assert_eq!(
-        (m.status, m.fetch, m.failure_count),
+        (m.status(), m.fetch_status(), m.failure_count()),
         (Status::Error, FetchStatus::Idle, 1)
     );
     assert_eq!(error_code(&s, "q").as_deref(), Some("PARSE"));
@@ -700,8 +688,8 @@ fn an_empty_success_body_is_a_parse_error() {
         );
         settle(&mut s, "q", t, http(status, body), T0 + 1.0);
         let m = meta(&s, "q");
-        assert_eq!(m.status, Status::Error, "{status} {body:?}");
-        assert_eq!(m.retry_at, None);
+        assert_eq!(m.status(), Status::Error, "{status} {body:?}");
+        assert_eq!(m.retry_at(), None);
         assert_eq!(
             error_code(&s, "q").as_deref(),
             Some("PARSE"),
@@ -738,11 +726,11 @@ fn data_that_does_not_fit_the_shape_is_a_shape_error_and_keeps_old_data() {
         );
         let m = meta(&s, "todos");
         assert_eq!(
-            (m.status, m.fetch),
+            (m.status(), m.fetch_status()),
             (Status::Error, FetchStatus::Idle),
             "{bad}"
         );
-        assert_eq!(m.retry_at, None);
+        assert_eq!(m.retry_at(), None);
         assert_eq!(error_code(&s, "todos").as_deref(), Some("SHAPE"), "{bad}");
         assert_eq!(read(&s, "todos"), json!([{ "id": 1, "title": "a" }]));
         assert!(
@@ -760,15 +748,15 @@ fn a_success_after_an_error_clears_it() {
         "q",
     );
     settle(&mut s, "q", t, http(500, ""), T0 + 1.0);
-    assert_eq!(meta(&s, "q").status, Status::Error);
+    assert_eq!(meta(&s, "q").status(), Status::Error);
     let t = ticket(&refetch(&mut s, json!(["q"]), T0 + 2.0), "q");
     // While refetching, the error stays visible with status error.
-    assert_eq!(meta(&s, "q").status, Status::Error);
-    assert_eq!(meta(&s, "q").failure_count, 0);
+    assert_eq!(meta(&s, "q").status(), Status::Error);
+    assert_eq!(meta(&s, "q").failure_count(), 0);
     settle(&mut s, "q", t, ok(json!(1)), T0 + 3.0);
     let m = meta(&s, "q");
     assert_eq!(
-        (m.status, m.error.as_ref(), m.failure_count),
+        (m.status(), m.error().as_ref(), m.failure_count()),
         (Status::Success, None, 0)
     );
 }
@@ -784,17 +772,20 @@ fn observing_offline_pauses_until_online() {
     no_fetch(&out);
     assert!(out.states.contains(&"q".to_owned()));
     let m = meta(&s, "q");
-    assert_eq!((m.status, m.fetch), (Status::Pending, FetchStatus::Paused));
-    assert_ne!(m.ticket, 0);
+    assert_eq!(
+        (m.status(), m.fetch_status()),
+        (Status::Pending, FetchStatus::Paused)
+    );
+    assert_ne!(m.ticket(), 0);
     assert_eq!(state(&s, "q", T0 + 1.0)["fetchStatus"], json!("paused"));
     // Time passing offline does not fetch.
     no_fetch(&s.tick(T0 + 60_000.0));
     let out = s.set_online(true, T0 + 60_001.0);
     let t = ticket(&out, "q");
-    assert_eq!(meta(&s, "q").fetch, FetchStatus::Fetching);
-    assert_eq!(meta(&s, "q").ticket, t);
+    assert_eq!(meta(&s, "q").fetch_status(), FetchStatus::Fetching);
+    assert_eq!(meta(&s, "q").ticket(), t);
     settle(&mut s, "q", t, ok(json!(1)), T0 + 60_002.0);
-    assert_eq!(meta(&s, "q").status, Status::Success);
+    assert_eq!(meta(&s, "q").status(), Status::Success);
 }
 
 #[test]
@@ -808,15 +799,15 @@ fn a_network_failure_offline_pauses_without_spending_a_retry() {
     let out = settle(&mut s, "q", t, network(), T0 + 2.0);
     no_fetch(&out);
     let m = meta(&s, "q");
-    assert_eq!(m.fetch, FetchStatus::Paused);
-    assert_eq!(m.failure_count, 0);
-    assert_eq!(m.retry_at, None);
-    assert_eq!(m.status, Status::Pending);
+    assert_eq!(m.fetch_status(), FetchStatus::Paused);
+    assert_eq!(m.failure_count(), 0);
+    assert_eq!(m.retry_at(), None);
+    assert_eq!(m.status(), Status::Pending);
     let out = s.set_online(true, T0 + 3.0);
     let t2 = ticket(&out, "q");
-    assert_eq!(meta(&s, "q").fetch, FetchStatus::Fetching);
+    assert_eq!(meta(&s, "q").fetch_status(), FetchStatus::Fetching);
     settle(&mut s, "q", t2, ok(json!(1)), T0 + 4.0);
-    assert_eq!(meta(&s, "q").status, Status::Success);
+    assert_eq!(meta(&s, "q").status(), Status::Success);
 }
 
 #[test]
@@ -827,12 +818,15 @@ fn a_retry_that_falls_due_offline_pauses() {
         "q",
     );
     settle(&mut s, "q", t, http(500, ""), T0 + 1.0);
-    let at = meta(&s, "q").retry_at.expect("retry scheduled");
+    let at = meta(&s, "q").retry_at().expect("retry scheduled");
     s.set_online(false, T0 + 2.0);
     let out = s.tick(at);
     no_fetch(&out);
     let m = meta(&s, "q");
-    assert_eq!((m.fetch, m.retry_at), (FetchStatus::Paused, None));
+    assert_eq!(
+        (m.fetch_status(), m.retry_at()),
+        (FetchStatus::Paused, None)
+    );
     assert!(out.states.contains(&"q".to_owned()));
     let out = s.set_online(true, at + 10.0);
     assert_eq!(fetched_hashes(&out), ["q"]);
@@ -873,7 +867,7 @@ fn reconnect_refetches_active_stale_queries() {
     s.set_online(false, T0 + 200.0);
     let out = s.set_online(true, T0 + 300.0);
     assert_eq!(fetched_hashes(&out), ["stale"]);
-    assert_eq!(meta(&s, "stale").status, Status::Success);
+    assert_eq!(meta(&s, "stale").status(), Status::Success);
     // Going offline again and back does not refetch what is already fetching.
     s.set_online(false, T0 + 400.0);
     no_fetch(&s.set_online(true, T0 + 500.0));
@@ -953,10 +947,10 @@ fn invalidate_marks_matching_queries_stale_and_refetches_the_active_ones() {
     }
     assert_eq!(state(&s, "users", now)["isStale"], json!(false));
     assert_eq!(fetched_hashes(&out), ["page2", "todos"]);
-    assert_eq!(meta(&s, "todo1").fetch, FetchStatus::Idle);
+    assert_eq!(meta(&s, "todo1").fetch_status(), FetchStatus::Idle);
     // Data stays visible meanwhile.
     assert_eq!(read(&s, "todos"), json!(["todos"]));
-    assert_eq!(meta(&s, "todos").status, Status::Success);
+    assert_eq!(meta(&s, "todos").status(), Status::Success);
     // The inactive one refetches when observed again.
     let out = observe_key(
         &mut s,
@@ -996,7 +990,7 @@ fn invalidate_supersedes_a_fetch_under_way() {
     assert_eq!(aborts(&out), [("todos".to_owned(), old)]);
     let new = ticket(&out, "todos");
     assert_ne!(new, old);
-    assert_eq!(meta(&s, "todos").ticket, new);
+    assert_eq!(meta(&s, "todos").ticket(), new);
     // The superseded answer arrives later: ignored.
     let late = settle(
         &mut s,
@@ -1007,7 +1001,7 @@ fn invalidate_supersedes_a_fetch_under_way() {
     );
     assert!(late.changes.is_empty() && late.states.is_empty() && late.actions.is_empty());
     assert_eq!(read(&s, "todos"), json!([{ "id": 1, "title": "v1" }]));
-    assert_eq!(meta(&s, "todos").fetch, FetchStatus::Fetching);
+    assert_eq!(meta(&s, "todos").fetch_status(), FetchStatus::Fetching);
     settle(
         &mut s,
         "todos",
@@ -1044,13 +1038,13 @@ fn cancel_aborts_and_drops_the_late_answer() {
     assert_eq!(out.states, ["q"]);
     let m = meta(&s, "q");
     assert_eq!(
-        (m.status, m.fetch, m.ticket),
+        (m.status(), m.fetch_status(), m.ticket()),
         (Status::Pending, FetchStatus::Idle, 0)
     );
     let late = settle(&mut s, "q", t, ok(json!(1)), T0 + 2.0);
     assert!(late.changes.is_empty() && late.states.is_empty());
     assert!(s.read_query("q").is_none());
-    assert_eq!(meta(&s, "q").status, Status::Pending);
+    assert_eq!(meta(&s, "q").status(), Status::Pending);
     // Nothing left to cancel.
     assert!(cancel(&mut s, json!(["q"]), T0 + 3.0).actions.is_empty());
 }
@@ -1063,7 +1057,10 @@ fn cancel_keeps_the_data_there_was() {
     cancel(&mut s, json!(["q"]), T0 + 2.0);
     settle(&mut s, "q", t, ok(json!("late")), T0 + 3.0);
     let m = meta(&s, "q");
-    assert_eq!((m.status, m.fetch), (Status::Success, FetchStatus::Idle));
+    assert_eq!(
+        (m.status(), m.fetch_status()),
+        (Status::Success, FetchStatus::Idle)
+    );
     assert_eq!(read(&s, "q"), json!("old"));
 }
 
@@ -1075,12 +1072,12 @@ fn cancel_stops_a_pending_retry() {
         "q",
     );
     settle(&mut s, "q", t, http(500, ""), T0 + 1.0);
-    let at = meta(&s, "q").retry_at.expect("retry scheduled");
+    let at = meta(&s, "q").retry_at().expect("retry scheduled");
     let out = cancel(&mut s, json!(["q"]), T0 + 2.0);
     assert_eq!(aborts(&out), [("q".to_owned(), t)]);
     let m = meta(&s, "q");
     assert_eq!(
-        (m.fetch, m.retry_at, m.ticket),
+        (m.fetch_status(), m.retry_at(), m.ticket()),
         (FetchStatus::Idle, None, 0)
     );
     no_fetch(&s.tick(at));
@@ -1216,8 +1213,8 @@ fn an_observed_query_is_never_collected() {
 fn a_query_with_a_fetch_in_flight_is_not_collected() {
     let mut s = store();
     let opts = url_opts("q", json!({ "gcTime": 1000 }));
-    let t = ticket(&fetch_query(&mut s, "q", opts.clone(), T0, false), "q");
-    assert_eq!(meta(&s, "q").observers, 0);
+    let t = ticket(&fetch_query(&mut s, "q", opts.clone(), T0), "q");
+    assert_eq!(meta(&s, "q").observers(), 0);
     let out = s.tick(T0 + 50_000.0);
     assert!(out.removed_queries.is_empty());
     assert_eq!(
@@ -1226,7 +1223,7 @@ fn a_query_with_a_fetch_in_flight_is_not_collected() {
     );
     // Also not while a retry waits.
     settle(&mut s, "q", t, http(500, ""), T0 + 50_001.0);
-    let at = meta(&s, "q").retry_at.expect("retry scheduled");
+    let at = meta(&s, "q").retry_at().expect("retry scheduled");
     assert!(s.tick(at - 1.0).removed_queries.is_empty());
     s.tick(at);
     settle(&mut s, "q", t, ok(json!(1)), at + 10.0);
@@ -1237,7 +1234,7 @@ fn a_query_with_a_fetch_in_flight_is_not_collected() {
 fn fetched_data_of_an_unobserved_query_lives_gc_time_after_it_lands() {
     let mut s = store();
     let opts = url_opts("q", json!({ "gcTime": 1000 }));
-    let t = ticket(&fetch_query(&mut s, "q", opts, T0, false), "q");
+    let t = ticket(&fetch_query(&mut s, "q", opts, T0), "q");
     let landed = T0 + 5_000.0;
     let out = settle(&mut s, "q", t, ok(json!(1)), landed);
     assert!(
@@ -1408,16 +1405,16 @@ fn infinite_times_never_wake() {
 // setQueryData
 
 #[test]
-fn put_query_data_marks_the_query_successful_and_fresh() {
+fn set_query_data_marks_the_query_successful_and_fresh() {
     let mut s = store();
     observe(&mut s, "q", json!({ "staleTime": 10_000 }), T0);
-    assert_eq!(meta(&s, "q").status, Status::Pending);
+    assert_eq!(meta(&s, "q").status(), Status::Pending);
     let out = put(&mut s, "q", json!({ "id": 1 }), json!("Todo"), T0 + 5.0);
     assert_eq!(out.states, ["q"]);
     assert_eq!(out.changes.written_queries, ["q"]);
     let m = meta(&s, "q");
-    assert_eq!(m.status, Status::Success);
-    assert_eq!(m.data_updated_at, T0 + 5.0);
+    assert_eq!(m.status(), Status::Success);
+    assert_eq!(m.data_updated_at(), T0 + 5.0);
     assert_eq!(state(&s, "q", T0 + 6.0)["isStale"], json!(false));
     assert_eq!(read(&s, "q"), json!({ "id": 1 }));
     // Invalidated, then set again: fresh again.
@@ -1434,25 +1431,25 @@ fn put_query_data_marks_the_query_successful_and_fresh() {
 }
 
 #[test]
-fn put_query_data_clears_an_error() {
+fn set_query_data_clears_an_error() {
     let mut s = store();
     let t = ticket(
         &observe(&mut s, "q", url_opts("q", json!({ "retry": 0 })), T0),
         "q",
     );
     settle(&mut s, "q", t, http(500, ""), T0 + 1.0);
-    assert_eq!(meta(&s, "q").status, Status::Error);
+    assert_eq!(meta(&s, "q").status(), Status::Error);
     put(&mut s, "q", json!(5), json!(null), T0 + 2.0);
     let m = meta(&s, "q");
-    assert_eq!((m.status, m.error.as_ref()), (Status::Success, None));
-    assert_eq!(m.data_updated_at, T0 + 2.0);
+    assert_eq!((m.status(), m.error().as_ref()), (Status::Success, None));
+    assert_eq!(m.data_updated_at(), T0 + 2.0);
 }
 
 #[test]
-fn put_query_data_creates_a_lifecycle_that_gc_collects() {
+fn set_query_data_creates_a_lifecycle_that_gc_collects() {
     let mut s = store();
     let out = put(&mut s, "q", json!(1), json!(null), T0);
-    assert_eq!(meta(&s, "q").status, Status::Success);
+    assert_eq!(meta(&s, "q").status(), Status::Success);
     assert_eq!(out.wake_at, Some(T0 + 300_000.0));
     assert_eq!(s.tick(T0 + 300_000.0).removed_queries, ["q"]);
 }
@@ -1468,11 +1465,11 @@ fn observing_data_set_before_shows_it_as_success() {
         T0,
     );
     no_fetch(&out);
-    assert_eq!(meta(&s, "q").status, Status::Success);
+    assert_eq!(meta(&s, "q").status(), Status::Success);
 }
 
 #[test]
-fn put_query_data_of_identical_data_still_marks_stale_data_fresh() {
+fn set_query_data_of_identical_data_still_marks_stale_data_fresh() {
     let mut s = store();
     let opts = url_opts("q", json!({ "staleTime": 1000 }));
     loaded(&mut s, "q", opts, json!({ "v": 1 }), T0);
@@ -1480,7 +1477,7 @@ fn put_query_data_of_identical_data_still_marks_stale_data_fresh() {
     assert_eq!(state(&s, "q", now)["isStale"], json!(true));
     let out = put(&mut s, "q", json!({ "v": 1 }), json!(null), now);
     assert_eq!(
-        meta(&s, "q").data_updated_at,
+        meta(&s, "q").data_updated_at(),
         now,
         "dataUpdatedAt is the put time"
     );
@@ -1493,7 +1490,7 @@ fn put_query_data_of_identical_data_still_marks_stale_data_fresh() {
 }
 
 #[test]
-fn put_query_data_of_identical_fresh_data_notifies_nobody() {
+fn set_query_data_of_identical_fresh_data_notifies_nobody() {
     let mut s = store();
     let opts = url_opts("q", json!({ "staleTime": 10_000 }));
     loaded(&mut s, "q", opts, json!({ "v": 1 }), T0);
@@ -1501,7 +1498,7 @@ fn put_query_data_of_identical_fresh_data_notifies_nobody() {
     assert!(out.states.is_empty() && out.changes.is_empty(), "{out:?}");
     let out = put(&mut s, "q", json!({ "v": 2 }), json!(null), T0 + 20.0);
     assert_eq!(out.states, ["q"]);
-    assert_eq!(meta(&s, "q").data_updated_at, T0 + 20.0);
+    assert_eq!(meta(&s, "q").data_updated_at(), T0 + 20.0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1545,7 +1542,7 @@ fn a_new_lifecycle_reports_its_first_state() {
     // Not on the next observe: nothing changed.
     let out = observe(&mut s, "local", json!({}), T0 + 1.0);
     assert!(out.states.is_empty());
-    let out = fetch_query(&mut s, "f", url_opts("f", json!({})), T0, false);
+    let out = fetch_query(&mut s, "f", url_opts("f", json!({})), T0);
     assert_eq!(out.states, ["f"]);
 }
 
@@ -1650,17 +1647,20 @@ fn a_paused_query_whose_source_was_dropped_does_not_stay_paused_without_a_ticket
     let mut s = store();
     s.set_online(false, T0);
     observe(&mut s, "q", url_opts("q", json!({})), T0 + 1.0);
-    assert_eq!(meta(&s, "q").fetch, FetchStatus::Paused);
+    assert_eq!(meta(&s, "q").fetch_status(), FetchStatus::Paused);
     observe(&mut s, "q", json!({}), T0 + 2.0);
     s.set_online(true, T0 + 3.0);
     let m = meta(&s, "q");
     assert!(
-        m.fetch == FetchStatus::Idle || m.ticket != 0,
+        m.fetch_status() == FetchStatus::Idle || m.ticket() != 0,
         "fetchStatus {:?} with ticket {}",
-        m.fetch,
-        m.ticket
+        m.fetch_status(),
+        m.ticket()
     );
-    assert!(m.fetch != FetchStatus::Paused, "paused while online");
+    assert!(
+        m.fetch_status() != FetchStatus::Paused,
+        "paused while online"
+    );
 }
 
 #[test]
@@ -1668,7 +1668,7 @@ fn a_retry_keeps_the_url_after_a_source_less_observer() {
     let mut s = store();
     let t = ticket(&observe(&mut s, "q", url_opts("q", json!({})), T0), "q");
     settle(&mut s, "q", t, http(500, ""), T0 + 1.0);
-    let at = meta(&s, "q").retry_at.expect("retry scheduled");
+    let at = meta(&s, "q").retry_at().expect("retry scheduled");
     observe(&mut s, "q", json!({}), T0 + 2.0);
     let out = s.tick(at);
     assert_eq!(
@@ -1876,26 +1876,30 @@ impl Sim {
                 continue;
             };
             let ctx = || format!("{h}: {m:?}");
-            self.check(m.status != Status::Error || m.error.is_some(), || {
+            self.check(m.status() != Status::Error || m.error().is_some(), || {
                 format!("status error without an error; {}", ctx())
             });
-            self.check(m.status == Status::Error || m.error.is_none(), || {
+            self.check(m.status() == Status::Error || m.error().is_none(), || {
                 format!("an error without status error; {}", ctx())
             });
-            self.check(m.fetch == FetchStatus::Idle || m.ticket != 0, || {
-                format!("fetching/paused without a ticket; {}", ctx())
-            });
-            self.check(m.fetch != FetchStatus::Idle || m.ticket == 0, || {
-                format!("idle with a ticket (a late answer would land); {}", ctx())
-            });
-            self.check(m.fetch != FetchStatus::Idle || m.retry_at.is_none(), || {
-                format!("idle with a retry scheduled; {}", ctx())
-            });
-            self.check(m.fetch != FetchStatus::Paused || !self.online, || {
-                format!("paused while online; {}", ctx())
-            });
             self.check(
-                m.fetch != FetchStatus::Paused || m.retry_at.is_none(),
+                m.fetch_status() == FetchStatus::Idle || m.ticket() != 0,
+                || format!("fetching/paused without a ticket; {}", ctx()),
+            );
+            self.check(
+                m.fetch_status() != FetchStatus::Idle || m.ticket() == 0,
+                || format!("idle with a ticket (a late answer would land); {}", ctx()),
+            );
+            self.check(
+                m.fetch_status() != FetchStatus::Idle || m.retry_at().is_none(),
+                || format!("idle with a retry scheduled; {}", ctx()),
+            );
+            self.check(
+                m.fetch_status() != FetchStatus::Paused || !self.online,
+                || format!("paused while online; {}", ctx()),
+            );
+            self.check(
+                m.fetch_status() != FetchStatus::Paused || m.retry_at().is_none(),
                 || format!("paused with a retry scheduled; {}", ctx()),
             );
             let live = self
@@ -1908,29 +1912,29 @@ impl Sim {
             });
             if let Some(f) = live.first() {
                 self.check(
-                    f.ticket == m.ticket
-                        && m.fetch == FetchStatus::Fetching
-                        && m.retry_at.is_none(),
+                    f.ticket == m.ticket()
+                        && m.fetch_status() == FetchStatus::Fetching
+                        && m.retry_at().is_none(),
                     || format!("live request {} does not match; {}", f.ticket, ctx()),
                 );
             }
-            if m.fetch == FetchStatus::Fetching {
+            if m.fetch_status() == FetchStatus::Fetching {
                 // Either a request is out or a retry is scheduled: never stuck.
-                self.check(live.len() == 1 || m.retry_at.is_some(), || {
+                self.check(live.len() == 1 || m.retry_at().is_some(), || {
                     format!("fetching with nothing in flight and no retry; {}", ctx())
                 });
             }
             self.check(
-                m.status != Status::Success || self.s.query(h).is_some(),
+                m.status() != Status::Success || self.s.query(h).is_some(),
                 || format!("success without data; {}", ctx()),
             );
-            self.check(m.status != Status::Pending || !m.has_data(), || {
+            self.check(m.status() != Status::Pending || !m.has_data(), || {
                 format!("pending with data; {}", ctx())
             });
-            self.check(m.observers == self.observers[i], || {
-                format!("observers {} expected {}", m.observers, self.observers[i])
+            self.check(m.observers() == self.observers[i], || {
+                format!("observers {} expected {}", m.observers(), self.observers[i])
             });
-            self.check((m.observers == 0) == m.inactive_since.is_some(), || {
+            self.check((m.observers() == 0) == m.inactive_since().is_some(), || {
                 format!("inactive_since disagrees with observers; {}", ctx())
             });
         }
@@ -2071,9 +2075,8 @@ impl Sim {
                 self.s.remove(&prefix, now).expect("remove")
             }
             92..=96 => {
-                let force = self.rng.chance(30);
-                self.log.push(format!("{now}: fetch {hash} force {force}"));
-                match self.s.fetch(hash, &key, &opts, now, force) {
+                self.log.push(format!("{now}: fetch {hash}"));
+                match self.s.fetch(hash, &key, &opts, now) {
                     Ok(out) => out,
                     Err(e) => {
                         self.check(!self.specs[i].source, || format!("fetch failed: {e}"));
@@ -2086,13 +2089,13 @@ impl Sim {
                 self.log.push(format!("{now}: put {hash} {data}"));
                 let out = self
                     .s
-                    .put_query_data(hash, &key, &data.to_string(), &shape.to_string(), now)
-                    .expect("put_query_data");
+                    .set_query_data(hash, &key, &data.to_string(), &shape.to_string(), now)
+                    .expect("set_query_data");
                 self.check(
                     self.s
                         .meta(hash)
-                        .is_some_and(|m| m.status == Status::Success),
-                    || format!("not success after put_query_data: {:?}", self.s.meta(hash)),
+                        .is_some_and(|m| m.status() == Status::Success),
+                    || format!("not success after set_query_data: {:?}", self.s.meta(hash)),
                 );
                 out
             }

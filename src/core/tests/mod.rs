@@ -6,7 +6,7 @@ use std::fmt::Debug;
 
 use serde_json::{json, Value};
 
-use super::store::{ChangeSet, Store};
+use super::{ChangeSet, Store};
 use super::{Error, Result};
 
 mod bad_input;
@@ -60,7 +60,21 @@ pub fn set(s: &mut Store, hash: &str, data: Value, shape: Value) -> ChangeSet {
 
 /// `setQueryData` with raw JSON text for data and shape.
 pub fn try_set(s: &mut Store, hash: &str, data: &str, shape: &str) -> Result<ChangeSet> {
-    s.set_query_data(hash, &key_for(hash), data, shape, 0.0)
+    // The cache write alone, as these tests always wrote (setQueryData's lifecycle is
+    // tested in engine.rs); the same text reader and errors as `set_query_data`.
+    let key = crate::core::query::parse_query_key(&key_for(hash))?;
+    let sh = match s.parse_shape(shape) {
+        Ok(sh) => sh,
+        Err(e) => {
+            crate::core::json::parse(data, "query data", crate::core::json::Origin::App)?;
+            return Err(e);
+        }
+    };
+    let what = || "query data".to_owned();
+    let origin = crate::core::json::Origin::App;
+    let n =
+        crate::core::cache::ingest::normalize_json(&s.config().schema, &sh, data, &what, origin)?;
+    Ok(s.write_cache_only(hash, key, sh, n, 0.0).changes)
 }
 
 /// `updateEntity(type, id, patch)`, panicking on error.
@@ -71,7 +85,8 @@ pub fn update(s: &mut Store, type_name: &str, id: Value, patch: Value) -> Change
 
 /// `updateEntity` with raw JSON text for id and patch.
 pub fn try_update(s: &mut Store, type_name: &str, id: &str, patch: &str) -> Result<ChangeSet> {
-    s.update_entity(type_name, id, patch)
+    s.update_entity(type_name, id, patch, 0.0)
+        .map(|o| o.changes)
 }
 
 /// The denormalized result of a cached query.

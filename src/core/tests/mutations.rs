@@ -12,9 +12,9 @@ use serde_json::{json, Map, Value};
 
 use super::*;
 use crate::core::batch::output_json;
-use crate::core::engine::{Action, Output, Settle};
-use crate::core::query::ErrorInfo;
 use crate::core::retry;
+use crate::core::ErrorInfo;
+use crate::core::{Action, Output, Settle};
 
 /// A realistic clock origin (ms); every test counts from here.
 pub(super) const T0: f64 = 1_000_000.0;
@@ -85,14 +85,14 @@ fn seeded_with_page() -> Store {
 
 /// `setQueryData([hash], data, { shape })` as the bindings call it.
 fn put(s: &mut Store, hash: &str, data: Value, shape: Value, now: f64) -> Output {
-    s.put_query_data(
+    s.set_query_data(
         hash,
         &key_for(hash),
         &data.to_string(),
         &shape.to_string(),
         now,
     )
-    .unwrap_or_else(|e| panic!("put_query_data({hash}) failed: {e}"))
+    .unwrap_or_else(|e| panic!("set_query_data({hash}) failed: {e}"))
 }
 
 #[track_caller]
@@ -566,14 +566,14 @@ fn invalidate_keys_mark_matching_queries_stale_after_success() {
     );
     let sent = one_send(&mutate(&mut s, "m1", desc, T0 + 1.0));
     assert!(
-        !s.meta("detail").expect("meta").invalidated,
+        !s.meta("detail").expect("meta").invalidated(),
         "nothing before success"
     );
     let out = answer(&mut s, &sent, http(204, ""), T0 + 2.0);
-    assert!(s.meta(LIST).expect("meta").invalidated);
-    assert!(s.meta("detail").expect("meta").invalidated);
+    assert!(s.meta(LIST).expect("meta").invalidated());
+    assert!(s.meta("detail").expect("meta").invalidated());
     assert!(
-        !s.meta("other").expect("meta").invalidated,
+        !s.meta("other").expect("meta").invalidated(),
         "['other'] does not match"
     );
     assert!(out.states.contains(&LIST.to_owned()));
@@ -594,7 +594,7 @@ fn invalidate_keys_mark_matching_queries_stale_after_success() {
     );
     let sent = one_send(&mutate(&mut s, "m1", desc, T0));
     answer(&mut s, &sent, http(400, ""), T0 + 1.0);
-    assert!(!s.meta(LIST).expect("meta").invalidated);
+    assert!(!s.meta(LIST).expect("meta").invalidated());
 }
 
 #[test]
@@ -3104,7 +3104,7 @@ impl Sim {
             self.model.page = keys;
             self.model.page_total = total;
         }
-        let out = match self.s.put_query_data(
+        let out = match self.s.set_query_data(
             hash,
             &key_for(hash),
             &data.to_string(),

@@ -474,7 +474,7 @@ fn ids_with_colons_and_unicode_are_fine() {
 fn one_pass(text: &str, shape: Value) -> Option<(Value, Vec<(String, String)>)> {
     let s = store();
     let shape = s.parse_shape(&shape.to_string()).unwrap();
-    crate::core::ingest::read(&s.config().schema, &shape, text).map(|n| {
+    crate::core::cache::ingest::read(&s.config().schema, &shape, text).map(|n| {
         let entities = n
             .entities
             .into_iter()

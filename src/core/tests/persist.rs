@@ -17,10 +17,10 @@ use super::mutations::{
     settled, status, sync, task, with, Sent, LIST, PAGE, R, T0,
 };
 use super::*;
-use crate::core::engine::{Action, Output, Settle};
-use crate::core::mutation::{MStatus, Mutation};
-use crate::core::records::FORMAT;
+use crate::core::mutation::description::{MStatus, Mutation};
 use crate::core::retry;
+use crate::core::sync::records::{self, FORMAT};
+use crate::core::{Action, Output, Settle};
 
 // ---------------------------------------------------------------------------------------------
 // helpers: stores and calls
@@ -55,22 +55,21 @@ fn seeded_with_page() -> Store {
     s
 }
 
-/// What the bindings do after every call: note what must be persisted.
-fn done(s: &mut Store, mut out: Output) -> Output {
-    s.collect_persist(&mut out);
+/// Every call's output already notes what must be persisted (the store's finish step).
+fn done(_: &mut Store, out: Output) -> Output {
     out
 }
 
 fn put(s: &mut Store, hash: &str, data: Value, shape: Value, now: f64) -> Output {
     let out = s
-        .put_query_data(
+        .set_query_data(
             hash,
             &key_for(hash),
             &data.to_string(),
             &shape.to_string(),
             now,
         )
-        .unwrap_or_else(|e| panic!("put_query_data({hash}) failed: {e}"));
+        .unwrap_or_else(|e| panic!("set_query_data({hash}) failed: {e}"));
     done(s, out)
 }
 
@@ -216,10 +215,10 @@ fn queue_after_reload(s: &Store) -> Vec<(String, String)> {
 
 /// Everything a user can see: every cached record and every query (normalized and read).
 fn visible(s: &Store) -> Value {
-    let mut keys = s.cache.keys();
+    let mut keys = s.cache().entity_keys();
     keys.sort();
     let entities: Map<String, Value> = keys.iter().map(|k| (k.clone(), record(s, k))).collect();
-    let mut hashes: Vec<&String> = s.queries.keys().collect();
+    let mut hashes: Vec<&String> = s.cache().query_hashes().collect();
     hashes.sort();
     let queries: Map<String, Value> = hashes
         .iter()
@@ -236,26 +235,24 @@ fn visible(s: &Store) -> Value {
 
 /// The server base under the layers: every base record and base query result.
 fn bases(s: &Store) -> Value {
-    let mut keys = s.cache.keys();
-    keys.extend(s.shadow.keys().cloned());
+    let mut keys = s.cache().entity_keys();
+    keys.extend(s.cache().layered_keys().cloned());
     keys.sort();
     keys.dedup();
     let entities: Map<String, Value> = keys
         .iter()
         .map(|k| {
             let base = s
+                .cache()
                 .base_record(k)
                 .map_or(Value::Null, |r| Value::Object(r.clone()));
             (k.clone(), base)
         })
         .collect();
     let queries: Map<String, Value> = s
-        .queries
-        .iter()
-        .map(|(h, q)| {
-            let base = s.shadow_queries.get(h).unwrap_or(&q.result);
-            (h.clone(), base.clone())
-        })
+        .cache()
+        .query_hashes()
+        .filter_map(|h| Some((h.clone(), s.cache().base_result(h)?.clone())))
         .collect();
     json!({ "entities": entities, "queries": queries })
 }
@@ -1152,23 +1149,22 @@ fn as_reloaded(m: &Mutation) -> Mutation {
 fn every_record_reads_back_as_the_mutation_it_was_written_from() {
     let mut idb = Idb::default();
     let s = busy_store(&mut idb);
-    assert_eq!(s.mutations.len(), 9);
-    let n1 = s.mutations.iter().find(|m| m.id == "n1").expect("n1");
+    assert_eq!(s.queue().list().len(), 9);
+    let n1 = s.queue().list().iter().find(|m| m.id == "n1").expect("n1");
     assert_eq!(n1.request.body, Some(Value::Null), "`body: null` is a body");
-    assert!(!n1
-        .to_record()
+    assert!(!records::write(n1)
         .as_object()
         .expect("record")
         .contains_key("baseVersion"));
-    let v1 = s.mutations.iter().find(|m| m.id == "v1").expect("v1");
+    let v1 = s.queue().list().iter().find(|m| m.id == "v1").expect("v1");
     assert_eq!(v1.base_version, Some(Value::Null));
-    for m in &s.mutations {
-        let r = m.to_record();
+    for m in s.queue().list() {
+        let r = records::write(m);
         assert_eq!(r["v"], m.stamp, "{}: the stamp is in the record", m.id);
-        let back = Mutation::from_record(&r, &s.config.schema)
-            .unwrap_or_else(|e| panic!("{}: {e}\n{r}", m.id));
+        let back =
+            records::read(&r, &s.config().schema).unwrap_or_else(|e| panic!("{}: {e}\n{r}", m.id));
         assert_eq!(back, as_reloaded(m), "{}: read back differs\n{r}", m.id);
-        assert_eq!(back.to_record(), r, "{}: written again differs", m.id);
+        assert_eq!(records::write(&back), r, "{}: written again differs", m.id);
         // What is in IndexedDB is the latest record.
         assert_eq!(idb.outbox.get(&m.id), Some(&r), "{}: stored record", m.id);
     }
@@ -1200,8 +1196,13 @@ fn a_reload_reproduces_the_visible_optimistic_state_exactly() {
     );
     assert_eq!(listing(&b, "f0")["error"]["status"], 422);
     assert_eq!(listing(&b, "c1")["conflict"], listing(&a, "c1")["conflict"]);
-    for m in &a.mutations {
-        let theirs = b.mutations.iter().find(|x| x.id == m.id).expect("reloaded");
+    for m in a.queue().list() {
+        let theirs = b
+            .queue()
+            .list()
+            .iter()
+            .find(|x| x.id == m.id)
+            .expect("reloaded");
         let mut expect = as_reloaded(m);
         expect.layered = m.status != MStatus::Failed;
         assert_eq!(theirs, &expect, "{}", m.id);
@@ -1401,8 +1402,8 @@ fn hydrated_queries_show_at_once_and_refetch_when_first_observed() {
         out.actions
     );
     let m = b.meta(LIST).expect("meta");
-    assert!(m.invalidated);
-    assert_eq!(m.data_updated_at, T0, "the data keeps its age");
+    assert!(m.invalidated());
+    assert_eq!(m.data_updated_at(), T0, "the data keeps its age");
     assert_eq!(read(&b, LIST)[1]["title"], "two", "shown while refetching");
 
     // The same data from another tab (not a reload) is fresh.
@@ -1419,7 +1420,7 @@ fn hydrated_queries_show_at_once_and_refetch_when_first_observed() {
         "{:?}",
         out.actions
     );
-    assert!(!c.meta(LIST).expect("meta").invalidated);
+    assert!(!c.meta(LIST).expect("meta").invalidated());
     assert_eq!(
         c.take_cache_delta(),
         json!({ "e": [], "q": [] }).to_string()
@@ -1437,7 +1438,7 @@ fn hydrated_queries_show_at_once_and_refetch_when_first_observed() {
         json!([{ "id": 2, "title": "remote", "done": false, "note": "n2",
                                         "version": 2, "assignee": null }])
     );
-    assert_eq!(c.meta(LIST).expect("meta").data_updated_at, T0 + 30.0);
+    assert_eq!(c.meta(LIST).expect("meta").data_updated_at(), T0 + 30.0);
     // Types this version no longer declares and malformed pairs are skipped; bad JSON is refused.
     let odd =
         json!({ "e": [["Ghost:1", { "id": 1 }], [5], "x"], "q": [[7], ["nope", { "k": 1 }]] });
@@ -1568,8 +1569,8 @@ fn unreadable_and_unknown_format_records_are_listed_failed_with_storage() {
     assert_eq!(status(&s, "u-format2"), None);
 
     // Their record is never overwritten, whatever marks them.
-    s.mark("u-writes");
-    let out = done(&mut s, Output::default());
+    s.mark_record("u-writes");
+    let out = s.tick(T0 + 3.0);
     assert!(ob(&out).is_empty(), "{:?}", ob(&out));
 
     // Reading the outbox again lists them once (the discarded one is gone from storage).
@@ -1893,8 +1894,8 @@ fn a_quota_error_rolls_back_and_rejects_the_mutation() {
     assert_eq!(status(&s, "m2").as_deref(), Some("inflight"));
     // Reading the outbox (another tab wrote to it) does not make m1 vanish from `failed`:
     // storage never had it, so nothing elsewhere settled or discarded it.
-    let stored = Value::Array(vec![s.mutations[1].to_record()]).to_string();
-    assert_eq!(s.mutations[1].id, "m2");
+    let stored = Value::Array(vec![records::write(&s.queue().list()[1])]).to_string();
+    assert_eq!(s.queue().list()[1].id, "m2");
     reconcile(&mut s, &stored, T0 + 4.5);
     assert_eq!(listing(&s, "m1")["error"]["code"], "QUOTA");
     // Once there is room, retry writes it again.
@@ -2046,7 +2047,7 @@ fn clear_settles_everything_pending_with_cleared_and_leaves_nothing() {
         ),
         (json!(0), json!(0), Value::Null)
     );
-    assert!(s.shadow.is_empty() && s.shadow_queries.is_empty());
+    assert!(!s.cache().has_layered_state());
 
     // A late answer of the cleared request lands nowhere.
     let out = answer(&mut s, &s2, http(204, ""), T0 + 4.0);
@@ -2422,7 +2423,7 @@ fn random_desc(rng: &mut Rng, s: &Store, server: &Server, temp: &mut u32) -> Val
         .filter_map(|k| k.parse::<u64>().ok())
         .map(Value::from)
         .collect();
-    for k in s.cache.keys() {
+    for k in s.cache().entity_keys() {
         if let Some(t) = k.strip_prefix("Task:tmp-") {
             ids.push(json!(format!("tmp-{t}")));
         }
@@ -2487,7 +2488,8 @@ fn run_random(seed: u64, steps: usize) {
             2 | 3 => {
                 // The oldest write lands, or all of them.
                 let mut saving: Vec<String> = s
-                    .mutations
+                    .queue()
+                    .list()
                     .iter()
                     .filter(|m| m.status == MStatus::Saving)
                     .map(|m| m.id.clone())
@@ -2554,7 +2556,8 @@ fn run_random(seed: u64, steps: usize) {
                 // Mostly a failed or conflicting one (the user acts on what is listed).
                 let open = rng.chance(70);
                 let listed: Vec<(String, MStatus)> = s
-                    .mutations
+                    .queue()
+                    .list()
                     .iter()
                     .filter(|m| !open || matches!(m.status, MStatus::Failed | MStatus::Conflict))
                     .map(|m| (m.id.clone(), m.status))
@@ -2602,7 +2605,8 @@ fn run_random(seed: u64, steps: usize) {
     for _ in 0..500 {
         now += 40_000.0;
         let saving: Vec<String> = s
-            .mutations
+            .queue()
+            .list()
             .iter()
             .filter(|m| m.status == MStatus::Saving)
             .map(|m| m.id.clone())
@@ -2621,7 +2625,8 @@ fn run_random(seed: u64, steps: usize) {
         }
         idb.save(&mut s, &out);
         if inflight.is_none()
-            && s.mutations
+            && s.queue()
+                .list()
                 .iter()
                 .all(|m| matches!(m.status, MStatus::Failed | MStatus::Conflict))
         {
@@ -2629,7 +2634,8 @@ fn run_random(seed: u64, steps: usize) {
         }
     }
     assert!(
-        s.mutations
+        s.queue()
+            .list()
             .iter()
             .all(|m| matches!(m.status, MStatus::Failed | MStatus::Conflict)),
         "seed {seed}: the queue did not drain: {:?}",
@@ -2671,7 +2677,7 @@ fn an_unobserved_hydrated_query_is_collected_after_gc_time() {
         .apply_cache(&idb.cache_json(), true, T0 + 10.0)
         .expect("hydrate");
     assert!(out.states.iter().any(|h| h == LIST), "its state reaches JS");
-    assert!(b.meta(LIST).expect("meta").invalidated, "stale");
+    assert!(b.meta(LIST).expect("meta").invalidated(), "stale");
     assert_eq!(out.wake_at, Some(T0 + 1010.0), "gc is scheduled");
     let out = b.tick(T0 + 1010.0);
     assert!(out.removed_queries.iter().any(|h| h == LIST), "{out:?}");

@@ -505,10 +505,11 @@ fn change_reports_are_exact_for_random_writes_with_conflicting_duplicates() {
 /// The write as it was before the one-pass reader (core/ingest.rs): parse the whole text,
 /// then normalize the value, with the same order of errors as `set_query_data`.
 fn two_step_set(s: &mut Store, hash: &str, data: &str, shape: &str) -> Result<ChangeSet> {
-    let key = crate::core::store::parse_query_key(&key_for(hash))?;
+    let key = crate::core::query::parse_query_key(&key_for(hash))?;
     let data = crate::core::json::parse(data, "query data", crate::core::json::Origin::App)?;
     let shape = s.parse_shape(shape)?;
-    s.write_query(hash, key, data, &shape, 0.0)
+    let n = crate::core::cache::normalize::normalize(&s.config().schema, &shape, data)?;
+    Ok(s.write_cache_only(hash, key, shape, n, 0.0).changes)
 }
 
 /// Every record and result as JSON text (field order included).
@@ -542,7 +543,7 @@ fn same_as_two_step(seed: u64, steps: usize, consistent: bool) -> usize {
             Op::Set { hash, data, shape } => {
                 if let Ok(sh) = a.parse_shape(shape) {
                     fast += usize::from(
-                        crate::core::ingest::read(&a.config().schema, &sh, data).is_some(),
+                        crate::core::cache::ingest::read(&a.config().schema, &sh, data).is_some(),
                     );
                 }
                 (

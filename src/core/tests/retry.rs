@@ -1,7 +1,7 @@
 //! Backoff with jitter, which failures retry, and `Retry-After`.
 
-use crate::core::query::ErrorInfo;
 use crate::core::retry::{decimal, delay, parse_retry_after, retryable, MAX_DELAY_MS};
+use crate::core::ErrorInfo;
 
 /// Randoms spanning [0, 1).
 const RANDOMS: [f64; 6] = [0.0, 0.1, 0.25, 0.5, 0.9, 0.999_999];

@@ -3,8 +3,8 @@
 use serde_json::json;
 
 use super::*;
-use crate::core::engine::Action;
 use crate::core::url::resolve;
+use crate::core::Action;
 
 #[test]
 fn a_relative_url_is_appended_to_the_base() {
@@ -100,7 +100,6 @@ fn fetch_query_urls_are_resolved_too() {
             &key_for("q"),
             &json!({ "url": "/todos" }).to_string(),
             1000.0,
-            false,
         )
         .unwrap();
     match out.actions.as_slice() {

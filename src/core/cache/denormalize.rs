@@ -6,11 +6,11 @@
 
 use serde_json::{Map, Value};
 
-use super::cache::Cache;
-use super::key::type_of;
+use super::index::Index;
 use super::normalize::result_refs;
-use super::schema::Schema;
-use super::shape::Shape;
+use crate::core::key::type_of;
+use crate::core::schema::Schema;
+use crate::core::shape::Shape;
 
 /// Entity hops from the root after which entities are stubbed (keeps the wasm stack small).
 pub const MAX_ENTITY_DEPTH: usize = 64;
@@ -19,7 +19,7 @@ pub const MAX_ENTITY_DEPTH: usize = 64;
 /// result read. A tree read of normal data needs about one per entity position; a densely
 /// linked graph (everyone a friend of everyone) would otherwise unfold along every path, so
 /// past the budget entities are stubs and the output stays bounded.
-fn budget(cache: &Cache, refs: usize) -> usize {
+fn budget(cache: &Index, refs: usize) -> usize {
     cache
         .len()
         .saturating_add(refs)
@@ -27,7 +27,7 @@ fn budget(cache: &Cache, refs: usize) -> usize {
         .saturating_add(256)
 }
 
-pub fn query(cache: &Cache, schema: &Schema, shape: &Shape, result: &Value) -> Value {
+pub fn query(cache: &Index, schema: &Schema, shape: &Shape, result: &Value) -> Value {
     let mut refs = Vec::new();
     result_refs(shape, result, &mut refs);
     Reader {
@@ -39,7 +39,7 @@ pub fn query(cache: &Cache, schema: &Schema, shape: &Shape, result: &Value) -> V
     .value(shape, result)
 }
 
-pub fn entity(cache: &Cache, schema: &Schema, key: &str) -> Option<Value> {
+pub fn entity(cache: &Index, schema: &Schema, key: &str) -> Option<Value> {
     cache.get(key)?;
     Some(
         Reader {
@@ -53,7 +53,7 @@ pub fn entity(cache: &Cache, schema: &Schema, key: &str) -> Option<Value> {
 }
 
 struct Reader<'a> {
-    cache: &'a Cache,
+    cache: &'a Index,
     schema: &'a Schema,
     path: Vec<&'a str>,
     budget: usize,

@@ -1,5 +1,5 @@
-//! The normalized entity cache: records by key plus the reverse indexes that let a write
-//! report exactly which entities and queries it changed.
+//! The entity index: visible records by key plus the reverse indexes (parents, queries) that
+//! let a write report exactly which entities and queries it changed.
 //!
 //! Keys (`"Type:id"`, query hashes) are interned to dense integer ids once; the indexes then
 //! work on integers with a fast hasher. String keys everywhere (one allocation and one SipHash
@@ -12,9 +12,9 @@ use foldhash::fast::FixedState;
 use foldhash::HashMap;
 use serde_json::{Map, Value};
 
-use super::key::type_of;
 use super::normalize::{record_refs, EntityRecord};
-use super::schema::Schema;
+use crate::core::key::type_of;
+use crate::core::schema::Schema;
 
 type Id = u32;
 
@@ -64,7 +64,7 @@ struct Slot {
 }
 
 #[derive(Debug, Default)]
-pub struct Cache {
+pub struct Index {
     keys: Interner,
     slots: Vec<Slot>,
     count: usize,
@@ -88,14 +88,14 @@ impl Written {
     }
 }
 
-/// What a write changed, as keys: see `store::ChangeSet`.
+/// What a write changed, as keys: see `output::ChangeSet`.
 pub struct Changes {
     pub written: Vec<String>,
     pub dependents: Vec<String>,
     pub dependent_queries: Vec<String>,
 }
 
-impl Cache {
+impl Index {
     pub fn get(&self, key: &str) -> Option<&Map<String, Value>> {
         let id = self.keys.get(key)?;
         self.slots.get(id as usize)?.record.as_ref()
@@ -238,7 +238,7 @@ impl Cache {
 
     fn intern_all<S: AsRef<str>>(&mut self, keys: &[S]) -> Vec<Id> {
         let mut ids: Vec<Id> = keys.iter().map(|k| self.intern(k.as_ref())).collect();
-        super::sort::sort(&mut ids);
+        crate::core::sort::sort(&mut ids);
         ids.dedup();
         ids
     }

@@ -5,11 +5,11 @@
 
 use serde_json::{Map, Value};
 
-use super::error::{Error, Result};
-use super::json::{type_name, Path};
-use super::key::{entity_key, id_string};
-use super::schema::{Relation, Schema};
-use super::shape::Shape;
+use crate::core::error::{Error, Result};
+use crate::core::json::{type_name, Path};
+use crate::core::key::{entity_key, id_string};
+use crate::core::schema::{Relation, Schema};
+use crate::core::shape::Shape;
 
 /// One entity as found in the data: its key and its fields with relations turned into keys.
 pub type EntityRecord = (String, Map<String, Value>);

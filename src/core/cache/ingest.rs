@@ -4,7 +4,7 @@
 //! users arrive 40,000 times. Here the text is read through the shape: an entity object's fields
 //! are collected with their strings borrowed from the text, and once its id is known they either
 //! become a new record or are compared with the record already read for that key, so an identical
-//! copy allocates nothing. Copies are folded as the cache folds them (`Cache::coalesce`: the first
+//! copy allocates nothing. Copies are folded as the cache folds them (`Index::coalesce`: the first
 //! copy's place and id value stand, later fields win), so the entity list has each key once.
 //!
 //! The result is exactly what `normalize(json::parse(text))` gives. Whenever this reader cannot
@@ -22,12 +22,12 @@
 use foldhash::{HashMap, HashMapExt};
 use serde_json::{Map, Number, Value};
 
-use super::error::Result;
-use super::json::{self, Origin};
-use super::key::id_string;
 use super::normalize::{normalize, Normalized};
-use super::schema::{EntityType, Schema};
-use super::shape::Shape;
+use crate::core::error::Result;
+use crate::core::json::{self, Origin};
+use crate::core::key::id_string;
+use crate::core::schema::{EntityType, Schema};
+use crate::core::shape::Shape;
 
 /// Normalizes JSON `text` through `shape`. `what` names the text in error messages.
 pub fn normalize_json(

@@ -1,18 +1,19 @@
 //! Mutations as data: a request, optimistic ops and options, so a mutation can be persisted
-//! and replayed. Ops become an optimistic *layer*: record writes and list inserts applied over
-//! the server base, dropped exactly on rollback.
+//! and replayed. Ops become an optimistic *layer* (cache/layer.rs): record writes and list
+//! inserts applied over the server base, dropped exactly on rollback.
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::config::{duration, retry_count, Defaults};
-use super::error::{Error, Result};
-use super::json::type_name;
-use super::key::{entity_key, id_string};
-use super::normalize::normalize;
-use super::query::ErrorInfo;
-use super::schema::Schema;
-use super::shape::Shape;
+use crate::core::cache::layer::{Layer, LayerWrite, ListInsert};
+use crate::core::cache::normalize::normalize;
+use crate::core::config::{duration, retry_count, Defaults};
+use crate::core::error::{Error, ErrorInfo, Result};
+use crate::core::json::type_name;
+use crate::core::key::{entity_key, id_string};
+use crate::core::schema::Schema;
+use crate::core::shape::Shape;
+use crate::core::url;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -41,36 +42,6 @@ pub struct Request {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
     pub headers: Map<String, Value>,
-}
-
-/// One write of a layer: fields merged into an entity, or the entity gone.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LayerWrite {
-    Merge(Map<String, Value>),
-    Delete,
-}
-
-/// An entity key put into a list of a query's result.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ListInsert {
-    pub hash: String,
-    pub path: Vec<String>,
-    pub at_start: bool,
-    pub key: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Layer {
-    pub writes: Vec<(String, LayerWrite)>,
-    pub inserts: Vec<ListInsert>,
-    /// The entity an insert op created: its key and its (temporary) id value.
-    pub created: Option<(String, Value)>,
-}
-
-impl Layer {
-    pub fn touches(&self, key: &str) -> bool {
-        self.writes.iter().any(|(k, _)| k == key)
-    }
 }
 
 /// The conflict shown for a `manual` (or unmergeable `merge`) conflict.
@@ -239,6 +210,42 @@ impl Mutation {
         Ok(m)
     }
 
+    /// Records what the layer overwrites in the base (the rollback snapshot) and the
+    /// subject's base version; `base` reads the server base of an entity.
+    pub fn capture<'a>(&mut self, base: impl Fn(&str) -> Option<&'a Map<String, Value>>) {
+        let mut snapshot = Map::new();
+        for (key, w) in &self.layer.writes {
+            let rec = base(key);
+            let entry = match w {
+                LayerWrite::Merge(fields) => Value::Object(
+                    fields
+                        .keys()
+                        .map(|f| {
+                            let v = rec.and_then(|b| b.get(f)).cloned();
+                            (f.clone(), v.unwrap_or(Value::Null))
+                        })
+                        .collect(),
+                ),
+                LayerWrite::Delete => rec.map_or(Value::Null, |b| Value::Object(b.clone())),
+            };
+            snapshot.insert(key.clone(), entry);
+        }
+        self.snapshot = snapshot;
+        if let Some(subject) = &self.subject {
+            if let Some(vf) = &subject.version_field {
+                self.base_version = base(&subject.key).and_then(|r| r.get(vf)).cloned();
+            }
+        }
+    }
+
+    /// Whether a write can still be sent for it (not settled, not failed).
+    pub fn pending(&self) -> bool {
+        matches!(
+            self.status,
+            MStatus::Saving | MStatus::Queued | MStatus::Inflight
+        )
+    }
+
     /// The Idempotency-Key of the current request: the same on every retry of it.
     pub fn idempotency_key(&self) -> String {
         if self.revision == 0 {
@@ -296,7 +303,7 @@ fn request(v: &Value, base_url: &str) -> Result<Request> {
         )));
     }
     let url = match o.get("url") {
-        Some(Value::String(u)) if !u.is_empty() => super::url::resolve(base_url, u),
+        Some(Value::String(u)) if !u.is_empty() => url::resolve(base_url, u),
         _ => return Err(invalid("request.url must be a non-empty string".to_owned())),
     };
     let mut headers = Map::new();
@@ -458,78 +465,12 @@ fn list_insert(i: usize, target: &Value, key: &str) -> Result<ListInsert> {
     })
 }
 
-/// A record after a layer write.
-pub fn apply_write(base: Option<Map<String, Value>>, w: &LayerWrite) -> Option<Map<String, Value>> {
-    match w {
-        LayerWrite::Delete => None,
-        LayerWrite::Merge(fields) => {
-            let mut rec = base.unwrap_or_default();
-            for (k, v) in fields {
-                rec.insert(k.clone(), v.clone());
-            }
-            Some(rec)
-        }
-    }
-}
-
-/// A query result after a list insert (skipped when the path does not lead to a list).
-pub fn apply_insert(result: &mut Value, ins: &ListInsert) {
-    let mut at = result;
-    for seg in &ins.path {
-        match at.get_mut(seg.as_str()) {
-            Some(next) => at = next,
-            None => return,
-        }
-    }
-    if let Value::Array(items) = at {
-        let key = Value::String(ins.key.clone());
-        if ins.at_start {
-            items.insert(0, key);
-        } else {
-            items.push(key);
-        }
-    }
-}
-
-/// Replaces every string exactly equal to `from` (an entity key in a relation field or a
-/// query result) with `to`.
-pub fn rewrite_key(v: &mut Value, from: &str, to: &str) {
-    match v {
-        Value::String(s) if s == from => *s = to.to_owned(),
-        Value::Array(items) => items.iter_mut().for_each(|x| rewrite_key(x, from, to)),
-        Value::Object(m) => m.values_mut().for_each(|x| rewrite_key(x, from, to)),
-        _ => {}
-    }
-}
-
 /// Replaces a temporary id inside a later mutation's url and body strings.
 pub fn rewrite_text(v: &mut Value, from: &str, to: &str) {
     match v {
         Value::String(s) if s.contains(from) => *s = s.replace(from, to),
         Value::Array(items) => items.iter_mut().for_each(|x| rewrite_text(x, from, to)),
         Value::Object(m) => m.values_mut().for_each(|x| rewrite_text(x, from, to)),
-        _ => {}
-    }
-}
-
-/// `rewrite_key` for query results: where a list already holds `to` (a refetch brought the
-/// real entity first), the renamed item is dropped instead of showing the entity twice.
-pub fn rewrite_key_in_lists(v: &mut Value, from: &str, to: &str) {
-    match v {
-        Value::String(s) if s == from => *s = to.to_owned(),
-        Value::Array(items) => {
-            let has_to = items.iter().any(|x| x.as_str() == Some(to));
-            let has_from = items.iter().any(|x| x.as_str() == Some(from));
-            if has_to && has_from {
-                items.retain(|x| x.as_str() != Some(from));
-            }
-            items
-                .iter_mut()
-                .for_each(|x| rewrite_key_in_lists(x, from, to));
-        }
-        Value::Object(m) => m
-            .values_mut()
-            .for_each(|x| rewrite_key_in_lists(x, from, to)),
         _ => {}
     }
 }

@@ -1,0 +1,246 @@
+//! Persistence and tabs use cases: outbox records made durable (or not), the cache delta
+//! taken and applied, this tab's queue reconciled with the outbox as stored, another tab's
+//! settled mutation, leadership, and `clear()`. What was read from IndexedDB or sent by
+//! another tab is applied with `Source::Stored`, so the finish step does not persist it again.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::{Source, Store};
+use crate::core::cache::Query;
+use crate::core::error::{Error, ErrorInfo, Result};
+use crate::core::json::{self, Origin};
+use crate::core::mutation::description::MStatus;
+use crate::core::output::Output;
+use crate::core::query::state::Event;
+use crate::core::sync::{delta, records};
+
+impl Store {
+    /// The records of `ids` are durable: they are queued now (and sent when it is their turn).
+    pub fn persisted(&mut self, ids_json: &str, now: f64) -> Result<Output> {
+        let ids = id_list(ids_json)?;
+        self.run(now, Source::Here, |s, out| {
+            s.queue.saved(&ids);
+            s.pump(now, out);
+            Ok(())
+        })
+    }
+
+    /// Writing the records of `ids` failed (quota, storage gone): those mutations are not
+    /// queued; they fail with `code`, their layers roll back.
+    pub fn persist_failed(
+        &mut self,
+        ids_json: &str,
+        code: &str,
+        message: &str,
+        now: f64,
+    ) -> Result<Output> {
+        let ids = id_list(ids_json)?;
+        self.run(now, Source::Here, |s, out| {
+            let unsaved = s.queue.saving(&ids);
+            for id in &unsaved {
+                s.queue.unstamp(id);
+                s.fail_mutation(id, ErrorInfo::new(code, message), out);
+            }
+            // Their records never reached storage: none to write now (dependents that failed
+            // with them were stored, and their records are updated).
+            s.sync.unmark(&unsaved);
+            s.pump(now, out);
+            Ok(())
+        })
+    }
+
+    /// This tab became (or stopped being) the one that sends.
+    pub fn set_leader(&mut self, on: bool, now: f64) -> Output {
+        self.run_ok(now, |s, out| {
+            s.queue.set_leader(on);
+            s.pump(now, out);
+        })
+    }
+
+    /// The changed base records and query results since the last call, as JSON (see
+    /// sync/delta.rs).
+    pub fn take_cache_delta(&mut self) -> String {
+        let (keys, hashes) = self.sync.take_delta();
+        delta::write(&self.cache, &keys, &hashes)
+    }
+
+    /// Applies a delta read from IndexedDB (`hydrate`: its queries are stale until
+    /// refetched) or sent by another tab. Nothing applied here is persisted again.
+    pub fn apply_cache(&mut self, delta_json: &str, hydrate: bool, now: f64) -> Result<Output> {
+        let d = delta::read(delta_json, &self.cache)?;
+        self.run(now, Source::Stored, |s, out| {
+            let layers = s.queue.active_layers();
+            for (key, rec) in d.entities {
+                s.cache.put_base(&key, rec, &layers);
+            }
+            for (hash, q) in d.queries {
+                match q {
+                    Some(q) => s.put_stored_query(&hash, q, hydrate, now, out),
+                    // Removed in the other tab; kept here while something observes it.
+                    None if !hydrate && s.queries.get(&hash).map_or(true, |m| !m.active()) => {
+                        s.queries
+                            .remove(std::slice::from_ref(&hash), &mut Output::default());
+                        if s.cache.forget_query(&hash) {
+                            out.removed_queries.push(hash);
+                        }
+                    }
+                    None => {}
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// A query result read from IndexedDB or sent by another tab. It gets a lifecycle of its
+    /// own, so an unobserved query is collected after gcTime like any other; read from
+    /// IndexedDB it is stale until refetched, and another tab's data counts when it is not
+    /// older than ours.
+    fn put_stored_query(
+        &mut self,
+        hash: &str,
+        q: Query,
+        hydrate: bool,
+        now: f64,
+        out: &mut Output,
+    ) {
+        let (key, raw_at) = (q.key.clone(), q.updated_at);
+        let at = raw_at.max(f64::MIN_POSITIVE);
+        let layers = self.queue.active_layers();
+        self.cache.put_result(hash, q, &layers);
+        let defaults = &self.config.defaults;
+        let created = self
+            .queries
+            .ensure(hash, key, None, Some(at), defaults, now);
+        if created || hydrate {
+            if hydrate {
+                self.queries.dispatch(hash, Event::Invalidated, out);
+            }
+            out.state(hash);
+        } else if self
+            .queries
+            .get(hash)
+            .is_some_and(|m| raw_at >= m.data_updated_at())
+        {
+            self.queries.dispatch(hash, Event::Data { at }, out);
+        }
+    }
+
+    /// Brings this tab's queue in line with the outbox as stored (`records`: every record,
+    /// as another tab or a reload left them). Unknown records join the queue with their
+    /// layers; records changed elsewhere (a higher stamp) replace ours; ours that are gone
+    /// from storage were settled or discarded elsewhere and leave. Unreadable records are
+    /// listed as failed with `STORAGE`.
+    pub fn reconcile_outbox(&mut self, records_json: &str, now: f64) -> Result<Output> {
+        let v = json::parse(records_json, "outbox records", Origin::Server)?;
+        let list = v
+            .as_array()
+            .ok_or_else(|| Error::Storage("outbox records: not a list".to_owned()))?;
+        self.run(now, Source::Here, |s, out| {
+            let mut seen = HashSet::new();
+            for rec in list {
+                let Some(id) = rec.get("id").and_then(Value::as_str) else {
+                    continue; // the store's key path: every stored record has one
+                };
+                seen.insert(id.to_owned());
+                s.reconcile_record(id, rec);
+            }
+            let gone: Vec<String> = s
+                .queue
+                .list()
+                .iter()
+                .filter(|m| {
+                    !seen.contains(&m.id)
+                        && m.status != MStatus::Saving
+                        && m.status != MStatus::Inflight
+                        // Failed before it was ever stored (its write failed): nothing
+                        // elsewhere settled it.
+                        && !(m.status == MStatus::Failed && m.stamp == 0)
+                })
+                .map(|m| m.id.clone())
+                .collect();
+            for id in gone {
+                s.set_layered(&id, false);
+                s.queue.take(&id);
+            }
+            s.pump(now, out);
+            Ok(())
+        })
+    }
+
+    /// One stored record: joins the queue, replaces our older copy, or is ours already.
+    fn reconcile_record(&mut self, id: &str, rec: &Value) {
+        let stamp = rec.get("v").and_then(Value::as_u64).unwrap_or(0);
+        let parsed = records::read(rec, &self.config.schema)
+            .unwrap_or_else(|e| records::unreadable(id, rec, &e));
+        match self.queue.get(id) {
+            Some(mine) if stamp <= mine.stamp || mine.status == MStatus::Inflight => return,
+            Some(_) => {
+                self.set_layered(id, false);
+                self.queue.replace(id, parsed);
+            }
+            None => self.queue.insert_in_order(parsed),
+        }
+        if self
+            .queue
+            .get(id)
+            .is_some_and(|m| m.status != MStatus::Failed)
+        {
+            self.set_layered(id, true);
+        }
+    }
+
+    /// Another tab settled mutation `id`: it leaves this tab's queue (its result is already in
+    /// the base through that tab's cache delta).
+    pub fn forget_mutation(&mut self, id: &str, now: f64) -> Output {
+        self.run_ok(now, |s, _| {
+            if s.queue
+                .get(id)
+                .is_some_and(|m| m.status != MStatus::Inflight)
+            {
+                s.set_layered(id, false);
+                s.queue.take(id);
+            }
+        })
+    }
+
+    /// `clear()`: everything in memory goes; pending mutations reject with `CLEARED`.
+    /// (The browser side wipes this store's IndexedDB data and tells the other tabs, so
+    /// nothing of it is persisted.)
+    pub fn clear(&mut self, now: f64) -> Output {
+        let run = self.run(now, Source::Stored, |s, out| {
+            for m in s.queue.take_all() {
+                if m.status != MStatus::Failed {
+                    let e = ErrorInfo::new("CLEARED", "the store was cleared (clear())");
+                    out.settled.push((m.id, Err(e)));
+                }
+            }
+            let mut hashes: Vec<String> = s.cache.query_hashes().cloned().collect();
+            for h in s.queries.hashes(|_| true) {
+                if !hashes.contains(&h) {
+                    hashes.push(h);
+                }
+            }
+            // Fetches in flight are aborted like any removed query's.
+            s.queries.remove(&hashes, out);
+            out.removed_entities = s.cache.clear();
+            out.removed_queries = hashes;
+            s.sync.reset();
+            Ok(())
+        });
+        run.unwrap_or_default()
+    }
+}
+
+fn id_list(ids_json: &str) -> Result<Vec<String>> {
+    let v = json::parse(ids_json, "mutation ids", Origin::App)?;
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default())
+}
