@@ -15,6 +15,7 @@ mod changes;
 mod config;
 mod denormalize;
 mod engine;
+mod finish;
 mod mutations;
 mod normalize;
 mod persist;
