@@ -90,11 +90,14 @@ fn send_ticket(out: &Output, id: &str) -> u64 {
         .unwrap_or_else(|| panic!("no send of {id} in {:?}", out.actions))
 }
 
+/// One public method, called on the waiting store.
+type Call = Box<dyn Fn(&mut Store) -> Output>;
+
 #[test]
 fn every_public_method_reports_the_retry_that_is_due() {
     let now = T0 + 20.0;
     let other = json!({ "url": "/other", "staleTime": "Infinity" }).to_string();
-    let calls: Vec<(&str, Box<dyn Fn(&mut Store) -> Output>)> = vec![
+    let calls: Vec<(&str, Call)> = vec![
         (
             "set_query_data",
             Box::new(|s| {
