@@ -91,7 +91,7 @@ fn send_ticket(out: &Output, id: &str) -> u64 {
 }
 
 /// One public method, called on the waiting store.
-type Call = Box<dyn Fn(&mut Store) -> Output>;
+type Call<'a> = Box<dyn Fn(&mut Store) -> Output + 'a>;
 
 #[test]
 fn every_public_method_reports_the_retry_that_is_due() {
