@@ -43,10 +43,12 @@ export class Replica {
    * Loads what IndexedDB holds (the cache, marked stale, then the outbox with its layers
    * re-applied), joins the other tabs and waits for its turn to send.
    */
-  async init(name, p) {
+  async init(name) {
     const run = this.#host.run;
-    const buster = p && typeof p === 'object' && typeof p.buster === 'string' ? p.buster : '';
-    const maxAge = p && typeof p === 'object' && Number.isFinite(Number(p.maxAge)) ? Number(p.maxAge) : Infinity;
+    // Validated by the core: null maxAge is no limit.
+    const p = JSON.parse(this.#core.persistOptions());
+    const buster = p ? p.buster : '';
+    const maxAge = p && p.maxAge !== null ? p.maxAge : Infinity;
     this.#buster = buster;
     let loaded = { outbox: [], cache: null };
     try {

@@ -70,7 +70,7 @@ export class Store {
 
   /** @internal Loads what IndexedDB holds and joins the other tabs (see Replica.init). */
   async [INIT]() {
-    await this.#replica?.init(this.#options.name ?? 'strata', this.#options.persist);
+    await this.#replica?.init(this.#options.name ?? 'strata');
   }
 
   // ---- queries ---------------------------------------------------------------------------
