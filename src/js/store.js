@@ -159,13 +159,13 @@ export class Store {
 
   /** Fetches unless the cached data is fresh; resolves with the data (dedups with a fetch in flight). */
   fetchQuery(options) {
-    return this.#fetch(options, false);
+    return this.#fetch(options);
   }
 
   /** Like fetchQuery, but never rejects and resolves with nothing. */
   async prefetchQuery(options) {
     try {
-      await this.#fetch(options, false);
+      await this.#fetch(options);
     } catch {
       // prefetching only warms the cache; the error is in the query's state
     }
@@ -405,13 +405,13 @@ export class Store {
     await Promise.all(started.map((h) => this.#requests.waitQuery(h).catch(() => {})));
   }
 
-  async #fetch(options, force) {
+  async #fetch(options) {
     this.#open();
     const q = this.#queryOptions(options, 'fetchQuery');
     const requests = this.#requests;
     const done = requests.waitQuery(q.hash);
     try {
-      this.#run(() => this.#core.fetch(q.hash, q.keyJson, q.optsJson, force));
+      this.#run(() => this.#core.fetch(q.hash, q.keyJson, q.optsJson));
     } catch (e) {
       done.catch(() => {}); // the caller gets `e` below; this promise must not go unhandled
       requests.rejectQuery(q.hash, e);
