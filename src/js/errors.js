@@ -1,5 +1,6 @@
 // Errors thrown by strata. Every error is a StrataError with a stable `code`; the core's
-// errors arrive as JS Errors carrying `code` (set once, in src/bindings/error.rs).
+// errors arrive as JS Errors carrying `code` (set once, in src/bindings/error.rs), its error
+// states as plain `{ code, message, status?, body? }` objects.
 
 /** @type {readonly string[]} */
 export const ERROR_CODES = Object.freeze([
@@ -35,4 +36,19 @@ export function fromCore(e) {
   const err = new StrataError('INTERNAL', `strata core failed: ${e && e.message ? e.message : String(e)}`);
   err.cause = e;
   return err;
+}
+
+/** A StrataError from an error state the core sent (`null` stays null). */
+export function errorFromState(e) {
+  if (!e) return null;
+  const details = {};
+  if (e.status !== undefined) details.status = e.status;
+  if (e.body !== undefined) details.body = e.body;
+  return new StrataError(e.code, e.message, details);
+}
+
+/** Surfaces an error nobody awaits (a throwing listener or callback) like an event listener error. */
+export function report(error) {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else console.error(error);
 }

@@ -1,4 +1,5 @@
-// Query key hashing and JSON encoding of arguments, JS-side so reads never cross into wasm.
+// Query key hashing and JSON encoding of arguments, JS-side so reads never cross into wasm;
+// and the random ids of mutations.
 
 import { invalidArgument, StrataError } from './errors.js';
 
@@ -81,6 +82,19 @@ export function describe(v) {
   if (v === null) return 'null';
   if (Array.isArray(v)) return v.length === 0 ? 'an empty array' : 'an array';
   return typeof v === 'object' ? 'an object' : `${typeof v} ${String(v)}`;
+}
+
+/** A random v4 UUID (mutation ids, temporary ids, tab message nonces). */
+export function newId() {
+  if (globalThis.crypto && typeof globalThis.crypto.randomUUID === 'function') return globalThis.crypto.randomUUID();
+  // Non-secure contexts lack randomUUID: a v4-shaped id from getRandomValues/Math.random.
+  const b = new Uint8Array(16);
+  if (globalThis.crypto && globalThis.crypto.getRandomValues) globalThis.crypto.getRandomValues(b);
+  else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 export { isPlainObject };

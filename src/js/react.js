@@ -14,10 +14,9 @@ import {
   useDebugValue,
   useMemo,
   useRef,
-  useState,
   useSyncExternalStore,
 } from 'react';
-import { StrataError, invalidArgument } from './errors.js';
+import { StrataError, invalidArgument, report } from './errors.js';
 import { hashKey } from './keys.js';
 
 const StoreContext = createContext(null);
@@ -205,15 +204,6 @@ export function useSyncState() {
 
 const IDLE = Object.freeze({ status: 'idle', data: undefined, error: null, variables: undefined, id: undefined, submittedAt: 0 });
 
-// store.mutate does not return the mutation's id; its entry is the first one that was not
-// listed before the call (the optimistic apply and the queue update happen before it returns).
-function newMutationId(before, after) {
-  if (before === after) return undefined;
-  const seen = new Set(before.map((m) => m.id));
-  for (const m of after) if (!seen.has(m.id)) return m.id;
-  return undefined;
-}
-
 // 'queued': waiting for the network (offline, or sent and queued again after a network error,
 // a retryable answer or a 401 pause) rather than simply waiting for its answer.
 function isQueued(store, id) {
@@ -223,98 +213,125 @@ function isQueued(store, id) {
   return entry !== undefined && entry.status === 'queued' && entry.attempts > 0;
 }
 
-/**
- * `useMutation({ mutation: (variables) => description, onSuccess?, onError?, onSettled? })`.
- * The description is data (it may be persisted); the callbacks live only in this component.
- * Returns `{ mutate, mutateAsync, status, data, error, variables, reset, isIdle, isPending,
- * isQueued, isSuccess, isError }`; `status` is 'idle' | 'pending' | 'queued' | 'success' | 'error'.
- */
-export function useMutation(options) {
-  const store = useStore();
-  if (options === null || typeof options !== 'object' || typeof options.mutation !== 'function') {
-    throw invalidArgument('useMutation expects { mutation: (variables) => ({ request, optimistic?, shape?, ... }), onSuccess?, onError? }');
+// A callback's error is reported; it changes nothing else.
+function call(fn, ...args) {
+  if (typeof fn !== 'function') return;
+  try {
+    fn(...args);
+  } catch (e) {
+    report(e);
   }
-  const optionsRef = useRef(options);
-  optionsRef.current = options;
-  const [state, setState] = useState(IDLE);
-  const latest = useRef(0); // only the latest call updates the returned state
+}
 
-  const mutateAsync = useCallback(
-    (variables, callbacks) => {
-      const call = ++latest.current;
-      const { mutation, onSuccess, onError, onSettled } = optionsRef.current;
-      let promise;
-      let id;
-      try {
-        const description = mutation(variables);
-        const before = store.mutations();
-        promise = store.mutate(description);
-        id = newMutationId(before, store.mutations());
-      } catch (e) {
-        promise = Promise.reject(e);
-      }
-      setState({ status: 'pending', data: undefined, error: null, variables, id, submittedAt: Date.now() });
-      const run = (fn, ...args) => {
-        if (typeof fn !== 'function') return;
-        try {
-          fn(...args);
-        } catch (e) {
-          if (typeof globalThis.reportError === 'function') globalThis.reportError(e);
-          else console.error(e);
-        }
+/**
+ * The state of one component's mutation calls, without React: idle -> pending (<-> queued)
+ * -> success | error, of the latest call (reset() goes back to idle and lets earlier calls
+ * change nothing). `getResult()` is the same object until that state or the queued flag
+ * changed; `subscribe(listener)` calls the listener when it may have (it watches the store's
+ * sync state only while a call is pending). `options` is the latest useMutation options.
+ */
+class MutationObserver {
+  #store;
+  #state = IDLE;
+  #latest = 0;
+  #listeners = new Set();
+  #offSync = null;
+  #result = { state: null, queued: false, value: undefined };
+
+  constructor(store) {
+    this.#store = store;
+    this.options = null;
+    // Own properties: stable identities for the component and for useSyncExternalStore.
+    this.mutateAsync = (variables, callbacks) => this.#mutate(variables, callbacks);
+    this.mutate = (variables, callbacks) => {
+      this.#mutate(variables, callbacks).catch(() => {}); // the error is in `error` and onError
+    };
+    this.reset = () => {
+      this.#latest++;
+      this.#set(IDLE);
+    };
+    this.subscribe = (listener) => {
+      this.#listeners.add(listener);
+      this.#watch();
+      return () => {
+        this.#listeners.delete(listener);
+        this.#watch();
       };
-      return promise.then(
-        (data) => {
-          if (call === latest.current) setState({ status: 'success', data, error: null, variables, id, submittedAt: 0 });
-          run(onSuccess, data, variables);
-          run(onSettled, data, null, variables);
-          if (call === latest.current) {
-            run(callbacks?.onSuccess, data, variables);
-            run(callbacks?.onSettled, data, null, variables);
-          }
-          return data;
-        },
-        (error) => {
-          if (call === latest.current) setState({ status: 'error', data: undefined, error, variables, id, submittedAt: 0 });
-          run(onError, error, variables);
-          run(onSettled, undefined, error, variables);
-          if (call === latest.current) {
-            run(callbacks?.onError, error, variables);
-            run(callbacks?.onSettled, undefined, error, variables);
-          }
-          throw error;
-        },
-      );
-    },
-    [store],
-  );
+    };
+    this.getResult = () => this.#getResult();
+  }
 
-  const mutate = useCallback((variables, callbacks) => {
-    mutateAsync(variables, callbacks).catch(() => {}); // the error is in `error` and onError
-  }, [mutateAsync]);
+  #mutate(variables, callbacks) {
+    const n = ++this.#latest;
+    const { mutation, onSuccess, onError, onSettled } = this.options;
+    let promise;
+    try {
+      promise = this.#store.mutate(mutation(variables));
+    } catch (e) {
+      promise = Promise.reject(e);
+    }
+    const id = promise.id; // store.mutate names the mutation's entry on its promise
+    this.#set({ status: 'pending', data: undefined, error: null, variables, id, submittedAt: Date.now() });
+    return promise.then(
+      (data) => {
+        if (n === this.#latest) this.#set({ status: 'success', data, error: null, variables, id, submittedAt: 0 });
+        call(onSuccess, data, variables);
+        call(onSettled, data, null, variables);
+        if (n === this.#latest) {
+          call(callbacks?.onSuccess, data, variables);
+          call(callbacks?.onSettled, data, null, variables);
+        }
+        return data;
+      },
+      (error) => {
+        if (n === this.#latest) this.#set({ status: 'error', data: undefined, error, variables, id, submittedAt: 0 });
+        call(onError, error, variables);
+        call(onSettled, undefined, error, variables);
+        if (n === this.#latest) {
+          call(callbacks?.onError, error, variables);
+          call(callbacks?.onSettled, undefined, error, variables);
+        }
+        throw error;
+      },
+    );
+  }
 
-  const reset = useCallback(() => {
-    latest.current++;
-    setState(IDLE);
-  }, []);
+  #set(state) {
+    this.#state = state;
+    this.#watch();
+    this.#emit();
+  }
 
-  // Watches the sync state only while a call is pending; a boolean snapshot re-renders only
-  // when it flips.
-  const pending = state.status === 'pending';
-  const subscribeSync = useCallback((listener) => store.subscribeSync(listener), [store]);
-  const queuedSnapshot = useCallback(() => isQueued(store, state.id), [store, state.id]);
-  const queued = useSyncExternalStore(
-    pending ? subscribeSync : noSubscribe,
-    pending ? queuedSnapshot : returnFalse,
-    returnFalse,
-  );
-  const status = pending && queued ? 'queued' : state.status;
+  #emit() {
+    for (const listener of [...this.#listeners]) listener();
+  }
 
-  return useMemo(
-    () => ({
-      mutate,
-      mutateAsync,
-      reset,
+  // Whether the call is queued can change only while it is pending: watch the sync state then.
+  #watch() {
+    const watch = this.#state.status === 'pending' && this.#listeners.size > 0;
+    if (watch && this.#offSync === null) {
+      // (A closed store throws CLOSED here: not from mutate(), the next render reads it.)
+      try {
+        this.#offSync = this.#store.subscribeSync(() => this.#emit());
+      } catch {
+        // nothing to watch
+      }
+    } else if (!watch && this.#offSync !== null) {
+      this.#offSync();
+      this.#offSync = null;
+    }
+  }
+
+  #getResult() {
+    const state = this.#state;
+    const queued = state.status === 'pending' && isQueued(this.#store, state.id);
+    const r = this.#result;
+    if (r.state === state && r.queued === queued) return r.value;
+    const status = queued ? 'queued' : state.status;
+    const value = {
+      mutate: this.mutate,
+      mutateAsync: this.mutateAsync,
+      reset: this.reset,
       status,
       data: state.data,
       error: state.error,
@@ -326,11 +343,25 @@ export function useMutation(options) {
       isQueued: status === 'queued',
       isSuccess: status === 'success',
       isError: status === 'error',
-    }),
-    [mutate, mutateAsync, reset, status, state],
-  );
+    };
+    this.#result = { state, queued, value };
+    return value;
+  }
 }
 
-function returnFalse() {
-  return false;
+/**
+ * `useMutation({ mutation: (variables) => description, onSuccess?, onError?, onSettled? })`.
+ * The description is data (it may be persisted); the callbacks live only in this component.
+ * Returns `{ mutate, mutateAsync, status, data, error, variables, mutationId, submittedAt,
+ * reset, isIdle, isPending, isQueued, isSuccess, isError }`; `status` is 'idle' | 'pending' |
+ * 'queued' | 'success' | 'error'. A MutationObserver holds the state; this hook reads it.
+ */
+export function useMutation(options) {
+  const store = useStore();
+  if (options === null || typeof options !== 'object' || typeof options.mutation !== 'function') {
+    throw invalidArgument('useMutation expects { mutation: (variables) => ({ request, optimistic?, shape?, ... }), onSuccess?, onError? }');
+  }
+  const observer = useMemo(() => new MutationObserver(store), [store]);
+  observer.options = options; // the latest callbacks and mutation are called
+  return useSyncExternalStore(observer.subscribe, observer.getResult, observer.getResult);
 }

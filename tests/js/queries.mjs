@@ -141,6 +141,24 @@ test('retries stop on 404; 500s are retried with backoff until success', async (
   store.close();
 });
 
+test('a retry is still sent when updateEntity runs right after the failed fetch', async () => {
+  // Every core call returns the next wake-up time; one that has no timer of its own (here
+  // updateEntity of an unrelated entity) must not cancel the retry scheduled before it.
+  const store = await fresh();
+  await fixture({ path: '/api/flaky', status: 500, body: 'down', times: 1, then: { json: { ok: true } } });
+  const off = store.subscribeQuery({ queryKey: ['flaky'], url: '/flaky', retry: 3, retryDelay: 250 }, () => {});
+  await until(store, ['flaky'], (s) => s.failureCount === 1);
+  assertEqual(await count('/api/flaky'), 1, 'the first request failed; the retry waits 250 ms');
+  store.updateEntity('User', 'u9', { name: 'Zed' });
+  const deadline = Date.now() + 3000;
+  while ((await count('/api/flaky')) < 2 && Date.now() < deadline) await sleep(50);
+  assertEqual(await count('/api/flaky'), 2, 'the retry reached the server within 3 s');
+  const s = await until(store, ['flaky'], (st) => st.status === 'success');
+  assertEqual(s.data, { ok: true });
+  off();
+  store.close();
+});
+
 test('a failed refetch keeps the old data; bad responses are typed errors', async () => {
   const store = await fresh();
   store.setQueryData(['x'], { v: 'kept' });

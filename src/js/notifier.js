@@ -1,0 +1,97 @@
+// The Notifier: the listeners of entities, queries and the sync state, and the queue of the
+// listener calls a batch triggers. They run after the core returned, so a listener may call
+// the store again (its calls join the queue); a throwing listener does not stop the others.
+
+import { invalidArgument, report } from './errors.js';
+
+function check(listener) {
+  if (typeof listener !== 'function') throw invalidArgument('listener must be a function');
+  return { listener }; // one object per subscription: the same function may subscribe twice
+}
+
+export class Notifier {
+  #entities = new Map(); // key -> Set<sub>
+  #queries = new Map(); // hash -> Set<sub>
+  #sync = new Set();
+  #queue = []; // pending listener calls: set, sub, set, sub, ...
+  #notifying = false;
+
+  /** Subscribes to an entity key; returns the unsubscribe function. */
+  onEntity(key, listener) {
+    return this.#subscribe(this.#entities, key, listener);
+  }
+
+  /** Subscribes to a query hash; returns the unsubscribe function. */
+  onQuery(hash, listener) {
+    return this.#subscribe(this.#queries, hash, listener);
+  }
+
+  /** Subscribes to the sync state; returns the unsubscribe function. */
+  onSync(listener) {
+    const sub = check(listener);
+    this.#sync.add(sub);
+    return () => this.#sync.delete(sub);
+  }
+
+  /** Queues the sync listeners (they run at the next drain). */
+  syncChanged() {
+    for (const sub of this.#sync) this.#queue.push(this.#sync, sub);
+  }
+
+  /** Queues the listeners of the changed entities and queries, then runs the queue. */
+  changed(entities, queries) {
+    this.#enqueue(this.#entities, entities);
+    this.#enqueue(this.#queries, queries);
+    this.drain();
+  }
+
+  // Listener calls triggered from inside a listener join the queue and run after the current
+  // ones, in order; each batch calls each subscription at most once.
+  drain() {
+    if (this.#notifying) return;
+    this.#notifying = true;
+    try {
+      const q = this.#queue;
+      for (let i = 0; i < q.length; i += 2) {
+        const set = q[i];
+        const sub = q[i + 1];
+        if (!set.has(sub)) continue; // unsubscribed meanwhile
+        try {
+          sub.listener();
+        } catch (e) {
+          report(e);
+        }
+      }
+      q.length = 0;
+    } finally {
+      this.#notifying = false;
+    }
+  }
+
+  /** Drops every subscription and every queued call (the store closed). */
+  clear() {
+    this.#sync.clear();
+    this.#entities.clear();
+    this.#queries.clear();
+    this.#queue.length = 0;
+  }
+
+  #subscribe(index, key, listener) {
+    const sub = check(listener);
+    let set = index.get(key);
+    if (set === undefined) index.set(key, (set = new Set()));
+    set.add(sub);
+    return () => {
+      set.delete(sub);
+      if (set.size === 0 && index.get(key) === set) index.delete(key);
+    };
+  }
+
+  #enqueue(index, keys) {
+    if (index.size === 0) return;
+    for (const k of keys) {
+      const set = index.get(k);
+      if (set !== undefined) for (const sub of set) this.#queue.push(set, sub);
+    }
+  }
+}

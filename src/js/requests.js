@@ -1,0 +1,292 @@
+// Requests: the work the core's batch actions ask for (query fetches through fetchUrl or the
+// query's queryFn, mutation sends, aborts), their timeouts (abort reason `strata:timeout`),
+// the app's headers, and the promises waiting on them (fetchQuery, mutate, retry).
+
+import { StrataError, fromCore, invalidArgument, report, errorFromState } from './errors.js';
+import { describe } from './keys.js';
+
+const TIMEOUT_REASON = 'strata:timeout'; // src/web/http.rs reads this abort reason
+const MAX_TIMER = 2 ** 31 - 1;
+
+// What a queryFn's failure becomes: a StrataError keeps its code; anything else is treated
+// like a failed request (NETWORK, retried), with the thrown value as the cause.
+function queryFnError(e) {
+  if (e instanceof StrataError) return e;
+  const message = e instanceof Error ? e.message : `queryFn rejected with ${describe(e)}`;
+  const err = new StrataError('NETWORK', `queryFn failed: ${message}`);
+  err.cause = e;
+  return err;
+}
+
+// Aborts `controller` with the timeout reason after `timeout` ms (none for Infinity).
+function timer(controller, timeout) {
+  return typeof timeout === 'number' && Number.isFinite(timeout)
+    ? setTimeout(() => controller.abort(TIMEOUT_REASON), Math.min(timeout, MAX_TIMER))
+    : undefined;
+}
+
+// A list of { resolve, reject } under `key`, added to by a new promise.
+function waitOn(map, key) {
+  return new Promise((resolve, reject) => {
+    let list = map.get(key);
+    if (list === undefined) map.set(key, (list = []));
+    list.push({ resolve, reject });
+  });
+}
+
+export class Requests {
+  #core;
+  #options;
+  #run; // the Store's: one wasm call, then its batch is applied
+  #state; // the Store's query state (the view getQueryState returns) of a hash
+  #closed = false;
+  #sources = new Map(); // hash -> { queryKey, queryFn }
+  #inflight = new Map(); // hash -> { ticket, controller, timer }
+  #waiters = new Map(); // hash -> [{ resolve, reject }]
+  #mutations = new Map(); // mutation id -> [{ resolve, reject }]
+
+  constructor(core, options, run, state) {
+    this.#core = core;
+    this.#options = options;
+    this.#run = run;
+    this.#state = state;
+  }
+
+  /** The queryFn a fetch of this query without a url calls. */
+  source(hash, queryKey, queryFn) {
+    this.#sources.set(hash, { queryKey, queryFn });
+  }
+
+  /** The query was removed: its queryFn is forgotten. */
+  forget(hash) {
+    this.#sources.delete(hash);
+  }
+
+  /** Runs a batch's actions ('f' fetch, 'm' send, 'x' abort); returns the hashes whose fetch started. */
+  actions(actions) {
+    const started = [];
+    const aborted = [];
+    for (const a of actions) {
+      if (a[0] === 'f') {
+        this.#startFetch(a[1], a[2], a[3], a[4]);
+        started.push(a[1]);
+      } else if (a[0] === 'm') {
+        this.#send(a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+      } else if (a[0] === 'x') {
+        const f = this.#inflight.get(a[1]);
+        if (f !== undefined && f.ticket === a[2]) {
+          clearTimeout(f.timer);
+          f.controller.abort();
+          this.#inflight.delete(a[1]);
+        }
+        aborted.push(a[1]);
+      }
+    }
+    // A cancelled fetch that nothing replaced: its waiters learn it was cancelled.
+    for (const hash of aborted) {
+      if (!started.includes(hash)) {
+        this.rejectQuery(hash, new StrataError('CANCELLED', 'the fetch was cancelled (cancelQueries or removeQueries)'));
+      }
+    }
+    return started;
+  }
+
+  /** Resolves with the query's data (rejects with its error) once no fetch of it is under way. */
+  waitQuery(hash) {
+    return waitOn(this.#waiters, hash);
+  }
+
+  rejectQuery(hash, error) {
+    const list = this.#waiters.get(hash);
+    if (list === undefined) return;
+    this.#waiters.delete(hash);
+    for (const w of list) w.reject(error);
+  }
+
+  // Waiters of a query resolve when no fetch is under way any more.
+  settleQuery(hash) {
+    const list = this.#waiters.get(hash);
+    if (list === undefined) return;
+    const state = this.#state(hash);
+    if (state === undefined) {
+      this.rejectQuery(hash, new StrataError('CANCELLED', 'the query was removed before its fetch settled'));
+      return;
+    }
+    if (state.fetchStatus !== 'idle') return;
+    this.#waiters.delete(hash);
+    for (const w of list) {
+      if (state.status === 'error') w.reject(state.error);
+      else w.resolve(state.data);
+    }
+  }
+
+  /** Resolves with the mutation's result (rejects with its error) when the core settles it. */
+  waitMutation(id) {
+    return waitOn(this.#mutations, id);
+  }
+
+  unwaitMutation(id) {
+    this.#mutations.delete(id);
+  }
+
+  waitsForMutation(id) {
+    return this.#mutations.has(id);
+  }
+
+  settleMutation(id, ok, value) {
+    const list = this.#mutations.get(id);
+    this.#mutations.delete(id);
+    if (ok) {
+      if (list) for (const w of list) w.resolve(value);
+      return;
+    }
+    const error = errorFromState(value);
+    if (error.code === 'CONFLICT' && typeof error.body === 'string') {
+      try {
+        error.current = JSON.parse(error.body);
+      } catch {
+        // not JSON: keep the text
+      }
+    }
+    if (list) for (const w of list) w.reject(error);
+    if (this.#options.onError) {
+      try {
+        this.#options.onError(error, { mutationId: id });
+      } catch (e) {
+        report(e);
+      }
+    }
+  }
+
+  /** Aborts every request and rejects every waiter with CLOSED. */
+  close() {
+    this.#closed = true;
+    for (const f of this.#inflight.values()) {
+      clearTimeout(f.timer);
+      f.controller.abort();
+    }
+    this.#inflight.clear();
+    const closed = new StrataError('CLOSED', 'the store was closed while this was pending');
+    for (const list of this.#waiters.values()) for (const w of list) w.reject(closed);
+    this.#waiters.clear();
+    for (const list of this.#mutations.values()) for (const w of list) w.reject(closed);
+    this.#mutations.clear();
+  }
+
+  #startFetch(hash, ticket, url, timeout) {
+    const prev = this.#inflight.get(hash);
+    if (prev !== undefined && prev.ticket !== ticket) {
+      clearTimeout(prev.timer);
+      prev.controller.abort();
+    }
+    const controller = new AbortController();
+    this.#inflight.set(hash, { ticket, controller, timer: timer(controller, timeout) });
+    const done = () => {
+      const f = this.#inflight.get(hash);
+      if (f !== undefined && f.ticket === ticket) {
+        clearTimeout(f.timer);
+        this.#inflight.delete(hash);
+      }
+      return !this.#closed;
+    };
+    const finish = (call) => {
+      if (!done()) return;
+      try {
+        this.#run(call);
+      } catch (e) {
+        report(e);
+      }
+    };
+    if (url !== null) {
+      let headers;
+      try {
+        headers = this.#headers();
+      } catch (e) {
+        finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', `headers() threw: ${e && e.message}`));
+        return;
+      }
+      this.#core
+        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity)
+        .then(
+          (text) => {
+            if (done()) this.#run(() => text);
+          },
+          (e) => report(fromCore(e)),
+        );
+      return;
+    }
+    const source = this.#sources.get(hash);
+    if (source === undefined) {
+      finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', 'no queryFn is registered for this query'));
+      return;
+    }
+    let result;
+    try {
+      result = Promise.resolve(source.queryFn({ queryKey: source.queryKey, signal: controller.signal }));
+    } catch (e) {
+      result = Promise.reject(e);
+    }
+    const aborted = new Promise((_, reject) => {
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
+    });
+    Promise.race([result, aborted]).then(
+      (data) => {
+        if (data === undefined) {
+          finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', 'queryFn resolved with undefined; resolve with JSON data (null is fine)'));
+          return;
+        }
+        let json;
+        try {
+          json = JSON.stringify(data);
+        } catch (e) {
+          finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', `queryFn data is not JSON-serializable: ${e.message}`));
+          return;
+        }
+        finish(() => this.#core.settleData(hash, ticket, json));
+      },
+      (e) => {
+        if (controller.signal.aborted && controller.signal.reason === TIMEOUT_REASON) {
+          finish(() => this.#core.settleError(hash, ticket, 'TIMEOUT', `queryFn did not settle within ${timeout} ms`));
+        } else {
+          const err = queryFnError(e);
+          finish(() => this.#core.settleError(hash, ticket, err.code, err.message));
+        }
+      },
+    );
+  }
+
+  // A mutation request: the app's headers (evaluated now, never stored) under the
+  // mutation's own and strata's (Idempotency-Key, If-Match).
+  #send(id, ticket, method, url, headers, body, timeout) {
+    const controller = new AbortController();
+    const t = timer(controller, timeout);
+    let all;
+    try {
+      all = { ...this.#headers(), ...headers };
+    } catch (e) {
+      report(e);
+      all = headers;
+    }
+    this.#core
+      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity)
+      .then(
+        (text) => {
+          clearTimeout(t);
+          if (!this.#closed) this.#run(() => text);
+        },
+        (e) => {
+          clearTimeout(t);
+          report(fromCore(e));
+        },
+      );
+  }
+
+  // Evaluated at send time, never stored.
+  #headers() {
+    const h = this.#options.headers;
+    const value = typeof h === 'function' ? h() : h;
+    if (value === undefined || value === null) return {};
+    if (typeof value !== 'object') throw invalidArgument('headers must give an object of header names to values');
+    return value;
+  }
+}
