@@ -50,7 +50,8 @@ pub fn parse_retry_after(header: &str) -> Option<f64> {
 /// general float parser and its tables into the wasm, 14 kB gzipped for one header. Correctly
 /// rounded (identical to `str::parse`) up to 19 significant digits with a mantissa under 2^53
 /// and a decimal exponent within +-22; beyond that within a few ulps (a number no server sends
-/// as a delay).
+/// as a delay). One loop over the bytes with its state in locals: split up, the pieces would
+/// have to pass that state around.
 pub fn decimal(s: &str) -> Option<f64> {
     let b = s.as_bytes();
     let (neg, mut i) = match b.first() {

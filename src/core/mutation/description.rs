@@ -11,7 +11,7 @@ use crate::core::config::{duration, retry_count, Defaults};
 use crate::core::error::{Error, ErrorInfo, Result};
 use crate::core::json::type_name;
 use crate::core::key::{entity_key, id_string};
-use crate::core::schema::Schema;
+use crate::core::schema::{EntityType, Schema};
 use crate::core::shape::Shape;
 use crate::core::url;
 
@@ -344,81 +344,10 @@ fn build_layer(m: &mut Mutation, ops: &Value, schema: &Schema) -> Result<()> {
             ))
         })?;
         let kind = o.get("op").and_then(Value::as_str).unwrap_or("");
-        let type_name_ = o.get("type").and_then(Value::as_str).unwrap_or("");
-        let t = schema.get(type_name_).ok_or_else(|| {
-            invalid(format!(
-                "optimistic[{i}]: unknown entity type `{type_name_}`"
-            ))
-        })?;
-        let shape = Shape::Entity(type_name_.to_owned());
+        op_type(i, o, schema)?; // an unknown type is reported before an unknown op
         match kind {
-            "update" | "delete" => {
-                let id = o
-                    .get("id")
-                    .filter(|v| id_string(v).is_some())
-                    .ok_or_else(|| {
-                        invalid(format!(
-                            "optimistic[{i}]: `id` must be a string or a number"
-                        ))
-                    })?;
-                let key = entity_key(type_name_, &id_string(id).unwrap_or_default());
-                let patch = if kind == "update" {
-                    let p = o.get("patch").and_then(Value::as_object).ok_or_else(|| {
-                        invalid(format!(
-                            "optimistic[{i}]: `patch` must be an object of fields"
-                        ))
-                    })?;
-                    let mut obj = Map::new();
-                    obj.insert(t.id_field.clone(), id.clone());
-                    for (k, v) in p {
-                        if k != &t.id_field {
-                            obj.insert(k.clone(), v.clone());
-                        }
-                    }
-                    let n = normalize(schema, &shape, Value::Object(obj))?;
-                    let mut own = Map::new();
-                    for (k, fields) in n.entities {
-                        if k == key {
-                            own = fields.clone();
-                        }
-                        m.layer.writes.push((k, LayerWrite::Merge(fields)));
-                    }
-                    own
-                } else {
-                    m.layer.writes.push((key.clone(), LayerWrite::Delete));
-                    Map::new()
-                };
-                if m.subject.is_none() {
-                    m.subject = Some(Subject {
-                        key,
-                        type_name: type_name_.to_owned(),
-                        version_field: t.version_field.clone(),
-                        patch,
-                    });
-                }
-            }
-            "insert" => {
-                let data = o.get("data").filter(|d| d.is_object()).ok_or_else(|| {
-                    invalid(format!("optimistic[{i}]: insert needs `data`, an object with an id (store.tempId())"))
-                })?;
-                let n = normalize(schema, &shape, data.clone())?;
-                let root = n.result.as_str().unwrap_or_default().to_owned();
-                if m.layer.created.is_none() {
-                    let id = data.get(&t.id_field).cloned().unwrap_or(Value::Null);
-                    m.layer.created = Some((root.clone(), id));
-                }
-                for (k, fields) in n.entities {
-                    m.layer.writes.push((k, LayerWrite::Merge(fields)));
-                }
-                if let Some(into) = o.get("into") {
-                    let into = into.as_array().ok_or_else(|| {
-                        invalid(format!("optimistic[{i}]: `into` must be a list"))
-                    })?;
-                    for target in into {
-                        m.layer.inserts.push(list_insert(i, target, &root)?);
-                    }
-                }
-            }
+            "update" | "delete" => update_op(m, i, o, kind, schema)?,
+            "insert" => insert_op(m, i, o, schema)?,
             other => {
                 return Err(invalid(format!(
                     "optimistic[{i}]: unknown op `{other}`; ops are 'update', 'insert', 'delete'"
@@ -427,6 +356,107 @@ fn build_layer(m: &mut Mutation, ops: &Value, schema: &Schema) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// An `update` or `delete` op: its writes, and the mutation's subject if it has none yet.
+fn update_op(
+    m: &mut Mutation,
+    i: usize,
+    o: &Map<String, Value>,
+    kind: &str,
+    schema: &Schema,
+) -> Result<()> {
+    let (type_name_, t) = op_type(i, o, schema)?;
+    let shape = Shape::Entity(type_name_.to_owned());
+    let id = o
+        .get("id")
+        .filter(|v| id_string(v).is_some())
+        .ok_or_else(|| {
+            invalid(format!(
+                "optimistic[{i}]: `id` must be a string or a number"
+            ))
+        })?;
+    let key = entity_key(type_name_, &id_string(id).unwrap_or_default());
+    let patch = if kind == "update" {
+        let p = o.get("patch").and_then(Value::as_object).ok_or_else(|| {
+            invalid(format!(
+                "optimistic[{i}]: `patch` must be an object of fields"
+            ))
+        })?;
+        let mut obj = Map::new();
+        obj.insert(t.id_field.clone(), id.clone());
+        for (k, v) in p {
+            if k != &t.id_field {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+        let n = normalize(schema, &shape, Value::Object(obj))?;
+        let mut own = Map::new();
+        for (k, fields) in n.entities {
+            if k == key {
+                own = fields.clone();
+            }
+            m.layer.writes.push((k, LayerWrite::Merge(fields)));
+        }
+        own
+    } else {
+        m.layer.writes.push((key.clone(), LayerWrite::Delete));
+        Map::new()
+    };
+    if m.subject.is_none() {
+        m.subject = Some(Subject {
+            key,
+            type_name: type_name_.to_owned(),
+            version_field: t.version_field.clone(),
+            patch,
+        });
+    }
+    Ok(())
+}
+
+/// An `insert` op: the entity's writes, the list inserts `into` asks for, and which entity
+/// the mutation created (its temporary id).
+fn insert_op(m: &mut Mutation, i: usize, o: &Map<String, Value>, schema: &Schema) -> Result<()> {
+    let (type_name_, t) = op_type(i, o, schema)?;
+    let shape = Shape::Entity(type_name_.to_owned());
+    let data = o.get("data").filter(|d| d.is_object()).ok_or_else(|| {
+        invalid(format!(
+            "optimistic[{i}]: insert needs `data`, an object with an id (store.tempId())"
+        ))
+    })?;
+    let n = normalize(schema, &shape, data.clone())?;
+    let root = n.result.as_str().unwrap_or_default().to_owned();
+    if m.layer.created.is_none() {
+        let id = data.get(&t.id_field).cloned().unwrap_or(Value::Null);
+        m.layer.created = Some((root.clone(), id));
+    }
+    for (k, fields) in n.entities {
+        m.layer.writes.push((k, LayerWrite::Merge(fields)));
+    }
+    if let Some(into) = o.get("into") {
+        let into = into
+            .as_array()
+            .ok_or_else(|| invalid(format!("optimistic[{i}]: `into` must be a list")))?;
+        for target in into {
+            m.layer.inserts.push(list_insert(i, target, &root)?);
+        }
+    }
+    Ok(())
+}
+
+/// The declared entity type an op names.
+fn op_type<'s>(
+    i: usize,
+    o: &'s Map<String, Value>,
+    schema: &'s Schema,
+) -> Result<(&'s str, &'s EntityType)> {
+    let type_name_ = o.get("type").and_then(Value::as_str).unwrap_or("");
+    let t = schema.get(type_name_).ok_or_else(|| {
+        invalid(format!(
+            "optimistic[{i}]: unknown entity type `{type_name_}`"
+        ))
+    })?;
+    Ok((type_name_, t))
 }
 
 fn list_insert(i: usize, target: &Value, key: &str) -> Result<ListInsert> {

@@ -126,7 +126,8 @@ impl QueryMeta {
         }
     }
 
-    /// The one transition function.
+    /// The one transition function. It is long on purpose: one arm per event, so every
+    /// write of the state is in this match and nowhere else.
     pub fn dispatch(&mut self, ev: Event) {
         match ev {
             Event::Data { at } => {

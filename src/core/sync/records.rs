@@ -115,13 +115,6 @@ pub fn read(v: &Value, schema: &Schema) -> Result<Mutation> {
             .ok_or_else(|| bad(&format!("`{k}` is missing")))
     };
     let f = |k: &str| o.get(k).and_then(Value::as_f64).unwrap_or(f64::INFINITY);
-    let obj = |x: Option<&Value>| -> Result<Map<String, Value>> {
-        match x {
-            Some(Value::Object(m)) => Ok(m.clone()),
-            None | Some(Value::Null) => Ok(Map::new()),
-            Some(_) => Err(bad("a field map is not an object")),
-        }
-    };
     let status = match s("status")?.as_str() {
         "queued" => MStatus::Queued,
         "failed" => MStatus::Failed,
@@ -139,6 +132,60 @@ pub fn read(v: &Value, schema: &Schema) -> Result<Mutation> {
         None | Some(Value::Null) => None,
         Some(x) => Some(Shape::from_json(x, schema).map_err(|e| bad(&e.to_string()))?),
     };
+    let layer = read_layer(o)?;
+    let error = read_error(o.get("error"));
+    let conflict = read_conflict(o.get("conflict"));
+    let subject = read_subject(o.get("subject"))?;
+    let url = s("url")?;
+    if url.is_empty() {
+        return Err(bad("`url` is empty"));
+    }
+    let request = Request {
+        method: s("method")?,
+        url,
+        body: o.get("body").cloned(),
+        headers: Map::new(),
+    };
+    let created_at = o.get("at").and_then(Value::as_f64).unwrap_or(0.0);
+    Ok(Mutation {
+        shape,
+        invalidate: list(o.get("invalidate"))?.to_vec(),
+        policy,
+        retry: o
+            .get("retry")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0),
+        retry_delay: f("retryDelay"),
+        timeout: f("timeout"),
+        layer,
+        status,
+        error,
+        conflict,
+        snapshot: obj(o.get("snapshot"))?,
+        subject,
+        base_version: o.get("baseVersion").cloned(),
+        revision: o
+            .get("revision")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0),
+        stamp: o.get("v").and_then(Value::as_u64).unwrap_or(0),
+        ..Mutation::new(&s("id")?, request, created_at)
+    })
+}
+
+/// A map of fields: absent or null is empty.
+fn obj(x: Option<&Value>) -> Result<Map<String, Value>> {
+    match x {
+        Some(Value::Object(m)) => Ok(m.clone()),
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(_) => Err(bad("a field map is not an object")),
+    }
+}
+
+/// The layer: writes `[key, fields | null]`, inserts `[hash, path, atStart, key]`, created.
+fn read_layer(o: &Map<String, Value>) -> Result<Layer> {
     let mut layer = Layer::default();
     for w in list(o.get("writes"))? {
         let pair = w.as_array().filter(|p| p.len() == 2);
@@ -184,7 +231,11 @@ pub fn read(v: &Value, schema: &Schema) -> Result<Mutation> {
         }
         _ => None,
     };
-    let error = match o.get("error") {
+    Ok(layer)
+}
+
+fn read_error(x: Option<&Value>) -> Option<ErrorInfo> {
+    match x {
         Some(Value::Object(e)) => Some(ErrorInfo {
             code: e
                 .get("code")
@@ -203,16 +254,22 @@ pub fn read(v: &Value, schema: &Schema) -> Result<Mutation> {
             body: e.get("body").and_then(Value::as_str).map(str::to_owned),
         }),
         _ => None,
-    };
-    let conflict = match o.get("conflict") {
+    }
+}
+
+fn read_conflict(x: Option<&Value>) -> Option<ConflictInfo> {
+    match x {
         Some(Value::Object(c)) => Some(ConflictInfo {
             base: c.get("base").cloned().unwrap_or(Value::Null),
             local: c.get("local").cloned().unwrap_or(Value::Null),
             server: c.get("server").cloned().unwrap_or(Value::Null),
         }),
         _ => None,
-    };
-    let subject = match o.get("subject") {
+    }
+}
+
+fn read_subject(x: Option<&Value>) -> Result<Option<Subject>> {
+    Ok(match x {
         Some(Value::Object(x)) => Some(Subject {
             key: x
                 .get("key")
@@ -231,43 +288,6 @@ pub fn read(v: &Value, schema: &Schema) -> Result<Mutation> {
             patch: obj(x.get("patch"))?,
         }),
         _ => None,
-    };
-    let url = s("url")?;
-    if url.is_empty() {
-        return Err(bad("`url` is empty"));
-    }
-    let request = Request {
-        method: s("method")?,
-        url,
-        body: o.get("body").cloned(),
-        headers: Map::new(),
-    };
-    let created_at = o.get("at").and_then(Value::as_f64).unwrap_or(0.0);
-    Ok(Mutation {
-        shape,
-        invalidate: list(o.get("invalidate"))?.to_vec(),
-        policy,
-        retry: o
-            .get("retry")
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(0),
-        retry_delay: f("retryDelay"),
-        timeout: f("timeout"),
-        layer,
-        status,
-        error,
-        conflict,
-        snapshot: obj(o.get("snapshot"))?,
-        subject,
-        base_version: o.get("baseVersion").cloned(),
-        revision: o
-            .get("revision")
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-            .unwrap_or(0),
-        stamp: o.get("v").and_then(Value::as_u64).unwrap_or(0),
-        ..Mutation::new(&s("id")?, request, created_at)
     })
 }
 
