@@ -74,7 +74,7 @@ impl Store {
 
     /// Writes normalized data into the cache and stores its result as query `hash` (no
     /// lifecycle). Returns whether the visible result changed.
-    fn write_data(
+    pub(super) fn write_data(
         &mut self,
         hash: &str,
         key: Value,

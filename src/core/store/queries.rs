@@ -7,7 +7,6 @@
 
 use super::{Source, Store};
 use crate::core::cache::ingest::normalize_json;
-use crate::core::cache::Query;
 use crate::core::error::{Error, ErrorInfo, Result};
 use crate::core::json::{self, Origin};
 use crate::core::output::{Output, Settle};
@@ -183,15 +182,7 @@ impl Store {
         let (key, shape) = (m.key().clone(), m.opts().shape.clone());
         match normalize_json(&self.config.schema, &shape, text, what, origin) {
             Ok(n) => {
-                self.write_base(n.entities);
-                let layers = self.queue.active_layers();
-                let q = Query {
-                    key,
-                    shape,
-                    result: n.result,
-                    updated_at: now,
-                };
-                self.cache.write_result(hash, q, &layers);
+                self.write_data(hash, key, shape, n, now);
                 self.queries.dispatch(hash, Event::Landed { now }, out);
             }
             Err(e) => self.fail(hash, ErrorInfo::from_error(&e), None, now, random, out),
