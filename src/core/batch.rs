@@ -85,29 +85,22 @@ const EMPTY: &str = r#"{"e":[],"d":[],"q":[],"dq":[]}"#;
 /// writes for `Batch`, written by hand. Records, keys and results are most of a large batch,
 /// and serde_json's generic serializer (built at opt-level z) took about twice as long for them.
 fn write_data(out: &mut Vec<u8>, b: &Batch) {
-    out.extend_from_slice(b"{\"e\":[");
-    for (i, (k, rec)) in b.e.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
+    out.extend_from_slice(b"{\"e\":");
+    json_list(out, &b.e, |out, (k, rec)| {
         out.push(b'[');
         json_str(out, k);
         out.push(b',');
         json_object(out, rec);
         out.push(b']');
-    }
-    out.push(b']');
+    });
     if !b.g.is_empty() {
         out.extend_from_slice(b",\"g\":");
         json_strs(out, b.g.iter().copied());
     }
     out.extend_from_slice(b",\"d\":");
     json_strs(out, b.d.iter().map(String::as_str));
-    out.extend_from_slice(b",\"q\":[");
-    for (i, (h, shape, result)) in b.q.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
+    out.extend_from_slice(b",\"q\":");
+    json_list(out, &b.q, |out, (h, shape, result)| {
         out.push(b'[');
         json_str(out, h);
         out.push(b',');
@@ -115,9 +108,21 @@ fn write_data(out: &mut Vec<u8>, b: &Batch) {
         out.push(b',');
         json_value(out, result);
         out.push(b']');
-    }
-    out.extend_from_slice(b"],\"dq\":");
+    });
+    out.extend_from_slice(b",\"dq\":");
     json_strs(out, b.dq.iter().map(String::as_str));
+}
+
+/// `[item,item,...]`, each item written by `item`.
+fn json_list<T>(out: &mut Vec<u8>, items: &[T], item: impl Fn(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item(out, x);
+    }
+    out.push(b']');
 }
 
 /// A JSON string, escaped as serde_json escapes it.
@@ -196,16 +201,7 @@ fn json_value(out: &mut Vec<u8>, v: &Value) {
             }
         },
         Value::String(s) => json_str(out, s),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, x) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                json_value(out, x);
-            }
-            out.push(b']');
-        }
+        Value::Array(items) => json_list(out, items, |out, x| json_value(out, x)),
         Value::Object(m) => json_object(out, m),
     }
 }

@@ -2,10 +2,10 @@
 //! function-valued ones (`headers`, `onError`) and passes the rest here; every option of
 //! DESIGN.md section 4 is accepted from the first version, unknown names are refused.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::error::{Error, Result};
-use super::json::type_name;
+use super::json::{self, type_name};
 use super::schema::Schema;
 
 /// Query and mutation defaults (durations in milliseconds; `f64::INFINITY` means never).
@@ -167,17 +167,7 @@ pub fn duration(name: &str, v: &Value) -> Result<f64> {
 }
 
 fn defaults(v: &Value) -> Result<Defaults> {
-    let empty = Map::new();
-    let obj = match v {
-        Value::Object(m) => m,
-        Value::Null => &empty,
-        other => {
-            return Err(invalid(format!(
-                "`defaults` must be an object, got {}",
-                type_name(other)
-            )))
-        }
-    };
+    let obj = json::fields(v, |t| format!("`defaults` must be an object, got {t}"))?;
     let mut d = Defaults::default();
     for (k, x) in obj {
         let name = format!("defaults.{k}");

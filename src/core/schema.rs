@@ -2,10 +2,10 @@
 //! `{ Todo: { id: 'id', relations: { author: 'User', comments: ['Comment'] }, version: 'version' } }`.
 
 use foldhash::{HashMap, HashMapExt};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::error::{Error, Result};
-use super::json::type_name;
+use super::json::{self, type_name};
 
 /// A field of an entity that holds another entity (`one`) or a list of them (`many`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,17 +113,9 @@ fn check_field_name(type_name: &str, what: &str, field: &str) -> Result<()> {
 }
 
 fn parse_type(name: &str, def: &Value) -> Result<EntityType> {
-    let empty = Map::new();
-    let obj = match def {
-        Value::Object(o) => o,
-        Value::Null => &empty,
-        other => {
-            return Err(invalid(format!(
-                "definition of entity type `{name}` must be an object like {{ id: 'id' }}, got {}",
-                type_name(other)
-            )))
-        }
-    };
+    let obj = json::fields(def, |t| {
+        format!("definition of entity type `{name}` must be an object like {{ id: 'id' }}, got {t}")
+    })?;
     let mut id_field = "id".to_owned();
     let mut relations = Vec::new();
     let mut version_field = None;

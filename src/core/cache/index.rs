@@ -245,14 +245,20 @@ impl Index {
 
     /// Moves entity `id`'s parent links from the children `old` to `new` (both sorted).
     fn link(&mut self, id: Id, old: &[Id], new: &[Id]) {
+        self.relink(old, new, |s| &mut s.parents, id);
+    }
+
+    /// Moves `id` from the set `set` picks in the slots of `old` to those of `new` (both
+    /// sorted), touching only the slots that differ.
+    fn relink(&mut self, old: &[Id], new: &[Id], set: fn(&mut Slot) -> &mut IdSet, id: Id) {
         for gone in old.iter().filter(|c| new.binary_search(c).is_err()) {
             if let Some(s) = self.slot(*gone) {
-                s.parents.remove(&id);
+                set(s).remove(&id);
             }
         }
         for added in new.iter().filter(|c| old.binary_search(c).is_err()) {
             if let Some(s) = self.slot(*added) {
-                s.parents.insert(id);
+                set(s).insert(id);
             }
         }
     }
@@ -295,16 +301,7 @@ impl Index {
             self.query_refs.resize_with(q as usize + 1, Vec::new);
         }
         let old = std::mem::take(&mut self.query_refs[q as usize]);
-        for gone in old.iter().filter(|id| new.binary_search(id).is_err()) {
-            if let Some(s) = self.slot(*gone) {
-                s.queries.remove(&q);
-            }
-        }
-        for added in new.iter().filter(|id| old.binary_search(id).is_err()) {
-            if let Some(s) = self.slot(*added) {
-                s.queries.insert(q);
-            }
-        }
+        self.relink(&old, &new, |s| &mut s.queries, q);
         self.query_refs[q as usize] = new;
     }
 

@@ -1,10 +1,10 @@
 //! A query's options as the app passes them, with the store's defaults filled in.
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::core::config::{duration, retry_count, Defaults};
 use crate::core::error::{Error, Result};
-use crate::core::json::type_name;
+use crate::core::json::{self, type_name};
 use crate::core::schema::Schema;
 use crate::core::shape::Shape;
 use crate::core::url;
@@ -57,17 +57,7 @@ impl QueryOptions {
         schema: &Schema,
         base_url: &str,
     ) -> Result<QueryOptions> {
-        let empty = Map::new();
-        let obj = match v {
-            Value::Object(m) => m,
-            Value::Null => &empty,
-            other => {
-                return Err(Error::InvalidArgument(format!(
-                    "query options must be an object, got {}",
-                    type_name(other)
-                )))
-            }
-        };
+        let obj = json::fields(v, |t| format!("query options must be an object, got {t}"))?;
         let mut o = QueryOptions::observe_only(d);
         for (k, x) in obj {
             match k.as_str() {

@@ -96,16 +96,10 @@ impl Store {
     /// The cache write of `setQueryData` alone (no lifecycle): how the native tests of
     /// normalization and change sets write data.
     #[cfg(test)]
-    pub fn write_cache_only(
-        &mut self,
-        hash: &str,
-        key: Value,
-        shape: Shape,
-        n: Normalized,
-        now: f64,
-    ) -> Output {
-        self.run_ok(now, |s, _| {
-            s.write_data(hash, key, shape, n, now);
+    pub fn write_cache_only(&mut self, hash: &str, data: (Value, Shape, Normalized)) -> Output {
+        let (key, shape, n) = data;
+        self.run_ok(0.0, |s, _| {
+            s.write_data(hash, key, shape, n, 0.0);
         })
     }
 

@@ -26,26 +26,27 @@ impl Store {
         )
     }
 
-    /// Creates the query's lifecycle if needed, with the latest observer's options; a new
-    /// one's first state must reach the JS side.
-    fn ensure_query(
+    /// Runs `then` on query `hash` once its lifecycle exists (created if needed, with the
+    /// latest observer's options; a new one's first state reaches the JS side).
+    fn with_query(
         &mut self,
         hash: &str,
         key_json: &str,
         opts: QueryOptions,
         now: f64,
-        out: &mut Output,
-    ) -> Result<()> {
+        then: impl FnOnce(&mut Store, &mut Output),
+    ) -> Result<Output> {
         let key = parse_query_key(key_json)?;
-        let data_at = self.cache.query(hash).map(|q| q.updated_at);
-        let defaults = &self.config.defaults;
-        if self
-            .queries
-            .ensure(hash, key, Some(opts), data_at, defaults, now)
-        {
-            out.state(hash);
-        }
-        Ok(())
+        Ok(self.run_ok(now, |s, out| {
+            let data_at = s.cache.query(hash).map(|q| q.updated_at);
+            let defaults = &s.config.defaults;
+            if s.queries
+                .ensure(hash, key, Some(opts), data_at, defaults, now)
+            {
+                out.state(hash);
+            }
+            then(s, out);
+        }))
     }
 
     fn start_fetch(&mut self, hash: &str, now: f64, supersede: bool, out: &mut Output) {
@@ -63,12 +64,10 @@ impl Store {
         now: f64,
     ) -> Result<Output> {
         let opts = self.parse_options(opts_json)?;
-        self.run(now, Source::Here, |s, out| {
-            s.ensure_query(hash, key_json, opts, now, out)?;
+        self.with_query(hash, key_json, opts, now, |s, out| {
             if s.queries.observe(hash, now) {
                 s.start_fetch(hash, now, false, out);
             }
-            Ok(())
         })
     }
 
@@ -92,12 +91,10 @@ impl Store {
                 "fetchQuery needs a source: `url` or `queryFn`".to_owned(),
             ));
         }
-        self.run(now, Source::Here, |s, out| {
-            s.ensure_query(hash, key_json, opts, now, out)?;
+        self.with_query(hash, key_json, opts, now, |s, out| {
             if s.queries.get(hash).is_some_and(|m| m.is_stale(now)) {
                 s.start_fetch(hash, now, false, out);
             }
-            Ok(())
         })
     }
 

@@ -9,20 +9,36 @@ use serde_json::{json, Value};
 use super::{ChangeSet, Store};
 use super::{Error, Result};
 
+mod support;
+
 mod bad_input;
 mod batch;
 mod changes;
 mod config;
 mod denormalize;
-mod engine;
 mod finish;
 mod mutations;
 mod normalize;
 mod persist;
+mod queries;
 mod random;
 mod retry;
 mod update_entity;
 mod url;
+
+/// The value of a call that must succeed; a failure panics naming the call.
+#[track_caller]
+pub fn must<T>(r: Result<T>, call: impl std::fmt::Display) -> T {
+    match r {
+        Ok(v) => v,
+        Err(e) => panic!("{call} failed: {e}"),
+    }
+}
+
+/// A store created from these options, as `createStore(options)` does.
+pub fn store_from(options: Value) -> Store {
+    must(Store::from_options_json(&options.to_string()), "store creation")
+}
 
 /// The standard schema: todos with an assignee and comments, users that list their todos
 /// (so `User` <-> `Todo` can form a cycle), threaded comments, books keyed by isbn and a
@@ -44,8 +60,7 @@ pub fn store() -> Store {
 
 /// A store with the given `entities` option.
 pub fn store_with(entities: Value) -> Store {
-    Store::from_options_json(&json!({ "entities": entities }).to_string())
-        .unwrap_or_else(|e| panic!("store creation failed: {e}"))
+    store_from(json!({ "entities": entities }))
 }
 
 /// The queryKey used for a hash in these tests: `[hash]`.
@@ -55,8 +70,10 @@ pub fn key_for(hash: &str) -> String {
 
 /// `setQueryData([hash], data, { shape })`, panicking on error.
 pub fn set(s: &mut Store, hash: &str, data: Value, shape: Value) -> ChangeSet {
-    try_set(s, hash, &data.to_string(), &shape.to_string())
-        .unwrap_or_else(|e| panic!("set_query_data({hash}) failed: {e}"))
+    must(
+        try_set(s, hash, &data.to_string(), &shape.to_string()),
+        format_args!("set_query_data({hash})"),
+    )
 }
 
 /// `setQueryData` with raw JSON text for data and shape.
@@ -75,13 +92,15 @@ pub fn try_set(s: &mut Store, hash: &str, data: &str, shape: &str) -> Result<Cha
     let origin = crate::core::json::Origin::App;
     let n =
         crate::core::cache::ingest::normalize_json(&s.config().schema, &sh, data, &what, origin)?;
-    Ok(s.write_cache_only(hash, key, sh, n, 0.0).changes)
+    Ok(s.write_cache_only(hash, (key, sh, n)).changes)
 }
 
 /// `updateEntity(type, id, patch)`, panicking on error.
 pub fn update(s: &mut Store, type_name: &str, id: Value, patch: Value) -> ChangeSet {
-    try_update(s, type_name, &id.to_string(), &patch.to_string())
-        .unwrap_or_else(|e| panic!("update_entity({type_name}, {id}) failed: {e}"))
+    must(
+        try_update(s, type_name, &id.to_string(), &patch.to_string()),
+        format_args!("update_entity({type_name}, {id})"),
+    )
 }
 
 /// `updateEntity` with raw JSON text for id and patch.

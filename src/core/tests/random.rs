@@ -509,7 +509,7 @@ fn two_step_set(s: &mut Store, hash: &str, data: &str, shape: &str) -> Result<Ch
     let data = crate::core::json::parse(data, "query data", crate::core::json::Origin::App)?;
     let shape = s.parse_shape(shape)?;
     let n = crate::core::cache::normalize::normalize(&s.config().schema, &shape, data)?;
-    Ok(s.write_cache_only(hash, key, shape, n, 0.0).changes)
+    Ok(s.write_cache_only(hash, (key, shape, n)).changes)
 }
 
 /// Every record and result as JSON text (field order included).
