@@ -201,7 +201,7 @@ fn json_value(out: &mut Vec<u8>, v: &Value) {
             }
         },
         Value::String(s) => json_str(out, s),
-        Value::Array(items) => json_list(out, items, |out, x| json_value(out, x)),
+        Value::Array(items) => json_list(out, items, json_value),
         Value::Object(m) => json_object(out, m),
     }
 }

@@ -35,10 +35,10 @@ pub fn parse(text: &str, what: &str, origin: Origin) -> Result<Value> {
 
 /// The fields of an options object, where `null` means none. Anything else is
 /// `INVALID_ARGUMENT`; `message` words it from the value's type name.
-pub fn fields<'a>(
-    v: &'a Value,
+pub fn fields(
+    v: &Value,
     message: impl FnOnce(&str) -> String,
-) -> Result<impl Iterator<Item = (&'a String, &'a Value)>> {
+) -> Result<impl Iterator<Item = (&String, &Value)>> {
     match v {
         Value::Object(_) | Value::Null => Ok(v.as_object().into_iter().flatten()),
         other => Err(Error::InvalidArgument(message(type_name(other)))),
