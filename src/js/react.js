@@ -264,6 +264,7 @@ class MutationObserver {
   #mutate(variables, callbacks) {
     const n = ++this.#latest;
     const { mutation, onSuccess, onError, onSettled } = this.options;
+    const own = { onSuccess, onError, onSettled };
     let promise;
     try {
       promise = this.#store.mutate(mutation(variables));
@@ -272,25 +273,23 @@ class MutationObserver {
     }
     const id = promise.id; // store.mutate names the mutation's entry on its promise
     this.#set({ status: 'pending', data: undefined, error: null, variables, id, submittedAt: Date.now() });
+    // One ending for both outcomes: the observer's state (if this is still the latest call),
+    // the hook's callbacks, then this call's own (only for the latest call, as TanStack does).
+    const end = (ok, data, error) => {
+      const latest = n === this.#latest;
+      if (latest) this.#set({ status: ok ? 'success' : 'error', data, error, variables, id, submittedAt: 0 });
+      for (const cb of latest ? [own, callbacks] : [own]) {
+        call(ok ? cb?.onSuccess : cb?.onError, ok ? data : error, variables);
+        call(cb?.onSettled, data, error, variables);
+      }
+    };
     return promise.then(
       (data) => {
-        if (n === this.#latest) this.#set({ status: 'success', data, error: null, variables, id, submittedAt: 0 });
-        call(onSuccess, data, variables);
-        call(onSettled, data, null, variables);
-        if (n === this.#latest) {
-          call(callbacks?.onSuccess, data, variables);
-          call(callbacks?.onSettled, data, null, variables);
-        }
+        end(true, data, null);
         return data;
       },
       (error) => {
-        if (n === this.#latest) this.#set({ status: 'error', data: undefined, error, variables, id, submittedAt: 0 });
-        call(onError, error, variables);
-        call(onSettled, undefined, error, variables);
-        if (n === this.#latest) {
-          call(callbacks?.onError, error, variables);
-          call(callbacks?.onSettled, undefined, error, variables);
-        }
+        end(false, undefined, error);
         throw error;
       },
     );

@@ -235,26 +235,21 @@ fn read_layer(o: &Map<String, Value>) -> Result<Layer> {
 }
 
 fn read_error(x: Option<&Value>) -> Option<ErrorInfo> {
-    match x {
-        Some(Value::Object(e)) => Some(ErrorInfo {
-            code: e
-                .get("code")
-                .and_then(Value::as_str)
-                .unwrap_or("STORAGE")
-                .to_owned(),
-            message: e
-                .get("message")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            status: e
-                .get("status")
-                .and_then(Value::as_u64)
-                .and_then(|n| u16::try_from(n).ok()),
-            body: e.get("body").and_then(Value::as_str).map(str::to_owned),
-        }),
-        _ => None,
-    }
+    let e = x?.as_object()?;
+    Some(ErrorInfo {
+        code: text(e, "code").unwrap_or("STORAGE").to_owned(),
+        message: text(e, "message").unwrap_or_default().to_owned(),
+        status: e
+            .get("status")
+            .and_then(Value::as_u64)
+            .and_then(|n| u16::try_from(n).ok()),
+        body: text(e, "body").map(str::to_owned),
+    })
+}
+
+/// A string field of a record part.
+fn text<'v>(o: &'v Map<String, Value>, k: &str) -> Option<&'v str> {
+    o.get(k).and_then(Value::as_str)
 }
 
 fn read_conflict(x: Option<&Value>) -> Option<ConflictInfo> {
@@ -269,26 +264,15 @@ fn read_conflict(x: Option<&Value>) -> Option<ConflictInfo> {
 }
 
 fn read_subject(x: Option<&Value>) -> Result<Option<Subject>> {
-    Ok(match x {
-        Some(Value::Object(x)) => Some(Subject {
-            key: x
-                .get("key")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            type_name: x
-                .get("type")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
-            version_field: x
-                .get("versionField")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            patch: obj(x.get("patch"))?,
-        }),
-        _ => None,
-    })
+    let Some(x) = x.and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    Ok(Some(Subject {
+        key: text(x, "key").unwrap_or_default().to_owned(),
+        type_name: text(x, "type").unwrap_or_default().to_owned(),
+        version_field: text(x, "versionField").map(str::to_owned),
+        patch: obj(x.get("patch"))?,
+    }))
 }
 
 /// The stand-in for a record that could not be read: listed as failed with `STORAGE`
