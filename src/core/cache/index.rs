@@ -351,29 +351,21 @@ impl Index {
 
     /// Entities whose relation fields reference `key`.
     pub fn parents_of(&self, key: &str) -> Vec<String> {
-        self.keys
-            .get(key)
-            .and_then(|id| self.slots.get(id as usize))
-            .map(|s| {
-                s.parents
-                    .iter()
-                    .map(|p| self.keys.name(*p).to_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.linked(key, |s| &s.parents, &self.keys)
     }
 
     /// Queries whose results reference `key` directly.
     pub fn queries_of(&self, key: &str) -> Vec<String> {
-        self.keys
+        self.linked(key, |s| &s.queries, &self.query_names)
+    }
+
+    /// The names (from `names`) of the ids in the set `set` picks in `key`'s slot.
+    fn linked(&self, key: &str, set: fn(&Slot) -> &IdSet, names: &Interner) -> Vec<String> {
+        let slot = self
+            .keys
             .get(key)
-            .and_then(|id| self.slots.get(id as usize))
-            .map(|s| {
-                s.queries
-                    .iter()
-                    .map(|q| self.query_names.name(*q).to_owned())
-                    .collect()
-            })
+            .and_then(|id| self.slots.get(id as usize));
+        slot.map(|s| set(s).iter().map(|i| names.name(*i).to_owned()).collect())
             .unwrap_or_default()
     }
 

@@ -37,19 +37,7 @@ impl Store {
         };
         let what = || "query data".to_owned();
         let n = normalize_json(&self.config.schema, &shape, data_json, &what, Origin::App)?;
-        Ok(self.write_query_data(hash, key, shape, n, now))
-    }
-
-    /// `setQueryData` once the data is normalized.
-    fn write_query_data(
-        &mut self,
-        hash: &str,
-        key: Value,
-        shape: Shape,
-        n: Normalized,
-        now: f64,
-    ) -> Output {
-        self.run_ok(now, |s, out| {
+        Ok(self.run_ok(now, |s, out| {
             let data_changed = s.write_data(hash, key.clone(), shape.clone(), n, now);
             let data_at = s.cache.query(hash).map(|q| q.updated_at);
             let defaults = &s.config.defaults;
@@ -69,7 +57,7 @@ impl Store {
                     s.queries.dispatch(hash, Event::Data { at: now }, out);
                 }
             }
-        })
+        }))
     }
 
     /// Writes normalized data into the cache and stores its result as query `hash` (no
