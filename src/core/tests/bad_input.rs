@@ -10,12 +10,7 @@ const SEED: &str = "seed";
 /// A store holding one query (`seed`: two todos assigned to u1).
 fn seeded() -> Store {
     let mut s = store();
-    set(
-        &mut s,
-        SEED,
-        json!([{ "id": 1, "title": "a", "assignee": { "id": "u1", "name": "Ann" } }, { "id": 2, "title": "b" }]),
-        json!(["Todo"]),
-    );
+    set(&mut s, SEED, seed_data(), json!(["Todo"]));
     s
 }
 

@@ -2,31 +2,17 @@
 //! carries the moment `tick` is next due. (A method that built its output by hand once lost a
 //! query's retry: the JS wrapper cleared its timer when a batch said nothing was due.)
 
-use serde_json::json;
-
-use super::*;
-use crate::core::{ErrorInfo, Output, Settle};
-
-const T0: f64 = 1_000_000.0;
-const R: f64 = 0.5;
+use super::support::queries::*;
 
 /// A store whose query `q` failed with a 500 and waits for its first retry; returns the
 /// moment the retry is due. Mutation `m1` is queued, mutation `c1` is in conflict and
 /// `f1` failed (so every mutation method has something to act on).
 fn waiting() -> (Store, f64) {
-    let mut s = Store::from_options_json(
-        &json!({ "persist": false, "entities": { "Todo": { "version": "version" } } }).to_string(),
-    )
-    .expect("store");
-    let opts = json!({ "url": "/q", "retry": 3, "retryDelay": 250 }).to_string();
-    let out = s.observe("q", &key_for("q"), &opts, T0).expect("observe");
-    let ticket = fetch_ticket(&out, "q");
-    let http500 = Settle::Http {
-        status: 500,
-        body: String::new(),
-        retry_after: None,
-    };
-    let out = s.settle("q", ticket, http500, T0 + 10.0, R);
+    let mut s =
+        store_from(json!({ "persist": false, "entities": { "Todo": { "version": "version" } } }));
+    let opts = json!({ "url": "/q", "retry": 3, "retryDelay": 250 });
+    let out = observe(&mut s, "q", opts, T0);
+    let out = settle(&mut s, "q", ticket(&out, "q"), http(500, ""), T0 + 10.0);
     let due = s
         .meta("q")
         .and_then(|m| m.retry_at())
@@ -51,40 +37,19 @@ fn waiting() -> (Store, f64) {
     // behind nothing but is sent next (its answer is left pending).
     let out = s.set_online(true, T0 + 13.0);
     let t1 = send_ticket(&out, "m-1");
-    let conflict = Settle::Http {
-        status: 409,
-        body: json!({ "id": "1", "title": "server", "version": 2 }).to_string(),
-        retry_after: None,
-    };
-    let out = s.settle_mutation("m-1", t1, conflict, T0 + 14.0, R);
+    let conflict = json!({ "id": "1", "title": "server", "version": 2 }).to_string();
+    let out = s.settle_mutation("m-1", t1, http(409, &conflict), T0 + 14.0, R);
     let t2 = send_ticket(&out, "m-2");
-    let refused = Settle::Http {
-        status: 400,
-        body: String::new(),
-        retry_after: None,
-    };
-    s.settle_mutation("m-2", t2, refused, T0 + 15.0, R);
+    s.settle_mutation("m-2", t2, http(400, ""), T0 + 15.0, R);
     assert_eq!(s.meta("q").and_then(|m| m.retry_at()), Some(due));
     (s, due)
-}
-
-fn fetch_ticket(out: &Output, hash: &str) -> u64 {
-    out.actions
-        .iter()
-        .find_map(|a| match a {
-            crate::core::Action::Fetch {
-                hash: h, ticket, ..
-            } if h == hash => Some(*ticket),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no fetch of {hash} in {:?}", out.actions))
 }
 
 fn send_ticket(out: &Output, id: &str) -> u64 {
     out.actions
         .iter()
         .find_map(|a| match a {
-            crate::core::Action::Send { id: i, ticket, .. } if i == id => Some(*ticket),
+            Action::Send { id: i, ticket, .. } if i == id => Some(*ticket),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no send of {id} in {:?}", out.actions))

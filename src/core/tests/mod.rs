@@ -37,7 +37,10 @@ pub fn must<T>(r: Result<T>, call: impl std::fmt::Display) -> T {
 
 /// A store created from these options, as `createStore(options)` does.
 pub fn store_from(options: Value) -> Store {
-    must(Store::from_options_json(&options.to_string()), "store creation")
+    must(
+        Store::from_options_json(&options.to_string()),
+        "store creation",
+    )
 }
 
 /// The standard schema: todos with an assignee and comments, users that list their todos

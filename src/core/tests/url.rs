@@ -1,10 +1,7 @@
 //! Request urls: `baseUrl` + relative url as a string; absolute urls are used as they are.
 
-use serde_json::json;
-
-use super::*;
+use super::support::queries::*;
 use crate::core::url::resolve;
-use crate::core::Action;
 
 #[test]
 fn a_relative_url_is_appended_to_the_base() {
@@ -57,16 +54,8 @@ fn a_colon_outside_a_scheme_does_not_make_a_url_absolute() {
 }
 
 fn fetch_url(base: &str, url: &str) -> Option<String> {
-    let mut s = Store::from_options_json(&json!({ "baseUrl": base }).to_string())
-        .unwrap_or_else(|e| panic!("store creation failed: {e}"));
-    let out = s
-        .observe(
-            "q",
-            &key_for("q"),
-            &json!({ "url": url }).to_string(),
-            1000.0,
-        )
-        .unwrap_or_else(|e| panic!("observe failed: {e}"));
+    let mut s = store_from(json!({ "baseUrl": base }));
+    let out = observe(&mut s, "q", json!({ "url": url }), 1000.0);
     match out.actions.as_slice() {
         [Action::Fetch { url, .. }] => url.clone(),
         other => panic!("expected one Fetch action, got {other:?}"),
@@ -93,15 +82,8 @@ fn query_urls_are_resolved_against_the_base_url() {
 
 #[test]
 fn fetch_query_urls_are_resolved_too() {
-    let mut s = Store::from_options_json(&json!({ "baseUrl": "/api" }).to_string()).unwrap();
-    let out = s
-        .fetch(
-            "q",
-            &key_for("q"),
-            &json!({ "url": "/todos" }).to_string(),
-            1000.0,
-        )
-        .unwrap();
+    let mut s = store_from(json!({ "baseUrl": "/api" }));
+    let out = fetch_query(&mut s, "q", json!({ "url": "/todos" }), 1000.0);
     match out.actions.as_slice() {
         [Action::Fetch { url, .. }] => assert_eq!(url.as_deref(), Some("/api/todos")),
         other => panic!("expected one Fetch action, got {other:?}"),

@@ -1,0 +1,241 @@
+//! Several tabs on one IndexedDB: they share one outbox and one sender, reconcile keeps the newest
+//! copy of a record, and a mutation settled elsewhere is forgotten.
+
+use crate::core::tests::support::persist::*;
+
+#[test]
+fn two_tabs_share_one_outbox_and_one_sender() {
+    let mut idb = Idb::default();
+    let mut server = Server::new();
+    let mut a = seeded();
+    idb.save(&mut a, &pending_cache());
+    let mut b = reload(&idb, true, T0); // B stays a follower
+    let mut b_outs = Vec::new();
+
+    // A's own mutation goes out at once; B sees it through the outbox.
+    let out = mutate(
+        &mut a,
+        "ma",
+        patch_desc(json!(2), json!({ "title": "from A" })),
+        T0 + 1.0,
+    );
+    idb.save(&mut a, &out);
+    let out = persisted(&mut a, &["ma"], T0 + 1.0);
+    idb.save(&mut a, &out);
+    let sent_ma = one_send(&out);
+    b_outs.push(reconcile(&mut b, &idb.outbox_json(), T0 + 1.0));
+    assert_eq!(task(&b, "2")["title"], "from A");
+    assert_eq!(status(&b, "ma").as_deref(), Some("queued"));
+
+    // B's insert: saved by B, queued behind ma in A.
+    let out = mutate(
+        &mut b,
+        "mb",
+        insert_desc(new_task("tmp-b", "from B"), json!([{ "hash": LIST }])),
+        T0 + 2.0,
+    );
+    idb.save(&mut b, &out);
+    b_outs.push(out);
+    let out = persisted(&mut b, &["mb"], T0 + 2.0);
+    idb.save(&mut b, &out);
+    b_outs.push(out);
+    let out = reconcile(&mut a, &idb.outbox_json(), T0 + 2.0);
+    no_send(&out);
+    assert_eq!(
+        queue(&a),
+        vec![
+            ("ma".to_owned(), "inflight".to_owned()),
+            ("mb".to_owned(), "queued".to_owned())
+        ]
+    );
+    assert_eq!(
+        ids(&a, LIST),
+        vec![json!(1), json!(2), json!(3), json!("tmp-b")]
+    );
+    assert_eq!(visible(&a), visible(&b), "both tabs show both layers");
+
+    // A settles ma: the record goes; B gets the cache delta and the news.
+    let result = server.handle(&sent_ma);
+    let out = answer(&mut a, &sent_ma, result, T0 + 3.0);
+    idb.write_outbox(&out);
+    let delta = idb.write_cache(&mut a);
+    let sent_mb = one_send(&out);
+    assert_eq!((sent_mb.id.as_str(), sent_mb.key()), ("mb", "mb"));
+    b_outs.push(b.apply_cache(&delta, false, T0 + 3.0).expect("apply"));
+    b_outs.push({
+        let o = b.forget_mutation("ma", T0 + 3.0);
+        done(&mut b, o)
+    });
+    assert_eq!(task(&b, "2")["title"], "from A");
+    assert_eq!(status(&b, "ma"), None);
+
+    // A settles mb (the temp id becomes 4); B reads the outbox again and the delta.
+    let result = server.handle(&sent_mb);
+    let out = answer(&mut a, &sent_mb, result, T0 + 4.0);
+    assert_eq!(ob(&out), vec!["-mb"]);
+    idb.write_outbox(&out);
+    let delta = idb.write_cache(&mut a);
+    b_outs.push(b.apply_cache(&delta, false, T0 + 4.0).expect("apply"));
+    b_outs.push(reconcile(&mut b, &idb.outbox_json(), T0 + 4.0));
+    for out in &b_outs {
+        no_send(out);
+        assert!(
+            out.outbox.iter().all(|(id, _)| id == "mb"),
+            "B only writes its own record: {:?}",
+            ob(out)
+        );
+    }
+    assert!(b.mutation_list().is_empty());
+    assert_eq!(ids(&b, LIST), vec![json!(1), json!(2), json!(3), json!(4)]);
+    assert_eq!(task(&b, "4")["title"], "from B");
+    assert!(b.entity("Task:tmp-b").is_none());
+    assert_eq!(visible(&b), visible(&a), "B ends with the server's data");
+    assert_eq!(server.applied, vec!["ma", "mb"]);
+    assert_eq!(server.received, vec!["ma", "mb"]);
+}
+
+#[test]
+fn reconcile_keeps_the_newest_copy_and_drops_what_left_storage() {
+    let current = json!({ "current": { "id": 1, "title": "srv", "done": false, "note": "n1",
+                                         "version": 2, "assignee": { "id": "u1", "name": "Ann" } } });
+    let mut idb = Idb::default();
+    let mut a = seeded();
+    idb.save(&mut a, &pending_cache());
+    let mut b = reload(&idb, true, T0);
+    let desc = with(
+        patch_desc(json!(1), json!({ "title": "local" })),
+        json!({ "conflict": "manual" }),
+    );
+    let out = mutate(&mut a, "m1", desc, T0);
+    idb.save(&mut a, &out);
+    let v1 = idb.outbox_json();
+    let out = persisted(&mut a, &["m1"], T0);
+    let sent = one_send(&out);
+    reconcile(&mut b, &v1, T0);
+    assert_eq!(status(&b, "m1").as_deref(), Some("queued"));
+
+    // In flight in A: A's copy ignores storage, newer or missing.
+    let out = reconcile(&mut a, "[]", T0 + 1.0);
+    assert_eq!(status(&a, "m1").as_deref(), Some("inflight"));
+    no_send(&out);
+
+    // A's conflict rewrites the record (v2): B takes it; an older copy changes nothing.
+    let out = answer(&mut a, &sent, http(409, &current.to_string()), T0 + 2.0);
+    idb.save(&mut a, &out);
+    reconcile(&mut b, &idb.outbox_json(), T0 + 2.0);
+    assert_eq!(status(&b, "m1").as_deref(), Some("conflict"));
+    assert_eq!(listing(&b, "m1")["conflict"], listing(&a, "m1")["conflict"]);
+    reconcile(&mut b, &v1, T0 + 3.0);
+    assert_eq!(status(&b, "m1").as_deref(), Some("conflict"), "v1 is older");
+    assert_eq!(visible(&b)["entities"]["Task:1"]["title"], "local");
+
+    // B resolves it (B's record v3); A takes B's resolution and sends it.
+    let out = b
+        .resolve_conflict("m1", "{\"title\":\"both\"}", T0 + 4.0)
+        .expect("resolve");
+    let out = done(&mut b, out);
+    no_send(&out);
+    assert_eq!(rec(&out, "m1")["v"], 3);
+    idb.save(&mut b, &out);
+    let out = reconcile(&mut a, &idb.outbox_json(), T0 + 4.0);
+    let sent = one_send(&out);
+    assert_eq!(sent.key(), "m1.1");
+    assert_eq!(sent.body, Some(json!({ "title": "both", "version": 2 })));
+    assert_eq!(task(&a, "1")["title"], "both");
+
+    // A settles; the record leaves storage, so m1 leaves B.
+    let out = answer(&mut a, &sent, http(204, ""), T0 + 5.0);
+    idb.save(&mut a, &out);
+    assert!(idb.outbox.is_empty());
+    let delta = idb.cache_json();
+    b.apply_cache(&delta, false, T0 + 5.0).expect("apply");
+    reconcile(&mut b, &idb.outbox_json(), T0 + 5.0);
+    assert!(b.mutation_list().is_empty());
+    assert_eq!(task(&b, "1")["title"], "both");
+
+    // A mutation still being saved stays even though storage does not have it yet; once
+    // durable, its record missing means another tab discarded it.
+    let out = mutate(
+        &mut b,
+        "m2",
+        patch_desc(json!(3), json!({ "title": "b" })),
+        T0 + 6.0,
+    );
+    assert_eq!(ob(&out), vec!["m2"]);
+    reconcile(&mut b, "[]", T0 + 6.0);
+    assert_eq!(status(&b, "m2").as_deref(), Some("saving"));
+    persisted(&mut b, &["m2"], T0 + 7.0);
+    reconcile(&mut b, "[]", T0 + 8.0);
+    assert_eq!(status(&b, "m2"), None);
+    assert_eq!(task(&b, "3")["title"], "three", "its layer went with it");
+}
+
+#[test]
+fn a_tab_that_reads_the_outbox_before_the_cache_ends_the_same() {
+    let mut idb = Idb::default();
+    let mut a = seeded();
+    idb.save(&mut a, &pending_cache());
+    no_send(&online(&mut a, false, T0));
+    for (id, desc) in [
+        ("m1", patch_desc(json!(1), json!({ "title": "a" }))),
+        (
+            "m2",
+            insert_desc(new_task("tmp-1", "new"), json!([{ "hash": LIST }])),
+        ),
+        ("m3", delete_desc(2)),
+    ] {
+        let out = mutate_durable(&mut a, id, desc, T0 + 1.0);
+        idb.save(&mut a, &out);
+    }
+    // The usual order: the cache, then the outbox.
+    let b = reload(&idb, false, T0 + 2.0);
+    // The other order (a tab gets the outbox news before the cache delta).
+    let mut c = persisting_store();
+    no_send(&leader(&mut c, false, T0));
+    reconcile(&mut c, &idb.outbox_json(), T0 + 2.0);
+    assert_eq!(
+        task(&c, "1"),
+        json!({ "id": 1, "title": "a" }),
+        "only the layer so far"
+    );
+    c.apply_cache(&idb.cache_json(), true, T0 + 2.0)
+        .expect("apply");
+    assert_eq!(visible(&c), visible(&a));
+    assert_eq!(visible(&b), visible(&a));
+    assert_eq!(ids(&c, LIST), vec![json!(1), json!(3), json!("tmp-1")]);
+}
+
+#[test]
+fn forget_mutation_drops_a_mutation_settled_elsewhere_but_not_one_in_flight() {
+    let mut s = seeded();
+    let sent = durable_sent(
+        &mut s,
+        "m1",
+        patch_desc(json!(1), json!({ "title": "a" })),
+        T0,
+    );
+    mutate_durable(
+        &mut s,
+        "m2",
+        patch_desc(json!(2), json!({ "title": "b" })),
+        T0 + 1.0,
+    );
+    let out = s.forget_mutation("m1", T0 + 2.0);
+    let out = done(&mut s, out);
+    assert_eq!(status(&s, "m1").as_deref(), Some("inflight"));
+    assert!(ob(&out).is_empty());
+    let out = s.forget_mutation("m2", T0 + 3.0);
+    let out = done(&mut s, out);
+    assert_eq!(status(&s, "m2"), None);
+    assert!(
+        ob(&out).is_empty(),
+        "the other tab deleted the record already"
+    );
+    assert!(out.settled.is_empty(), "the other tab settles the promise");
+    assert_eq!(task(&s, "2")["title"], "two", "the layer went");
+    let out = s.forget_mutation("nope", T0 + 4.0);
+    assert!(out.changes.is_empty() && out.outbox.is_empty());
+    // The in-flight one still settles normally here.
+    let out = answer(&mut s, &sent, http(204, ""), T0 + 5.0);
+    assert_eq!(ob(&out), vec!["-m1"]);
+}
