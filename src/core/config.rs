@@ -167,9 +167,9 @@ pub fn duration(name: &str, v: &Value) -> Result<f64> {
 }
 
 fn defaults(v: &Value) -> Result<Defaults> {
-    let obj = json::fields(v, |t| format!("`defaults` must be an object, got {t}"))?;
+    let obj = json::fields(v, "`defaults` must be an object")?;
     let mut d = Defaults::default();
-    for (k, x) in obj {
+    for (k, x) in obj.into_iter().flatten() {
         let name = format!("defaults.{k}");
         match k.as_str() {
             "staleTime" => d.stale_time = duration(&name, x)?,

@@ -1,6 +1,6 @@
 //! JSON parsing with errors that say what was being read.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::error::{Error, Result};
 
@@ -34,14 +34,15 @@ pub fn parse(text: &str, what: &str, origin: Origin) -> Result<Value> {
 }
 
 /// The fields of an options object, where `null` means none. Anything else is
-/// `INVALID_ARGUMENT`; `message` words it from the value's type name.
-pub fn fields(
-    v: &Value,
-    message: impl FnOnce(&str) -> String,
-) -> Result<impl Iterator<Item = (&String, &Value)>> {
+/// `INVALID_ARGUMENT`: "`{expected}`, got {its type}".
+pub fn fields<'v>(v: &'v Value, expected: &str) -> Result<Option<&'v Map<String, Value>>> {
     match v {
-        Value::Object(_) | Value::Null => Ok(v.as_object().into_iter().flatten()),
-        other => Err(Error::InvalidArgument(message(type_name(other)))),
+        Value::Object(m) => Ok(Some(m)),
+        Value::Null => Ok(None),
+        other => Err(Error::InvalidArgument(format!(
+            "{expected}, got {}",
+            type_name(other)
+        ))),
     }
 }
 

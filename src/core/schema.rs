@@ -113,13 +113,13 @@ fn check_field_name(type_name: &str, what: &str, field: &str) -> Result<()> {
 }
 
 fn parse_type(name: &str, def: &Value) -> Result<EntityType> {
-    let obj = json::fields(def, |t| {
-        format!("definition of entity type `{name}` must be an object like {{ id: 'id' }}, got {t}")
-    })?;
+    let expected =
+        format!("definition of entity type `{name}` must be an object like {{ id: 'id' }}");
+    let obj = json::fields(def, &expected)?;
     let mut id_field = "id".to_owned();
     let mut relations = Vec::new();
     let mut version_field = None;
-    for (k, v) in obj {
+    for (k, v) in obj.into_iter().flatten() {
         match k.as_str() {
             "id" => {
                 id_field = field_string(name, "id", v)?;

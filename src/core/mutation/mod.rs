@@ -105,12 +105,11 @@ impl Queue {
         self.revision += 1;
     }
 
-    /// Changes mutation `id` (a change of the list).
-    fn update(&mut self, id: &str, f: impl FnOnce(&mut Mutation)) {
-        if let Some(i) = self.position(id) {
-            f(&mut self.list[i]);
-            self.touch();
-        }
+    /// Mutation `id`, to be changed (a change of the list: the revision moves).
+    fn at(&mut self, id: &str) -> Option<&mut Mutation> {
+        let i = self.position(id)?;
+        self.touch();
+        self.list.get_mut(i)
     }
 
     /// The layers shown over the base, in queue order.
@@ -291,7 +290,7 @@ impl Queue {
     /// A 401: the mutation waits, the queue pauses until `flush()`.
     pub fn pause_for_auth(&mut self, id: &str, body: String) {
         let mut error = None;
-        self.update(id, |m| {
+        if let Some(m) = self.at(id) {
             m.status = MStatus::Queued;
             error = Some(ErrorInfo {
                 code: "AUTH".into(),
@@ -302,28 +301,28 @@ impl Queue {
                 status: Some(401),
                 body: Some(body),
             });
-        });
+        }
         self.auth_paused = true;
         self.last_error = error;
     }
 
     /// A conflict answer without the current entity: the next attempt GETs it.
     pub fn read_current(&mut self, id: &str, on: bool) {
-        self.update(id, |m| {
+        if let Some(m) = self.at(id) {
             m.reading_current = on;
             if on {
                 m.status = MStatus::Queued;
             }
-        });
+        }
     }
 
     /// A network error: offline as far as mutations go. Stays queued, retried with backoff;
     /// it does not count against `retry`.
     pub fn wait_for_network(&mut self, id: &str, e: ErrorInfo, now: f64, random: f64) {
-        self.update(id, |m| {
+        if let Some(m) = self.at(id) {
             m.status = MStatus::Queued;
             m.retry_at = Some(now + retry::delay(m.attempts, m.retry_delay, random, None));
-        });
+        }
         self.last_error = Some(e);
     }
 
@@ -343,22 +342,22 @@ impl Queue {
         if !can {
             return Err(e);
         }
-        self.update(id, |m| {
+        if let Some(m) = self.at(id) {
             m.failures += 1;
             m.status = MStatus::Queued;
             m.retry_at = Some(now + retry::delay(m.failures, m.retry_delay, random, retry_after));
-        });
+        }
         self.last_error = Some(e);
         Ok(())
     }
 
     /// The server said no: listed as failed with its error (its layer goes, in the store).
     pub fn fail(&mut self, id: &str, e: ErrorInfo) {
-        self.update(id, |m| {
+        if let Some(m) = self.at(id) {
             m.status = MStatus::Failed;
             m.error = Some(e.clone());
             m.retry_at = None;
-        });
+        }
         self.last_error = Some(e);
         self.touch();
     }
@@ -372,7 +371,7 @@ impl Queue {
 
     /// Resent after a conflict, based on the server's `version` when it sent one.
     pub fn resend(&mut self, id: &str, version: Option<Value>) {
-        self.update(id, |m| {
+        if let Some(m) = self.at(id) {
             if version.is_some() {
                 m.base_version = version;
             }
@@ -380,21 +379,21 @@ impl Queue {
             m.status = MStatus::Queued;
             m.conflict = None;
             m.retry_at = None;
-        });
+        }
     }
 
     /// Listed with the conflict until `resolveConflict`.
     pub fn hold_conflict(&mut self, id: &str, info: ConflictInfo) {
-        self.update(id, |m| {
+        if let Some(m) = self.at(id) {
             m.status = MStatus::Conflict;
             m.conflict = Some(info);
-        });
+        }
     }
 
     /// `resolveConflict(id, value)`: the chosen fields replace the subject's write in the
     /// layer, the patch and the body (its layer must be off while it changes).
     pub fn choose(&mut self, id: &str, value: &Map<String, Value>) {
-        self.update(id, |m| {
+        if let Some(m) = self.at(id) {
             let key = m
                 .subject
                 .as_ref()
@@ -418,7 +417,7 @@ impl Queue {
                 }
                 body => *body = Some(Value::Object(value.clone())),
             }
-        });
+        }
     }
 
     /// Later edits of entity `key` that were based on version `old` are now based on `new`,
@@ -453,7 +452,9 @@ impl Queue {
     /// A record write failed: the stamp is back at what storage holds (0: no record at all,
     /// so a reconcile cannot take it for settled elsewhere).
     pub fn unstamp(&mut self, id: &str) {
-        self.update(id, |m| m.stamp = m.stamp.saturating_sub(1));
+        if let Some(m) = self.at(id) {
+            m.stamp = m.stamp.saturating_sub(1);
+        }
     }
 
     /// The record of `id` is about to be written: its stamp goes up (another tab's copy with

@@ -57,9 +57,9 @@ impl QueryOptions {
         schema: &Schema,
         base_url: &str,
     ) -> Result<QueryOptions> {
-        let obj = json::fields(v, |t| format!("query options must be an object, got {t}"))?;
+        let obj = json::fields(v, "query options must be an object")?;
         let mut o = QueryOptions::observe_only(d);
-        for (k, x) in obj {
+        for (k, x) in obj.into_iter().flatten() {
             match k.as_str() {
                 "url" => match x {
                     Value::String(u) if !u.is_empty() => o.url = Some(url::resolve(base_url, u)),
