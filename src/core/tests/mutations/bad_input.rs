@@ -29,13 +29,13 @@ fn invalid_descriptions_are_refused_without_a_trace() {
         ("bad path", update(json!({ "op": "insert", "type": "Task", "data": { "id": "t" }, "into": [{ "hash": LIST, "path": 5 }] })).to_string()),
         ("valid op then a bad one", json!({ "request": { "url": "/tasks/1" }, "optimistic": [good_op, { "op": "bogus" }] }).to_string()),
         ("optimistic not a list", json!({ "request": { "url": "/tasks/1" }, "optimistic": good_op }).to_string()),
-        ("unknown option", with(patch_desc(1, json!({ "title": "x" })), json!({ "retries": 3 })).to_string()),
-        ("bad conflict", with(patch_desc(1, json!({ "title": "x" })), json!({ "conflict": "theirs" })).to_string()),
-        ("bad retry", with(patch_desc(1, json!({ "title": "x" })), json!({ "retry": -1 })).to_string()),
-        ("bad retryDelay", with(patch_desc(1, json!({ "title": "x" })), json!({ "retryDelay": "soon" })).to_string()),
-        ("bad timeout", with(patch_desc(1, json!({ "title": "x" })), json!({ "timeout": -5 })).to_string()),
-        ("invalidate not a list", with(patch_desc(1, json!({ "title": "x" })), json!({ "invalidate": "tasks" })).to_string()),
-        ("invalidate entry not a key", with(patch_desc(1, json!({ "title": "x" })), json!({ "invalidate": ["tasks"] })).to_string()),
+        ("unknown option", with(patch_title(1, "x"), json!({ "retries": 3 })).to_string()),
+        ("bad conflict", with(patch_title(1, "x"), json!({ "conflict": "theirs" })).to_string()),
+        ("bad retry", with(patch_title(1, "x"), json!({ "retry": -1 })).to_string()),
+        ("bad retryDelay", with(patch_title(1, "x"), json!({ "retryDelay": "soon" })).to_string()),
+        ("bad timeout", with(patch_title(1, "x"), json!({ "timeout": -5 })).to_string()),
+        ("invalidate not a list", with(patch_title(1, "x"), json!({ "invalidate": "tasks" })).to_string()),
+        ("invalidate entry not a key", with(patch_title(1, "x"), json!({ "invalidate": ["tasks"] })).to_string()),
         ("no request", json!({ "optimistic": [good_op] }).to_string()),
         ("request not an object", json!({ "request": "/tasks/1" }).to_string()),
         ("empty url", json!({ "request": { "url": "" } }).to_string()),
@@ -56,12 +56,7 @@ fn invalid_descriptions_are_refused_without_a_trace() {
         assert_eq!(s.entity_count(), before_count, "{what}: entities added");
         assert_eq!(sync(&s)["pending"], 0, "{what}");
         // The id is free and the store works.
-        let out = mutate(
-            &mut s,
-            "m1",
-            patch_desc(1, json!({ "title": "ok" })),
-            T0 + 1.0,
-        );
+        let out = mutate(&mut s, "m1", patch_title(1, "ok"), T0 + 1.0);
         assert_eq!(one_send(&out).id, "m1", "{what}");
         assert_eq!(task(&s, "1")["title"], "ok", "{what}");
     }
@@ -70,13 +65,9 @@ fn invalid_descriptions_are_refused_without_a_trace() {
 #[test]
 fn a_mutation_id_in_use_is_refused() {
     let mut s = seeded();
-    mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "a" })), T0);
+    mutate_sent(&mut s, "m1", patch_title(1, "a"), T0);
     expect_err(
-        s.mutate(
-            "m1",
-            &patch_desc(2, json!({ "title": "b" })).to_string(),
-            T0,
-        ),
+        s.mutate("m1", &patch_title(2, "b").to_string(), T0),
         "INVALID_ARGUMENT",
     );
     assert_eq!(task(&s, "2")["title"], "two");
@@ -108,7 +99,7 @@ fn a_server_error_page_fails_cleanly_after_retries() {
     let html = "<!doctype html><html><body><h1>500 Internal Server Error</h1></body></html>";
     let mut s = seeded();
     let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
+        patch_title(1, "local"),
         json!({ "retry": 1, "retryDelay": 10, "shape": "Task" }),
     );
     let s1 = mutate_sent(&mut s, "m1", desc, T0);
@@ -120,19 +111,14 @@ fn a_server_error_page_fails_cleanly_after_retries() {
     assert_eq!(e.body.as_deref(), Some(html));
     assert_eq!(task(&s, "1")["title"], "one");
     assert_eq!(status(&s, "m1").as_deref(), Some("failed"));
-    let out = mutate(
-        &mut s,
-        "m2",
-        patch_desc(2, json!({ "title": "b" })),
-        T0 + 1002.0,
-    );
+    let out = mutate(&mut s, "m2", patch_title(2, "b"), T0 + 1002.0);
     assert_eq!(one_send(&out).id, "m2");
 }
 
 #[test]
 fn a_success_body_that_is_not_json_settles_parse_but_keeps_the_ops() {
     let mut s = seeded();
-    let sent = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "local" })), T0);
+    let sent = mutate_sent(&mut s, "m1", patch_title(1, "local"), T0);
     let out = answer(&mut s, &sent, http(200, "<html>saved</html>"), T0 + 1.0);
     assert_eq!(settled_err(&out, "m1").code, "PARSE");
     assert!(s.mutation_list().is_empty());
@@ -143,10 +129,7 @@ fn a_success_body_that_is_not_json_settles_parse_but_keeps_the_ops() {
 fn a_success_that_does_not_fit_the_shape_settles_shape_but_keeps_the_ops() {
     for body in [json!([1, 2]), json!({ "title": "no id" }), json!("ok")] {
         let mut s = seeded();
-        let desc = with(
-            patch_desc(1, json!({ "title": "local" })),
-            json!({ "shape": "Task" }),
-        );
+        let desc = with(patch_title(1, "local"), json!({ "shape": "Task" }));
         let sent = mutate_sent(&mut s, "m1", desc, T0);
         mutate(
             &mut s,

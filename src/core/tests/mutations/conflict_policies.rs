@@ -8,7 +8,7 @@ fn conflict_server_wins_drops_the_change_and_shows_the_server_version() {
     let current = server_task("server", "server note", 2);
     for policy in [None, Some("server-wins")] {
         let mut s = seeded();
-        let mut desc = patch_desc(1, json!({ "title": "local" }));
+        let mut desc = patch_title(1, "local");
         if let Some(p) = policy {
             desc = with(desc, json!({ "conflict": p }));
         }
@@ -81,17 +81,9 @@ fn conflict_merge_without_overlap_resends_with_the_server_version() {
 fn conflict_merge_with_overlap_waits_for_a_resolution() {
     let current = server_task("server", "server note", 2);
     let mut s = seeded();
-    let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
-        json!({ "conflict": "merge" }),
-    );
+    let desc = with(patch_title(1, "local"), json!({ "conflict": "merge" }));
     let sent = mutate_sent(&mut s, "m1", desc, T0);
-    mutate(
-        &mut s,
-        "m2",
-        patch_desc(2, json!({ "title": "b" })),
-        T0 + 1.0,
-    );
+    mutate(&mut s, "m2", patch_title(2, "b"), T0 + 1.0);
     let out = answer(&mut s, &sent, http(409, &current.to_string()), T0 + 2.0);
     assert!(out.settled.is_empty());
     assert_eq!(
@@ -143,7 +135,7 @@ fn a_conflict_answer_may_wrap_the_current_entity() {
 fn a_precondition_failure_is_a_conflict() {
     let mut s = seeded();
     let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
+        patch_title(1, "local"),
         json!({ "conflict": "client-wins" }),
     );
     let sent = mutate_sent(&mut s, "m1", desc, T0);

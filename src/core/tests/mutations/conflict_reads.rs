@@ -8,7 +8,7 @@ fn a_bodyless_conflict_reads_the_current_entity_first() {
     let current = server_task("server", "server note", 2);
     let mut s = seeded();
     let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
+        patch_title(1, "local"),
         json!({ "conflict": "client-wins" }),
     );
     let s1 = mutate_sent(&mut s, "m1", desc, T0);
@@ -33,7 +33,7 @@ fn a_bodyless_conflict_reads_the_current_entity_first() {
 
     // Server wins after the read.
     let mut s = seeded();
-    let s1 = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "local" })), T0);
+    let s1 = mutate_sent(&mut s, "m1", patch_title(1, "local"), T0);
     let get = one_send(&answer(&mut s, &s1, http(409, "  "), T0 + 1.0));
     assert_eq!(get.method, "GET");
     let out = answer(&mut s, &get, ok(json!({ "current": current })), T0 + 2.0);
@@ -42,7 +42,7 @@ fn a_bodyless_conflict_reads_the_current_entity_first() {
 
     // The read fails: the mutation fails as a conflict and rolls back.
     let mut s = seeded();
-    let s1 = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "local" })), T0);
+    let s1 = mutate_sent(&mut s, "m1", patch_title(1, "local"), T0);
     let get = one_send(&answer(&mut s, &s1, http(409, ""), T0 + 1.0));
     let out = answer(&mut s, &get, http(404, ""), T0 + 2.0);
     assert_eq!(settled_err(&out, "m1").code, "CONFLICT");
@@ -51,10 +51,7 @@ fn a_bodyless_conflict_reads_the_current_entity_first() {
 
     // A network error during the read: the read is retried, then the policy applies.
     let mut s = seeded();
-    let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
-        json!({ "retryDelay": 10 }),
-    );
+    let desc = with(patch_title(1, "local"), json!({ "retryDelay": 10 }));
     let s1 = mutate_sent(&mut s, "m1", desc, T0);
     let get = one_send(&answer(&mut s, &s1, http(409, ""), T0 + 1.0));
     no_send(&answer(&mut s, &get, network(), T0 + 2.0));
@@ -67,7 +64,7 @@ fn a_bodyless_conflict_reads_the_current_entity_first() {
 #[test]
 fn a_401_while_reading_the_current_entity_pauses_the_queue() {
     let mut s = seeded();
-    let s1 = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "local" })), T0);
+    let s1 = mutate_sent(&mut s, "m1", patch_title(1, "local"), T0);
     let get = one_send(&answer(&mut s, &s1, http(409, ""), T0 + 1.0));
     let out = answer(&mut s, &get, http(401, ""), T0 + 2.0);
     assert!(out.settled.is_empty(), "{:?}", out.settled);
@@ -81,7 +78,7 @@ fn a_401_while_reading_the_current_entity_pauses_the_queue() {
 fn a_server_error_while_reading_the_current_entity_is_retried() {
     let mut s = seeded();
     let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
+        patch_title(1, "local"),
         json!({ "retry": 2, "retryDelay": 10 }),
     );
     let s1 = mutate_sent(&mut s, "m1", desc, T0);

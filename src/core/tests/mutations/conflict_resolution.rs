@@ -57,7 +57,7 @@ fn resolve_conflict_with_a_value_sends_and_shows_it() {
 #[test]
 fn resolve_conflict_needs_an_open_conflict_and_a_valid_choice() {
     let mut s = seeded();
-    mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "x" })), T0);
+    mutate_sent(&mut s, "m1", patch_title(1, "x"), T0);
     expect_err(
         s.resolve_conflict("m1", "\"local\"", T0),
         "INVALID_ARGUMENT",

@@ -43,12 +43,7 @@ fn a_delete_hides_the_entity_and_its_list_entries() {
 fn a_pending_update_over_a_delete_rolls_back_to_the_deleted_state() {
     let mut s = seeded();
     let s1 = mutate_sent(&mut s, "m1", delete_desc(2), T0);
-    mutate(
-        &mut s,
-        "m2",
-        patch_desc(3, json!({ "title": "x" })),
-        T0 + 1.0,
-    );
+    mutate(&mut s, "m2", patch_title(3, "x"), T0 + 1.0);
     // m1 fails; m2 is unaffected and m1's entity is back.
     let s2 = one_send(&answer(&mut s, &s1, http(400, ""), T0 + 2.0));
     assert_eq!(ids(&s, LIST), vec![json!(1), json!(2), json!(3)]);

@@ -6,7 +6,7 @@ use crate::core::tests::support::mutations::*;
 #[test]
 fn a_client_error_drops_the_layer_at_once_and_lists_the_failure() {
     let mut s = seeded();
-    let sent = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "local" })), T0);
+    let sent = mutate_sent(&mut s, "m1", patch_title(1, "local"), T0);
     let out = answer(
         &mut s,
         &sent,
@@ -36,7 +36,7 @@ fn a_client_error_drops_the_layer_at_once_and_lists_the_failure() {
 #[test]
 fn retry_mutation_reapplies_the_layer_and_resends() {
     let mut s = seeded();
-    let s1 = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "local" })), T0);
+    let s1 = mutate_sent(&mut s, "m1", patch_title(1, "local"), T0);
     answer(&mut s, &s1, http(422, ""), T0 + 1.0);
     // Meanwhile the server moved on: the retry is based on the new base.
     put(
@@ -71,13 +71,8 @@ fn retry_mutation_reapplies_the_layer_and_resends() {
 #[test]
 fn a_retried_mutation_goes_to_the_back_of_the_queue() {
     let mut s = seeded();
-    let s1 = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "a" })), T0);
-    mutate(
-        &mut s,
-        "m2",
-        patch_desc(1, json!({ "title": "b" })),
-        T0 + 1.0,
-    );
+    let s1 = mutate_sent(&mut s, "m1", patch_title(1, "a"), T0);
+    mutate(&mut s, "m2", patch_title(1, "b"), T0 + 1.0);
     let out = answer(&mut s, &s1, http(400, ""), T0 + 2.0);
     let s2 = one_send(&out);
     assert_eq!(task(&s, "1")["title"], "b");
@@ -93,13 +88,8 @@ fn a_retried_mutation_goes_to_the_back_of_the_queue() {
 #[test]
 fn discard_removes_a_mutation_and_its_layer() {
     let mut s = seeded();
-    let s1 = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "a" })), T0);
-    mutate(
-        &mut s,
-        "m2",
-        patch_desc(2, json!({ "title": "b" })),
-        T0 + 1.0,
-    );
+    let s1 = mutate_sent(&mut s, "m1", patch_title(1, "a"), T0);
+    mutate(&mut s, "m2", patch_title(2, "b"), T0 + 1.0);
     expect_err(s.discard_mutation("m1", T0 + 2.0), "INVALID_ARGUMENT");
     expect_err(s.discard_mutation("nope", T0 + 2.0), "INVALID_ARGUMENT");
 
@@ -124,17 +114,9 @@ fn discard_removes_a_mutation_and_its_layer() {
 #[test]
 fn discarding_the_waiting_head_sends_the_next_at_once() {
     let mut s = seeded();
-    let desc = with(
-        patch_desc(1, json!({ "title": "a" })),
-        json!({ "retryDelay": 1000 }),
-    );
+    let desc = with(patch_title(1, "a"), json!({ "retryDelay": 1000 }));
     let s1 = mutate_sent(&mut s, "m1", desc, T0);
-    mutate(
-        &mut s,
-        "m2",
-        patch_desc(2, json!({ "title": "b" })),
-        T0 + 1.0,
-    );
+    mutate(&mut s, "m2", patch_title(2, "b"), T0 + 1.0);
     no_send(&answer(&mut s, &s1, http(503, ""), T0 + 2.0));
     let out = s.discard_mutation("m1", T0 + 3.0).expect("discard");
     assert_eq!(one_send(&out).id, "m2");
@@ -149,12 +131,7 @@ fn failing_one_mutation_keeps_the_others_and_newer_server_data() {
         patch_desc(1, json!({ "title": "a", "note": "a" })),
         T0,
     );
-    mutate(
-        &mut s,
-        "m2",
-        patch_desc(1, json!({ "title": "b" })),
-        T0 + 1.0,
-    );
+    mutate(&mut s, "m2", patch_title(1, "b"), T0 + 1.0);
     mutate(
         &mut s,
         "m3",

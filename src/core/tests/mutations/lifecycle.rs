@@ -7,7 +7,7 @@ use crate::core::tests::support::queries::{observe_key, ticket};
 #[test]
 fn mutate_applies_the_layer_at_once_and_sends_one_request() {
     let mut s = seeded();
-    let out = mutate(&mut s, "m1", patch_desc(1, json!({ "title": "local" })), T0);
+    let out = mutate(&mut s, "m1", patch_title(1, "local"), T0);
     assert_eq!(out.changes.written_entities, vec!["Task:1".to_owned()]);
     assert_eq!(out.changes.dependent_queries, vec![LIST.to_owned()]);
     assert_eq!(task(&s, "1")["title"], "local");
@@ -37,25 +37,15 @@ fn mutate_applies_the_layer_at_once_and_sends_one_request() {
 #[test]
 fn mutations_are_sent_one_at_a_time_in_order() {
     let mut s = seeded();
-    let s1 = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "a" })), T0);
-    let out = mutate(
-        &mut s,
-        "m2",
-        patch_desc(2, json!({ "title": "b" })),
-        T0 + 1.0,
-    );
+    let s1 = mutate_sent(&mut s, "m1", patch_title(1, "a"), T0);
+    let out = mutate(&mut s, "m2", patch_title(2, "b"), T0 + 1.0);
     no_send(&out);
     assert_eq!(
         task(&s, "2")["title"],
         "b",
         "a queued mutation is visible at once"
     );
-    let out = mutate(
-        &mut s,
-        "m3",
-        patch_desc(1, json!({ "title": "c" })),
-        T0 + 2.0,
-    );
+    let out = mutate(&mut s, "m3", patch_title(1, "c"), T0 + 2.0);
     no_send(&out);
     assert_eq!(task(&s, "1")["title"], "c", "later layers go on top");
     let statuses: Vec<Value> = s
@@ -95,7 +85,7 @@ fn mutations_are_sent_one_at_a_time_in_order() {
 #[test]
 fn success_resolves_with_the_parsed_body_and_commits_the_ops() {
     let mut s = seeded();
-    let sent = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "local" })), T0);
+    let sent = mutate_sent(&mut s, "m1", patch_title(1, "local"), T0);
     let out = answer(
         &mut s,
         &sent,
@@ -118,12 +108,7 @@ fn success_resolves_with_the_parsed_body_and_commits_the_ops() {
     assert_eq!(task(&s, "1")["title"], "local");
 
     // The ops are in the base now: a later mutation's rollback returns to them.
-    let sent = mutate_sent(
-        &mut s,
-        "m2",
-        patch_desc(1, json!({ "title": "again" })),
-        T0 + 6.0,
-    );
+    let sent = mutate_sent(&mut s, "m2", patch_title(1, "again"), T0 + 6.0);
     assert_eq!(
         sent.header("If-Match"),
         Some("\"1\""),
@@ -136,10 +121,7 @@ fn success_resolves_with_the_parsed_body_and_commits_the_ops() {
 #[test]
 fn success_with_a_shape_writes_the_response_and_resolves_with_it_denormalized() {
     let mut s = seeded();
-    let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
-        json!({ "shape": "Task" }),
-    );
+    let desc = with(patch_title(1, "local"), json!({ "shape": "Task" }));
     let sent = mutate_sent(&mut s, "m1", desc, T0);
     let response = json!({ "id": 1, "title": "local (saved)", "version": 2,
                            "assignee": { "id": "u3", "name": "Cy" } });
@@ -158,17 +140,9 @@ fn success_with_a_shape_writes_the_response_and_resolves_with_it_denormalized() 
 #[test]
 fn success_commits_the_ops_then_writes_the_response_under_later_layers() {
     let mut s = seeded();
-    let desc = with(
-        patch_desc(1, json!({ "title": "first" })),
-        json!({ "shape": "Task" }),
-    );
+    let desc = with(patch_title(1, "first"), json!({ "shape": "Task" }));
     let s1 = mutate_sent(&mut s, "m1", desc, T0);
-    mutate(
-        &mut s,
-        "m2",
-        patch_desc(1, json!({ "title": "second" })),
-        T0 + 1.0,
-    );
+    mutate(&mut s, "m2", patch_title(1, "second"), T0 + 1.0);
     // The server normalizes the title and bumps the version.
     let out = answer(
         &mut s,
@@ -211,7 +185,7 @@ fn invalidate_keys_mark_matching_queries_stale_after_success() {
     assert!(!s.meta("detail").expect("meta").is_stale(T0 + 1.0));
 
     let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
+        patch_title(1, "local"),
         json!({ "invalidate": [["tasks"]] }),
     );
     let sent = mutate_sent(&mut s, "m1", desc, T0 + 1.0);
@@ -239,7 +213,7 @@ fn invalidate_keys_mark_matching_queries_stale_after_success() {
     // A failed mutation invalidates nothing.
     let mut s = seeded();
     let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
+        patch_title(1, "local"),
         json!({ "invalidate": [["tasks"]] }),
     );
     let sent = mutate_sent(&mut s, "m1", desc, T0);

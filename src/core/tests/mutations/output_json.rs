@@ -6,7 +6,7 @@ use crate::core::tests::support::mutations::*;
 #[test]
 fn output_json_carries_the_send_the_settlement_and_the_queue() {
     let mut s = seeded();
-    let out = mutate(&mut s, "m1", patch_desc(1, json!({ "title": "local" })), T0);
+    let out = mutate(&mut s, "m1", patch_title(1, "local"), T0);
     let sent = one_send(&out);
     let v: Value = serde_json::from_str(&output_json(&s, &out, 0, T0)).expect("JSON");
     assert_eq!(
@@ -39,12 +39,7 @@ fn output_json_carries_the_send_the_settlement_and_the_queue() {
     assert_eq!(s.mutation_list(), Vec::<Value>::new());
     assert_eq!(v["y"]["state"]["pending"], 0);
 
-    let out = mutate(
-        &mut s,
-        "m2",
-        patch_desc(2, json!({ "title": "x" })),
-        T0 + 2.0,
-    );
+    let out = mutate(&mut s, "m2", patch_title(2, "x"), T0 + 2.0);
     let sent = one_send(&out);
     let out = answer(&mut s, &sent, http(422, "{\"error\":\"bad\"}"), T0 + 3.0);
     let v: Value = serde_json::from_str(&output_json(&s, &out, 0, T0 + 3.0)).expect("JSON");

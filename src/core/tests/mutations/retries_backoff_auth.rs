@@ -8,7 +8,7 @@ use crate::core::tests::support::mutations::*;
 fn server_errors_are_retried_with_backoff_then_fail() {
     let mut s = seeded();
     let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
+        patch_title(1, "local"),
         json!({ "retry": 2, "retryDelay": 100 }),
     );
     let s1 = mutate_sent(&mut s, "m1", desc, T0);
@@ -63,21 +63,9 @@ fn server_errors_are_retried_with_backoff_then_fail() {
 #[test]
 fn retry_after_is_a_floor_for_the_resend() {
     let mut s = seeded();
-    let desc = with(
-        patch_desc(1, json!({ "title": "x" })),
-        json!({ "retryDelay": 100 }),
-    );
+    let desc = with(patch_title(1, "x"), json!({ "retryDelay": 100 }));
     let s1 = mutate_sent(&mut s, "m1", desc, T0);
-    let out = answer(
-        &mut s,
-        &s1,
-        Settle::Http {
-            status: 429,
-            body: String::new(),
-            retry_after: Some("5".to_owned()),
-        },
-        T0,
-    );
+    let out = answer(&mut s, &s1, http_retry_after(429, "5"), T0);
     assert_eq!(out.wake_at, Some(T0 + 5000.0));
     no_send(&s.tick(T0 + 4999.0));
     one_send(&s.tick(T0 + 5000.0));
@@ -87,7 +75,7 @@ fn retry_after_is_a_floor_for_the_resend() {
 fn network_errors_requeue_without_counting_against_retry() {
     let mut s = seeded();
     let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
+        patch_title(1, "local"),
         json!({ "retry": 0, "retryDelay": 100 }),
     );
     let mut sent = mutate_sent(&mut s, "m1", desc, T0);
@@ -121,10 +109,7 @@ fn network_errors_requeue_without_counting_against_retry() {
 #[test]
 fn timeouts_count_against_retry() {
     let mut s = seeded();
-    let desc = with(
-        patch_desc(1, json!({ "title": "x" })),
-        json!({ "retry": 1, "retryDelay": 10 }),
-    );
+    let desc = with(patch_title(1, "x"), json!({ "retry": 1, "retryDelay": 10 }));
     let s1 = mutate_sent(&mut s, "m1", desc, T0);
     let timeout = || Settle::Failed(ErrorInfo::new("TIMEOUT", "no answer within 30000 ms"));
     no_send(&answer(&mut s, &s1, timeout(), T0 + 1.0));
@@ -137,10 +122,7 @@ fn timeouts_count_against_retry() {
 #[test]
 fn reconnecting_resends_at_once() {
     let mut s = seeded();
-    let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
-        json!({ "retryDelay": 10_000 }),
-    );
+    let desc = with(patch_title(1, "local"), json!({ "retryDelay": 10_000 }));
     let s1 = mutate_sent(&mut s, "m1", desc, T0);
     answer(&mut s, &s1, network(), T0 + 1.0);
     let out = s.set_online(false, T0 + 2.0);
@@ -159,12 +141,7 @@ fn reconnecting_resends_at_once() {
     // A mutation made offline waits for the network.
     let mut s = seeded();
     s.set_online(false, T0);
-    let out = mutate(
-        &mut s,
-        "m1",
-        patch_desc(1, json!({ "title": "offline" })),
-        T0 + 1.0,
-    );
+    let out = mutate(&mut s, "m1", patch_title(1, "offline"), T0 + 1.0);
     no_send(&out);
     assert_eq!(task(&s, "1")["title"], "offline");
     assert_eq!(status(&s, "m1").as_deref(), Some("queued"));
@@ -175,7 +152,7 @@ fn reconnecting_resends_at_once() {
 #[test]
 fn unauthorized_pauses_the_queue_until_flush() {
     let mut s = seeded();
-    let s1 = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "title": "a" })), T0);
+    let s1 = mutate_sent(&mut s, "m1", patch_title(1, "a"), T0);
     let out = answer(&mut s, &s1, http(401, "{\"error\":\"expired\"}"), T0 + 1.0);
     no_send(&out);
     assert!(out.settled.is_empty(), "nothing settles: {:?}", out.settled);
@@ -186,12 +163,7 @@ fn unauthorized_pauses_the_queue_until_flush() {
     assert_eq!(y["lastError"]["status"], 401);
     assert_eq!(y["pending"], 1);
 
-    no_send(&mutate(
-        &mut s,
-        "m2",
-        patch_desc(2, json!({ "title": "b" })),
-        T0 + 2.0,
-    ));
+    no_send(&mutate(&mut s, "m2", patch_title(2, "b"), T0 + 2.0));
     assert_eq!(task(&s, "2")["title"], "b");
     no_send(&s.tick(T0 + 100_000.0));
     no_send(&s.set_online(false, T0 + 100_001.0));
@@ -209,10 +181,7 @@ fn unauthorized_pauses_the_queue_until_flush() {
 #[test]
 fn wake_at_is_not_in_the_past_while_offline() {
     let mut s = seeded();
-    let desc = with(
-        patch_desc(1, json!({ "title": "a" })),
-        json!({ "retryDelay": 100 }),
-    );
+    let desc = with(patch_title(1, "a"), json!({ "retryDelay": 100 }));
     let s1 = mutate_sent(&mut s, "m1", desc, T0);
     answer(&mut s, &s1, network(), T0 + 1.0);
     s.set_online(false, T0 + 2.0);
@@ -229,15 +198,9 @@ fn wake_at_is_not_in_the_past_while_offline() {
 #[test]
 fn wake_at_is_not_in_the_past_while_the_head_waits_behind_a_send() {
     let mut s = seeded();
-    let manual = with(
-        patch_desc(1, json!({ "title": "a" })),
-        json!({ "conflict": "manual" }),
-    );
+    let manual = with(patch_title(1, "a"), json!({ "conflict": "manual" }));
     let s0 = mutate_sent(&mut s, "m0", manual, T0);
-    let desc = with(
-        patch_desc(2, json!({ "title": "b" })),
-        json!({ "retryDelay": 100 }),
-    );
+    let desc = with(patch_title(2, "b"), json!({ "retryDelay": 100 }));
     mutate(&mut s, "m1", desc, T0 + 1.0);
     let conflict = server_task("server", "n1", 2).to_string();
     let s1 = one_send(&answer(&mut s, &s0, http(409, &conflict), T0 + 2.0));

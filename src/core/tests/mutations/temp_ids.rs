@@ -65,12 +65,7 @@ fn a_failed_insert_fails_the_mutations_that_name_its_temporary_id() {
         "optimistic": [{ "op": "update", "type": "Task", "id": "tmp-a", "patch": { "title": "edited" } }]
     });
     mutate(&mut s, "m2", edit, T0 + 1.0);
-    mutate(
-        &mut s,
-        "m3",
-        patch_desc(1, json!({ "title": "other" })),
-        T0 + 2.0,
-    );
+    mutate(&mut s, "m3", patch_title(1, "other"), T0 + 2.0);
     let out = answer(&mut s, &s1, http(422, ""), T0 + 3.0);
     let mut got = settled(&out);
     got.sort_by(|a, b| a.0.cmp(&b.0));

@@ -14,13 +14,13 @@ fn if_match_and_the_body_carry_the_base_version() {
         json!("Task"),
         T0,
     );
-    let sent = mutate_sent(&mut s, "m", patch_desc(7, json!({ "title": "y" })), T0);
+    let sent = mutate_sent(&mut s, "m", patch_title(7, "y"), T0);
     assert_eq!(sent.header("If-Match"), Some("\"v7\""));
     assert_eq!(sent.body, Some(json!({ "title": "y", "version": "v7" })));
 
     // Not cached: no version to guard with.
     let mut s = seeded();
-    let sent = mutate_sent(&mut s, "m", patch_desc(99, json!({ "title": "y" })), T0);
+    let sent = mutate_sent(&mut s, "m", patch_title(99, "y"), T0);
     assert_eq!(sent.header("If-Match"), None);
     assert_eq!(sent.body, Some(json!({ "title": "y" })));
 
@@ -33,7 +33,7 @@ fn if_match_and_the_body_carry_the_base_version() {
         json!("Task"),
         T0,
     );
-    let sent = mutate_sent(&mut s, "m", patch_desc(8, json!({ "title": "y" })), T0);
+    let sent = mutate_sent(&mut s, "m", patch_title(8, "y"), T0);
     assert_eq!(sent.header("If-Match"), None);
 
     // A type without a version field.
@@ -90,12 +90,7 @@ fn if_match_and_the_body_carry_the_base_version() {
     let mut s = seeded();
     let s1 = mutate_sent(&mut s, "m1", patch_desc(1, json!({ "version": 9 })), T0);
     assert_eq!(s1.header("If-Match"), Some("\"1\""));
-    mutate(
-        &mut s,
-        "m2",
-        patch_desc(1, json!({ "title": "x" })),
-        T0 + 1.0,
-    );
+    mutate(&mut s, "m2", patch_title(1, "x"), T0 + 1.0);
     let s2 = one_send(&answer(&mut s, &s1, http(400, ""), T0 + 2.0));
     assert_eq!(s2.header("If-Match"), Some("\"1\""));
 }
@@ -103,10 +98,7 @@ fn if_match_and_the_body_carry_the_base_version() {
 #[test]
 fn a_second_edit_is_sent_with_the_version_the_first_edit_returned() {
     let mut s = seeded();
-    let desc = with(
-        patch_desc(1, json!({ "title": "a" })),
-        json!({ "shape": "Task" }),
-    );
+    let desc = with(patch_title(1, "a"), json!({ "shape": "Task" }));
     let s1 = mutate_sent(&mut s, "m1", desc, T0);
     mutate(
         &mut s,

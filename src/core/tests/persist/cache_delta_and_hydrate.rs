@@ -82,12 +82,7 @@ fn a_server_write_under_a_layer_reaches_the_cache_delta() {
     let mut a = seeded();
     idb.save(&mut a, &pending_cache());
     no_send(&online(&mut a, false, T0));
-    let out = mutate_durable(
-        &mut a,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "local" })),
-        T0,
-    );
+    let out = mutate_durable(&mut a, "m1", patch_title(1, "local"), T0);
     idb.save(&mut a, &out);
     let mut refetched = seed_tasks();
     refetched[0]["title"] = json!("server title");

@@ -7,12 +7,7 @@ use crate::core::tests::support::persist::*;
 #[test]
 fn a_new_mutation_is_saving_until_its_record_is_durable() {
     let mut s = seeded();
-    let out = mutate(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "local" })),
-        T0,
-    );
+    let out = mutate(&mut s, "m1", patch_title(1, "local"), T0);
     no_send(&out);
     assert_eq!(ob(&out), vec!["m1"]);
     assert!(out.sync);
@@ -86,12 +81,7 @@ fn a_store_without_persistence_writes_nothing() {
     assert!(!s.persisting());
     let out = put(&mut s, LIST, seed_tasks(), json!(["Task"]), T0);
     assert!(!out.persist);
-    let out = mutate(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "x" })),
-        T0,
-    );
+    let out = mutate(&mut s, "m1", patch_title(1, "x"), T0);
     assert!(out.outbox.is_empty());
     assert!(!out.persist);
     assert_eq!(
@@ -113,7 +103,7 @@ fn records_are_emitted_in_order_and_only_durable_mutations_are_sent() {
         let out = mutate(
             &mut s,
             id,
-            patch_desc(json!(i + 1), json!({ "title": format!("t{i}") })),
+            patch_desc(i + 1, json!({ "title": format!("t{i}") })),
             T0 + i as f64,
         );
         no_send(&out);
@@ -145,18 +135,8 @@ fn records_are_emitted_in_order_and_only_durable_mutations_are_sent() {
 #[test]
 fn a_saving_head_blocks_the_mutations_behind_it() {
     let mut s = seeded();
-    mutate(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "a" })),
-        T0,
-    );
-    mutate(
-        &mut s,
-        "m2",
-        patch_desc(json!(2), json!({ "title": "b" })),
-        T0 + 1.0,
-    );
+    mutate(&mut s, "m1", patch_title(1, "a"), T0);
+    mutate(&mut s, "m2", patch_title(2, "b"), T0 + 1.0);
     // m2's record landed first: it is queued, but m1 (still being written) goes first.
     let out = persisted(&mut s, &["m2"], T0 + 2.0);
     no_send(&out);

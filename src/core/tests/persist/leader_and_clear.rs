@@ -7,19 +7,9 @@ use crate::core::tests::support::persist::*;
 fn a_follower_never_sends_and_sends_once_it_leads() {
     let mut s = seeded();
     let mut outs = vec![leader(&mut s, false, T0)];
-    outs.push(mutate(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "a" })),
-        T0,
-    ));
+    outs.push(mutate(&mut s, "m1", patch_title(1, "a"), T0));
     outs.push(persisted(&mut s, &["m1"], T0 + 1.0));
-    outs.push(mutate_durable(
-        &mut s,
-        "m2",
-        patch_desc(json!(2), json!({ "title": "b" })),
-        T0 + 2.0,
-    ));
+    outs.push(mutate_durable(&mut s, "m2", patch_title(2, "b"), T0 + 2.0));
     outs.push(online(&mut s, false, T0 + 3.0));
     outs.push(online(&mut s, true, T0 + 4.0));
     outs.push(tick(&mut s, T0 + 100_000.0));
@@ -57,29 +47,19 @@ fn a_follower_never_sends_and_sends_once_it_leads() {
 #[test]
 fn clear_settles_everything_pending_with_cleared_and_leaves_nothing() {
     let mut s = seeded_with_page();
-    let s1 = durable_sent(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "a" })),
-        T0,
-    );
+    let s1 = durable_sent(&mut s, "m1", patch_title(1, "a"), T0);
     // m1 fails (its promise rejects now), m2 goes out, m3 waits, m4 is being saved.
     let out = answer(&mut s, &s1, http(422, ""), T0 + 1.0);
     assert_eq!(
         settled(&out),
         vec![("m1".to_owned(), Err("HTTP".to_owned()))]
     );
-    let s2 = durable_sent(
-        &mut s,
-        "m2",
-        patch_desc(json!(2), json!({ "title": "b" })),
-        T0 + 1.0,
-    );
+    let s2 = durable_sent(&mut s, "m2", patch_title(2, "b"), T0 + 1.0);
     no_send(&mutate_durable(&mut s, "m3", delete_desc(3), T0 + 2.0));
     mutate(
         &mut s,
         "m4",
-        patch_desc(json!(1), json!({ "note": "d" })),
+        patch_desc(1, json!({ "note": "d" })),
         T0 + 2.0,
     );
     assert_eq!(
@@ -128,12 +108,7 @@ fn clear_settles_everything_pending_with_cleared_and_leaves_nothing() {
     assert_eq!(s.entity_count(), 0);
     // The store works afterwards; tickets are never reused.
     put(&mut s, LIST, seed_tasks(), json!(["Task"]), T0 + 5.0);
-    let sent = durable_sent(
-        &mut s,
-        "m4",
-        patch_desc(json!(1), json!({ "title": "d" })),
-        T0 + 6.0,
-    );
+    let sent = durable_sent(&mut s, "m4", patch_title(1, "d"), T0 + 6.0);
     assert!(sent.ticket > s2.ticket);
 }
 
@@ -141,23 +116,13 @@ fn clear_settles_everything_pending_with_cleared_and_leaves_nothing() {
 fn clear_keeps_this_tab_a_follower() {
     let mut s = seeded();
     leader(&mut s, false, T0);
-    mutate_durable(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "a" })),
-        T0,
-    );
+    mutate_durable(&mut s, "m1", patch_title(1, "a"), T0);
     let out = s.clear(T0 + 1.0);
     assert_eq!(
         settled(&out),
         vec![("m1".to_owned(), Err("CLEARED".to_owned()))]
     );
     put(&mut s, LIST, seed_tasks(), json!(["Task"]), T0 + 2.0);
-    no_send(&mutate_durable(
-        &mut s,
-        "m2",
-        patch_desc(json!(1), json!({ "title": "b" })),
-        T0 + 3.0,
-    ));
+    no_send(&mutate_durable(&mut s, "m2", patch_title(1, "b"), T0 + 3.0));
     assert_eq!(one_send(&leader(&mut s, true, T0 + 4.0)).id, "m2");
 }

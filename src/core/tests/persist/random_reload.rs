@@ -54,6 +54,16 @@ fn random_desc(rng: &mut Rng, s: &Store, server: &Server, temp: &mut u32) -> Val
     }
 }
 
+/// The ids of the mutations whose record is being written.
+fn saving(s: &Store) -> Vec<String> {
+    s.queue()
+        .list()
+        .iter()
+        .filter(|m| m.status == MStatus::Saving)
+        .map(|m| m.id.clone())
+        .collect()
+}
+
 fn run_random(seed: u64, steps: usize) {
     let mut rng = Rng::new(seed);
     let mut idb = Idb::default();
@@ -76,13 +86,7 @@ fn run_random(seed: u64, steps: usize) {
             }
             2 | 3 => {
                 // The oldest write lands, or all of them.
-                let mut saving: Vec<String> = s
-                    .queue()
-                    .list()
-                    .iter()
-                    .filter(|m| m.status == MStatus::Saving)
-                    .map(|m| m.id.clone())
-                    .collect();
+                let mut saving = saving(&s);
                 if saving.is_empty() {
                     continue;
                 }
@@ -193,13 +197,7 @@ fn run_random(seed: u64, steps: usize) {
     // Finally every write lands and the queue drains: only failures and conflicts stay.
     for _ in 0..500 {
         now += 40_000.0;
-        let saving: Vec<String> = s
-            .queue()
-            .list()
-            .iter()
-            .filter(|m| m.status == MStatus::Saving)
-            .map(|m| m.id.clone())
-            .collect();
+        let saving = saving(&s);
         let ids: Vec<&str> = saving.iter().map(String::as_str).collect();
         let out = match inflight.take() {
             Some(sent) => {

@@ -7,12 +7,7 @@ use crate::core::tests::support::persist::*;
 fn success_deletes_the_record_and_puts_the_committed_base_in_the_cache_delta() {
     let mut s = seeded();
     s.take_cache_delta();
-    let out = mutate_durable(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "local" })),
-        T0,
-    );
+    let out = mutate_durable(&mut s, "m1", patch_title(1, "local"), T0);
     let sent = one_send(&out);
     let d: Value = serde_json::from_str(&s.take_cache_delta()).expect("delta");
     // The optimistic layer is not server data: the delta holds the base, untouched.
@@ -40,12 +35,7 @@ fn success_deletes_the_record_and_puts_the_committed_base_in_the_cache_delta() {
 #[test]
 fn a_failure_rewrites_the_record_as_failed_and_discard_deletes_it() {
     let mut s = seeded();
-    let sent = durable_sent(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "local" })),
-        T0,
-    );
+    let sent = durable_sent(&mut s, "m1", patch_title(1, "local"), T0);
     let out = answer(
         &mut s,
         &sent,
@@ -72,18 +62,8 @@ fn a_failure_rewrites_the_record_as_failed_and_discard_deletes_it() {
     assert!(s.mutation_list().is_empty());
 
     // Discarding a queued mutation deletes its record and rejects it.
-    mutate_durable(
-        &mut s,
-        "m2",
-        patch_desc(json!(2), json!({ "title": "x" })),
-        T0 + 3.0,
-    );
-    mutate_durable(
-        &mut s,
-        "m3",
-        patch_desc(json!(3), json!({ "title": "y" })),
-        T0 + 4.0,
-    );
+    mutate_durable(&mut s, "m2", patch_title(2, "x"), T0 + 3.0);
+    mutate_durable(&mut s, "m3", patch_title(3, "y"), T0 + 4.0);
     let out = s.discard_mutation("m3", T0 + 5.0).expect("discard");
     let out = done(&mut s, out);
     assert_eq!(ob(&out), vec!["-m3"]);
@@ -97,12 +77,7 @@ fn a_failure_rewrites_the_record_as_failed_and_discard_deletes_it() {
 #[test]
 fn retry_rewrites_the_record_and_waits_for_it_to_be_durable_again() {
     let mut s = seeded();
-    let s1 = durable_sent(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "local" })),
-        T0,
-    );
+    let s1 = durable_sent(&mut s, "m1", patch_title(1, "local"), T0);
     answer(&mut s, &s1, http(422, ""), T0 + 1.0);
     let out = s.retry_mutation("m1", T0 + 2.0).expect("retry");
     let out = done(&mut s, out);
@@ -127,10 +102,7 @@ fn conflicts_write_what_each_policy_leaves() {
                                          "version": 2, "assignee": { "id": "u1", "name": "Ann" } } });
     // manual: the record keeps the conflict for the user.
     let mut s = seeded();
-    let desc = with(
-        patch_desc(json!(1), json!({ "title": "local" })),
-        json!({ "conflict": "manual" }),
-    );
+    let desc = with(patch_title(1, "local"), json!({ "conflict": "manual" }));
     let sent = durable_sent(&mut s, "m1", desc, T0);
     let out = answer(&mut s, &sent, http(409, &current.to_string()), T0 + 1.0);
     assert_eq!(ob(&out), vec!["m1"]);
@@ -159,7 +131,7 @@ fn conflicts_write_what_each_policy_leaves() {
     // client-wins: resent at once; the record holds the new version and revision.
     let mut s = seeded();
     let desc = with(
-        patch_desc(json!(1), json!({ "title": "local" })),
+        patch_title(1, "local"),
         json!({ "conflict": "client-wins" }),
     );
     let sent = durable_sent(&mut s, "m1", desc, T0);
@@ -178,12 +150,7 @@ fn conflicts_write_what_each_policy_leaves() {
 
     // server-wins: the mutation is gone, so is its record.
     let mut s = seeded();
-    let sent = durable_sent(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "local" })),
-        T0,
-    );
+    let sent = durable_sent(&mut s, "m1", patch_title(1, "local"), T0);
     let out = answer(&mut s, &sent, http(412, &current.to_string()), T0 + 1.0);
     assert_eq!(ob(&out), vec!["-m1"]);
     assert_eq!(

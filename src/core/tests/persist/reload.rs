@@ -28,20 +28,12 @@ fn busy_store(idb: &mut Idb) -> Store {
         .to_string()
     };
 
-    let out = mutate_durable(
-        &mut s,
-        "f0",
-        patch_desc(json!(2), json!({ "note": "x" })),
-        T0,
-    );
+    let out = mutate_durable(&mut s, "f0", patch_desc(2, json!({ "note": "x" })), T0);
     let sent = one_send(&step(&mut s, out));
     let out = answer(&mut s, &sent, http(422, "{\"error\":\"no\"}"), T0 + 1.0);
     step(&mut s, out);
 
-    let desc = with(
-        patch_desc(json!(2), json!({ "title": "mine" })),
-        json!({ "conflict": "manual" }),
-    );
+    let desc = with(patch_title(2, "mine"), json!({ "conflict": "manual" }));
     let out = mutate_durable(&mut s, "c1", desc, T0 + 2.0);
     let sent = one_send(&step(&mut s, out));
     let server2 = json!({ "current": { "id": 2, "title": "theirs", "done": false, "note": "n2",
@@ -51,7 +43,7 @@ fn busy_store(idb: &mut Idb) -> Store {
     assert_eq!(status(&s, "c1").as_deref(), Some("conflict"));
 
     let desc = with(
-        patch_desc(json!(1), json!({ "title": "merged title" })),
+        patch_title(1, "merged title"),
         json!({ "conflict": "merge", "shape": "Task", "invalidate": [["tasks"], ["page", 1]],
                 "retry": 5, "retryDelay": 250, "timeout": "Infinity",
                 "request": { "method": "PATCH", "url": "/tasks/1",
@@ -92,15 +84,11 @@ fn busy_store(idb: &mut Idb) -> Store {
         ),
         (
             "u2",
-            patch_desc(json!("tmp-1"), json!({ "note": "on the new one" })),
+            patch_desc("tmp-1", json!({ "note": "on the new one" })),
             T0 + 9.0,
         ),
         // Based on a `null` version: sent as If-Match "null", and so again after a reload.
-        (
-            "v1",
-            patch_desc(json!(9), json!({ "title": "ninth" })),
-            T0 + 9.5,
-        ),
+        ("v1", patch_title(9, "ninth"), T0 + 9.5),
         (
             "n1",
             json!({ "request": { "method": "POST", "url": "/ping", "body": null } }),

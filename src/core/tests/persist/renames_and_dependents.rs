@@ -8,12 +8,7 @@ use crate::core::tests::support::persist::*;
 #[test]
 fn a_temp_id_rename_rewrites_exactly_the_records_that_name_it() {
     let mut s = seeded();
-    let sent = durable_sent(
-        &mut s,
-        "m1",
-        insert_desc(new_task("tmp-1", "new"), json!([{ "hash": LIST }])),
-        T0,
-    );
+    let sent = durable_sent(&mut s, "m1", insert_new_task(), T0);
     assert_eq!(
         (sent.method.as_str(), sent.url.as_str()),
         ("POST", "/tasks")
@@ -21,15 +16,10 @@ fn a_temp_id_rename_rewrites_exactly_the_records_that_name_it() {
     mutate_durable(
         &mut s,
         "m2",
-        patch_desc(json!("tmp-1"), json!({ "done": true })),
+        patch_desc("tmp-1", json!({ "done": true })),
         T0 + 1.0,
     );
-    mutate_durable(
-        &mut s,
-        "m3",
-        patch_desc(json!(2), json!({ "title": "b" })),
-        T0 + 2.0,
-    );
+    mutate_durable(&mut s, "m3", patch_title(2, "b"), T0 + 2.0);
     assert_eq!(
         ids(&s, LIST),
         vec![json!(1), json!(2), json!(3), json!("tmp-1")]
@@ -85,23 +75,15 @@ fn a_temp_id_rename_rewrites_exactly_the_records_that_name_it() {
 #[test]
 fn chained_versions_rewrite_the_later_records_of_the_same_entity() {
     let mut s = seeded();
-    let desc = with(
-        patch_desc(json!(1), json!({ "title": "a" })),
-        json!({ "shape": "Task" }),
-    );
+    let desc = with(patch_title(1, "a"), json!({ "shape": "Task" }));
     let s1 = durable_sent(&mut s, "m1", desc, T0);
     mutate_durable(
         &mut s,
         "m2",
-        patch_desc(json!(1), json!({ "note": "b" })),
+        patch_desc(1, json!({ "note": "b" })),
         T0 + 1.0,
     );
-    mutate_durable(
-        &mut s,
-        "m3",
-        patch_desc(json!(2), json!({ "title": "c" })),
-        T0 + 2.0,
-    );
+    mutate_durable(&mut s, "m3", patch_title(2, "c"), T0 + 2.0);
     let out = answer(
         &mut s,
         &s1,
@@ -122,24 +104,14 @@ fn chained_versions_rewrite_the_later_records_of_the_same_entity() {
 #[test]
 fn a_dependent_mutation_waits_for_its_insert_and_fails_with_it() {
     let mut s = seeded();
-    mutate(
-        &mut s,
-        "m1",
-        insert_desc(new_task("tmp-1", "new"), json!([{ "hash": LIST }])),
-        T0,
-    );
+    mutate(&mut s, "m1", insert_new_task(), T0);
     mutate(
         &mut s,
         "m2",
-        patch_desc(json!("tmp-1"), json!({ "done": true })),
+        patch_desc("tmp-1", json!({ "done": true })),
         T0 + 1.0,
     );
-    mutate(
-        &mut s,
-        "m3",
-        patch_desc(json!(2), json!({ "title": "b" })),
-        T0 + 2.0,
-    );
+    mutate(&mut s, "m3", patch_title(2, "b"), T0 + 2.0);
     let out = persisted(&mut s, &["m1", "m2", "m3"], T0 + 3.0);
     let s1 = one_send(&out);
     assert_eq!(s1.id, "m1");

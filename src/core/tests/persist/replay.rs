@@ -13,22 +13,10 @@ fn offline_mutations_survive_a_reload_and_replay_in_order_exactly_once() {
     // Ids that sort differently from the order they were made in (IndexedDB lists by id).
     let shaped = |d: Value| with(d, json!({ "shape": "Task" }));
     for (i, (id, desc)) in [
-        (
-            "z1",
-            shaped(patch_desc(json!(1), json!({ "title": "first" }))),
-        ),
-        (
-            "a2",
-            shaped(patch_desc(json!(1), json!({ "title": "second" }))),
-        ),
-        (
-            "m3",
-            insert_desc(new_task("tmp-1", "new"), json!([{ "hash": LIST }])),
-        ),
-        (
-            "b4",
-            shaped(patch_desc(json!("tmp-1"), json!({ "done": true }))),
-        ),
+        ("z1", shaped(patch_title(1, "first"))),
+        ("a2", shaped(patch_title(1, "second"))),
+        ("m3", insert_new_task()),
+        ("b4", shaped(patch_desc("tmp-1", json!({ "done": true })))),
         ("k5", delete_desc(2)),
     ]
     .into_iter()
@@ -89,12 +77,7 @@ fn a_flush_interrupted_by_a_reload_is_applied_once() {
     let mut server = Server::new();
     let mut a = seeded();
     idb.save(&mut a, &pending_cache());
-    let out = mutate(
-        &mut a,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "x" })),
-        T0,
-    );
+    let out = mutate(&mut a, "m1", patch_title(1, "x"), T0);
     idb.save(&mut a, &out);
     let out = persisted(&mut a, &["m1"], T0);
     idb.save(&mut a, &out);
@@ -106,13 +89,13 @@ fn a_flush_interrupted_by_a_reload_is_applied_once() {
     mutate(
         &mut a,
         "m2",
-        patch_desc(json!(1), json!({ "note": "y" })),
+        patch_desc(1, json!({ "note": "y" })),
         T0 + 1.0,
     );
     let out = mutate(
         &mut a,
         "m2b",
-        patch_desc(json!(3), json!({ "note": "z" })),
+        patch_desc(3, json!({ "note": "z" })),
         T0 + 2.0,
     );
     idb.save(&mut a, &out);
@@ -140,20 +123,10 @@ fn a_retried_mutation_keeps_its_place_at_the_back_after_a_reload() {
     let mut idb = Idb::default();
     let mut a = seeded();
     idb.save(&mut a, &pending_cache());
-    let out = mutate_durable(
-        &mut a,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "a" })),
-        T0,
-    );
+    let out = mutate_durable(&mut a, "m1", patch_title(1, "a"), T0);
     idb.save(&mut a, &out);
     let s1 = one_send(&out);
-    let out = mutate_durable(
-        &mut a,
-        "m2",
-        patch_desc(json!(1), json!({ "title": "b" })),
-        T0 + 1.0,
-    );
+    let out = mutate_durable(&mut a, "m2", patch_title(1, "b"), T0 + 1.0);
     idb.save(&mut a, &out);
     // Another tab, open all along.
     let mut tab = reload(&idb, true, T0 + 1.5);

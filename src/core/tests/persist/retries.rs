@@ -7,10 +7,7 @@ use crate::core::tests::support::persist::*;
 #[test]
 fn network_errors_keep_the_mutation_queued_and_retry_with_backoff() {
     let mut s = seeded();
-    let desc = with(
-        patch_desc(json!(1), json!({ "title": "local" })),
-        json!({ "retry": 0 }),
-    );
+    let desc = with(patch_title(1, "local"), json!({ "retry": 0 }));
     let s1 = durable_sent(&mut s, "m1", desc, T0);
     let out = answer(&mut s, &s1, network(), T0 + 10.0);
     no_send(&out);
@@ -54,7 +51,7 @@ fn network_errors_keep_the_mutation_queued_and_retry_with_backoff() {
 fn server_errors_retry_up_to_retry_then_fail() {
     let mut s = seeded();
     let desc = with(
-        patch_desc(json!(1), json!({ "title": "local" })),
+        patch_title(1, "local"),
         json!({ "retry": 2, "retryDelay": 100 }),
     );
     let mut sent = durable_sent(&mut s, "m1", desc, T0);
@@ -89,22 +86,11 @@ fn server_errors_retry_up_to_retry_then_fail() {
 
     // Retry-After is a floor for the wait.
     let desc = with(
-        patch_desc(json!(2), json!({ "title": "b" })),
+        patch_title(2, "b"),
         json!({ "retry": 1, "retryDelay": 100 }),
     );
     let sent = durable_sent(&mut s, "m2", desc, T0 + 10_000.0);
-    let out = s.settle_mutation(
-        &sent.id,
-        sent.ticket,
-        Settle::Http {
-            status: 429,
-            body: String::new(),
-            retry_after: Some("5".to_owned()),
-        },
-        T0 + 10_001.0,
-        R,
-    );
-    let out = done(&mut s, out);
+    let out = answer(&mut s, &sent, http_retry_after(429, "5"), T0 + 10_001.0);
     assert_eq!(out.wake_at, Some(T0 + 15_001.0));
     no_send(&tick(&mut s, T0 + 15_000.0));
     assert_eq!(one_send(&tick(&mut s, T0 + 15_001.0)).key(), "m2");
@@ -113,18 +99,8 @@ fn server_errors_retry_up_to_retry_then_fail() {
 #[test]
 fn a_401_pauses_the_persisted_queue_until_flush() {
     let mut s = seeded();
-    let s1 = durable_sent(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "local" })),
-        T0,
-    );
-    mutate_durable(
-        &mut s,
-        "m2",
-        patch_desc(json!(2), json!({ "title": "b" })),
-        T0 + 1.0,
-    );
+    let s1 = durable_sent(&mut s, "m1", patch_title(1, "local"), T0);
+    mutate_durable(&mut s, "m2", patch_title(2, "b"), T0 + 1.0);
     let out = answer(&mut s, &s1, http(401, "expired"), T0 + 2.0);
     no_send(&out);
     assert!(out.settled.is_empty(), "nothing is rolled back");

@@ -7,12 +7,7 @@ use crate::core::tests::support::persist::*;
 #[test]
 fn a_quota_error_rolls_back_and_rejects_the_mutation() {
     let mut s = seeded();
-    let out = mutate(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "local" })),
-        T0,
-    );
+    let out = mutate(&mut s, "m1", patch_title(1, "local"), T0);
     assert_eq!(ob(&out), vec!["m1"]);
     assert_eq!(task(&s, "1")["title"], "local");
     let out = s
@@ -53,12 +48,7 @@ fn a_quota_error_rolls_back_and_rejects_the_mutation() {
     // A late `persisted` for it changes nothing; later mutations are not blocked.
     no_send(&persisted(&mut s, &["m1"], T0 + 2.0));
     assert_eq!(status(&s, "m1").as_deref(), Some("failed"));
-    let sent = durable_sent(
-        &mut s,
-        "m2",
-        patch_desc(json!(2), json!({ "title": "b" })),
-        T0 + 3.0,
-    );
+    let sent = durable_sent(&mut s, "m2", patch_title(2, "b"), T0 + 3.0);
     assert_eq!(sent.id, "m2");
     // A failure report for a mutation that is not being saved changes nothing.
     let out = s
@@ -84,12 +74,7 @@ fn a_quota_error_rolls_back_and_rejects_the_mutation() {
 fn a_quota_error_on_a_retry_keeps_the_stored_failure_in_step() {
     let mut idb = Idb::default();
     let mut s = seeded();
-    let out = mutate_durable(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "local" })),
-        T0,
-    );
+    let out = mutate_durable(&mut s, "m1", patch_title(1, "local"), T0);
     idb.save(&mut s, &out);
     let sent = one_send(&out);
     let out = answer(&mut s, &sent, http(422, ""), T0 + 1.0);
@@ -121,16 +106,11 @@ fn a_quota_error_on_a_retry_keeps_the_stored_failure_in_step() {
 #[test]
 fn a_quota_error_on_an_insert_fails_its_dependents_and_writes_their_records() {
     let mut s = seeded();
-    mutate(
-        &mut s,
-        "m1",
-        insert_desc(new_task("tmp-1", "new"), json!([{ "hash": LIST }])),
-        T0,
-    );
+    mutate(&mut s, "m1", insert_new_task(), T0);
     let out = mutate(
         &mut s,
         "m2",
-        patch_desc(json!("tmp-1"), json!({ "done": true })),
+        patch_desc("tmp-1", json!({ "done": true })),
         T0 + 1.0,
     );
     assert_eq!(ob(&out), vec!["m2"]);

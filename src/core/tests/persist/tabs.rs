@@ -13,12 +13,7 @@ fn two_tabs_share_one_outbox_and_one_sender() {
     let mut b_outs = Vec::new();
 
     // A's own mutation goes out at once; B sees it through the outbox.
-    let out = mutate(
-        &mut a,
-        "ma",
-        patch_desc(json!(2), json!({ "title": "from A" })),
-        T0 + 1.0,
-    );
+    let out = mutate(&mut a, "ma", patch_title(2, "from A"), T0 + 1.0);
     idb.save(&mut a, &out);
     let out = persisted(&mut a, &["ma"], T0 + 1.0);
     idb.save(&mut a, &out);
@@ -102,10 +97,7 @@ fn reconcile_keeps_the_newest_copy_and_drops_what_left_storage() {
     let mut a = seeded();
     idb.save(&mut a, &pending_cache());
     let mut b = reload(&idb, true, T0);
-    let desc = with(
-        patch_desc(json!(1), json!({ "title": "local" })),
-        json!({ "conflict": "manual" }),
-    );
+    let desc = with(patch_title(1, "local"), json!({ "conflict": "manual" }));
     let out = mutate(&mut a, "m1", desc, T0);
     idb.save(&mut a, &out);
     let v1 = idb.outbox_json();
@@ -155,12 +147,7 @@ fn reconcile_keeps_the_newest_copy_and_drops_what_left_storage() {
 
     // A mutation still being saved stays even though storage does not have it yet; once
     // durable, its record missing means another tab discarded it.
-    let out = mutate(
-        &mut b,
-        "m2",
-        patch_desc(json!(3), json!({ "title": "b" })),
-        T0 + 6.0,
-    );
+    let out = mutate(&mut b, "m2", patch_title(3, "b"), T0 + 6.0);
     assert_eq!(ob(&out), vec!["m2"]);
     reconcile(&mut b, "[]", T0 + 6.0);
     assert_eq!(status(&b, "m2").as_deref(), Some("saving"));
@@ -177,11 +164,8 @@ fn a_tab_that_reads_the_outbox_before_the_cache_ends_the_same() {
     idb.save(&mut a, &pending_cache());
     no_send(&online(&mut a, false, T0));
     for (id, desc) in [
-        ("m1", patch_desc(json!(1), json!({ "title": "a" }))),
-        (
-            "m2",
-            insert_desc(new_task("tmp-1", "new"), json!([{ "hash": LIST }])),
-        ),
+        ("m1", patch_title(1, "a")),
+        ("m2", insert_new_task()),
         ("m3", delete_desc(2)),
     ] {
         let out = mutate_durable(&mut a, id, desc, T0 + 1.0);
@@ -208,18 +192,8 @@ fn a_tab_that_reads_the_outbox_before_the_cache_ends_the_same() {
 #[test]
 fn forget_mutation_drops_a_mutation_settled_elsewhere_but_not_one_in_flight() {
     let mut s = seeded();
-    let sent = durable_sent(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "a" })),
-        T0,
-    );
-    mutate_durable(
-        &mut s,
-        "m2",
-        patch_desc(json!(2), json!({ "title": "b" })),
-        T0 + 1.0,
-    );
+    let sent = durable_sent(&mut s, "m1", patch_title(1, "a"), T0);
+    mutate_durable(&mut s, "m2", patch_title(2, "b"), T0 + 1.0);
     let out = s.forget_mutation("m1", T0 + 2.0);
     let out = done(&mut s, out);
     assert_eq!(status(&s, "m1").as_deref(), Some("inflight"));

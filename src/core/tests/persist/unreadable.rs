@@ -7,12 +7,7 @@ use crate::core::tests::support::persist::*;
 fn unreadable_and_unknown_format_records_are_listed_failed_with_storage() {
     let good = {
         let mut s = seeded();
-        let out = mutate(
-            &mut s,
-            "ok1",
-            patch_desc(json!(2), json!({ "title": "ok" })),
-            T0,
-        );
+        let out = mutate(&mut s, "ok1", patch_title(2, "ok"), T0);
         rec(&out, "ok1")
     };
     let variant = |id: &str, f: &dyn Fn(&mut Value)| {
@@ -107,12 +102,7 @@ fn unreadable_and_unknown_format_records_are_listed_failed_with_storage() {
 fn a_newer_unreadable_copy_of_a_queued_mutation_fails_it_and_rolls_it_back() {
     let mut s = seeded();
     no_send(&online(&mut s, false, T0));
-    let out = mutate(
-        &mut s,
-        "m1",
-        patch_desc(json!(1), json!({ "title": "local" })),
-        T0,
-    );
+    let out = mutate(&mut s, "m1", patch_title(1, "local"), T0);
     let mut r = rec(&out, "m1");
     persisted(&mut s, &["m1"], T0);
     r["v"] = json!(9);

@@ -100,6 +100,12 @@ pub fn patch_desc(id: impl Into<Value>, patch: Value) -> Value {
     })
 }
 
+/// `patch_desc` setting the title.
+pub fn patch_title(id: impl Into<Value>, title: impl Into<Value>) -> Value {
+    let title: Value = title.into();
+    patch_desc(id, json!({ "title": title }))
+}
+
 /// DELETE /tasks/<id> with the optimistic delete.
 pub fn delete_desc(id: u64) -> Value {
     json!({
@@ -126,10 +132,7 @@ pub fn server_task(title: &str, note: &str, version: u64) -> Value {
 /// 409 carrying `current`.
 pub fn conflict_case(policy: &str, current: &Value) -> (Store, Output) {
     let mut s = seeded();
-    let desc = with(
-        patch_desc(1, json!({ "title": "local" })),
-        json!({ "conflict": policy }),
-    );
+    let desc = with(patch_title(1, "local"), json!({ "conflict": policy }));
     let sent = mutate_sent(&mut s, "m1", desc, T0);
     let out = answer(&mut s, &sent, http(409, &current.to_string()), T0 + 1.0);
     (s, out)

@@ -87,6 +87,11 @@ pub fn insert_desc(data: Value, into: Value) -> Value {
     )
 }
 
+/// POST /tasks inserting the new task `tmp-1` at the end of the list.
+pub fn insert_new_task() -> Value {
+    insert_desc(new_task("tmp-1", "new"), json!([{ "hash": LIST }]))
+}
+
 pub fn new_task(temp_id: &str, title: &str) -> Value {
     json!({ "id": temp_id, "title": title, "done": false, "note": "", "assignee": null })
 }
