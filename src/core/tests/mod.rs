@@ -1,6 +1,7 @@
-//! Native unit tests for the pure core. Shared helpers live here; each submodule covers one
-//! area of the spec. Everything goes through the public `Store` API with JSON text, as the
-//! bindings do.
+//! Native unit tests for the pure core. The cache helpers live here, the query, mutation and
+//! persistence helpers in `support/`; each file covers one rule of the spec (the lifecycle
+//! rules in `queries/`, `mutations/` and `persist/`). Everything goes through the public
+//! `Store` API with JSON text, as the bindings do.
 
 use std::fmt::Debug;
 

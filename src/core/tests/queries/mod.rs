@@ -8,6 +8,6 @@ mod lifecycle;
 mod observers;
 mod offline_reconnect_focus;
 mod output_json;
-mod random_model;
+mod random_sequences;
 mod set_query_data;
 mod timers;
