@@ -14,7 +14,7 @@
 //! `Output`: the cache's change record, which query states were reported, what to persist
 //! (unless the call applied what was already stored elsewhere), whether the sync state
 //! changed (by comparison), and when `tick` is next due. A method cannot forget the wake-up
-//! time or the persistence of what it wrote.
+//! time or the persistence of what it wrote (tests/finish.rs calls every one of them).
 
 mod data;
 mod mutations;

@@ -14,7 +14,7 @@
 //! Every write is noted in the part's own change record; the store's finish step takes it
 //! once per call (`take_changes`), so no use case builds a change set by hand.
 //! Tests: src/core/tests/{normalize,denormalize,changes,update_entity,batch,random}.rs, and
-//! the layer tests in mutations.rs.
+//! the layer tests in tests/mutations/{insert_layers,delete_layers,temp_ids}.rs.
 
 pub mod denormalize;
 mod index;

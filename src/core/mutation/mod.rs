@@ -11,7 +11,8 @@
 //!
 //! Every state change bumps `revision`, which the store's finish step compares to tell the
 //! JS side that the list or the sync state changed. The store runs what crosses parts (a
-//! settled mutation writes the cache). Tests: src/core/tests/mutations.rs.
+//! settled mutation writes the cache). Tests: src/core/tests/mutations/ (a file per rule; the
+//! model/ folder runs random sequences against a reference).
 
 pub mod conflict;
 pub mod description;

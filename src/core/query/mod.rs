@@ -8,7 +8,8 @@
 //!
 //! Nothing here touches the cache; the store runs the use cases that cross both (a fetch
 //! that lands writes the cache, then `landed` moves the state). Time, randomness and
-//! `online` are arguments. Tests: src/core/tests/engine.rs, retry.rs.
+//! `online` are arguments. Tests: src/core/tests/queries/ (a file per rule, random_sequences/),
+//! retry.rs, finish.rs.
 
 pub mod options;
 pub mod state;

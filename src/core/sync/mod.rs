@@ -12,7 +12,7 @@
 //! The delta holds *server base* data only: optimistic layers live in the outbox records and
 //! are re-applied from them, so a reload or another tab never mistakes them for server truth.
 //! Reconciling the queue with the stored outbox crosses parts and is the store's
-//! (store/persistence.rs). Tests: src/core/tests/persist.rs.
+//! (store/persistence.rs). Tests: src/core/tests/persist/ (a file per rule, random_reload.rs).
 
 pub mod delta;
 pub mod records;
