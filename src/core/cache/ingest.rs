@@ -172,8 +172,12 @@ impl<'t> Reader<'_, 't> {
         let len = self.text.as_bytes()[start..]
             .iter()
             .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-        self.pos = start + len;
-        self.eat(b'"')?;
+        // Only a closing quote ends it: a raw control character (a TAB before the quote) is not
+        // JSON, and `eat` would skip it as whitespace.
+        if self.text.as_bytes().get(start + len) != Some(&b'"') {
+            return None;
+        }
+        self.pos = start + len + 1;
         let k = self.text.get(start..start + len)?;
         self.eat(b':')?;
         Some(k)
@@ -286,7 +290,8 @@ impl<'t> Reader<'_, 't> {
         }
         self.pos = i;
         let s = self.text.get(start..i)?;
-        if plain && digits <= 18 {
+        // `-0` is the float -0.0 in serde_json (and in JS): not a short integer.
+        if plain && digits <= 18 && s != "-0" {
             let mut n: i64 = 0;
             for &c in &bytes[i - digits..i] {
                 n = n * 10 + i64::from(c - b'0');

@@ -20,6 +20,7 @@ mod denormalize;
 mod finish;
 mod mutations;
 mod normalize;
+mod numbers;
 mod persist;
 mod queries;
 mod random;

@@ -1,0 +1,106 @@
+//! Numbers come back exactly as JS wrote them, and JS and Rust build the same entity key for a
+//! number id (issue 13, items 2 and 7).
+
+use serde_json::{json, Value};
+
+use super::*;
+use crate::core::batch::to_json;
+
+/// What `String(n)` gives in JS for the number JS holds after `JSON.parse(text)`.
+const JS_KEYS: [(&str, &str); 14] = [
+    ("123456789012345680000", "123456789012345680000"),
+    ("12345678901234567890", "12345678901234567000"),
+    ("9007199254740993", "9007199254740992"),
+    ("1e21", "1e+21"),
+    ("1.5e-7", "1.5e-7"),
+    ("0.000001", "0.000001"),
+    ("0.1", "0.1"),
+    ("-0", "0"),
+    ("1e3", "1000"),
+    ("1.0", "1"),
+    ("-12.5", "-12.5"),
+    ("123.456", "123.456"),
+    ("1.7976931348623157e308", "1.7976931348623157e+308"),
+    ("5e-324", "5e-324"),
+];
+
+#[test]
+fn number_ids_get_the_key_js_builds() {
+    for (text, js) in JS_KEYS {
+        let mut s = store();
+        let out = s
+            .update_entity("Todo", text, r#"{"title":"x"}"#, 0.0)
+            .unwrap_or_else(|e| panic!("update_entity({text}): {e}"));
+        assert_eq!(
+            out.changes.written_entities,
+            vec![format!("Todo:{js}")],
+            "id {text}"
+        );
+        assert!(s.entity(&format!("Todo:{js}")).is_some(), "id {text}");
+    }
+}
+
+#[test]
+fn random_doubles_come_back_exactly() {
+    let mut rng = Rng::new(13);
+    let mut values = Vec::new();
+    while values.len() < 10_000 {
+        let f = f64::from_bits(rng.next());
+        if f.is_finite() {
+            values.push(f);
+        }
+    }
+    values.extend([0.10611993414222443, 123456789012345680000.0, -0.0, 5e-324]);
+    let data = Value::Array(values.iter().map(|f| json!(f)).collect());
+    let text = data.to_string();
+    let mut s = store();
+    let out = s
+        .set_query_data("n", &key_for("n"), &text, "null", 0.0)
+        .expect("set_query_data");
+    // What the core keeps, and what the batch hands to JS, are the same doubles, bit for bit.
+    let kept = s.query("n").expect("query").result.clone();
+    let batch: Value = serde_json::from_str(&to_json(&s, &out.changes, 0)).expect("batch");
+    let sent = batch["q"][0][2].clone();
+    for (i, want) in values.iter().enumerate() {
+        for (what, v) in [("kept", &kept), ("sent", &sent)] {
+            let got = v[i].as_f64().unwrap_or(f64::NAN);
+            assert_eq!(
+                got.to_bits(),
+                want.to_bits(),
+                "{what} #{i}: {want:e} came back as {got:e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn minus_zero_reads_the_same_on_both_paths() {
+    let text = r#"{"id":1,"x":-0,"y":[-0,0]}"#;
+    let s = store();
+    let shape = crate::core::shape::Shape::Entity("Todo".to_owned());
+    let one = crate::core::cache::ingest::read(&s.config().schema, &shape, text)
+        .expect("the one-pass reader takes it");
+    let v: Value = serde_json::from_str(text).expect("json");
+    let two =
+        crate::core::cache::normalize::normalize(&s.config().schema, &shape, v).expect("normalize");
+    let rec =
+        |n: &crate::core::cache::normalize::Normalized| Value::Object(n.entities[0].1.clone());
+    assert_eq!(rec(&one).to_string(), rec(&two).to_string());
+    assert_eq!(
+        rec(&one)["x"].to_string(),
+        "-0.0",
+        "-0 stays negative, as JSON.parse keeps it"
+    );
+}
+
+#[test]
+fn a_raw_tab_in_a_key_is_not_json_on_either_path() {
+    let text = "{\"id\":1,\"title\t\":\"x\"}";
+    let s = store();
+    let shape = crate::core::shape::Shape::Entity("Todo".to_owned());
+    assert!(crate::core::cache::ingest::read(&s.config().schema, &shape, text).is_none());
+    let mut s = store();
+    let r = s.set_query_data("t", &key_for("t"), text, r#""Todo""#, 0.0);
+    expect_err(r, "INVALID_ARGUMENT");
+    assert!(s.entity("Todo:1").is_none(), "nothing written");
+}
