@@ -424,6 +424,14 @@ fn insert_op(m: &mut Mutation, i: usize, o: &Map<String, Value>, schema: &Schema
             "optimistic[{i}]: insert needs `data`, an object with an id (store.tempId())"
         ))
     })?;
+    if data
+        .get(&t.id_field)
+        .is_some_and(|id| id.as_str() == Some(""))
+    {
+        return Err(invalid(format!(
+            "optimistic[{i}]: an insert's id must not be empty; use store.tempId() for one the server replaces"
+        )));
+    }
     let n = normalize(schema, &shape, data.clone())?;
     let root = n.result.as_str().unwrap_or_default().to_owned();
     if m.layer.created.is_none() {
@@ -493,14 +501,4 @@ fn list_insert(i: usize, target: &Value, key: &str) -> Result<ListInsert> {
         at_start,
         key: key.to_owned(),
     })
-}
-
-/// Replaces a temporary id inside a later mutation's url and body strings.
-pub fn rewrite_text(v: &mut Value, from: &str, to: &str) {
-    match v {
-        Value::String(s) if s.contains(from) => *s = s.replace(from, to),
-        Value::Array(items) => items.iter_mut().for_each(|x| rewrite_text(x, from, to)),
-        Value::Object(m) => m.values_mut().for_each(|x| rewrite_text(x, from, to)),
-        _ => {}
-    }
 }

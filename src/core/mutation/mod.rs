@@ -19,7 +19,7 @@ pub mod description;
 mod send;
 mod temp_ids;
 
-pub use temp_ids::id_text as temp_id_text;
+pub use temp_ids::{id_text as temp_id_text, is_temp_id};
 
 use serde::Serialize;
 use serde_json::{Map, Value};

@@ -13,6 +13,7 @@ use crate::core::json::{self, Origin};
 use crate::core::key::{entity_key, id_string, type_of};
 use crate::core::mutation::conflict::{current_entity, Resolution};
 use crate::core::mutation::description::{MStatus, Mutation};
+use crate::core::mutation::is_temp_id;
 use crate::core::output::{Output, Settle};
 use crate::core::retry;
 use crate::core::shape::Shape;
@@ -35,6 +36,13 @@ impl Store {
             &self.config.base_url,
             now,
         )?;
+        if let Some((key, tmp)) = &m.layer.created {
+            if let Some(other) = self.queue.creator_of(key, id).filter(|_| is_temp_id(tmp)) {
+                return Err(Error::InvalidArgument(format!(
+                    "the temporary id {tmp} is already the id of mutation `{other}`'s insert; make one per insert with store.tempId()"
+                )));
+            }
+        }
         self.run(now, Source::Here, |s, out| {
             s.enqueue(m, now, out);
             Ok(())
@@ -212,9 +220,12 @@ impl Store {
     /// The real id of an inserted entity: the root entity of the response read through
     /// `shape`. Every reference to the temporary id is rewritten.
     fn adopt_real_id(&mut self, m: &Mutation, response: &Value) {
-        let (Some(Shape::Entity(t)), Some((temp_key, _))) = (&m.shape, &m.layer.created) else {
+        let (Some(Shape::Entity(t)), Some((temp_key, tmp))) = (&m.shape, &m.layer.created) else {
             return;
         };
+        if !is_temp_id(tmp) {
+            return; // the app's own id: the server keeps it
+        }
         let Some(ty) = self.config.schema.get(t) else {
             return;
         };

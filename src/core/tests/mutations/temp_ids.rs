@@ -135,3 +135,124 @@ fn a_response_naming_the_updated_entity_does_not_rename_the_inserted_one() {
         "Task:1 took the new task's fields"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Whole values only (issue 13, items 3 and 4)
+
+/// A later mutation that names `tmp` (or things that only look like it) in its url and body.
+fn later(url: &str, body: Value) -> Value {
+    json!({ "request": { "method": "PATCH", "url": url, "body": body } })
+}
+
+#[test]
+fn a_temporary_id_is_replaced_only_where_it_stands_whole() {
+    let mut s = seeded();
+    let s1 = mutate_sent(
+        &mut s,
+        "m1",
+        insert_with_shape("tmp-1", json!([{ "hash": LIST }])),
+        T0,
+    );
+    let body = json!({ "a": "xtmp-1", "b": "tmp-1", "c": ["tmp-1", "tmp-10"], "d": 1 });
+    no_send(&mutate(
+        &mut s,
+        "m2",
+        later("/v1/tasks/tmp-1?parent=tmp-1&x=tmp-10&tmp-1=y", body),
+        T0 + 1.0,
+    ));
+    no_send(&mutate(
+        &mut s,
+        "m3",
+        later("/v1/items/tmp-10", json!("tmp-1x")),
+        T0 + 2.0,
+    ));
+    let out = answer(
+        &mut s,
+        &s1,
+        ok(json!({ "id": 77, "title": "new" })),
+        T0 + 3.0,
+    );
+    let s2 = one_send(&out);
+    assert_eq!(s2.url, "/v1/tasks/77?parent=77&x=tmp-10&tmp-1=y");
+    assert_eq!(
+        s2.body,
+        Some(json!({ "a": "xtmp-1", "b": "77", "c": ["77", "tmp-10"], "d": 1 }))
+    );
+    let out = answer(&mut s, &s2, ok(json!({})), T0 + 4.0);
+    let s3 = one_send(&out);
+    assert_eq!(
+        s3.url, "/v1/items/tmp-10",
+        "another id that starts the same is left alone"
+    );
+    assert_eq!(s3.body, Some(json!("tmp-1x")));
+}
+
+#[test]
+fn an_empty_insert_id_is_refused() {
+    let mut s = seeded();
+    let desc = insert_with_shape("", json!([{ "hash": LIST }]));
+    let e = expect_err(s.mutate("m1", &desc.to_string(), T0), "INVALID_ARGUMENT");
+    assert!(e.to_string().contains("store.tempId()"), "{e}");
+    assert!(s.queue().list().is_empty());
+    assert_eq!(ids(&s, LIST), vec![json!(1), json!(2), json!(3)]);
+}
+
+#[test]
+fn an_id_of_the_apps_own_is_never_renamed() {
+    let mut s = seeded();
+    let s1 = mutate_sent(
+        &mut s,
+        "m1",
+        insert_with_shape("1x", json!([{ "hash": LIST }])),
+        T0,
+    );
+    no_send(&mutate(
+        &mut s,
+        "m2",
+        later("/v1/items/1x0", json!({ "ref": "x1x" })),
+        T0 + 1.0,
+    ));
+    let out = answer(
+        &mut s,
+        &s1,
+        ok(json!({ "id": 77, "title": "new" })),
+        T0 + 2.0,
+    );
+    let s2 = one_send(&out);
+    assert_eq!(s2.url, "/v1/items/1x0");
+    assert_eq!(s2.body, Some(json!({ "ref": "x1x" })));
+    assert!(s.read_entity("Task", "1x").is_some(), "the app's id stays");
+}
+
+#[test]
+fn a_temporary_id_names_one_insert() {
+    let mut s = seeded();
+    let s1 = mutate_sent(
+        &mut s,
+        "m1",
+        insert_with_shape("tmp-a", json!([{ "hash": LIST }])),
+        T0,
+    );
+    let again = insert_with_shape("tmp-a", json!([{ "hash": LIST }]));
+    let e = expect_err(
+        s.mutate("m2", &again.to_string(), T0 + 1.0),
+        "INVALID_ARGUMENT",
+    );
+    assert!(e.to_string().contains("m1"), "{e}");
+    // Two temp ids: two entities, each in its place, after answers 5 and 6.
+    no_send(&mutate(
+        &mut s,
+        "m3",
+        insert_with_shape("tmp-b", json!([{ "hash": LIST }])),
+        T0 + 2.0,
+    ));
+    let out = answer(&mut s, &s1, ok(json!({ "id": 5, "title": "a" })), T0 + 3.0);
+    let s3 = one_send(&out);
+    answer(&mut s, &s3, ok(json!({ "id": 6, "title": "b" })), T0 + 4.0);
+    assert_eq!(
+        ids(&s, LIST),
+        vec![json!(1), json!(2), json!(3), json!(5), json!(6)]
+    );
+    assert_eq!(task(&s, "5")["title"], "a");
+    assert_eq!(task(&s, "6")["title"], "b");
+}
