@@ -1,11 +1,16 @@
 //! JSON parsing with errors that say what was being read.
 
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::error::{Error, Result};
 
 /// serde_json refuses to nest deeper than this; we report it in words instead of a parser message.
 pub const MAX_DEPTH: usize = 128;
+
+/// What strata stores itself (outbox records, cache deltas) wraps app data in a few levels of
+/// its own, so it is read back with this much room: whatever was accepted can be read back.
+pub const STORED_DEPTH: usize = MAX_DEPTH + 16;
 
 /// Who produced the text: decides the error code when it is not valid JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +49,83 @@ pub fn fields<'v>(v: &'v Value, expected: &str) -> Result<Option<&'v Map<String,
             type_name(other)
         ))),
     }
+}
+
+/// Parses text strata stored itself (`what` names it): nesting up to `STORED_DEPTH`, checked
+/// before parsing (so the parser's own recursion stays bounded); anything unreadable is
+/// `PARSE`, as for a server's text.
+pub fn parse_stored(text: &str, what: &str) -> Result<Value> {
+    if depth(text) > STORED_DEPTH {
+        return Err(Error::Parse(format!(
+            "{what} nests deeper than {STORED_DEPTH} levels"
+        )));
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    Value::deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(|e| Error::Parse(format!("{what} is not valid JSON: {e}")))
+}
+
+/// The deepest nesting of arrays and objects in `text` (strings skipped).
+fn depth(text: &str) -> usize {
+    let (mut now, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &c in text.as_bytes() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                now += 1;
+                max = max.max(now);
+            }
+            b']' | b'}' => now = now.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// The texts of the items of a top-level JSON array, split without parsing them (so one item
+/// that cannot be read does not hide the others); `None` when `text` is not an array.
+pub fn array_items(text: &str) -> Option<Vec<&str>> {
+    let t = text.trim();
+    let inner = t.strip_prefix('[')?.strip_suffix(']')?;
+    let (mut items, mut start) = (Vec::new(), 0);
+    let (mut now, mut in_string, mut escaped) = (0usize, false, false);
+    for (i, &c) in inner.as_bytes().iter().enumerate() {
+        if in_string {
+            match c {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_string = true,
+            b'[' | b'{' => now += 1,
+            b']' | b'}' => now = now.saturating_sub(1),
+            b',' if now == 0 => {
+                items.push(inner.get(start..i)?.trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let last = inner.get(start..)?.trim();
+    if !last.is_empty() || !items.is_empty() {
+        items.push(last);
+    }
+    Some(items)
 }
 
 /// A short human name for a JSON value's type, for error messages.

@@ -65,8 +65,13 @@ export class Replica {
       // A cache that cannot be applied is only a cache: start without it.
       console.warn(`strata: the persisted cache could not be read (${e && e.message}); it is ignored`);
     }
-    // Unreadable records become failed STORAGE entries inside; only a non-list fails here.
-    if (loaded.outbox.length) run(() => this.#core.reconcileOutbox(JSON.stringify(loaded.outbox)));
+    // Unreadable records become failed STORAGE entries inside (each record is read on its
+    // own); the store opens whatever happens here, and what is stored stays stored.
+    try {
+      if (loaded.outbox.length) run(() => this.#core.reconcileOutbox(JSON.stringify(loaded.outbox)));
+    } catch (e) {
+      console.warn(`strata: the stored outbox could not be read (${e && e.message}); it is kept in IndexedDB`);
+    }
     this.#tabs.elect(() => {
       // Read the outbox as the previous sender left it, then start sending.
       this.#ioStep(async () => {

@@ -11,7 +11,7 @@ use super::{Source, Store};
 use crate::core::cache::Query;
 use crate::core::error::{Error, ErrorInfo, Result};
 use crate::core::json::{self, Origin};
-use crate::core::mutation::description::MStatus;
+use crate::core::mutation::description::{MStatus, Mutation};
 use crate::core::output::Output;
 use crate::core::query::state::Event;
 use crate::core::sync::{delta, records};
@@ -133,18 +133,34 @@ impl Store {
     /// from storage were settled or discarded elsewhere and leave. Unreadable records are
     /// listed as failed with `STORAGE`.
     pub fn reconcile_outbox(&mut self, records_json: &str, now: f64) -> Result<Output> {
-        let v = json::parse(records_json, "outbox records", Origin::Server)?;
-        let list = v
-            .as_array()
-            .ok_or_else(|| Error::Storage("outbox records: not a list".to_owned()))?;
+        // Each record is read on its own: one that cannot be read never hides the others.
+        let Some(items) = json::array_items(records_json) else {
+            json::parse_stored(records_json, "outbox records")?; // not JSON: PARSE
+            return Err(Error::Storage("outbox records: not a list".to_owned()));
+        };
         self.run(now, Source::Here, |s, out| {
             let mut seen = HashSet::new();
-            for rec in list {
-                let Some(id) = rec.get("id").and_then(Value::as_str) else {
-                    continue; // the store's key path: every stored record has one
+            for text in items {
+                let (id, stamp, parsed) = match json::parse_stored(text, "the outbox record") {
+                    Ok(rec) => {
+                        let Some(id) = rec.get("id").and_then(Value::as_str) else {
+                            continue; // the store's key path: every stored record has one
+                        };
+                        let stamp = rec.get("v").and_then(Value::as_u64).unwrap_or(0);
+                        let m = records::read(&rec, &s.config.schema)
+                            .unwrap_or_else(|e| records::unreadable(id, &rec, &e));
+                        (id.to_owned(), stamp, m)
+                    }
+                    Err(e) => match records::id_of(text) {
+                        Some(id) => {
+                            let m = records::unreadable(&id, &Value::Null, &e);
+                            (id, 0, m)
+                        }
+                        None => continue,
+                    },
                 };
-                seen.insert(id.to_owned());
-                s.reconcile_record(id, rec);
+                seen.insert(id.clone());
+                s.reconcile_record(&id, stamp, parsed);
             }
             let gone: Vec<String> = s
                 .queue
@@ -170,10 +186,7 @@ impl Store {
     }
 
     /// One stored record: joins the queue, replaces our older copy, or is ours already.
-    fn reconcile_record(&mut self, id: &str, rec: &Value) {
-        let stamp = rec.get("v").and_then(Value::as_u64).unwrap_or(0);
-        let parsed = records::read(rec, &self.config.schema)
-            .unwrap_or_else(|e| records::unreadable(id, rec, &e));
+    fn reconcile_record(&mut self, id: &str, stamp: u64, parsed: Mutation) {
         match self.queue.get(id) {
             Some(mine) if stamp <= mine.stamp || mine.status == MStatus::Inflight => return,
             Some(_) => {

@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 
 use crate::core::cache::{Cache, Query};
 use crate::core::error::Result;
-use crate::core::json::{self, Origin};
+use crate::core::json;
 use crate::core::key::type_of;
 use crate::core::shape::Shape;
 
@@ -42,7 +42,7 @@ pub struct Delta {
 }
 
 pub fn read(text: &str, cache: &Cache) -> Result<Delta> {
-    let v = json::parse(text, "cache delta", Origin::Server)?;
+    let v = json::parse_stored(text, "the cache delta")?;
     let schema = cache.schema();
     let mut d = Delta::default();
     for pair in v.get("e").and_then(Value::as_array).into_iter().flatten() {

@@ -275,6 +275,15 @@ fn read_subject(x: Option<&Value>) -> Result<Option<Subject>> {
     }))
 }
 
+/// The id of a stored record whose text could not be parsed at all: the first `"id":"..."`
+/// (records are written with `f` and `id` first), so it can still be listed.
+pub fn id_of(text: &str) -> Option<String> {
+    let rest = &text[text.find("\"id\":")? + 5..];
+    let rest = rest.trim_start().strip_prefix('"')?;
+    let end = rest.find(['"', '\\'])?;
+    (rest.as_bytes().get(end) == Some(&b'"')).then(|| rest[..end].to_owned())
+}
+
 /// The stand-in for a record that could not be read: listed as failed with `STORAGE`
 /// (never dropped silently, never sent); `discard` deletes the record.
 pub fn unreadable(id: &str, v: &Value, e: &Error) -> Mutation {
