@@ -221,7 +221,9 @@ export class Replica {
       } catch (e) {
         if (this.#closed) return;
         const err = storageError(e, 'saving the mutation');
-        this.#host.run(() => this.#core.persistFailed(ids, err.code, err.message));
+        // Every id of the batch, deletions too: the core writes again what it cannot drop.
+        const all = JSON.stringify(batch.map(([id]) => id));
+        this.#host.run(() => this.#core.persistFailed(all, err.code, err.message));
         return;
       }
       if (this.#closed) return;

@@ -363,6 +363,12 @@ impl Queue {
         self.touch();
     }
 
+    /// A failure of the sync machinery itself (storage), shown as the last error.
+    pub fn report(&mut self, e: ErrorInfo) {
+        self.last_error = Some(e);
+        self.touch();
+    }
+
     /// A mutation was acknowledged at `now`.
     pub fn synced(&mut self, now: f64) {
         self.last_sync_at = Some(now);

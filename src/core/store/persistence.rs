@@ -27,8 +27,11 @@ impl Store {
         })
     }
 
-    /// Writing the records of `ids` failed (quota, storage gone): those mutations are not
-    /// queued; they fail with `code`, their layers roll back.
+    /// Writing the records of `ids` failed (quota, storage gone). Mutations still being
+    /// saved are not queued: they fail with `code`, their layers roll back. The other records
+    /// (a later state of a queued mutation, a settled one's deletion) are written again with
+    /// the next batch, and the sync state reports the error meanwhile: what is on disk never
+    /// silently stays behind.
     pub fn persist_failed(
         &mut self,
         ids_json: &str,
@@ -46,6 +49,12 @@ impl Store {
             // Their records never reached storage: none to write now (dependents that failed
             // with them were stored, and their records are updated).
             s.sync.unmark(&unsaved);
+            let behind: Vec<String> = ids.into_iter().filter(|id| !unsaved.contains(id)).collect();
+            if !behind.is_empty() {
+                let e = format!("{message}; the outbox is written again with the next change");
+                s.queue.report(ErrorInfo::new(code, e));
+                s.sync.defer(behind);
+            }
             s.pump(now, out);
             Ok(())
         })

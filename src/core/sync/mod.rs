@@ -27,6 +27,9 @@ pub struct Sync {
     on: bool,
     /// Mutations whose outbox record must be rewritten (or deleted, when gone), in order.
     dirty: Vec<String>,
+    /// Records whose write failed: dirty again after this call's collection, so the next call
+    /// writes them (not this one, or a failing storage would be asked again at once).
+    deferred: Vec<String>,
     /// Cache keys and query hashes changed since the last delta was taken.
     entities: HashSet<String>,
     queries: HashSet<String>,
@@ -49,6 +52,13 @@ impl Sync {
     pub fn mark(&mut self, id: &str) {
         if self.on && !self.dirty.iter().any(|d| d == id) {
             self.dirty.push(id.to_owned());
+        }
+    }
+
+    /// Records whose write failed and must be written again (see `deferred`).
+    pub fn defer(&mut self, ids: Vec<String>) {
+        if self.on {
+            self.deferred.extend(ids);
         }
     }
 
@@ -89,6 +99,9 @@ impl Sync {
                 Some(m) => out.outbox.push((id, Some(records::write(m)))),
                 None => out.outbox.push((id, None)),
             }
+        }
+        for id in std::mem::take(&mut self.deferred) {
+            self.mark(&id);
         }
     }
 

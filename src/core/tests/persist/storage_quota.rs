@@ -134,3 +134,37 @@ fn a_quota_error_on_an_insert_fails_its_dependents_and_writes_their_records() {
     no_send(&persisted(&mut s, &["m2"], T0 + 3.0));
     assert_eq!(status(&s, "m2").as_deref(), Some("failed"));
 }
+
+#[test]
+fn a_failed_rewrite_of_a_later_state_is_written_again_and_reported() {
+    // Issue 13.5: after a 400 the record's rewrite to `failed` fails; the core must neither
+    // forget it (after a reload the mutation would come back queued and be sent again) nor
+    // ask the failing storage again in the same breath.
+    let mut s = seeded();
+    let sent = durable_sent(&mut s, "m1", patch_title(1, "local"), T0);
+    let out = answer(&mut s, &sent, http(400, ""), T0 + 1.0);
+    assert_eq!(rec(&out, "m1")["status"], "failed");
+    let out = s
+        .persist_failed(
+            "[\"m1\"]",
+            "QUOTA",
+            "the storage quota is exceeded",
+            T0 + 2.0,
+        )
+        .expect("persist_failed");
+    assert!(ob(&out).is_empty(), "not again at once: {:?}", ob(&out));
+    assert!(out.sync, "the sync state reports it");
+    assert_eq!(sync(&s)["lastError"]["code"], "QUOTA");
+    assert_eq!(status(&s, "m1").as_deref(), Some("failed"));
+    // The next call writes the record again, as it stands now.
+    let out = s.tick(T0 + 3.0);
+    assert_eq!(ob(&out), vec!["m1"]);
+    assert_eq!(rec(&out, "m1")["status"], "failed");
+    // A settled mutation's deletion that fails is written again too.
+    let sent = durable_sent(&mut s, "m2", patch_title(2, "b"), T0 + 4.0);
+    let out = answer(&mut s, &sent, ok(json!({})), T0 + 5.0);
+    assert_eq!(ob(&out), vec!["-m2"]);
+    s.persist_failed("[\"m2\"]", "QUOTA", "full", T0 + 6.0)
+        .expect("persist_failed");
+    assert_eq!(ob(&s.tick(T0 + 7.0)), vec!["-m2"]);
+}
