@@ -181,6 +181,22 @@ impl StoreCore {
         })
     }
 
+    /// A mutation attempt that could not be sent (`code`: the StrataError code the wrapper
+    /// chose, e.g. AUTH when the app's `headers()` threw).
+    #[wasm_bindgen(js_name = failMutation)]
+    pub fn fail_mutation(
+        &self,
+        id: &str,
+        ticket: f64,
+        code: &str,
+        message: &str,
+    ) -> Result<String, JsValue> {
+        self.run(0, |s, now| {
+            let e = Settle::Failed(ErrorInfo::new(code, message));
+            Ok(s.settle_mutation(id, ticket as u64, e, now, clock::random()))
+        })
+    }
+
     /// `mutations()` as JSON text, read when the wrapper's cached list is out of date.
     #[wasm_bindgen(js_name = mutationList)]
     pub fn mutation_list(&self) -> String {

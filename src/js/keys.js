@@ -7,7 +7,7 @@ import { invalidArgument, StrataError } from './errors.js';
 // last key hashed is remembered too, so a loop reading one query is a single comparison.
 // Keys are treated as immutable (as in TanStack Query).
 const hashes = new WeakMap();
-let lastKey;
+let lastKey = Symbol('no key yet'); // not undefined: hashKey(undefined) must not hit this cache
 let lastHash;
 
 function isPlainObject(v) {

@@ -242,6 +242,11 @@ export class Requests {
           finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', `queryFn data is not JSON-serializable: ${e.message}`));
           return;
         }
+        if (json === undefined) {
+          // A function or a Symbol has no JSON form at all (JSON.stringify gives undefined).
+          finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', `queryFn resolved with ${describe(data)}; resolve with JSON data`));
+          return;
+        }
         finish(() => this.#core.settleData(hash, ticket, json));
       },
       (e) => {
@@ -264,8 +269,11 @@ export class Requests {
     try {
       all = { ...this.#headers(), ...headers };
     } catch (e) {
-      report(e);
-      all = headers;
+      // Never sent without the app's headers: the queue pauses (as on a 401) until flush().
+      clearTimeout(t);
+      const message = `headers() threw (${e && e.message}); the mutation was not sent. The queue is paused: call flush() once headers() works`;
+      this.#run(() => this.#core.failMutation(id, ticket, 'AUTH', message));
+      return;
     }
     this.#core
       .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity)

@@ -155,6 +155,44 @@ test('5xx retries with backoff; 401 pauses the queue until flush', async () => {
   store.close();
 });
 
+test('headers() that throws: the mutation waits unsent (AUTH) until flush, then goes with the headers', async () => {
+  await api('/api/_reset', {});
+  let token = null;
+  const store = await createStore({
+    persist: false,
+    baseUrl: '/api',
+    entities,
+    headers: () => {
+      if (!token) throw new Error('no token yet');
+      return { Authorization: `Bearer ${token}` };
+    },
+  });
+  const p = store.mutate(patch(2, { title: 'with headers' }));
+  for (let i = 0; i < 50 && !store.syncState().lastError; i++) await sleep(20);
+  assertEqual(store.syncState().lastError.code, 'AUTH');
+  assert(/headers\(\) threw/.test(store.syncState().lastError.message), store.syncState().lastError.message);
+  assertEqual(store.mutations()[0].status, 'queued', 'waiting, not failed');
+  await sleep(100);
+  assertEqual((await api('/api/_log?path=/api/tasks/2')).length, 0, 'never sent without the headers');
+  token = 'abc';
+  await store.flush();
+  assertEqual((await p).title, 'with headers');
+  const log = await api('/api/_log?path=/api/tasks/2');
+  assertEqual(log.map((l) => l.headers.authorization), ['Bearer abc']);
+  store.close();
+});
+
+test('hashKey(undefined) is INVALID_ARGUMENT even as the first key a page hashes', async () => {
+  const { hashKey } = await import(`/pkg/keys.js?fresh=${Date.now()}`);
+  let code;
+  try {
+    hashKey(undefined);
+  } catch (e) {
+    code = e.code;
+  }
+  assertEqual(code, 'INVALID_ARGUMENT');
+});
+
 test('a failed mutation can be retried', async () => {
   const store = await setup();
   await api('/api/_fixture', { path: '/api/tasks/3', status: 400, json: { error: 'bad' }, times: 1 });

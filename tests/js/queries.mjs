@@ -209,6 +209,12 @@ test('queryFn: data is normalized; sync throws and non-Error rejections are type
   await assertThrowsCode(() => store.fetchQuery({ queryKey: ['fn', 4], queryFn: () => ({ id: 'no' }), shape: ['Todo'], retry: 0 }), 'SHAPE');
   await assertThrowsCode(() => store.fetchQuery({ queryKey: 'fn', queryFn: () => 1 }), 'INVALID_ARGUMENT');
   await assertThrowsCode(() => store.fetchQuery({ queryKey: ['fn'], queryFn: () => 1, bogus: 1 }), 'INVALID_ARGUMENT');
+  // A function or a Symbol has no JSON form: the fetch fails (it used to hang, fetching forever).
+  for (const [i, bad] of [[6, () => 1], [7, Symbol('s')]]) {
+    const e = await assertThrowsCode(() => store.fetchQuery({ queryKey: ['fn', i], queryFn: () => bad, retry: 0 }), 'INVALID_ARGUMENT');
+    assert(/resolve with JSON data/.test(e.message), e.message);
+    assertEqual(store.getQueryState(['fn', i]).fetchStatus, 'idle', 'not fetching forever');
+  }
   assertEqual(await store.fetchQuery({ queryKey: ['fn', 5], queryFn: () => 42 }), 42, 'the store still works');
   store.close();
 });

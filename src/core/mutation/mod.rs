@@ -290,21 +290,27 @@ impl Queue {
 
     /// A 401: the mutation waits, the queue pauses until `flush()`.
     pub fn pause_for_auth(&mut self, id: &str, body: String) {
-        let mut error = None;
+        let Some(m) = self.get(id) else { return };
+        let e = ErrorInfo {
+            code: "AUTH".into(),
+            message: format!(
+                "{} {} answered 401: the queue is paused; refresh the token your `headers` send, then call flush()",
+                m.request.method, m.request.url
+            ),
+            status: Some(401),
+            body: Some(body),
+        };
+        self.pause(id, e);
+    }
+
+    /// The mutation waits, unsent, and the queue pauses until `flush()` (a 401, or the app's
+    /// `headers()` threw): `e` is shown as the last error.
+    pub fn pause(&mut self, id: &str, e: ErrorInfo) {
         if let Some(m) = self.at(id) {
             m.status = MStatus::Queued;
-            error = Some(ErrorInfo {
-                code: "AUTH".into(),
-                message: format!(
-                    "{} {} answered 401: the queue is paused; refresh the token your `headers` send, then call flush()",
-                    m.request.method, m.request.url
-                ),
-                status: Some(401),
-                body: Some(body),
-            });
         }
         self.auth_paused = true;
-        self.last_error = error;
+        self.last_error = Some(e);
     }
 
     /// A conflict answer without the current entity: the next attempt GETs it.

@@ -136,6 +136,8 @@ impl Store {
             Settle::Failed(e) if e.code == "NETWORK" => {
                 self.queue.wait_for_network(id, e, now, random)
             }
+            // Not sent: the app's `headers()` threw. It waits like a 401 does.
+            Settle::Failed(e) if e.code == "AUTH" => self.queue.pause(id, e),
             Settle::Failed(e) => self.retry_or_fail(id, e, None, now, random, out),
         }
     }

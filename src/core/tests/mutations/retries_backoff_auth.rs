@@ -220,3 +220,20 @@ fn wake_at_is_not_in_the_past_while_the_head_waits_behind_a_send() {
         out.wake_at
     );
 }
+
+#[test]
+fn an_attempt_that_could_not_be_sent_for_auth_pauses_like_a_401() {
+    // The app's `headers()` threw (issue 13.7): the wrapper reports the attempt as AUTH; the
+    // mutation waits unsent until `flush()`, nothing rolls back.
+    let mut s = seeded();
+    let sent = mutate_sent(&mut s, "m1", patch_title(1, "local"), T0);
+    let e = ErrorInfo::new("AUTH", "headers() threw");
+    let out = answer(&mut s, &sent, Settle::Failed(e), T0 + 1.0);
+    no_send(&out);
+    assert_eq!(status(&s, "m1").as_deref(), Some("queued"));
+    assert_eq!(sync(&s)["lastError"]["code"], "AUTH");
+    assert_eq!(task(&s, "1")["title"], "local");
+    no_send(&s.tick(T0 + 60_000.0));
+    let again = one_send(&s.flush(T0 + 60_001.0));
+    assert_eq!(again.id, "m1");
+}

@@ -236,3 +236,17 @@ fn request_headers_never_reach_a_record() {
     assert_eq!(sent.body, Some(json!({ "title": "mine", "version": 2 })));
     assert_eq!(listing(&b, "m1")["request"]["headers"], json!({}));
 }
+
+#[test]
+fn a_refused_resolution_writes_no_record() {
+    // Issue 13.7: `resolveConflict(id, 42)` is INVALID_ARGUMENT and changes nothing, not even
+    // the record's dirty mark.
+    let mut s = seeded();
+    let desc = with(patch_title(1, "mine"), json!({ "conflict": "manual" }));
+    let sent = durable_sent(&mut s, "m1", desc, T0);
+    let current = json!({ "id": 1, "title": "theirs", "version": 2 });
+    let out = answer(&mut s, &sent, http(409, &current.to_string()), T0 + 1.0);
+    assert_eq!(rec(&out, "m1")["status"], "conflict");
+    expect_err(s.resolve_conflict("m1", "42", T0 + 2.0), "INVALID_ARGUMENT");
+    assert!(ob(&s.tick(T0 + 3.0)).is_empty(), "nothing to rewrite");
+}
