@@ -275,6 +275,12 @@ impl StoreCore {
         self.run(0, |s, now| s.persist_failed(ids_json, code, message, now))
     }
 
+    /// This tab's id, written into the outbox records it writes.
+    #[wasm_bindgen(js_name = setTab)]
+    pub fn set_tab(&self, tab: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| Ok(s.set_tab(tab, now)))
+    }
+
     /// This tab holds (or lost) the flusher lock.
     #[wasm_bindgen(js_name = setLeader)]
     pub fn set_leader(&self, on: bool) -> Result<String, JsValue> {

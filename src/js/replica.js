@@ -58,6 +58,7 @@ export class Replica {
     }
     this.#tabs = new Tabs(name, (msg) => this.#onTab(msg));
     this.#leader = false;
+    run(() => this.#core.setTab(newId())); // orders two tabs' copies of one record
     run(() => this.#core.setLeader(false));
     try {
       if (loaded.cache) run(() => this.#core.applyCache(JSON.stringify(loaded.cache), true));

@@ -98,6 +98,9 @@ pub struct Mutation {
     pub revision: u32,
     /// Bumped each time the record is written; another tab's copy with a higher stamp wins.
     pub stamp: u64,
+    /// The tab that wrote the record last: `(stamp, writer)` orders any two copies, so two
+    /// tabs that reach the same stamp at once still agree on which one stands.
+    pub writer: String,
     /// A stand-in for an outbox record that could not be read (see records.rs).
     pub unreadable: bool,
 }
@@ -138,6 +141,7 @@ impl Mutation {
             reading_current: false,
             revision: 0,
             stamp: 0,
+            writer: String::new(),
             unreadable: false,
         }
     }

@@ -470,14 +470,15 @@ impl Queue {
         }
     }
 
-    /// The record of `id` is about to be written: its stamp goes up (another tab's copy with
-    /// a higher stamp wins). `None` when it is gone.
-    pub fn stamp(&mut self, id: &str) -> Option<&Mutation> {
+    /// The record of `id` is about to be written by tab `writer`: its stamp goes up (another
+    /// tab's copy with a higher `(stamp, writer)` wins). `None` when it is gone.
+    pub fn stamp(&mut self, id: &str, writer: &str) -> Option<&Mutation> {
         let i = self.position(id)?;
         let m = &mut self.list[i];
         // A stand-in for an unreadable record is never written (see sync/records.rs).
         if !m.unreadable {
             m.stamp += 1;
+            writer.clone_into(&mut m.writer);
         }
         Some(&self.list[i])
     }

@@ -60,6 +60,11 @@ impl Store {
         })
     }
 
+    /// This tab's id (the wrapper makes one per tab): written into the records it writes.
+    pub fn set_tab(&mut self, tab: &str, now: f64) -> Output {
+        self.run_ok(now, |s, _| s.sync.set_tab(tab))
+    }
+
     /// This tab became (or stopped being) the one that sends.
     pub fn set_leader(&mut self, on: bool, now: f64) -> Output {
         self.run_ok(now, |s, out| {
@@ -155,15 +160,15 @@ impl Store {
                         let Some(id) = rec.get("id").and_then(Value::as_str) else {
                             continue; // the store's key path: every stored record has one
                         };
-                        let stamp = rec.get("v").and_then(Value::as_u64).unwrap_or(0);
                         let m = records::read(&rec, &s.config.schema)
                             .unwrap_or_else(|e| records::unreadable(id, &rec, &e));
+                        let stamp = (m.stamp, m.writer.clone());
                         (id.to_owned(), stamp, m)
                     }
                     Err(e) => match records::id_of(text) {
                         Some(id) => {
                             let m = records::unreadable(&id, &Value::Null, &e);
-                            (id, 0, m)
+                            (id, (0, String::new()), m)
                         }
                         None => continue,
                     },
@@ -195,9 +200,19 @@ impl Store {
     }
 
     /// One stored record: joins the queue, replaces our older copy, or is ours already.
-    fn reconcile_record(&mut self, id: &str, stamp: u64, parsed: Mutation) {
+    /// Copies are ordered by `(stamp, writer)`. A higher stamp wins; a lower one is ours still
+    /// on its way to storage. Two tabs that wrote the same stamp at once agree by writer: the
+    /// lower one takes the other's copy, the higher one writes its copy again (storage may hold
+    /// the other, written last), so every tab converges on one.
+    fn reconcile_record(&mut self, id: &str, stamp: (u64, String), parsed: Mutation) {
         match self.queue.get(id) {
-            Some(mine) if stamp <= mine.stamp || mine.status == MStatus::Inflight => return,
+            Some(mine) if mine.status == MStatus::Inflight || stamp.0 < mine.stamp => return,
+            Some(mine) if stamp.0 == mine.stamp && stamp.1 <= mine.writer => {
+                if stamp.1 < mine.writer && !mine.unreadable {
+                    self.sync.mark(id);
+                }
+                return;
+            }
             Some(_) => {
                 self.set_layered(id, false);
                 self.queue.replace(id, parsed);

@@ -25,6 +25,8 @@ use super::output::Output;
 #[derive(Debug, Default)]
 pub struct Sync {
     on: bool,
+    /// This tab's id, written into every record it writes (see `Mutation::writer`).
+    tab: String,
     /// Mutations whose outbox record must be rewritten (or deleted, when gone), in order.
     dirty: Vec<String>,
     /// Records whose write failed: dirty again after this call's collection, so the next call
@@ -46,6 +48,10 @@ impl Sync {
 
     pub fn persisting(&self) -> bool {
         self.on
+    }
+
+    pub fn set_tab(&mut self, tab: &str) {
+        tab.clone_into(&mut self.tab);
     }
 
     /// The outbox record of mutation `id` must be rewritten (or deleted, when it is gone).
@@ -93,7 +99,7 @@ impl Sync {
         );
         out.persist = !self.entities.is_empty() || !self.queries.is_empty();
         for id in std::mem::take(&mut self.dirty) {
-            match queue.stamp(&id) {
+            match queue.stamp(&id, &self.tab) {
                 // A stand-in for an unreadable record never overwrites what is stored.
                 Some(m) if m.unreadable => {}
                 Some(m) => out.outbox.push((id, Some(records::write(m)))),
@@ -115,6 +121,8 @@ impl Sync {
 
     /// `clear()`: nothing is dirty any more.
     pub fn reset(&mut self) {
+        let tab = std::mem::take(&mut self.tab);
         *self = Sync::new(self.on);
+        self.tab = tab;
     }
 }

@@ -61,6 +61,7 @@ pub fn write(m: &Mutation) -> Value {
         "f": FORMAT,
         "id": m.id,
         "v": m.stamp,
+        "w": m.writer,
         "at": num(m.created_at),
         "status": status,
         "method": m.request.method,
@@ -171,6 +172,7 @@ pub fn read(v: &Value, schema: &Schema) -> Result<Mutation> {
             .and_then(|n| u32::try_from(n).ok())
             .unwrap_or(0),
         stamp: o.get("v").and_then(Value::as_u64).unwrap_or(0),
+        writer: text(o, "w").unwrap_or_default().to_owned(),
         ..Mutation::new(&s("id")?, request, created_at)
     })
 }
@@ -306,6 +308,11 @@ pub fn unreadable(id: &str, v: &Value, e: &Error) -> Mutation {
             format!("the outbox record could not be read back: {e}"),
         )),
         stamp: v.get("v").and_then(Value::as_u64).unwrap_or(0),
+        writer: v
+            .get("w")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
         unreadable: true,
         ..Mutation::new(id, request, created_at)
     }

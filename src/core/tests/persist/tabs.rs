@@ -213,3 +213,66 @@ fn forget_mutation_drops_a_mutation_settled_elsewhere_but_not_one_in_flight() {
     let out = answer(&mut s, &sent, http(204, ""), T0 + 5.0);
     assert_eq!(ob(&out), vec!["-m1"]);
 }
+
+#[test]
+fn two_tabs_that_rewrite_a_record_at_once_converge_on_one_copy() {
+    // Issue 13.8: both tabs resolve the same conflict at the same moment, so both write stamp
+    // s+1; storage keeps whichever landed last. (stamp, writer) orders the two copies, and the
+    // tab whose copy should win writes it again, so both tabs and storage end up the same.
+    for last in ["a", "b"] {
+        let current = json!({ "id": 1, "title": "srv", "done": false, "note": "n1", "version": 2 });
+        let mut idb = Idb::default();
+        let mut a = seeded();
+        a.set_tab("a", T0);
+        let desc = with(patch_title(1, "mine"), json!({ "conflict": "manual" }));
+        let sent = durable_sent(&mut a, "m1", desc, T0);
+        no_send(&online(&mut a, false, T0));
+        let out = answer(&mut a, &sent, http(409, &current.to_string()), T0 + 1.0);
+        idb.save(&mut a, &out);
+        let mut b = reload(&idb, false, T0 + 1.0);
+        b.set_tab("b", T0 + 1.0);
+        assert_eq!(status(&b, "m1").as_deref(), Some("conflict"));
+
+        let out_a = a
+            .resolve_conflict("m1", r#"{"title":"from a"}"#, T0 + 2.0)
+            .expect("a");
+        let out_b = b
+            .resolve_conflict("m1", r#"{"title":"from b"}"#, T0 + 2.0)
+            .expect("b");
+        assert_eq!(
+            rec(&out_a, "m1")["v"],
+            rec(&out_b, "m1")["v"],
+            "the same stamp"
+        );
+        let (first, second) = if last == "a" {
+            (&out_b, &out_a)
+        } else {
+            (&out_a, &out_b)
+        };
+        let mut idb2 = Idb::default();
+        idb2.write_outbox(first);
+        idb2.write_outbox(second);
+        // Each tab hears of the other's write and reads storage, until nothing changes.
+        for round in 0..3 {
+            let stored = idb2.outbox_json();
+            let out = reconcile(&mut a, &stored, T0 + 3.0 + f64::from(round));
+            idb2.write_outbox(&out);
+            let stored = idb2.outbox_json();
+            let out = reconcile(&mut b, &stored, T0 + 3.0 + f64::from(round));
+            idb2.write_outbox(&out);
+        }
+        let stored: Value = serde_json::from_str(&idb2.outbox_json()).expect("json");
+        let title = |l: Value| l["request"]["body"]["title"].clone();
+        assert_eq!(
+            title(listing(&a, "m1")),
+            title(listing(&b, "m1")),
+            "last {last}"
+        );
+        assert_eq!(
+            title(listing(&a, "m1")),
+            json!("from b"),
+            "the higher writer's copy stands"
+        );
+        assert_eq!(stored[0]["body"]["title"], "from b", "storage holds it too");
+    }
+}
