@@ -23,7 +23,7 @@ pub enum Origin {
 
 /// Parses `text` as JSON; `what` names the value in the error message.
 pub fn parse(text: &str, what: &str, origin: Origin) -> Result<Value> {
-    serde_json::from_str(text).map_err(|e| {
+    read(text, false).map_err(|e| {
         let msg = if e.to_string().contains("recursion limit") {
             format!(
                 "{what} nests deeper than {MAX_DEPTH} levels; flatten it or split it into entities"
@@ -60,11 +60,19 @@ pub fn parse_stored(text: &str, what: &str) -> Result<Value> {
             "{what} nests deeper than {STORED_DEPTH} levels"
         )));
     }
+    read(text, true).map_err(|e| Error::Parse(format!("{what} is not valid JSON: {e}")))
+}
+
+/// The one serde_json reader both entries share (a second instance would be another copy of
+/// the parser in the wasm). `unlimited`: the caller has bounded the depth itself.
+fn read(text: &str, unlimited: bool) -> serde_json::Result<Value> {
     let mut de = serde_json::Deserializer::from_str(text);
-    de.disable_recursion_limit();
-    Value::deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v))
-        .map_err(|e| Error::Parse(format!("{what} is not valid JSON: {e}")))
+    if unlimited {
+        de.disable_recursion_limit();
+    }
+    let v = Value::deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
 }
 
 /// The deepest nesting of arrays and objects in `text` (strings skipped).

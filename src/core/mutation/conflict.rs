@@ -56,7 +56,12 @@ impl Mutation {
 
 /// The current entity in a conflict answer: `{ current: entity }` or the entity itself.
 pub fn current_entity(body: &str) -> Option<Value> {
-    let v: Value = serde_json::from_str(body).ok()?;
+    let v = crate::core::json::parse(
+        body,
+        "the conflict answer",
+        crate::core::json::Origin::Server,
+    )
+    .ok()?;
     match v.get("current") {
         Some(c) if c.is_object() => Some(c.clone()),
         _ if v.is_object() => Some(v),
