@@ -452,10 +452,12 @@ export class Store {
       this.#stateViews.delete(hash);
       requests.forget(hash);
     }
-    const started = requests.actions(b.a || []);
+    // The wake-up time and the sync state before the actions: an action may settle at once
+    // (a send that cannot start), and what its own, newer batch brings must not be overwritten
+    // by this one's. The list is fetched from the core on the next mutations() call.
     this.#schedule(b.w);
-    // The list is fetched from the core on the next mutations() call.
     if (b.y) this.#setSync(b.y.state, true);
+    const started = requests.actions(b.a || []);
     this.#replica?.batch(b);
     this.#notify.changed(changed.entities, queries);
     for (const hash of queries) requests.settleQuery(hash);
