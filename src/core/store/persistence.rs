@@ -152,29 +152,31 @@ impl Store {
             json::parse_stored(records_json, "outbox records")?; // not JSON: PARSE
             return Err(Error::Storage("outbox records: not a list".to_owned()));
         };
+        // Read every record first: a list with a record that has no id to list it by is refused
+        // whole (PARSE), since taking the others alone would drop that one as settled elsewhere.
+        let mut read = Vec::with_capacity(items.len());
+        for text in items {
+            read.push(match json::parse_stored(text, "an outbox record") {
+                Ok(rec) => {
+                    let Some(id) = rec.get("id").and_then(Value::as_str) else {
+                        continue; // the store's key path: every stored record has one
+                    };
+                    let m = records::read(&rec, &self.config.schema)
+                        .unwrap_or_else(|e| records::unreadable(id, &rec, &e));
+                    (m.stamp, m.writer.clone(), m)
+                }
+                Err(e) => {
+                    let id = records::id_of(text).ok_or(e.clone())?;
+                    (0, String::new(), records::unreadable(&id, &Value::Null, &e))
+                }
+            });
+        }
         self.run(now, Source::Here, |s, out| {
             let mut seen = HashSet::new();
-            for text in items {
-                let (id, stamp, parsed) = match json::parse_stored(text, "the outbox record") {
-                    Ok(rec) => {
-                        let Some(id) = rec.get("id").and_then(Value::as_str) else {
-                            continue; // the store's key path: every stored record has one
-                        };
-                        let m = records::read(&rec, &s.config.schema)
-                            .unwrap_or_else(|e| records::unreadable(id, &rec, &e));
-                        let stamp = (m.stamp, m.writer.clone());
-                        (id.to_owned(), stamp, m)
-                    }
-                    Err(e) => match records::id_of(text) {
-                        Some(id) => {
-                            let m = records::unreadable(&id, &Value::Null, &e);
-                            (id, (0, String::new()), m)
-                        }
-                        None => continue,
-                    },
-                };
+            for (stamp, writer, m) in read {
+                let id = m.id.clone();
                 seen.insert(id.clone());
-                s.reconcile_record(&id, stamp, parsed);
+                s.reconcile_record(&id, (stamp, writer), m);
             }
             let gone: Vec<String> = s
                 .queue

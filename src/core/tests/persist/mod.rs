@@ -14,6 +14,7 @@ mod reload;
 mod renames_and_dependents;
 mod replay;
 mod retries;
+mod soak;
 mod storage_quota;
 mod tabs;
 mod unreadable;
