@@ -125,8 +125,12 @@ export class Requests {
     return waitOn(this.#mutations, id);
   }
 
+  /** Takes back the wait `waitMutation(id)` just added (the call it was for threw); the
+   * earlier waiters of the same mutation (its `mutate()` promise) stay. */
   unwaitMutation(id) {
-    this.#mutations.delete(id);
+    const list = this.#mutations.get(id);
+    list?.pop();
+    if (!list?.length) this.#mutations.delete(id);
   }
 
   waitsForMutation(id) {

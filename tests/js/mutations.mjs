@@ -182,6 +182,17 @@ test('headers() that throws: the mutation waits unsent (AUTH) until flush, then 
   store.close();
 });
 
+test('retry(id) of a mutation that is not failed rejects, and its mutate() promise still settles', async () => {
+  const store = await setup();
+  await api('/api/_fixture', { path: '/api/tasks/2', status: 401, json: { error: 'expired' }, times: 1 });
+  const p = store.mutate(patch(2, { title: 'kept' }));
+  for (let i = 0; i < 50 && !store.syncState().lastError; i++) await sleep(20);
+  await assertThrowsCode(() => store.retry(p.id), 'INVALID_ARGUMENT');
+  await store.flush();
+  assertEqual((await p).title, 'kept', 'the first promise was not dropped');
+  store.close();
+});
+
 test('hashKey(undefined) is INVALID_ARGUMENT even as the first key a page hashes', async () => {
   const { hashKey } = await import(`/pkg/keys.js?fresh=${Date.now()}`);
   let code;

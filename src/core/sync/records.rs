@@ -13,9 +13,32 @@ use crate::core::mutation::description::{
 use crate::core::schema::Schema;
 use crate::core::shape::Shape;
 
-/// Bumped when the record layout changes; records of another format are listed as failed
-/// (`STORAGE`), never guessed at.
-pub const FORMAT: u64 = 1;
+/// Bumped when the record layout changes. Records of an older format are migrated on the way
+/// in (`migrate`), so users' queued writes outlive our releases; a format this version does not
+/// know is listed as failed (`STORAGE`), never guessed at.
+/// - 1: the first layout;
+/// - 2: adds `w`, the tab that wrote the record (copies are ordered by `(v, w)`).
+pub const FORMAT: u64 = 2;
+
+/// A record of an older format brought to `FORMAT`, one step at a time.
+fn migrate(v: &Value) -> Result<std::borrow::Cow<'_, Value>> {
+    let format = v.get("f").and_then(Value::as_u64);
+    match format {
+        Some(FORMAT) => Ok(std::borrow::Cow::Borrowed(v)),
+        Some(1) => {
+            let mut next = v.clone();
+            if let Some(o) = next.as_object_mut() {
+                o.insert("f".into(), json!(2));
+                o.insert("w".into(), json!("")); // written before tabs were told apart
+            }
+            Ok(std::borrow::Cow::Owned(next))
+        }
+        _ => Err(bad(&format!(
+            "unknown record format {}",
+            v.get("f").unwrap_or(&Value::Null)
+        ))),
+    }
+}
 
 fn num(x: f64) -> Value {
     // Infinity (no timeout) has no JSON form: null stands for it.
@@ -101,14 +124,9 @@ pub fn write(m: &Mutation) -> Value {
 
 /// Reads a record back; any missing or ill-typed field is a `STORAGE` error.
 pub fn read(v: &Value, schema: &Schema) -> Result<Mutation> {
+    v.as_object().ok_or_else(|| bad("not an object"))?;
+    let v = migrate(v)?;
     let o = v.as_object().ok_or_else(|| bad("not an object"))?;
-    let format = o.get("f").and_then(Value::as_u64);
-    if format != Some(FORMAT) {
-        return Err(bad(&format!(
-            "unknown record format {}",
-            o.get("f").unwrap_or(&Value::Null)
-        )));
-    }
     let s = |k: &str| -> Result<String> {
         o.get(k)
             .and_then(Value::as_str)

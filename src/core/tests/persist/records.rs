@@ -250,3 +250,35 @@ fn a_refused_resolution_writes_no_record() {
     expect_err(s.resolve_conflict("m1", "42", T0 + 2.0), "INVALID_ARGUMENT");
     assert!(ob(&s.tick(T0 + 3.0)).is_empty(), "nothing to rewrite");
 }
+
+#[test]
+fn records_of_the_previous_format_are_migrated_not_dropped() {
+    // Issue 13: users' queued writes outlive our releases. A format-1 record (before `w`) is
+    // read back as the mutation it was, sent, and written again in the current format.
+    let mut s = seeded();
+    no_send(&online(&mut s, false, T0));
+    let out = mutate_durable(&mut s, "old", patch_title(1, "from v1"), T0);
+    let mut v1 = rec(&out, "old");
+    let o = v1.as_object_mut().expect("record");
+    o.insert("f".into(), json!(1));
+    o.remove("w");
+
+    let mut b = seeded();
+    no_send(&online(&mut b, false, T0));
+    let out = reconcile(&mut b, &json!([v1]).to_string(), T0 + 1.0);
+    no_send(&out);
+    assert_eq!(
+        status(&b, "old").as_deref(),
+        Some("queued"),
+        "{:?}",
+        listing(&b, "old")
+    );
+    assert_eq!(task(&b, "1")["title"], "from v1", "its layer is back");
+    no_send(&leader(&mut b, true, T0 + 2.0));
+    let sent = one_send(&online(&mut b, true, T0 + 3.0));
+    assert_eq!(sent.id, "old");
+    let out = answer(&mut b, &sent, http(503, ""), T0 + 4.0);
+    let again = rec(&out, "old");
+    assert_eq!(again["f"], crate::core::sync::records::FORMAT);
+    assert!(again.get("w").is_some());
+}
