@@ -40,6 +40,10 @@ pub enum Persist {
     On {
         buster: Option<String>,
         max_age: Option<f64>,
+        /// The app's version of its cached data's shape (`persist.version`, default 0).
+        version: u64,
+        /// The app passed `persist.migrate` (a function, kept by the wrapper).
+        migrate: bool,
     },
 }
 
@@ -61,9 +65,16 @@ impl Config {
     pub fn persist_json(&self) -> Value {
         match &self.persist {
             Persist::Off => Value::Null,
-            Persist::On { buster, max_age } => serde_json::json!({
+            Persist::On {
+                buster,
+                max_age,
+                version,
+                migrate,
+            } => serde_json::json!({
                 "buster": buster.as_deref().unwrap_or(""),
                 "maxAge": max_age,
+                "version": version,
+                "migrate": migrate,
             }),
         }
     }
@@ -80,6 +91,8 @@ impl Config {
             persist: Persist::On {
                 buster: None,
                 max_age: None,
+                version: 0,
+                migrate: false,
             },
             base_url: String::new(),
             schema: Schema::default(),
@@ -125,22 +138,39 @@ fn persist(v: &Value) -> Result<Persist> {
         Value::Bool(true) => Ok(Persist::On {
             buster: None,
             max_age: None,
+            version: 0,
+            migrate: false,
         }),
         Value::Object(m) => {
             let mut buster = None;
             let mut max_age = None;
+            let (mut version, mut migrate) = (0, false);
             for (k, x) in m {
                 match k.as_str() {
                     "buster" => buster = Some(string_opt("persist.buster", x)?),
                     "maxAge" => max_age = Some(duration("persist.maxAge", x)?),
+                    "version" => {
+                        version = x.as_u64().ok_or_else(|| {
+                            invalid(format!(
+                                "`persist.version` must be a whole number >= 0, got {x}"
+                            ))
+                        })?
+                    }
+                    // The wrapper keeps the function and sends `true` in its place.
+                    "migrate" => migrate = x.as_bool() == Some(true),
                     other => {
                         return Err(invalid(format!(
-                            "unknown `persist` option `{other}`; known: buster, maxAge"
+                            "unknown `persist` option `{other}`; known: buster, maxAge, version, migrate"
                         )))
                     }
                 }
             }
-            Ok(Persist::On { buster, max_age })
+            Ok(Persist::On {
+                buster,
+                max_age,
+                version,
+                migrate,
+            })
         }
         other => Err(invalid(format!(
             "`persist` must be true, false or {{ buster, maxAge }}, got {}",

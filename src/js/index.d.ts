@@ -39,6 +39,12 @@ export interface Defaults {
   refetchOnReconnect?: boolean;
 }
 
+/** The persisted cache as stored in IndexedDB (see `persist.migrate`). */
+export interface PersistedCache {
+  e: Array<[string, Record<string, unknown> | null]>;
+  q: Array<[string, { k: unknown[]; s: unknown; r: unknown; t: number } | null]>;
+}
+
 export interface StoreOptions {
   /** IndexedDB database name (include the user id for per-user isolation). Default `'strata'`. */
   name?: string;
@@ -47,7 +53,20 @@ export interface StoreOptions {
    * the outbox (strict durability) and the cache (relaxed, marked stale when read back) are
    * persisted; `buster`/`maxAge` (ms) drop cache data written under another buster or older.
    */
-  persist?: boolean | { buster?: string; maxAge?: number };
+  persist?:
+    | boolean
+    | {
+        buster?: string;
+        maxAge?: number;
+        /** The version of your cached data's shape (default 0). Cache data written under
+         * another version is handed to `migrate`, or dropped without one. */
+        version?: number;
+        /** Brings cache data written under `oldVersion` to `version`: receives and returns the
+         * persisted cache as stored (`e`: `[key, record | null]` pairs, records normalized with
+         * relation fields holding `"Type:id"` keys; `q`: `[hash, { k, s, r, t } | null]`
+         * pairs). A throw or anything else than `{ e, q }` drops the cache. */
+        migrate?: (old: PersistedCache, oldVersion: number) => PersistedCache;
+      };
   /** A relative url is appended to it as a string. */
   baseUrl?: string;
   /** Evaluated at send time, never persisted. */

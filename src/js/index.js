@@ -39,7 +39,17 @@ function wasmUrl() {
  */
 export async function createStore(options = {}) {
   if (!isPlainObject(options)) throw invalidArgument(`createStore options must be an object, got ${describe(options)}`);
-  const { headers, onError, ...rest } = options;
+  const { headers, onError, ...given } = options;
+  const rest = { ...given };
+  // `persist.migrate` is a function: kept here, the core is told there is one.
+  let migrate;
+  if (isPlainObject(rest.persist) && rest.persist.migrate !== undefined) {
+    migrate = rest.persist.migrate;
+    if (typeof migrate !== 'function') {
+      throw invalidArgument('`persist.migrate` must be a function (oldCache, oldVersion) => cache');
+    }
+    rest.persist = { ...rest.persist, migrate: true };
+  }
   if (headers !== undefined && typeof headers !== 'function' && !isPlainObject(headers)) {
     throw invalidArgument('`headers` must be a function returning an object of headers (evaluated at send time)');
   }
@@ -63,7 +73,7 @@ export async function createStore(options = {}) {
       core = new StoreCore(toJson({ ...rest, persist: false }, 'createStore options', 'INVALID_ARGUMENT', finite));
     }
   }
-  const store = new Store(core, options, persistence);
+  const store = new Store(core, options, persistence && { idb: persistence, migrate });
   await store[INIT]();
   return store;
 }

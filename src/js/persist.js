@@ -87,7 +87,7 @@ export class Persistence {
    * (`{ e: [[key, record]], q: [[hash, query]] }`, see src/core/persist.rs). A cache that does
    * not qualify is deleted.
    */
-  async load({ buster = '', maxAge = Infinity } = {}) {
+  async load({ buster = '', maxAge = Infinity, version = 0, migrate } = {}) {
     const tx = this.#db.transaction(STORES, 'readonly');
     const [outbox, meta, eKeys, eVals, qKeys, qVals] = await Promise.all([
       promised(tx.objectStore('outbox').getAll()),
@@ -103,10 +103,25 @@ export class Persistence {
       if (meta || eKeys.length || qKeys.length) await this.#clear(['entities', 'queries', 'meta']);
       return { outbox, cache: null };
     }
-    return {
-      outbox,
-      cache: { e: eKeys.map((k, i) => [k, eVals[i]]), q: qKeys.map((k, i) => [k, qVals[i]]) },
-    };
+    let cache = { e: eKeys.map((k, i) => [k, eVals[i]]), q: qKeys.map((k, i) => [k, qVals[i]]) };
+    const was = meta.version ?? 0;
+    if (was !== version) {
+      // Written under another version of the app's data: migrated by the app, or dropped.
+      let migrated = null;
+      if (migrate) {
+        try {
+          migrated = migrate(cache, was);
+        } catch (e) {
+          console.warn(`strata: persist.migrate threw (${e && e.message}); the cached data is dropped`);
+        }
+      }
+      const ok = migrated && Array.isArray(migrated.e) && Array.isArray(migrated.q);
+      await this.#clear(['entities', 'queries', 'meta']);
+      if (!ok) return { outbox, cache: null };
+      cache = migrated;
+      await this.writeCache(cache, buster, version); // stored again, whole, as the new version
+    }
+    return { outbox, cache };
   }
 
   /** Every outbox record (another tab changed the outbox). */
@@ -126,7 +141,7 @@ export class Persistence {
   }
 
   /** Writes a cache delta (relaxed: losing the last second of cache on a crash is fine). */
-  writeCache(delta, buster) {
+  writeCache(delta, buster, version = 0) {
     const tx = this.#db.transaction(['entities', 'queries', 'meta'], 'readwrite', { durability: 'relaxed' });
     const entities = tx.objectStore('entities');
     const queries = tx.objectStore('queries');
@@ -138,7 +153,7 @@ export class Persistence {
       if (q) queries.put(q, h);
       else queries.delete(h);
     }
-    tx.objectStore('meta').put({ format: CACHE_FORMAT, buster, writtenAt: Date.now() }, 'cache');
+    tx.objectStore('meta').put({ format: CACHE_FORMAT, buster, version, writtenAt: Date.now() }, 'cache');
     return done(tx);
   }
 

@@ -25,6 +25,7 @@ export class Replica {
   #syncPosted = ''; // the sync fields last posted to the other tabs
   #cacheTimer = undefined;
   #buster = '';
+  #version = 0; // persist.version: the app's version of its cached data
   #remoteSync = null; // the sending tab's { inflight, lastError, lastSyncAt } (followers)
   #flushAsks = new Map(); // nonce -> resolve (followers waiting for the sender's flush)
 
@@ -49,10 +50,12 @@ export class Replica {
     const p = JSON.parse(this.#core.persistOptions());
     const buster = p ? p.buster : '';
     const maxAge = p && p.maxAge !== null ? p.maxAge : Infinity;
+    const version = p ? p.version : 0;
     this.#buster = buster;
+    this.#version = version;
     let loaded = { outbox: [], cache: null };
     try {
-      loaded = await this.#persistence.load({ buster, maxAge });
+      loaded = await this.#persistence.load({ buster, maxAge, version, migrate: this.#host.migrate });
     } catch (e) {
       console.warn(`strata: could not read IndexedDB (${e && (e.name || e.message)}); starting empty`);
     }
@@ -144,7 +147,7 @@ export class Replica {
     const delta = JSON.parse(text);
     if (delta.e.length === 0 && delta.q.length === 0) return;
     this.#tabs?.post({ t: 'cache', delta: text });
-    this.#persistence.writeCache(delta, this.#buster).catch((e) => report(storageError(e, 'saving the cache')));
+    this.#persistence.writeCache(delta, this.#buster, this.#version).catch((e) => report(storageError(e, 'saving the cache')));
   }
 
   /** A follower's flush(): the sending tab flushes; resolves when it answered (or gave no answer). */

@@ -53,7 +53,8 @@ export class Store {
     const run = (call) => this.#run(call);
     this.#requests = new Requests(core, options, run, (hash) => this.#state(hash));
     if (persistence) {
-      this.#replica = new Replica(core, persistence, {
+      this.#replica = new Replica(core, persistence.idb, {
+        migrate: persistence.migrate,
         run,
         flush: () => this.flush(),
         settle: (id, ok, value) => {

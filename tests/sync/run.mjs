@@ -257,6 +257,33 @@ test('the persisted cache shows data after a reload without network, marked stal
   await context.unroute('**/api/tasks');
 });
 
+test('persist.version: cache data of another version is migrated by persist.migrate, or dropped without it', async (context) => {
+  const page = await openTab(context, 'migrate', { persist: { version: 1 } });
+  await loaded(page);
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 400))); // the relaxed write
+  await context.route('**/api/tasks', (r) => r.abort('internetdisconnected'));
+  await page.reload();
+  await page.evaluate(() =>
+    window.t.open('migrate', {
+      persist: {
+        version: 2,
+        migrate: (old, was) => ({
+          e: old.e.map(([k, r]) => [k, r && k.startsWith('Task:') ? { ...r, title: `${r.title} (v${was})` } : r]),
+          q: old.q,
+        }),
+      },
+    }),
+  );
+  eq((await call(page, 'tasks')).map((x) => x.title), ['one (v1)', 'two (v1)', 'three (v1)'], 'migrated at createStore');
+  await page.reload();
+  await page.evaluate(() => window.t.open('migrate', { persist: { version: 2 } }));
+  eq((await call(page, 'tasks')).map((x) => x.title), ['one (v1)', 'two (v1)', 'three (v1)'], 'stored again as version 2');
+  await page.reload();
+  await page.evaluate(() => window.t.open('migrate', { persist: { version: 3 } }));
+  eq(await call(page, 'tasks'), undefined, 'another version without migrate is dropped');
+  await context.unroute('**/api/tasks');
+});
+
 test('without IndexedDB the store works in memory (with a warning)', async (context) => {
   await context.addInitScript(() => Object.defineProperty(window, 'indexedDB', { value: undefined }));
   const warnings = [];

@@ -28,7 +28,9 @@ fn empty_options_give_the_defaults() {
         c.persist,
         Persist::On {
             buster: None,
-            max_age: None
+            max_age: None,
+            version: 0,
+            migrate: false,
         }
     );
     assert_eq!(c.defaults, Defaults::default());
@@ -69,7 +71,9 @@ fn every_option_of_the_design_is_accepted() {
         c.persist,
         Persist::On {
             buster: Some("v2".to_owned()),
-            max_age: Some(86_400_000.0)
+            max_age: Some(86_400_000.0),
+            version: 0,
+            migrate: false,
         }
     );
     assert_eq!(
@@ -97,7 +101,9 @@ fn persist_forms() {
         on.config().persist,
         Persist::On {
             buster: None,
-            max_age: None
+            max_age: None,
+            version: 0,
+            migrate: false,
         }
     );
     let partial = create(json!({ "persist": { "buster": "b" } })).unwrap();
@@ -105,7 +111,9 @@ fn persist_forms() {
         partial.config().persist,
         Persist::On {
             buster: Some("b".to_owned()),
-            max_age: None
+            max_age: None,
+            version: 0,
+            migrate: false,
         }
     );
     let empty = create(json!({ "persist": {} })).unwrap();
@@ -113,7 +121,9 @@ fn persist_forms() {
         empty.config().persist,
         Persist::On {
             buster: None,
-            max_age: None
+            max_age: None,
+            version: 0,
+            migrate: false,
         }
     );
     let inf = create(json!({ "persist": { "maxAge": "Infinity" } })).unwrap();
@@ -121,14 +131,19 @@ fn persist_forms() {
         inf.config().persist,
         Persist::On {
             buster: None,
-            max_age: Some(f64::INFINITY)
+            max_age: Some(f64::INFINITY),
+            version: 0,
+            migrate: false,
         }
     );
 
     refused(json!({ "persist": "yes" }), "persist");
     refused(json!({ "persist": 1 }), "persist");
     refused(json!({ "persist": null }), "persist");
-    refused(json!({ "persist": { "version": 1 } }), "version");
+    // `version` (and `migrate`, which the wrapper sends as true) are options since issue 13.
+    refused(json!({ "persist": { "versions": 1 } }), "versions");
+    refused(json!({ "persist": { "version": -1 } }), "persist.version");
+    refused(json!({ "persist": { "version": 1.5 } }), "persist.version");
     refused(json!({ "persist": { "buster": 1 } }), "persist.buster");
     refused(json!({ "persist": { "maxAge": -1 } }), "persist.maxAge");
 }
