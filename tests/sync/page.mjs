@@ -34,6 +34,23 @@ const t = {
       (e) => t.settled.push({ ok: false, code: e.code, message: e.message }),
     );
   },
+  // `n` creates (POST /tasks, each with an optimistic insert into the list), titled
+  // `${prefix}-${i}` from `from` on: the soak test's writes (tests/soak/run.mjs).
+  create(prefix, from, n) {
+    for (let i = from; i < from + n; i++) {
+      const title = `${prefix}-${i}`;
+      const p = t.store.mutate({
+        request: { method: 'POST', url: '/tasks', body: { title } },
+        optimistic: [{ op: 'insert', type: 'Task', data: { id: t.store.tempId(), title, done: false }, into: [{ queryKey: ['tasks'] }] }],
+        shape: 'Task',
+      });
+      p.then(
+        () => t.settled.push({ ok: true, title }),
+        (e) => t.settled.push({ ok: false, code: e.code, title }),
+      );
+    }
+    return from + n;
+  },
   tasks() {
     const d = t.store.getQueryData(['tasks']);
     return d && d.map((x) => ({ id: x.id, title: x.title, done: x.done }));

@@ -42,6 +42,8 @@ pub struct Queue {
     leader: bool,
     /// Bumped by every change of the list or the sync bookkeeping.
     revision: u64,
+    /// The creation time given to the latest mutation made here (see `next_created_at`).
+    last_created: f64,
 }
 
 /// `syncState()`.
@@ -67,6 +69,7 @@ impl Default for Queue {
             last_ticket: 0,
             leader: true,
             revision: 0,
+            last_created: 0.0,
         }
     }
 }
@@ -458,8 +461,23 @@ impl Queue {
         m.error = None;
         m.failures = 0;
         m.retry_at = None;
-        m.created_at = now;
+        m.created_at = self.next_created_at(now);
         Some(m)
+    }
+
+    /// The creation time of a new (or retried) mutation: `now`, or just after the latest one
+    /// when several are made within one millisecond. The queue is ordered by creation time
+    /// after a reload or in another tab, so two of one tab's mutations must never tie (a tie
+    /// was broken by their random ids, which reordered a burst of writes).
+    pub fn next_created_at(&mut self, now: f64) -> f64 {
+        let latest = self
+            .list
+            .iter()
+            .map(|m| m.created_at)
+            .fold(self.last_created, f64::max);
+        let at = if now > latest { now } else { latest + 0.001 };
+        self.last_created = at;
+        at
     }
 
     /// A record write failed: the stamp is back at what storage holds (0: no record at all,

@@ -29,16 +29,26 @@ use super::output::{Action, Output};
 pub struct Queries {
     metas: HashMap<String, QueryMeta>,
     last_ticket: u64,
+    /// `next_wake` as last computed, `None` once a lifecycle changed. Every call ends by asking
+    /// for it; recomputing it over every query made a call that touches no query (an
+    /// `updateEntity`) cost O(queries).
+    wake: std::cell::Cell<Option<Option<f64>>>,
 }
 
 impl Queries {
+    /// A lifecycle to change: the cached wake-up time goes.
+    fn meta_mut(&mut self, hash: &str) -> Option<&mut QueryMeta> {
+        self.wake.set(None);
+        self.metas.get_mut(hash)
+    }
+
     pub fn get(&self, hash: &str) -> Option<&QueryMeta> {
         self.metas.get(hash)
     }
 
     /// Moves query `hash`'s state (nothing when it has no lifecycle) and lists it as changed.
     pub fn dispatch(&mut self, hash: &str, ev: Event, out: &mut Output) {
-        if let Some(m) = self.metas.get_mut(hash) {
+        if let Some(m) = self.meta_mut(hash) {
             m.dispatch(ev);
             out.state(hash);
         }
@@ -56,6 +66,7 @@ impl Queries {
         now: f64,
     ) -> bool {
         let created = !self.metas.contains_key(hash);
+        self.wake.set(None);
         let meta = self.metas.entry(hash.to_owned()).or_insert_with(|| {
             let mut m = QueryMeta::new(key, QueryOptions::observe_only(defaults), now);
             if let Some(at) = data_at {
@@ -77,7 +88,7 @@ impl Queries {
         hash: &str,
         opts: impl FnOnce(&QueryOptions) -> QueryOptions,
     ) {
-        if let Some(m) = self.metas.get_mut(hash) {
+        if let Some(m) = self.meta_mut(hash) {
             if !m.opts().has_source() {
                 let o = opts(m.opts());
                 m.set_options(o);
@@ -168,7 +179,7 @@ impl Queries {
     /// Back online: paused fetches start again (nothing of theirs is in flight).
     pub fn resume_paused(&mut self, now: f64, out: &mut Output) {
         for hash in self.hashes(|m| m.fetch_status() == FetchStatus::Paused) {
-            if let Some(m) = self.metas.get_mut(&hash) {
+            if let Some(m) = self.meta_mut(&hash) {
                 m.dispatch(Event::Unpause);
             }
             self.start_fetch(&hash, now, false, true, out);
@@ -195,7 +206,7 @@ impl Queries {
     /// whose gc is due (the store removes them with their data).
     pub fn tick(&mut self, now: f64, online: bool, out: &mut Output) -> Vec<String> {
         for hash in self.hashes(|m| m.retry_at().is_some_and(|t| t <= now)) {
-            if let Some(m) = self.metas.get_mut(&hash) {
+            if let Some(m) = self.meta_mut(&hash) {
                 m.dispatch(Event::Resume { online });
             }
             if online {
@@ -208,7 +219,7 @@ impl Queries {
             self.dispatch(&hash, Event::Reported { now }, out);
         }
         for hash in self.hashes(|m| m.active() && m.interval_at().is_some_and(|t| t <= now)) {
-            if let Some(m) = self.metas.get_mut(&hash) {
+            if let Some(m) = self.meta_mut(&hash) {
                 m.dispatch(Event::Interval { now });
             }
             if self.metas.get(&hash).is_some_and(|m| m.opts().enabled) {
@@ -221,7 +232,7 @@ impl Queries {
     /// An observer subscribes; returns whether the query should fetch now (it has a source,
     /// is enabled and stale).
     pub fn observe(&mut self, hash: &str, now: f64) -> bool {
-        match self.metas.get_mut(hash) {
+        match self.meta_mut(hash) {
             Some(m) => {
                 m.dispatch(Event::Observed { now });
                 m.opts().enabled && m.opts().has_source() && m.is_stale(now)
@@ -232,13 +243,14 @@ impl Queries {
 
     /// An observer leaves; the last one starts the gc clock.
     pub fn unobserve(&mut self, hash: &str, now: f64) {
-        if let Some(m) = self.metas.get_mut(hash) {
+        if let Some(m) = self.meta_mut(hash) {
             m.dispatch(Event::Unobserved { now });
         }
     }
 
     /// Removes lifecycles; a fetch in flight is aborted.
     pub fn remove(&mut self, hashes: &[String], out: &mut Output) {
+        self.wake.set(None);
         for h in hashes {
             if let Some(m) = self.metas.remove(h) {
                 if m.in_flight() {
@@ -278,12 +290,19 @@ impl Queries {
         }
     }
 
-    /// The earliest moment some lifecycle has timer work.
+    /// The earliest moment some lifecycle has timer work. Unchanged lifecycles keep it while
+    /// it is still ahead: each moment in it is fixed (a retry, a stale flip, an interval, a gc).
     pub fn next_wake(&self, now: f64) -> Option<f64> {
-        self.metas
+        if let Some(w) = self.wake.get().filter(|w| w.map_or(true, |t| t > now)) {
+            return w;
+        }
+        let w = self
+            .metas
             .values()
             .filter_map(|m| m.wake_at(now))
-            .reduce(f64::min)
+            .reduce(f64::min);
+        self.wake.set(Some(w));
+        w
     }
 }
 

@@ -28,7 +28,7 @@ impl Store {
                 "mutation `{id}` is already queued"
             )));
         }
-        let m = Mutation::from_json(
+        let mut m = Mutation::from_json(
             id,
             &v,
             &self.config.schema,
@@ -44,6 +44,7 @@ impl Store {
             }
         }
         self.run(now, Source::Here, |s, out| {
+            m.created_at = s.queue.next_created_at(now);
             s.enqueue(m, now, out);
             Ok(())
         })

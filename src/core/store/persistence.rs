@@ -121,6 +121,16 @@ impl Store {
     ) {
         let (key, raw_at) = (q.key.clone(), q.updated_at);
         let at = raw_at.max(f64::MIN_POSITIVE);
+        // Another tab's result older than ours (its delta arrived after our own refetch) never
+        // replaces ours; read from IndexedDB at startup, it is all there is.
+        let older = !hydrate
+            && self
+                .queries
+                .get(hash)
+                .is_some_and(|m| m.has_data() && raw_at < m.data_updated_at());
+        if older {
+            return;
+        }
         let layers = self.queue.active_layers();
         self.cache.put_result(hash, q, &layers);
         let defaults = &self.config.defaults;

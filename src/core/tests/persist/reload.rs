@@ -217,3 +217,31 @@ fn a_failed_and_a_conflicting_mutation_can_be_retried_and_resolved_after_a_reloa
         "the server's version shows"
     );
 }
+
+#[test]
+fn a_burst_made_within_one_millisecond_keeps_its_order_after_a_reload() {
+    // The soak test in Chromium found it: mutations made in the same millisecond tied on their
+    // creation time, and a reload (or the sending tab) ordered them by their random ids.
+    let mut s = seeded();
+    no_send(&online(&mut s, false, T0));
+    let mut records = Vec::new();
+    for (i, id) in ["zz", "mm", "aa"].iter().enumerate() {
+        let out = mutate(&mut s, id, patch_title(1, format!("t{i}")), T0);
+        records.push(rec(&out, id));
+    }
+    let at: Vec<f64> = records
+        .iter()
+        .map(|r| r["at"].as_f64().unwrap_or(0.0))
+        .collect();
+    assert!(
+        at[0] < at[1] && at[1] < at[2],
+        "strictly increasing: {at:?}"
+    );
+    records.reverse(); // storage hands them back in key order, not creation order
+    let mut b = seeded();
+    no_send(&online(&mut b, false, T0));
+    reconcile(&mut b, &Value::Array(records).to_string(), T0 + 1.0);
+    let order: Vec<String> = queue(&b).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(order, ["zz", "mm", "aa"]);
+    assert_eq!(task(&b, "1")["title"], "t2", "the last one made shows last");
+}

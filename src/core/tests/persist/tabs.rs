@@ -276,3 +276,20 @@ fn two_tabs_that_rewrite_a_record_at_once_converge_on_one_copy() {
         assert_eq!(stored[0]["body"]["title"], "from b", "storage holds it too");
     }
 }
+
+#[test]
+fn another_tabs_older_result_never_replaces_a_newer_one() {
+    // Found by the Chromium soak: a tab refetched, then an older delta of another tab arrived
+    // and put its older list back.
+    let mut a = seeded();
+    let newer = json!([{ "id": 1, "title": "newer", "done": false, "note": "", "version": 2, "assignee": null }]);
+    put(&mut a, LIST, newer, json!(["Task"]), T0 + 10.0);
+    let older = json!({ "e": [], "q": [[LIST, { "k": [LIST], "s": ["Task"], "r": ["Task:2"], "t": T0 + 5.0 }]] });
+    a.apply_cache(&older.to_string(), false, T0 + 11.0)
+        .expect("apply");
+    assert_eq!(ids(&a, LIST), vec![json!(1)], "ours stays");
+    let newest = json!({ "e": [], "q": [[LIST, { "k": [LIST], "s": ["Task"], "r": ["Task:2"], "t": T0 + 12.0 }]] });
+    a.apply_cache(&newest.to_string(), false, T0 + 13.0)
+        .expect("apply");
+    assert_eq!(ids(&a, LIST), vec![json!(2)], "a newer one replaces it");
+}
