@@ -75,10 +75,11 @@ fn read(text: &str, unlimited: bool) -> serde_json::Result<Value> {
     Ok(v)
 }
 
-/// The deepest nesting of arrays and objects in `text` (strings skipped).
-fn depth(text: &str) -> usize {
-    let (mut now, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &c in text.as_bytes() {
+/// The bytes of `text` outside strings, with their offsets, and the nesting depth after each
+/// (`[`/`{` open a level, `]`/`}` close one): the one scan `depth` and `array_items` share.
+fn structure(text: &str) -> impl Iterator<Item = (usize, u8, usize)> + '_ {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    text.bytes().enumerate().filter_map(move |(i, c)| {
         if in_string {
             match c {
                 _ if escaped => escaped = false,
@@ -86,47 +87,32 @@ fn depth(text: &str) -> usize {
                 b'"' => in_string = false,
                 _ => {}
             }
-            continue;
+            return None;
         }
         match c {
             b'"' => in_string = true,
-            b'[' | b'{' => {
-                now += 1;
-                max = max.max(now);
-            }
-            b']' | b'}' => now = now.saturating_sub(1),
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
             _ => {}
         }
-    }
-    max
+        Some((i, c, depth))
+    })
+}
+
+/// The deepest nesting of arrays and objects in `text` (strings skipped).
+fn depth(text: &str) -> usize {
+    structure(text).map(|(_, _, d)| d).max().unwrap_or(0)
 }
 
 /// The texts of the items of a top-level JSON array, split without parsing them (so one item
 /// that cannot be read does not hide the others); `None` when `text` is not an array.
 pub fn array_items(text: &str) -> Option<Vec<&str>> {
-    let t = text.trim();
-    let inner = t.strip_prefix('[')?.strip_suffix(']')?;
+    let inner = text.trim().strip_prefix('[')?.strip_suffix(']')?;
     let (mut items, mut start) = (Vec::new(), 0);
-    let (mut now, mut in_string, mut escaped) = (0usize, false, false);
-    for (i, &c) in inner.as_bytes().iter().enumerate() {
-        if in_string {
-            match c {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            b'"' => in_string = true,
-            b'[' | b'{' => now += 1,
-            b']' | b'}' => now = now.saturating_sub(1),
-            b',' if now == 0 => {
-                items.push(inner.get(start..i)?.trim());
-                start = i + 1;
-            }
-            _ => {}
+    for (i, c, depth) in structure(inner) {
+        if c == b',' && depth == 0 {
+            items.push(inner.get(start..i)?.trim());
+            start = i + 1;
         }
     }
     let last = inner.get(start..)?.trim();
