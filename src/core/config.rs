@@ -157,7 +157,13 @@ fn persist(v: &Value) -> Result<Persist> {
                         })?
                     }
                     // The wrapper keeps the function and sends `true` in its place.
-                    "migrate" => migrate = x.as_bool() == Some(true),
+                    "migrate" if x.as_bool() == Some(true) => migrate = true,
+                    "migrate" => {
+                        return Err(invalid(
+                            "`persist.migrate` must be a function (oldCache, oldVersion) => cache"
+                                .to_owned(),
+                        ))
+                    }
                     other => {
                         return Err(invalid(format!(
                             "unknown `persist` option `{other}`; known: buster, maxAge, version, migrate"

@@ -204,15 +204,10 @@ impl Cache {
     pub fn clear(&mut self) -> Vec<String> {
         self.shadow.clear();
         self.shadow_results.clear();
-        let hashes: Vec<String> = self.results.keys().cloned().collect();
-        for h in &hashes {
-            self.forget_query(h);
-        }
+        self.results.clear();
         let keys = self.index.keys();
-        for k in &keys {
-            self.index
-                .replace(&self.schema, k, None, &mut self.changed.written);
-        }
+        // Nothing is left to link or report: a fresh index, not one removal per entity.
+        self.index = Index::default();
         self.changed = Changed::default();
         keys
     }

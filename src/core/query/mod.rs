@@ -24,6 +24,7 @@ use super::config::Defaults;
 use super::error::{Error, ErrorInfo, Result};
 use super::json::{self, type_name, Origin};
 use super::output::{Action, Output};
+use super::shape::Shape;
 
 #[derive(Debug, Default)]
 pub struct Queries {
@@ -83,16 +84,9 @@ impl Queries {
     }
 
     /// Sets the shape of a query that has no source (what `setQueryData` wrote it with).
-    pub fn set_observed_shape(
-        &mut self,
-        hash: &str,
-        opts: impl FnOnce(&QueryOptions) -> QueryOptions,
-    ) {
+    pub fn set_observed_shape(&mut self, hash: &str, shape: Shape) {
         if let Some(m) = self.meta_mut(hash) {
-            if !m.opts().has_source() {
-                let o = opts(m.opts());
-                m.set_options(o);
-            }
+            m.observe_shape(shape);
         }
     }
 

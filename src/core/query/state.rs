@@ -234,6 +234,13 @@ impl QueryMeta {
         }
     }
 
+    /// A query without a source shows data with the shape it was last written with.
+    pub fn observe_shape(&mut self, shape: crate::core::shape::Shape) {
+        if !self.opts.has_source() {
+            self.opts.shape = shape;
+        }
+    }
+
     pub fn key(&self) -> &Value {
         &self.key
     }

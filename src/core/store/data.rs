@@ -42,11 +42,7 @@ impl Store {
             let data_at = s.cache.query(hash).map(|q| q.updated_at);
             let defaults = &s.config.defaults;
             s.queries.ensure(hash, key, None, data_at, defaults, now);
-            s.queries.set_observed_shape(hash, |o| {
-                let mut o = o.clone();
-                o.shape = shape;
-                o
-            });
+            s.queries.set_observed_shape(hash, shape);
             if let Some(m) = s.queries.get(hash) {
                 // Identical data already shown successfully changes nothing (not even
                 // dataUpdatedAt), so a rewrite of the same data notifies nobody. Stale-by-time

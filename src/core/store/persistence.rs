@@ -171,22 +171,20 @@ impl Store {
                     let Some(id) = rec.get("id").and_then(Value::as_str) else {
                         continue; // the store's key path: every stored record has one
                     };
-                    let m = records::read(&rec, &self.config.schema)
-                        .unwrap_or_else(|e| records::unreadable(id, &rec, &e));
-                    (m.stamp, m.writer.clone(), m)
+                    records::read(&rec, &self.config.schema)
+                        .unwrap_or_else(|e| records::unreadable(id, &rec, &e))
                 }
                 Err(e) => {
                     let id = records::id_of(text).ok_or(e.clone())?;
-                    (0, String::new(), records::unreadable(&id, &Value::Null, &e))
+                    records::unreadable(&id, &Value::Null, &e)
                 }
             });
         }
         self.run(now, Source::Here, |s, out| {
             let mut seen = HashSet::new();
-            for (stamp, writer, m) in read {
-                let id = m.id.clone();
-                seen.insert(id.clone());
-                s.reconcile_record(&id, (stamp, writer), m);
+            for m in read {
+                seen.insert(m.id.clone());
+                s.reconcile_record(m);
             }
             let gone: Vec<String> = s
                 .queue
@@ -216,27 +214,28 @@ impl Store {
     /// on its way to storage. Two tabs that wrote the same stamp at once agree by writer: the
     /// lower one takes the other's copy, the higher one writes its copy again (storage may hold
     /// the other, written last), so every tab converges on one.
-    fn reconcile_record(&mut self, id: &str, stamp: (u64, String), parsed: Mutation) {
-        match self.queue.get(id) {
-            Some(mine) if mine.status == MStatus::Inflight || stamp.0 < mine.stamp => return,
-            Some(mine) if stamp.0 == mine.stamp && stamp.1 <= mine.writer => {
-                if stamp.1 < mine.writer && !mine.unreadable {
-                    self.sync.mark(id);
+    fn reconcile_record(&mut self, stored: Mutation) {
+        let id = stored.id.clone();
+        match self.queue.get(&id) {
+            Some(mine) if mine.status == MStatus::Inflight || stored.stamp < mine.stamp => return,
+            Some(mine) if stored.stamp == mine.stamp && stored.writer <= mine.writer => {
+                if stored.writer < mine.writer && !mine.unreadable {
+                    self.sync.mark(&id);
                 }
                 return;
             }
             Some(_) => {
-                self.set_layered(id, false);
-                self.queue.replace(id, parsed);
+                self.set_layered(&id, false);
+                self.queue.replace(&id, stored);
             }
-            None => self.queue.insert_in_order(parsed),
+            None => self.queue.insert_in_order(stored),
         }
         if self
             .queue
-            .get(id)
+            .get(&id)
             .is_some_and(|m| m.status != MStatus::Failed)
         {
-            self.set_layered(id, true);
+            self.set_layered(&id, true);
         }
     }
 

@@ -144,6 +144,7 @@ fn persist_forms() {
     refused(json!({ "persist": { "versions": 1 } }), "versions");
     refused(json!({ "persist": { "version": -1 } }), "persist.version");
     refused(json!({ "persist": { "version": 1.5 } }), "persist.version");
+    refused(json!({ "persist": { "migrate": 5 } }), "persist.migrate");
     refused(json!({ "persist": { "buster": 1 } }), "persist.buster");
     refused(json!({ "persist": { "maxAge": -1 } }), "persist.maxAge");
 }
