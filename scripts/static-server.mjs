@@ -7,6 +7,12 @@
 //   // Optional `handler(req, res)`: called first for every request; when it
 //   // returns true (or a promise of true) it has answered and static handling
 //   // is skipped (tests/js/run.mjs mounts tests/server/api.mjs this way).
+//   // Optional `upgrade(req, socket, head)`: called for every HTTP upgrade request
+//   // (WebSocket); it returns true when it took the socket. Without it, a handler
+//   // function with an `upgrade` property (tests/server/api.mjs sets
+//   // `handle.upgrade`) gives it. Upgrades nobody takes get a 404 and a closed socket;
+//   // with neither, upgrade requests are ordinary requests (Node's default).
+//   // close() also kills upgraded sockets and open streams.
 //
 // CLI use:
 //   node scripts/static-server.mjs <root> <port> [host]
@@ -80,12 +86,15 @@ async function statOrNull(p) {
 /**
  * Start a static file server.
  * @param {{ root: string, port?: number, host?: string,
- *           handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => boolean | Promise<boolean> }} options
+ *           handler?: (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => boolean | Promise<boolean>,
+ *           upgrade?: (req: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => boolean }} options
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void> }>}
  */
-export async function startStaticServer({ root, port = 0, host = '127.0.0.1', handler } = {}) {
+export async function startStaticServer({ root, port = 0, host = '127.0.0.1', handler, upgrade } = {}) {
   if (!root) throw new Error('startStaticServer: `root` is required');
   if (handler != null && typeof handler !== 'function') throw new TypeError('startStaticServer: `handler` must be a function');
+  if (upgrade != null && typeof upgrade !== 'function') throw new TypeError('startStaticServer: `upgrade` must be a function');
+  const onUpgrade = upgrade ?? (typeof handler?.upgrade === 'function' ? handler.upgrade : null);
   const rootDir = await realpath(path.resolve(root));
 
   const server = createServer(async (req, res) => {
@@ -156,7 +165,22 @@ export async function startStaticServer({ root, port = 0, host = '127.0.0.1', ha
     }
   });
 
-  // Track sockets so close() does not hang on keep-alive connections.
+  if (onUpgrade) {
+    server.on('upgrade', (req, socket, head) => {
+      let taken = false;
+      try {
+        taken = onUpgrade(req, socket, head) === true;
+      } catch (err) {
+        console.error('static-server: upgrade handler failed:', err);
+      }
+      if (!taken && !socket.destroyed) {
+        socket.on('error', () => {});
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n', () => socket.destroy());
+      }
+    });
+  }
+
+  // Track sockets so close() does not hang on keep-alive connections (upgraded ones too).
   const sockets = new Set();
   server.on('connection', (s) => {
     sockets.add(s);
