@@ -245,6 +245,16 @@ impl StoreCore {
         self.run(0, |s, now| s.remove(prefix_json, now))
     }
 
+    /// Server push messages, each one JSON text, joined with NUL (a character no JSON text
+    /// holds): one call per batch of messages, however many entities they carry.
+    #[wasm_bindgen(js_name = applyPushes)]
+    pub fn apply_pushes(&self, texts: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| {
+            let texts: Vec<&str> = texts.split('\0').collect();
+            Ok(s.apply_pushes(&texts, now))
+        })
+    }
+
     #[wasm_bindgen(js_name = setOnline)]
     pub fn set_online(&self, online: bool) -> Result<String, JsValue> {
         self.run(0, |s, now| Ok(s.set_online(online, now)))

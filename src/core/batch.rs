@@ -14,6 +14,7 @@
 //! - `a`: actions for the browser side: `["f", hash, ticket, url|null, timeout]` (fetch),
 //!   `["x", hash, ticket]` (abort)
 //! - `w`: when to call `tick` next (ms since the epoch), or null
+//! - `pu`: after `applyPushes`: `[lastEventId | null, [[index, error]...]]` (refused messages)
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -301,6 +302,14 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
     }
     if out.persist {
         text_out.extend_from_slice(b",\"p\":true");
+    }
+    if let Some(p) = &out.pushes {
+        let rejected: Vec<Value> = p
+            .rejected
+            .iter()
+            .map(|(i, e)| serde_json::json!([i, e]))
+            .collect();
+        field(&mut text_out, "pu", &serde_json::json!([p.event_id, rejected]));
     }
     text_out.push(b'}');
     text(text_out)

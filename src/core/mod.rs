@@ -7,6 +7,7 @@
 //!   cache/            entities, query results, the server base under the optimistic layers
 //!   query/            every query's lifecycle (one transition function)
 //!   mutation/         the queue of unacknowledged mutations, conflicts, temporary ids
+//!   push/             server push messages, echoes of our own writes held until they settle
 //!   sync/             what to persist and share between tabs: dirty tracking, records, deltas
 //! output.rs           what a call reports (ChangeSet, Output, Action) and Settle
 //! batch.rs            the wire format of an Output (one JSON string per call)
@@ -25,6 +26,7 @@ pub mod json;
 pub(crate) mod key;
 pub(crate) mod mutation;
 pub(crate) mod output;
+pub(crate) mod push;
 pub(crate) mod query;
 pub(crate) mod retry;
 pub(crate) mod schema;

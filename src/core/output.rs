@@ -81,6 +81,16 @@ pub struct Output {
     pub outbox: Vec<(String, Option<Value>)>,
     /// A cache delta is waiting to be persisted (`take_cache_delta`).
     pub persist: bool,
+    /// What `apply_pushes` made of its messages.
+    pub pushes: Option<PushReport>,
+}
+
+/// The messages of one `apply_pushes` call: the last event id they named (the resume point,
+/// bad messages included) and the ones refused (index, error), which applied nothing.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct PushReport {
+    pub event_id: Option<String>,
+    pub rejected: Vec<(usize, ErrorInfo)>,
 }
 
 impl Output {

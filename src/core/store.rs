@@ -19,16 +19,20 @@
 mod data;
 mod mutations;
 mod persistence;
+mod pushes;
 mod queries;
 
 use serde_json::{Map, Value};
 
+use super::cache::guard::Order;
 use super::cache::{Cache, Query};
 use super::config::{Config, Persist};
 use super::error::Result;
 use super::json::{self, Origin};
+use super::mutation::description::MStatus;
 use super::mutation::{Queue, SyncState};
-use super::output::Output;
+use super::output::{Action, Output};
+use super::push::Pushes;
 use super::query::state::QueryMeta;
 use super::query::Queries;
 use super::sync::Sync;
@@ -40,6 +44,7 @@ pub struct Store {
     queries: Queries,
     queue: Queue,
     sync: Sync,
+    pushes: Pushes,
     /// `navigator.onLine` as last reported.
     online: bool,
 }
@@ -68,6 +73,7 @@ impl Store {
             queries: Queries::default(),
             queue: Queue::default(),
             sync: Sync::new(persisting),
+            pushes: Pushes::default(),
             online: true,
             config,
         }
@@ -149,6 +155,7 @@ impl Store {
         let before = self.sync_mark();
         let mut out = Output::default();
         f(self, &mut out)?;
+        self.release_echoes(now, &mut out);
         Ok(self.finish(out, before, now, source))
     }
 
@@ -157,6 +164,7 @@ impl Store {
         let before = self.sync_mark();
         let mut out = Output::default();
         f(self, &mut out);
+        self.release_echoes(now, &mut out);
         self.finish(out, before, now, Source::Here)
     }
 
@@ -169,6 +177,7 @@ impl Store {
 
     /// The one finish step (see the module doc).
     fn finish(&mut self, mut out: Output, before: SyncMark, now: f64, source: Source) -> Output {
+        self.mark_requests(&out.actions);
         let taken = self.cache.take_changes();
         out.changes = taken.changes;
         self.queries.report(&out.states, now);
@@ -187,9 +196,58 @@ impl Store {
         self.cache.relayer(keys, hashes, &layers);
     }
 
-    /// Server data into the base, under the active layers.
-    fn write_base(&mut self, entities: Vec<super::cache::normalize::EntityRecord>) {
+    /// Server data into the base, under the active layers, ordered by `order` (see
+    /// cache/guard.rs).
+    fn write_base(&mut self, entities: Vec<super::cache::normalize::EntityRecord>, order: Order) {
         let layers = self.queue.active_layers();
-        self.cache.write_base(entities, &layers);
+        self.cache.write_base(entities, &layers, order);
     }
+
+    /// The requests this call sends are marked with the push clock (their answers must not
+    /// undo a later push); marks of requests no longer in flight go.
+    fn mark_requests(&mut self, actions: &[Action]) {
+        let guard = self.cache.guard_mut();
+        for a in actions {
+            match a {
+                Action::Fetch { hash, .. } => guard.mark_request(query_request(hash)),
+                Action::Send { id, .. } => guard.mark_request(mutation_request(id)),
+                Action::Abort { .. } => {}
+            }
+        }
+        let (queries, queue) = (&self.queries, &self.queue);
+        self.cache.guard_mut().retain_requests(|who| {
+            if let Some(hash) = who.strip_prefix('q') {
+                queries.get(hash).is_some_and(|m| m.in_flight())
+            } else {
+                who.strip_prefix('m')
+                    .and_then(|id| queue.get(id))
+                    .is_some_and(|m| m.status == MStatus::Inflight)
+            }
+        });
+    }
+
+    /// How the answer of query `hash`'s fetch in flight is ordered against pushes.
+    fn fetch_order(&self, hash: &str) -> Order {
+        self.order_of(&query_request(hash))
+    }
+
+    /// How the answer of mutation `id`'s request is ordered against pushes.
+    fn send_order(&self, id: &str) -> Order {
+        self.order_of(&mutation_request(id))
+    }
+
+    fn order_of(&self, who: &str) -> Order {
+        self.cache
+            .guard()
+            .request_mark(who)
+            .map_or(Order::Any, Order::Since)
+    }
+}
+
+fn query_request(hash: &str) -> String {
+    format!("q{hash}")
+}
+
+fn mutation_request(id: &str) -> String {
+    format!("m{id}")
 }

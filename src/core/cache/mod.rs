@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `mod.rs` | `Cache` (the part's state), `Query`, reads, query results, removal and gc, the change record |
 //! | `index.rs` | `Index`: visible records + reverse indexes (who references whom, which queries show what) |
+//! | `guard.rs` | no server write goes back in time: versions, request start vs push order |
 //! | `overlay.rs` | base vs visible: server writes under layers, `relayer`, commit of a settled layer |
 //! | `layer.rs` | `Layer` (one mutation's writes and list inserts) and how each applies |
 //! | `rename.rs` | a temporary id replaced by the real one in records, results and the base |
@@ -17,6 +18,7 @@
 //! the layer tests in tests/mutations/{insert_layers,delete_layers,temp_ids}.rs.
 
 pub mod denormalize;
+pub mod guard;
 mod index;
 pub mod ingest;
 pub mod layer;
@@ -28,6 +30,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value};
 
+use self::guard::Guard;
 use self::index::{Index, Written};
 use self::layer::Layer;
 use self::normalize::{result_refs, EntityRecord};
@@ -56,6 +59,8 @@ pub struct Cache {
     shadow: HashMap<String, Option<Map<String, Value>>>,
     /// Server base results of queries an active layer inserts into.
     shadow_results: HashMap<String, Value>,
+    /// What keeps server writes from going back in time (guard.rs).
+    guard: Guard,
     changed: Changed,
 }
 
@@ -86,8 +91,17 @@ impl Cache {
             results: HashMap::new(),
             shadow: HashMap::new(),
             shadow_results: HashMap::new(),
+            guard: Guard::default(),
             changed: Changed::default(),
         }
+    }
+
+    pub fn guard(&self) -> &Guard {
+        &self.guard
+    }
+
+    pub fn guard_mut(&mut self) -> &mut Guard {
+        &mut self.guard
     }
 
     pub fn schema(&self) -> &Schema {
@@ -205,6 +219,7 @@ impl Cache {
         self.shadow.clear();
         self.shadow_results.clear();
         self.results.clear();
+        self.guard.retain_requests(|_| false);
         let keys = self.index.keys();
         // Nothing is left to link or report: a fresh index, not one removal per entity.
         self.index = Index::default();

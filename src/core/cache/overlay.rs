@@ -9,14 +9,22 @@
 use serde_json::{Map, Value};
 
 use super::layer::{apply_insert, apply_write, Layer, LayerWrite};
+use super::guard::{older_version, Order, GONE};
 use super::normalize::EntityRecord;
 use super::{inserts_into, visible_result, Cache, Query};
 use crate::core::key::type_of;
 
 impl Cache {
     /// Writes server (base) data: straight into the index, or into the shadow base of
-    /// entities under a layer (whose visible record is then recomputed).
-    pub fn write_base(&mut self, entities: Vec<EntityRecord>, layers: &[&Layer]) {
+    /// entities under a layer (whose visible record is then recomputed). What would go back
+    /// in time is dropped first (guard.rs).
+    pub fn write_base(&mut self, mut entities: Vec<EntityRecord>, layers: &[&Layer], order: Order) {
+        let (shadow, index) = (&self.shadow, &self.index);
+        let base = |k: &str| match shadow.get(k) {
+            Some(b) => b.as_ref(),
+            None => index.get(k),
+        };
+        self.guard.admit(&self.schema, &mut entities, order, base);
         if self.shadow.is_empty() {
             self.write_visible(entities);
             return;
@@ -38,14 +46,32 @@ impl Cache {
         self.relayer(&keys, &[], layers);
     }
 
-    /// Replaces entity `key`'s base record as stored elsewhere (IndexedDB, another tab).
+    /// Replaces entity `key`'s base record as stored elsewhere (IndexedDB, another tab),
+    /// unless it carries an older version than the base.
     pub fn put_base(&mut self, key: &str, rec: Option<Map<String, Value>>, layers: &[&Layer]) {
+        if let Some(r) = &rec {
+            if older_version(&self.schema, key, r, self.base_record(key)) {
+                return;
+            }
+        }
         match self.shadow.get_mut(key) {
             Some(base) => {
                 *base = rec;
                 self.relayer(&[key.to_owned()], &[], layers);
             }
             None => self.replace_visible(key, rec),
+        }
+    }
+
+    /// A push deleted entity `key`: its base is gone (layers on top still show theirs).
+    pub fn delete_base(&mut self, key: &str, layers: &[&Layer]) {
+        self.guard.deleted(key);
+        let cached = self.shadow.contains_key(key) || self.index.get(key).is_some();
+        if cached {
+            if self.shadow.contains_key(key) {
+                self.changed.base_entities.push(key.to_owned());
+            }
+            self.put_base(key, None, layers);
         }
     }
 
@@ -121,11 +147,23 @@ impl Cache {
     }
 
     /// A settled mutation's layer becomes server truth: its writes and list inserts go into
-    /// the base (then `relayer` without it leaves the visible state where it was).
-    pub fn commit(&mut self, layer: &Layer) {
+    /// the base (then `relayer` without it leaves the visible state where it was). `sent`:
+    /// the push clock when its request went out; a field a push set since then stays.
+    pub fn commit(&mut self, layer: &Layer, sent: Option<u64>) {
         for (key, w) in &layer.writes {
+            let newer = sent.map_or_else(Vec::new, |m| self.guard.pushed_since(key, m));
             if let Some(base) = self.shadow.get_mut(key) {
-                *base = apply_write(base.take(), w);
+                *base = match (w, newer.is_empty()) {
+                    (_, true) => apply_write(base.take(), w),
+                    // A pushed delete after our write: the entity stays gone.
+                    _ if newer.contains(&GONE) => base.take(),
+                    (LayerWrite::Merge(fields), false) => {
+                        let mut fields = fields.clone();
+                        fields.retain(|f, _| !newer.contains(&f.as_str()));
+                        apply_write(base.take(), &LayerWrite::Merge(fields))
+                    }
+                    (LayerWrite::Delete, false) => apply_write(base.take(), w),
+                };
             }
         }
         for ins in &layer.inserts {

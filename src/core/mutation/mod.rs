@@ -101,6 +101,15 @@ impl Queue {
         self.list.iter().find(|m| m.id == id)
     }
 
+    /// The pending mutation whose request carries Idempotency-Key `key` (a push naming it
+    /// is our own write's echo).
+    pub fn pending_with_key(&self, key: &str) -> Option<&str> {
+        self.list
+            .iter()
+            .find(|m| m.pending() && m.idempotency_key() == key)
+            .map(|m| m.id.as_str())
+    }
+
     fn position(&self, id: &str) -> Option<usize> {
         self.list.iter().position(|m| m.id == id)
     }

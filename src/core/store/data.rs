@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 
 use super::Store;
+use crate::core::cache::guard::Order;
 use crate::core::cache::ingest::normalize_json;
 use crate::core::cache::normalize::{normalize, Normalized};
 use crate::core::cache::Query;
@@ -38,7 +39,7 @@ impl Store {
         let what = || "query data".to_owned();
         let n = normalize_json(&self.config.schema, &shape, data_json, &what, Origin::App)?;
         Ok(self.run_ok(now, |s, out| {
-            let data_changed = s.write_data(hash, key.clone(), shape.clone(), n, now);
+            let data_changed = s.write_data(hash, key.clone(), shape.clone(), n, Order::Any, now);
             let data_at = s.cache.query(hash).map(|q| q.updated_at);
             let defaults = &s.config.defaults;
             s.queries.ensure(hash, key, None, data_at, defaults, now);
@@ -58,15 +59,17 @@ impl Store {
 
     /// Writes normalized data into the cache and stores its result as query `hash` (no
     /// lifecycle). Returns whether the visible result changed.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn write_data(
         &mut self,
         hash: &str,
         key: Value,
         shape: Shape,
         n: Normalized,
+        order: Order,
         now: f64,
     ) -> bool {
-        self.write_base(n.entities);
+        self.write_base(n.entities, order);
         let layers = self.queue.active_layers();
         let q = Query {
             key,
@@ -83,7 +86,7 @@ impl Store {
     pub fn write_cache_only(&mut self, hash: &str, data: (Value, Shape, Normalized)) -> Output {
         let (key, shape, n) = data;
         self.run_ok(0.0, |s, _| {
-            s.write_data(hash, key, shape, n, 0.0);
+            s.write_data(hash, key, shape, n, Order::Any, 0.0);
         })
     }
 
@@ -113,7 +116,7 @@ impl Store {
         let id = json::parse(id_json, "entity id", Origin::App)?;
         let patch = json::parse(patch_json, "patch", Origin::App)?;
         let n = self.entity_patch(type_name_, id, patch)?;
-        Ok(self.run_ok(now, |s, _| s.write_base(n)))
+        Ok(self.run_ok(now, |s, _| s.write_base(n, Order::Any)))
     }
 
     /// The records an `updateEntity` writes, checked.

@@ -7,6 +7,7 @@
 use serde_json::Value;
 
 use super::{Source, Store};
+use crate::core::cache::guard::Order;
 use crate::core::cache::normalize::normalize;
 use crate::core::error::{Error, ErrorInfo, Result};
 use crate::core::json::{self, Origin};
@@ -193,7 +194,12 @@ impl Store {
         let Some(m) = self.queue.take(id) else {
             return;
         };
-        self.cache.commit(&m.layer);
+        let order = self.send_order(id);
+        let sent = match order {
+            Order::Since(mark) => Some(mark),
+            _ => None,
+        };
+        self.cache.commit(&m.layer, sent);
         let keys: Vec<String> = m.layer.writes.iter().map(|(k, _)| k.clone()).collect();
         let hashes: Vec<String> = m.layer.inserts.iter().map(|i| i.hash.clone()).collect();
         self.relayer(&keys, &hashes);
@@ -209,7 +215,7 @@ impl Store {
             self.adopt_real_id(&m, v);
         }
         let result = parsed.and_then(|v| match &m.shape {
-            Some(shape) if !v.is_null() => self.write_response(shape, v),
+            Some(shape) if !v.is_null() => self.write_response(shape, v, order),
             _ => Ok(v),
         });
         self.rebase_versions(&m);
@@ -275,9 +281,9 @@ impl Store {
     }
 
     /// Writes a mutation's response through its shape and reads it back denormalized.
-    fn write_response(&mut self, shape: &Shape, v: Value) -> Result<Value> {
+    fn write_response(&mut self, shape: &Shape, v: Value, order: Order) -> Result<Value> {
         let n = normalize(&self.config.schema, shape, v)?;
-        self.write_base(n.entities);
+        self.write_base(n.entities, order);
         Ok(self.cache.read(shape, &n.result))
     }
 
@@ -304,7 +310,8 @@ impl Store {
                 .rev()
                 .find(|(k, _)| *k == subject.key)
                 .map(|(_, r)| Value::Object(r.clone()));
-            self.write_base(n.entities);
+            let order = self.send_order(id);
+            self.write_base(n.entities, order);
         }
         let server_rec = server_rec.unwrap_or_else(|| current.clone());
         let resolution = self

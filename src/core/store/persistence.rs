@@ -273,6 +273,7 @@ impl Store {
             // Fetches in flight are aborted like any removed query's.
             s.queries.remove(&hashes, out);
             out.removed_entities = s.cache.clear();
+            s.pushes.clear();
             out.removed_queries = hashes;
             s.sync.reset();
             Ok(())

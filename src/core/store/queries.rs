@@ -179,7 +179,8 @@ impl Store {
         let (key, shape) = (m.key().clone(), m.opts().shape.clone());
         match normalize_json(&self.config.schema, &shape, text, what, origin) {
             Ok(n) => {
-                self.write_data(hash, key, shape, n, now);
+                let order = self.fetch_order(hash);
+                self.write_data(hash, key, shape, n, order, now);
                 self.queries.dispatch(hash, Event::Landed { now }, out);
             }
             Err(e) => self.fail(hash, ErrorInfo::from_error(&e), None, now, random, out),
