@@ -8,19 +8,67 @@
 // `handle(req, res)` returns true (synchronously) for every request whose path
 // is `/api` or starts with `/api/`, and answers it; for anything else it returns
 // false without touching `res`. `reset()` is the same as `POST /api/_reset`.
+// `upgrade(req, socket, head)` (also `handle.upgrade`, which scripts/static-server.mjs
+// picks up by itself) takes the WebSocket upgrades of `/api/ws` and returns true; for
+// any other path it returns false and leaves the socket alone. `close()` ends every
+// push stream and WebSocket (the static server's close() kills their sockets anyway).
 //
 // Control endpoints (never counted, never logged, never matched by fixtures):
 //   POST /api/_set?path=P      body: JSON  -> replaces the built-in data served for P
 //   POST /api/_fixture         body: fixture (see below), or an array of them
 //   GET  /api/_count?path=P    -> { path, count }   (no `path`: { counts: { [path]: n } })
 //   GET  /api/_log[?path=P]    -> [{ method, path, query, headers, body, status, replayed, at }, ...]
-//   POST /api/_reset           -> clears fixtures, counters, log, _set data, tasks and idempotency keys
+//   POST /api/_reset           -> clears fixtures, counters, log, _set data, tasks, idempotency keys
+//                              and the push hub (see below)
 //   POST /api/_edit            body: { id, patch } -> edits a task behind the client's back (see Tasks)
 //   GET  /api/_tasks           -> the tasks' server state (array)
 //   POST /api/_after           body { times = 1, delayMs = 0, lose = false } -> the next `times`
 //                              tasks writes (not replays) are applied at once, then their answer
 //                              waits `delayMs` and, with `lose`, never comes (the socket is
 //                              killed): "the server applied it but the response was lost"
+//   POST /api/_push            body: a push message (object), an array of them, or
+//                              { raw: "<text>" } (an object with `raw` and no `type`; the text is
+//                              sent verbatim: malformed-message tests) -> each gets the next
+//                              event id (set as its `eventId`; a raw text has none inside, only
+//                              the SSE `id:` line), is buffered and broadcast -> { eventIds: [..] }
+//   POST /api/_events/drop     body { silent = false } -> closes every push stream (SSE response
+//                              ended, WebSocket closed 1001); silent: sends nothing more to them
+//                              (heartbeats included) and leaves their sockets open (heartbeat-
+//                              timeout tests) -> { closed: n }
+//   GET  /api/_events/connections -> [{ transport: 'sse' | 'ws', at, url, lastEventId: string | null,
+//                              headers: {...all request headers}, open: boolean, refused: boolean }]
+//                              (every attempt in order, refused ones too, with open: false)
+//   POST /api/_events/heartbeat body { ms } -> heartbeat interval for every stream (0: none;
+//                              default 15000), restarting their timers -> { ms }
+//   POST /api/_events/refuse   body { on } -> while on, GET /api/events answers 503 and /api/ws
+//                              upgrades get a 503 and a closed socket (reconnect backoff tests)
+//   (`_reset` also resets the push hub: buffer emptied, event ids restart at 1, streams closed,
+//    connection list cleared, heartbeat back to 15000, refuse off.)
+//
+// Push (real-time) endpoints: never counted, logged or matched by fixtures; no latency.
+//   GET  /api/events           Server-Sent Events: 200, Content-Type: text/event-stream,
+//                              Cache-Control: no-store, no Content-Length, headers flushed at once.
+//                              Each event is `id: <eventId>\ndata: <one-line JSON>\n\n` (a raw
+//                              _push text with line breaks becomes several `data:` lines);
+//                              heartbeat: the comment `: ping\n\n` every heartbeat interval.
+//                              A `Last-Event-ID` header (else `?lastEventId=N`) first replays every
+//                              buffered event with a larger id, then the stream goes live.
+//                              Not GET -> 405.
+//   GET  /api/ws               WebSocket (a plain HTTP request to it -> 426): one text frame per
+//                              message (the same JSON); heartbeat: the text frame
+//                              `{"type":"batch","messages":[]}` (a no-op message). `?lastEventId=N`
+//                              replays like SSE. Messages from the client are ignored.
+//   Event ids: "1", "2", ... (strings of increasing integers) since the last `_reset`; the last
+//   1000 events are buffered for replay (an id that is not a whole number replays nothing).
+//   Messages (JSON; every one carries `eventId`, and `idempotencyKey` when the write that
+//   caused it had an Idempotency-Key header):
+//     { type: 'upsert', entity: 'Task', data: <task as GET /api/tasks/:id answers>, eventId, idempotencyKey? }
+//     { type: 'delete', entity: 'Task', id: <the task's id>, eventId, idempotencyKey? }
+//     (and whatever `_push` sends, e.g. { type: 'invalidate', queryKey } or { type: 'batch', messages })
+//   Every applied tasks write broadcasts: POST/PATCH/PUT -> upsert, DELETE -> delete; `_edit`
+//   too (upsert, or delete for { delete: true }). An idempotent replay, a rejected write
+//   (4xx/409) or a fixture answer broadcasts nothing; an `_after` write broadcasts when it is
+//   applied (before its delayed or lost answer).
 //
 // Every other /api request is counted (key: path without query string) and logged
 // as soon as its request body has been read, before any delay, fixture or destroy,
@@ -87,7 +135,14 @@
 //                    unconditionally, version + 1 -> 200 task; { id, delete: true } removes
 //                    the task -> 200 { deleted: task }; 404 { error } if missing.
 
-const CONTROL = new Set(['/api/_set', '/api/_fixture', '/api/_count', '/api/_log', '/api/_reset', '/api/_edit', '/api/_tasks', '/api/_after']);
+import { WebSocketServer } from 'ws';
+
+const CONTROL = new Set([
+  '/api/_set', '/api/_fixture', '/api/_count', '/api/_log', '/api/_reset', '/api/_edit', '/api/_tasks', '/api/_after',
+  '/api/_push', '/api/_events/drop', '/api/_events/connections', '/api/_events/heartbeat', '/api/_events/refuse',
+]);
+const EVENTS_PATH = '/api/events';
+const WS_PATH = '/api/ws';
 const MAX_REQUEST_BODY = 16 * 1024 * 1024;
 const MAX_GENERATED_BODY = 256 * 1024 * 1024;
 const NO_BODY_STATUSES = new Set([204, 205, 304]);
@@ -124,6 +179,7 @@ function normalizePath(p) {
   const pathname = new URL(p, 'http://localhost').pathname;
   if (!isApiPath(pathname)) throw new BadRequest(`path must be under /api/ (got ${JSON.stringify(p)})`);
   if (CONTROL.has(pathname)) throw new BadRequest(`path ${pathname} is a control endpoint`);
+  if (pathname === EVENTS_PATH || pathname === WS_PATH) throw new BadRequest(`path ${pathname} is a push endpoint (no fixtures)`);
   return pathname;
 }
 
@@ -297,6 +353,168 @@ function conflictAnswer(req, task) {
   return jsonAnswer(409, shape === 'wrapped' ? { current: task } : task, { etag });
 }
 
+// ---- Push hub: event ids, the replay buffer, SSE responses and WebSockets.
+// (www/server/api.mjs has a copy of this hub; keep the two in step.)
+
+const DEFAULT_HEARTBEAT_MS = 15000;
+const REPLAY_LIMIT = 1000;
+const WS_HEARTBEAT = JSON.stringify({ type: 'batch', messages: [] });
+
+/** One SSE event: `id:` line, the text as `data:` lines (one per line of it), blank line. */
+function sseFrame(id, text) {
+  return `id: ${id}\n${text.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join('')}\n`;
+}
+
+/** The Last-Event-ID a stream request sent: the header, else `?lastEventId=`, else null. */
+function lastEventIdOf(req, url) {
+  const h = req.headers['last-event-id'];
+  if (typeof h === 'string' && h !== '') return h;
+  return url.searchParams.get('lastEventId');
+}
+
+function createHub() {
+  const wss = new WebSocketServer({ noServer: true, clientTracking: false });
+  let lastId = 0;
+  let buffer = []; // [{ id: number, text }], oldest first, at most REPLAY_LIMIT
+  let clients = new Set(); // open streams: { transport, record, send(id, text), beat(), close(abrupt), silent, timer }
+  let connections = []; // every attempt's record, in order
+  let heartbeatMs = DEFAULT_HEARTBEAT_MS;
+
+  function record(transport, req, url, refused) {
+    const r = {
+      transport,
+      at: Date.now(),
+      url: req.url,
+      lastEventId: lastEventIdOf(req, url),
+      headers: { ...req.headers },
+      open: !refused,
+      refused,
+    };
+    connections.push(r);
+    return r;
+  }
+
+  function startBeat(c) {
+    clearInterval(c.timer);
+    c.timer = null;
+    if (heartbeatMs > 0 && !c.silent) {
+      c.timer = setInterval(() => c.beat(), heartbeatMs);
+      c.timer.unref();
+    }
+  }
+
+  /** Forget a stream (idempotent); `how`: 'end' (orderly close), 'kill' (socket destroyed), or null (already gone). */
+  function finish(c, how) {
+    clearInterval(c.timer);
+    c.timer = null;
+    if (!clients.delete(c)) return;
+    c.record.open = false;
+    if (how) c.close(how === 'kill');
+  }
+
+  /** Replays the buffered events after the request's Last-Event-ID, then goes live. */
+  function open(c) {
+    const raw = c.record.lastEventId;
+    if (raw !== null && /^\d+$/.test(raw.trim())) {
+      const after = Number(raw.trim());
+      for (const e of buffer) if (e.id > after) c.send(e.id, e.text);
+    }
+    clients.add(c);
+    startBeat(c);
+  }
+
+  function publishText(text) {
+    const id = ++lastId;
+    buffer.push({ id, text });
+    if (buffer.length > REPLAY_LIMIT) buffer = buffer.slice(buffer.length - REPLAY_LIMIT);
+    for (const c of clients) if (!c.silent) c.send(id, text);
+    return String(id);
+  }
+
+  return {
+    /** Broadcasts a message object with the next event id as its `eventId`; returns that id. */
+    publish(message) {
+      return publishText(JSON.stringify({ ...message, eventId: String(lastId + 1) }));
+    },
+    /** Broadcasts a text verbatim (no eventId inside); returns its event id. */
+    publishRaw(text) {
+      return publishText(text);
+    },
+    /** A refused attempt, for the connection list. */
+    refused(transport, req, url) {
+      record(transport, req, url, true);
+    },
+    /** Answers GET /api/events with an SSE stream. */
+    sse(req, res, url) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+      res.flushHeaders();
+      req.socket.setNoDelay(true);
+      const c = {
+        transport: 'sse',
+        record: record('sse', req, url, false),
+        silent: false,
+        timer: null,
+        send: (id, text) => res.write(sseFrame(id, text)),
+        beat: () => res.write(': ping\n\n'),
+        close: (abrupt) => (abrupt ? res.destroy() : res.end()),
+      };
+      res.on('close', () => finish(c, null));
+      open(c);
+    },
+    /** Completes a WebSocket upgrade and streams to it. */
+    ws(req, socket, head, url) {
+      const rec = record('ws', req, url, false);
+      rec.open = false; // until the handshake is done
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const c = {
+          transport: 'ws',
+          record: rec,
+          silent: false,
+          timer: null,
+          send: (_id, text) => ws.send(text),
+          beat: () => ws.send(WS_HEARTBEAT),
+          close: (abrupt) => (abrupt ? ws.terminate() : ws.close(1001, 'closed by the server')),
+        };
+        ws.on('error', () => {});
+        ws.on('close', () => finish(c, null));
+        rec.open = true;
+        open(c);
+      });
+    },
+    /** Closes every stream (`silent`: sends them nothing more instead); returns how many. */
+    drop({ silent = false, abrupt = false } = {}) {
+      const list = [...clients];
+      for (const c of list) {
+        if (silent) {
+          c.silent = true;
+          startBeat(c);
+        } else {
+          finish(c, abrupt ? 'kill' : 'end');
+        }
+      }
+      return list.length;
+    },
+    connections: () => connections.map((r) => ({ ...r, headers: { ...r.headers } })),
+    get heartbeatMs() {
+      return heartbeatMs;
+    },
+    setHeartbeat(ms) {
+      heartbeatMs = ms;
+      for (const c of clients) startBeat(c);
+    },
+    reset() {
+      for (const c of [...clients]) finish(c, 'end');
+      lastId = 0;
+      buffer = [];
+      connections = [];
+      heartbeatMs = DEFAULT_HEARTBEAT_MS;
+    },
+    close() {
+      for (const c of [...clients]) finish(c, 'kill');
+    },
+  };
+}
+
 export function createApi() {
   let fixtures = new Map(); // path -> compiled fixture (head of its `then` chain)
   let data = seedData(); // path -> JSON value served by the built-in handler
@@ -306,6 +524,16 @@ export function createApi() {
   let nextTaskId = FIRST_CREATED_TASK;
   let idempotent = new Map(); // Idempotency-Key -> stored answer { status, headers, data }
   let after = { times: 0, delayMs: 0, lose: false }; // see `_after`
+  const hub = createHub();
+  let refuse = false; // see `_events/refuse`
+
+  /** Broadcasts the push message of an applied write (with the request's Idempotency-Key, if any). */
+  function broadcast(message, req) {
+    const key = req.headers['idempotency-key'];
+    hub.publish(typeof key === 'string' && key !== '' ? { ...message, idempotencyKey: key } : message);
+  }
+  const upsertTask = (task) => ({ type: 'upsert', entity: 'Task', data: task });
+  const deleteTask = (task) => ({ type: 'delete', entity: 'Task', id: task.id });
 
   function reset() {
     fixtures = new Map();
@@ -316,9 +544,14 @@ export function createApi() {
     nextTaskId = FIRST_CREATED_TASK;
     idempotent = new Map();
     after = { times: 0, delayMs: 0, lose: false };
+    hub.reset();
+    refuse = false;
   }
 
-  /** The tasks resource's answer to a (non-replayed) request; applies its change, if any. */
+  /**
+   * The tasks resource's answer to a (non-replayed) request; applies its change, if any.
+   * An applied write's answer carries `push`: the message to broadcast.
+   */
   function tasksAnswer(req, route, body) {
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     const where = `${req.method} ${TASKS_PATH}${route.id === null ? '' : '/:id'}`;
@@ -333,7 +566,8 @@ export function createApi() {
         task.id = id;
         task.version = 1;
         tasks.set(id, task);
-        return jsonAnswer(201, task, { etag: etagOf(task), location: `${TASKS_PATH}/${encodeURIComponent(id)}` });
+        const a = jsonAnswer(201, task, { etag: etagOf(task), location: `${TASKS_PATH}/${encodeURIComponent(id)}` });
+        return { ...a, push: upsertTask(task) };
       }
       if (!['GET', 'PATCH', 'PUT', 'DELETE'].includes(method)) {
         return jsonAnswer(405, { error: 'method not allowed' }, { allow: 'GET, HEAD, PATCH, PUT, DELETE' });
@@ -347,7 +581,7 @@ export function createApi() {
       if (base && !base.includes('*') && !base.includes(String(task.version))) return conflictAnswer(req, task);
       if (method === 'DELETE') {
         tasks.delete(route.id);
-        return { status: 204, headers: {}, data: Buffer.alloc(0) };
+        return { status: 204, headers: {}, data: Buffer.alloc(0), push: deleteTask(task) };
       }
       let next;
       if (method === 'PATCH') {
@@ -358,7 +592,7 @@ export function createApi() {
       }
       next.version = task.version + 1;
       tasks.set(route.id, next);
-      return jsonAnswer(200, next, { etag: etagOf(next) });
+      return { ...jsonAnswer(200, next, { etag: etagOf(next) }), push: upsertTask(next) };
     } catch (err) {
       if (err instanceof BadRequest) return jsonAnswer(400, { error: err.message });
       throw err;
@@ -433,6 +667,7 @@ export function createApi() {
         if (!task) return sendJson(res, 404, { error: `task ${key} not found` });
         if (parsed.delete === true) {
           tasks.delete(key);
+          broadcast(deleteTask(task), req);
           return sendJson(res, 200, { deleted: task });
         }
         const patch = parsed.patch;
@@ -440,6 +675,7 @@ export function createApi() {
         checkTaskFields(patch, '_edit patch');
         Object.assign(task, writable(patch));
         task.version += 1;
+        broadcast(upsertTask(task), req);
         return sendJson(res, 200, task);
       }
       case '/api/_tasks': {
@@ -456,7 +692,76 @@ export function createApi() {
         };
         return sendJson(res, 200, { ok: true, ...after });
       }
+      case '/api/_push': {
+        expect('POST');
+        const parsed = parseJson(body, '_push body');
+        const list = Array.isArray(parsed) ? parsed : [parsed];
+        list.forEach((m, i) => {
+          const where = Array.isArray(parsed) ? `_push[${i}]` : '_push body';
+          if (!m || typeof m !== 'object' || Array.isArray(m)) throw new BadRequest(`${where} must be a message object or { raw }`);
+          if ('raw' in m && !('type' in m) && typeof m.raw !== 'string') throw new BadRequest(`${where}: raw must be a string`);
+        });
+        const eventIds = list.map((m) => ('raw' in m && !('type' in m) ? hub.publishRaw(m.raw) : hub.publish(m)));
+        return sendJson(res, 200, { eventIds });
+      }
+      case '/api/_events/drop': {
+        expect('POST');
+        const parsed = parseJson(body || '{}', '_events/drop body') ?? {};
+        return sendJson(res, 200, { closed: hub.drop({ silent: parsed.silent === true }) });
+      }
+      case '/api/_events/connections': {
+        expect('GET');
+        return sendJson(res, 200, hub.connections());
+      }
+      case '/api/_events/heartbeat': {
+        expect('POST');
+        const { ms } = parseJson(body || '{}', '_events/heartbeat body') ?? {};
+        if (typeof ms !== 'number' || !(ms >= 0) || ms === Infinity) throw new BadRequest('_events/heartbeat: ms must be a non-negative number');
+        hub.setHeartbeat(ms);
+        return sendJson(res, 200, { ms });
+      }
+      case '/api/_events/refuse': {
+        expect('POST');
+        const parsed = parseJson(body || '{}', '_events/refuse body') ?? {};
+        if (typeof parsed.on !== 'boolean') throw new BadRequest('_events/refuse: on must be a boolean');
+        refuse = parsed.on;
+        return sendJson(res, 200, { on: refuse });
+      }
     }
+  }
+
+  /** GET /api/events (never counted or logged). */
+  function events(req, res, url) {
+    if (req.method !== 'GET') {
+      send(res, 405, { 'content-type': JSON_TYPE, allow: 'GET' }, Buffer.from(JSON.stringify({ error: 'method not allowed' })));
+      return;
+    }
+    if (refuse) {
+      hub.refused('sse', req, url);
+      sendJson(res, 503, { error: 'push streams refused (POST /api/_events/refuse)' });
+      return;
+    }
+    hub.sse(req, res, url);
+  }
+
+  /** Takes the WebSocket upgrade of /api/ws (returns true); any other path: false. */
+  function upgrade(req, socket, head) {
+    let url;
+    try {
+      url = new URL(req.url, 'http://localhost');
+    } catch {
+      return false;
+    }
+    if (url.pathname !== WS_PATH) return false;
+    if (refuse) {
+      hub.refused('ws', req, url);
+      if (!socket.destroyed) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n', () => socket.destroy());
+      }
+      return true;
+    }
+    hub.ws(req, socket, head, url);
+    return true;
   }
 
   /** Send an answer and record its status in the request's log entry. */
@@ -496,8 +801,9 @@ export function createApi() {
         const a = idempotent.get(key);
         return reply(entry, res, a.status, a.headers, a.data);
       }
-      const a = tasksAnswer(req, route, body);
+      const { push, ...a } = tasksAnswer(req, route, body);
       if (hasKey) idempotent.set(key, a);
+      if (push) broadcast(push, req); // at once, even when `_after` delays or loses the answer
       if (MUTATING.has(req.method) && after.times > 0) {
         after.times -= 1;
         const { delayMs, lose } = after;
@@ -557,6 +863,14 @@ export function createApi() {
       return false;
     }
     if (!isApiPath(url.pathname)) return false;
+    if (url.pathname === EVENTS_PATH) {
+      events(req, res, url);
+      return true;
+    }
+    if (url.pathname === WS_PATH) {
+      send(res, 426, { 'content-type': JSON_TYPE, upgrade: 'websocket' }, Buffer.from(JSON.stringify({ error: 'this is a WebSocket endpoint' })));
+      return true;
+    }
     processRequest(req, res, url).catch((err) => {
       if (err instanceof BadRequest) sendJson(res, err.status ?? 400, { error: err.message });
       else if (!res.headersSent) sendJson(res, 500, { error: String(err?.stack ?? err) });
@@ -565,5 +879,12 @@ export function createApi() {
     return true;
   }
 
-  return { handle, reset };
+  handle.upgrade = upgrade; // scripts/static-server.mjs wires it up by itself
+
+  /** Ends every push stream and WebSocket (for a server that is shutting down). */
+  function close() {
+    hub.close();
+  }
+
+  return { handle, upgrade, reset, close };
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Self-check of the test API (tests/server/api.mjs) mounted on the static server,
-// exercised with Node's fetch. Run: node tests/server/api.selftest.mjs
+// exercised with Node's fetch (and the `ws` client for /api/ws). Run: node tests/server/api.selftest.mjs
 // Prints `api selftest: N passed` (and exits 0) or the failures (exit 1).
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import WebSocket from 'ws';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { createApi } from './api.mjs';
 
@@ -507,6 +508,335 @@ test('tasks: log entries carry method, path, body, headers (if-match, idempotenc
   assert.deepEqual(b.headers, { 'x-test': null, authorization: null, 'if-match': '"1"', 'idempotency-key': null });
   assert.equal(b.status, 409);
   assert.equal(b.body, JSON.stringify({ title: 'stale' }));
+});
+
+// ---- Push: GET /api/events (SSE), /api/ws (WebSocket), _push and the _events controls
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(pred, what, ms = 3000) {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(5);
+  }
+}
+
+/** An SSE client on fetch + a stream reader: { res, events: [{ id, data, json }], pings, ended, close() }. */
+async function openSse(p = '/api/events', headers = {}) {
+  const ctrl = new AbortController();
+  const res = await fetch(base + p, { headers, signal: ctrl.signal });
+  const c = { res, events: [], pings: 0, ended: false, close: () => ctrl.abort() };
+  if (res.status !== 200) {
+    c.ended = true;
+    c.body = await res.text();
+    return c;
+  }
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += dec.decode(value, { stream: true });
+        let i;
+        while ((i = buf.indexOf('\n\n')) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(i + 2);
+          let id = null;
+          const data = [];
+          for (const line of block.split('\n')) {
+            if (line.startsWith(':')) c.pings += line === ': ping' ? 1 : 0;
+            else if (line.startsWith('id: ')) id = line.slice(4);
+            else if (line.startsWith('data: ')) data.push(line.slice(6));
+          }
+          if (id !== null || data.length) {
+            const text = data.join('\n');
+            let json;
+            try {
+              json = JSON.parse(text);
+            } catch {}
+            c.events.push({ id, data: text, json });
+          }
+        }
+      }
+    } catch {}
+    c.ended = true;
+  })();
+  return c;
+}
+
+/** A WebSocket client: { ws, messages: [parsed or raw text], texts, closed: Promise<code> }; resolves once open. */
+async function openWs(query = '') {
+  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/ws${query}`);
+  const c = { ws, texts: [], messages: [], code: null };
+  ws.on('message', (d) => {
+    const text = String(d);
+    c.texts.push(text);
+    try {
+      c.messages.push(JSON.parse(text));
+    } catch {
+      c.messages.push(text);
+    }
+  });
+  c.closed = new Promise((r) => ws.on('close', (code) => r((c.code = code))));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return c;
+}
+const wsRefused = () =>
+  new Promise((resolve) => {
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/ws`);
+    ws.on('unexpected-response', (_req, res) => {
+      resolve(res.statusCode);
+      ws.terminate();
+    });
+    ws.on('open', () => resolve('open'));
+    ws.on('error', (e) => resolve(`error: ${e.message}`));
+  });
+const push = async (m) => {
+  const r = await post('/api/_push', m);
+  const text = await r.text();
+  assert.equal(r.status, 200, `_push rejected: ${text}`);
+  return JSON.parse(text).eventIds;
+};
+const connections = () => getJson('/api/_events/connections');
+
+test('events: SSE headers, flushed at once; a PATCH broadcasts the task as GET answers it, with its idempotencyKey', async () => {
+  const sse = await openSse();
+  assert.equal(sse.res.status, 200);
+  assert.equal(sse.res.headers.get('content-type'), 'text/event-stream');
+  assert.equal(sse.res.headers.get('cache-control'), 'no-store');
+  assert.equal(sse.res.headers.get('content-length'), null);
+  const patched = await sendJsonBody('PATCH', '/api/tasks/1', { done: true }, { 'if-match': '"1"', 'idempotency-key': 'push-k1' });
+  assert.equal(patched.status, 200);
+  await until(() => sse.events.length === 1, 'the upsert');
+  const [e] = sse.events;
+  assert.equal(e.id, '1');
+  assert.deepEqual(e.json, { type: 'upsert', entity: 'Task', data: await getJson('/api/tasks/1'), idempotencyKey: 'push-k1', eventId: '1' });
+  assert.ok(!e.data.includes('\n'), 'one-line JSON');
+  // no key: no idempotencyKey field; a stale write (409) broadcasts nothing
+  assert.equal((await send('PATCH', '/api/tasks/2', { title: 'x' }, { 'if-match': '"9"' })).status, 409);
+  await send('PATCH', '/api/tasks/2', { title: 'deux' });
+  await until(() => sse.events.length === 2, 'the second upsert');
+  assert.deepEqual(sse.events[1].json, { type: 'upsert', entity: 'Task', data: { ...SEED_TASKS[1], title: 'deux', version: 2 }, eventId: '2' });
+  sse.close();
+});
+
+test('events: an idempotent replay (same key) does not broadcast again', async () => {
+  const sse = await openSse();
+  const h = { 'idempotency-key': 'once' };
+  await sendJsonBody('PATCH', '/api/tasks/1', { done: true }, h);
+  const again = await sendJsonBody('PATCH', '/api/tasks/1', { done: true }, h);
+  assert.equal(again.status, 200);
+  assert.equal((await getJson('/api/_log')).at(-1).replayed, true);
+  await sendJsonBody('DELETE', '/api/tasks/3', undefined, { 'idempotency-key': 'del' });
+  await sendJsonBody('DELETE', '/api/tasks/3', undefined, { 'idempotency-key': 'del' });
+  await push({ type: 'invalidate', queryKey: ['marker'] });
+  await until(() => sse.events.length === 3, 'three events');
+  assert.deepEqual(sse.events.map((e) => [e.id, e.json.type, e.json.idempotencyKey]), [['1', 'upsert', 'once'], ['2', 'delete', 'del'], ['3', 'invalidate', undefined]]);
+  assert.deepEqual(sse.events[1].json, { type: 'delete', entity: 'Task', id: 3, idempotencyKey: 'del', eventId: '2' }, 'delete carries the entity id');
+  sse.close();
+});
+
+test('events: Last-Event-ID (header or ?lastEventId=) replays exactly the missed events, then live', async () => {
+  assert.deepEqual(await push([{ type: 'invalidate', queryKey: ['a'] }, { type: 'invalidate', queryKey: ['b'] }]), ['1', '2']);
+  await sendJsonBody('POST', '/api/tasks', { title: 'four' });
+  await post('/api/_edit', { id: 2, patch: { done: true } });
+  await post('/api/_edit', { id: 1, delete: true });
+  const sse = await openSse('/api/events', { 'last-event-id': '2' });
+  await until(() => sse.events.length === 3, 'the replay');
+  await sleep(30);
+  assert.deepEqual(sse.events.map((e) => e.id), ['3', '4', '5'], 'only the events after 2');
+  assert.deepEqual(sse.events.map((e) => e.json), [
+    { type: 'upsert', entity: 'Task', data: { id: 't4', title: 'four', done: false, version: 1, assignee: null }, eventId: '3' },
+    { type: 'upsert', entity: 'Task', data: { ...SEED_TASKS[1], done: true, version: 2 }, eventId: '4' },
+    { type: 'delete', entity: 'Task', id: 1, eventId: '5' },
+  ]);
+  await push({ type: 'invalidate', queryKey: ['live'] });
+  await until(() => sse.events.length === 4, 'the live event');
+  assert.equal(sse.events[3].id, '6');
+  const q = await openSse('/api/events?lastEventId=5');
+  const none = await openSse('/api/events'); // no Last-Event-ID: live only
+  const latest = await openSse('/api/events', { 'last-event-id': '6' });
+  await push({ type: 'invalidate', queryKey: ['next'] });
+  await until(() => q.events.length === 2 && none.events.length === 1 && latest.events.length === 1, 'the other streams');
+  assert.deepEqual(q.events.map((e) => e.id), ['6', '7']);
+  assert.deepEqual(none.events.map((e) => e.id), ['7']);
+  assert.deepEqual(latest.events.map((e) => e.id), ['7']);
+  const conns = await connections();
+  assert.deepEqual(conns.map((c) => [c.transport, c.lastEventId, c.open]), [['sse', '2', true], ['sse', '5', true], ['sse', null, true], ['sse', '6', true]]);
+  assert.equal(conns[0].headers['last-event-id'], '2');
+  assert.equal(typeof conns[0].at, 'number');
+  assert.deepEqual(await getJson('/api/_count'), { counts: { '/api/tasks': 1 } }, 'streams are not counted');
+  assert.deepEqual((await getJson('/api/_log')).map((e) => e.path), ['/api/tasks'], 'streams are not logged');
+  for (const c of [sse, q, none, latest]) c.close();
+  await until(async () => (await connections()).every((c) => !c.open), 'closed streams to show open: false');
+});
+
+test('events: the replay buffer keeps the last 1000 events', async () => {
+  const many = Array.from({ length: 1005 }, (_, i) => ({ type: 'invalidate', queryKey: [i] }));
+  const ids = await push(many);
+  assert.equal(ids.at(-1), '1005');
+  const sse = await openSse('/api/events', { 'last-event-id': '0' });
+  await until(() => sse.events.length === 1000, '1000 replayed events');
+  assert.equal(sse.events[0].id, '6');
+  sse.close();
+});
+
+test('ws: the same messages as SSE, one text frame each; ?lastEventId= replays; not counted', async () => {
+  const sse = await openSse();
+  const ws = await openWs();
+  await sendJsonBody('POST', '/api/tasks', { title: 'four' }, { 'idempotency-key': 'c1' });
+  await sendJsonBody('POST', '/api/tasks', { title: 'four' }, { 'idempotency-key': 'c1' }); // replay: nothing
+  await sendJsonBody('PATCH', '/api/tasks/t4', { done: true }, { 'idempotency-key': 'p1' });
+  await send('DELETE', '/api/tasks/t4');
+  await until(() => ws.messages.length === 3 && sse.events.length === 3, 'three messages on both');
+  assert.deepEqual(ws.messages, sse.events.map((e) => e.json));
+  assert.deepEqual(ws.texts, sse.events.map((e) => e.data), 'the same JSON text');
+  assert.deepEqual(ws.messages.map((m) => [m.eventId, m.type, m.idempotencyKey]), [['1', 'upsert', 'c1'], ['2', 'upsert', 'p1'], ['3', 'delete', undefined]]);
+  assert.deepEqual(ws.messages[2], { type: 'delete', entity: 'Task', id: 't4', eventId: '3' });
+  const late = await openWs('?lastEventId=1');
+  await until(() => late.messages.length === 2, 'the ws replay');
+  assert.deepEqual(late.messages.map((m) => m.eventId), ['2', '3']);
+  assert.deepEqual((await connections()).map((c) => [c.transport, c.lastEventId, c.open]), [['sse', null, true], ['ws', null, true], ['ws', '1', true]]);
+  assert.deepEqual(Object.keys((await getJson('/api/_count')).counts), ['/api/tasks', '/api/tasks/t4']);
+  const plain = await get('/api/ws');
+  assert.equal(plain.status, 426, 'a plain request to /api/ws');
+  ws.ws.close();
+  late.ws.close();
+  sse.close();
+  await ws.closed;
+});
+
+test('_push: objects get eventId, arrays get one id each, raw text goes verbatim; bad bodies 400', async () => {
+  const sse = await openSse();
+  const ws = await openWs();
+  const ids = await push([{ raw: '{not json' }, { raw: 'line1\nline2' }, { type: 'batch', messages: [{ type: 'delete', entity: 'Task', id: 2 }] }]);
+  assert.deepEqual(ids, ['1', '2', '3']);
+  assert.deepEqual(await push({ type: 'upsert', entity: 'User', data: { id: 'u1', name: 'Ann' }, eventId: 'ignored' }), ['4']);
+  await until(() => sse.events.length === 4 && ws.texts.length === 4, 'four messages');
+  assert.deepEqual(sse.events.map((e) => [e.id, e.data]).slice(0, 2), [['1', '{not json'], ['2', 'line1\nline2']]);
+  assert.deepEqual(ws.texts.slice(0, 2), ['{not json', 'line1\nline2']);
+  assert.deepEqual(ws.messages[2], { type: 'batch', messages: [{ type: 'delete', entity: 'Task', id: 2 }], eventId: '3' });
+  assert.equal(ws.messages[3].eventId, '4', 'the server sets eventId');
+  for (const bad of ['{nope', '1', 'null', '[1]', JSON.stringify({ raw: 5 })]) {
+    const r = await fetch(base + '/api/_push', { method: 'POST', body: bad });
+    assert.equal(r.status, 400, bad);
+  }
+  assert.equal((await get('/api/_push')).status, 405);
+  assert.equal((await post('/api/_fixture', { path: '/api/events', status: 500 })).status, 400, 'no fixtures on push endpoints');
+  ws.ws.close();
+  sse.close();
+});
+
+test('_events/drop closes every SSE response and WebSocket; the client can reconnect with Last-Event-ID', async () => {
+  const sse = await openSse();
+  const ws = await openWs();
+  await push({ type: 'invalidate', queryKey: ['x'] });
+  await until(() => sse.events.length === 1 && ws.messages.length === 1, 'the first event');
+  assert.deepEqual(await (await post('/api/_events/drop', {})).json(), { closed: 2 });
+  assert.equal(await ws.closed, 1001);
+  await until(() => sse.ended, 'the SSE stream to end');
+  assert.deepEqual((await connections()).map((c) => c.open), [false, false]);
+  await push({ type: 'invalidate', queryKey: ['missed'] });
+  const again = await openSse('/api/events', { 'last-event-id': sse.events[0].id });
+  await until(() => again.events.length === 1, 'the missed event');
+  assert.deepEqual(again.events[0].json, { type: 'invalidate', queryKey: ['missed'], eventId: '2' });
+  again.close();
+});
+
+test('_events/heartbeat: SSE `: ping` comments and WS empty batches; drop { silent } stops everything, sockets open', async () => {
+  assert.deepEqual(await (await post('/api/_events/heartbeat', { ms: 40 })).json(), { ms: 40 });
+  const sse = await openSse();
+  const ws = await openWs();
+  await until(() => sse.pings >= 2 && ws.messages.length >= 2, 'heartbeats');
+  assert.ok(ws.messages.every((m) => JSON.stringify(m) === '{"type":"batch","messages":[]}'), JSON.stringify(ws.messages));
+  assert.equal(sse.events.length, 0, 'a ping is not an event');
+  assert.deepEqual(await (await post('/api/_events/drop', { silent: true })).json(), { closed: 2 });
+  await sleep(20);
+  const [pings, frames] = [sse.pings, ws.messages.length];
+  await push({ type: 'invalidate', queryKey: ['unheard'] });
+  await sleep(200);
+  assert.deepEqual([sse.pings, ws.messages.length, sse.events.length], [pings, frames, 0], 'nothing after a silent drop');
+  assert.equal(sse.ended, false);
+  assert.equal(ws.ws.readyState, WebSocket.OPEN);
+  assert.deepEqual((await connections()).map((c) => c.open), [true, true]);
+  // a new connection is served normally (and replays)
+  const fresh = await openSse('/api/events?lastEventId=0');
+  await until(() => fresh.events.length === 1 && fresh.pings >= 1, 'the new stream');
+  await post('/api/_events/heartbeat', { ms: 0 });
+  const p = fresh.pings;
+  await sleep(150);
+  assert.equal(fresh.pings, p, 'heartbeat 0: none');
+  assert.equal((await post('/api/_events/heartbeat', { ms: -1 })).status, 400);
+  fresh.close();
+  sse.close();
+  ws.ws.terminate();
+});
+
+test('_events/refuse: SSE 503, WebSocket upgrade rejected (recorded as refused); off again serves', async () => {
+  assert.deepEqual(await (await post('/api/_events/refuse', { on: true })).json(), { on: true });
+  const sse = await openSse('/api/events', { 'last-event-id': '3' });
+  assert.equal(sse.res.status, 503);
+  assert.equal(sse.res.headers.get('cache-control'), 'no-store');
+  assert.equal(await wsRefused(), 503);
+  assert.deepEqual((await connections()).map((c) => [c.transport, c.refused, c.open, c.lastEventId]), [['sse', true, false, '3'], ['ws', true, false, null]]);
+  await post('/api/_events/refuse', { on: false });
+  const ok = await openSse();
+  assert.equal(ok.res.status, 200);
+  const ws = await openWs();
+  assert.equal(ws.ws.readyState, WebSocket.OPEN);
+  assert.deepEqual(await getJson('/api/_count'), { counts: {} });
+  ok.close();
+  ws.ws.close();
+  assert.equal((await post('/api/_events/refuse', {})).status, 400);
+});
+
+test('events: _after broadcasts when applied (answer lost); _reset closes streams, ids restart at 1, settings back', async () => {
+  const sse = await openSse();
+  const ws = await openWs();
+  await post('/api/_after', { lose: true });
+  await assert.rejects(send('PATCH', '/api/tasks/1', { done: true }, { 'idempotency-key': 'lost' }), TypeError);
+  await until(() => sse.events.length === 1, 'the upsert of the lost write');
+  assert.equal(sse.events[0].json.idempotencyKey, 'lost');
+  await post('/api/_events/heartbeat', { ms: 5 });
+  await post('/api/_events/refuse', { on: true });
+  await reset();
+  assert.equal(await ws.closed, 1001);
+  await until(() => sse.ended, 'the SSE stream to end');
+  assert.deepEqual(await connections(), []);
+  const next = await openSse();
+  assert.equal(next.res.status, 200, 'refuse is off');
+  assert.deepEqual(await push({ type: 'invalidate', queryKey: [] }), ['1']);
+  await sleep(60);
+  assert.equal(next.pings, 0, 'heartbeat back to 15 s');
+  next.close();
+});
+
+test('close() of the static server ends open SSE and WebSocket streams (the process can exit)', async () => {
+  const api2 = createApi();
+  const s2 = await startStaticServer({ root: repoRoot, port: 0, handler: api2.handle });
+  const r = await fetch(`${s2.url}/api/events`);
+  const reader = r.body.getReader();
+  const ended = reader.read().then(() => 'ended', () => 'ended');
+  const ws = new WebSocket(`${s2.url.replace(/^http/, 'ws')}/api/ws`);
+  await new Promise((res, rej) => (ws.once('open', res), ws.once('error', rej)));
+  const wsClosed = new Promise((res) => ws.on('close', () => res('closed')));
+  const t0 = Date.now();
+  await s2.close();
+  assert.deepEqual(await Promise.all([ended, wsClosed]), ['ended', 'closed']);
+  assert.ok(Date.now() - t0 < 1000, `closed in ${Date.now() - t0} ms`);
+  // api.close() alone ends them too
+  const s3 = await startStaticServer({ root: repoRoot, port: 0, handler: api2.handle });
+  const r3 = await fetch(`${s3.url}/api/events`);
+  const ended3 = r3.body.getReader().read().then((x) => (x.done ? 'done' : 'data'), () => 'error');
+  api2.close();
+  assert.equal(await ended3, 'error', 'killed');
+  await s3.close();
 });
 
 let passed = 0;
