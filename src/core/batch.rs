@@ -309,7 +309,11 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
             .iter()
             .map(|(i, e)| serde_json::json!([i, e]))
             .collect();
-        field(&mut text_out, "pu", &serde_json::json!([p.event_id, rejected]));
+        field(
+            &mut text_out,
+            "pu",
+            &serde_json::json!([p.event_id, rejected]),
+        );
     }
     text_out.push(b'}');
     text(text_out)

@@ -8,8 +8,8 @@
 
 use serde_json::{Map, Value};
 
-use super::layer::{apply_insert, apply_write, Layer, LayerWrite};
 use super::guard::{older_version, Order, GONE};
+use super::layer::{apply_insert, apply_write, Layer, LayerWrite};
 use super::normalize::EntityRecord;
 use super::{inserts_into, visible_result, Cache, Query};
 use crate::core::key::type_of;

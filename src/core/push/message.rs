@@ -56,12 +56,7 @@ fn parse_err(msg: String) -> Error {
     Error::Parse(format!("push message: {msg}"))
 }
 
-fn read_value(
-    schema: &Schema,
-    v: Value,
-    outer_key: Option<&str>,
-    m: &mut Message,
-) -> Result<()> {
+fn read_value(schema: &Schema, v: Value, outer_key: Option<&str>, m: &mut Message) -> Result<()> {
     let Value::Object(mut o) = v else {
         return Err(parse_err(format!(
             "expected an object with a `type`, got {}",

@@ -83,6 +83,15 @@ fn every_public_method_reports_the_retry_that_is_due() {
         ),
         ("unobserve", Box::new(|s| s.unobserve("o", now))),
         (
+            "apply_pushes",
+            Box::new(|s| {
+                s.apply_pushes(
+                    &[r#"{"type":"upsert","entity":"Todo","data":{"id":"7","title":"p"}}"#],
+                    now,
+                )
+            }),
+        ),
+        (
             "fetch",
             Box::new(|s| s.fetch("f", &key_for("f"), r#"{"url":"/f"}"#, now).unwrap()),
         ),

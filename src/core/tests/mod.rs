@@ -22,6 +22,7 @@ mod mutations;
 mod normalize;
 mod numbers;
 mod persist;
+mod pushes;
 mod queries;
 mod random;
 mod retry;
