@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Self-check of the test API (tests/server/api.mjs) mounted on the static server,
-// exercised with Node's fetch (and the `ws` client for /api/ws). Run: node tests/server/api.selftest.mjs
+// exercised with Node's fetch (and the `ws` client for /api/ws), plus the push endpoints of
+// the demo API (www/server/api.mjs). Run: node tests/server/api.selftest.mjs
 // Prints `api selftest: N passed` (and exits 0) or the failures (exit 1).
 
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { createApi } from './api.mjs';
+import { createDemoApi } from '../../www/server/api.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const api = createApi();
@@ -522,9 +524,9 @@ async function until(pred, what, ms = 3000) {
 }
 
 /** An SSE client on fetch + a stream reader: { res, events: [{ id, data, json }], pings, ended, close() }. */
-async function openSse(p = '/api/events', headers = {}) {
+async function openSse(p = '/api/events', headers = {}, at = base) {
   const ctrl = new AbortController();
-  const res = await fetch(base + p, { headers, signal: ctrl.signal });
+  const res = await fetch(at + p, { headers, signal: ctrl.signal });
   const c = { res, events: [], pings: 0, ended: false, close: () => ctrl.abort() };
   if (res.status !== 200) {
     c.ended = true;
@@ -568,8 +570,8 @@ async function openSse(p = '/api/events', headers = {}) {
 }
 
 /** A WebSocket client: { ws, messages: [parsed or raw text], texts, closed: Promise<code> }; resolves once open. */
-async function openWs(query = '') {
-  const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/api/ws${query}`);
+async function openWs(query = '', at = base) {
+  const ws = new WebSocket(`${at.replace(/^http/, 'ws')}/api/ws${query}`);
   const c = { ws, texts: [], messages: [], code: null };
   ws.on('message', (d) => {
     const text = String(d);
@@ -837,6 +839,100 @@ test('close() of the static server ends open SSE and WebSocket streams (the proc
   api2.close();
   assert.equal(await ended3, 'error', 'killed');
   await s3.close();
+});
+
+// ---- The demo API's push endpoints (www/server/api.mjs, in memory)
+
+async function withDemo(fn) {
+  const demo = createDemoApi({ dataFile: null });
+  const srv = await startStaticServer({ root: repoRoot, port: 0, handler: demo.handle });
+  const call = (method, p, body, headers = {}) =>
+    fetch(srv.url + p, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  try {
+    await fn({ demo, at: srv.url, call });
+  } finally {
+    await srv.close();
+  }
+}
+
+test('demo: writes broadcast (task PATCH with key, comment -> its task, user PATCH, DELETE, edit-as) on SSE and ws; replays and failures do not', async () => {
+  await withDemo(async ({ demo, at, call }) => {
+    const sse = await openSse('/api/events', { 'x-demo-tab': 'A' }, at);
+    assert.equal(sse.res.headers.get('content-type'), 'text/event-stream');
+    assert.equal(sse.res.headers.get('cache-control'), 'no-store');
+    const ws = await openWs('?tab=B', at);
+    const h = { 'idempotency-key': 'demo-k1', 'if-match': '"1"' };
+    assert.equal((await call('PATCH', '/api/tasks/t1', { done: true }, h)).status, 200);
+    assert.equal((await call('PATCH', '/api/tasks/t1', { done: true }, h)).status, 200, 'replay');
+    assert.equal((await call('PATCH', '/api/tasks/t1', { done: false }, { 'if-match': '"1"' })).status, 409);
+    assert.equal((await call('POST', '/api/tasks/t1/comments', { body: 'pushed' })).status, 201);
+    const afterComment = await (await fetch(`${at}/api/tasks/t1`)).json();
+    assert.equal((await call('PATCH', '/api/users/u2', { name: 'Lin C.' })).status, 200);
+    demo.setControl({ failureRate: 1 });
+    assert.equal((await call('PATCH', '/api/tasks/t2', { done: true })).status, 500);
+    demo.setControl({ failureRate: 0, latencyMs: 300 });
+    assert.equal((await call('DELETE', '/api/tasks/t2')).status, 200);
+    demo.setControl({ latencyMs: 0 });
+    assert.equal((await call('POST', '/api/_control/edit-as', { taskId: 't3', patch: { title: 'theirs' } })).status, 200);
+    await until(() => sse.events.length === 5 && ws.messages.length === 5, 'five messages');
+    assert.deepEqual(ws.messages, sse.events.map((e) => e.json));
+    assert.deepEqual(sse.events.map((e) => e.id), ['1', '2', '3', '4', '5']);
+    const [patched, commented, user, deleted, edited] = ws.messages;
+    const task = async (id) => (await fetch(`${at}/api/tasks/${id}`)).json();
+    assert.equal(patched.type, 'upsert');
+    assert.equal(patched.entity, 'Task');
+    assert.equal(patched.idempotencyKey, 'demo-k1');
+    assert.equal(patched.data.version, 2);
+    assert.equal(patched.data.done, true);
+    assert.deepEqual(commented, { type: 'upsert', entity: 'Task', data: afterComment, eventId: '2' }, 'the task as GET answered it then');
+    assert.equal(commented.data.comments.at(-1).body, 'pushed');
+    assert.deepEqual(user, { type: 'upsert', entity: 'User', data: { id: 'u2', name: 'Lin C.', role: 'Engineering', color: '#0ea5e9' }, eventId: '3' });
+    assert.deepEqual(deleted, { type: 'delete', entity: 'Task', id: 't2', eventId: '4' });
+    assert.deepEqual(edited, { type: 'upsert', entity: 'Task', data: await task('t3'), eventId: '5' });
+    assert.equal(edited.data.updatedBy.id, 'u2');
+    const streams = demo.log().filter((e) => e.outcome === 'stream');
+    assert.deepEqual(streams.map((e) => [e.method, e.path, e.status, e.tab]), [['GET', '/api/events', 200, 'A'], ['GET', '/api/ws?tab=B', 101, 'B']]);
+    assert.equal(demo.log().filter((e) => e.outcome === 'applied').length, 4, 'streams are not applied writes');
+    const late = await openSse('/api/events?lastEventId=3', {}, at);
+    await until(() => late.events.length === 2, 'the replay');
+    assert.deepEqual(late.events.map((e) => e.id), ['4', '5']);
+    const conns = await (await fetch(`${at}/api/_control/events/connections`)).json();
+    assert.deepEqual(conns.map((c) => [c.transport, c.lastEventId, c.open]), [['sse', null, true], ['ws', null, true], ['sse', '3', true]]);
+    assert.deepEqual(await (await call('POST', '/api/_control/events/drop', {})).json(), { closed: 3 });
+    assert.equal(await ws.closed, 1001);
+    await until(() => sse.ended && late.ended, 'the SSE streams to end');
+  });
+});
+
+test('demo: the network cut kills open streams and refuses new ones (logged as cut); reset restarts event ids', async () => {
+  await withDemo(async ({ demo, at, call }) => {
+    const sse = await openSse('/api/events', {}, at);
+    const ws = await openWs('', at);
+    await call('POST', '/api/_control', { networkCut: true });
+    await until(() => sse.ended, 'the SSE stream to die');
+    await ws.closed;
+    await assert.rejects(fetch(`${at}/api/events`), TypeError);
+    const wsCut = await new Promise((resolve) => {
+      const w = new WebSocket(`${at.replace(/^http/, 'ws')}/api/ws`);
+      w.on('open', () => resolve('open'));
+      w.on('error', () => resolve('error'));
+    });
+    assert.equal(wsCut, 'error');
+    assert.deepEqual(demo.log().map((e) => [e.path, e.outcome]), [['/api/events', 'stream'], ['/api/ws', 'stream'], ['/api/events', 'cut'], ['/api/ws', 'cut']]);
+    await call('POST', '/api/_control', { networkCut: false });
+    await call('PATCH', '/api/tasks/t1', { done: true });
+    const after = await openSse('/api/events?lastEventId=0', {}, at);
+    await until(() => after.events.length === 1, 'the replay');
+    assert.equal(after.events[0].id, '1');
+    await call('POST', '/api/_control/reset');
+    await until(() => after.ended, 'reset to close the stream');
+    assert.deepEqual(await (await fetch(`${at}/api/_control/events/connections`)).json(), []);
+    const fresh = await openSse('/api/events', {}, at);
+    await call('PATCH', '/api/tasks/t1', { done: true });
+    await until(() => fresh.events.length === 1, 'the first event after the reset');
+    assert.equal(fresh.events[0].id, '1');
+    fresh.close();
+  });
 });
 
 let passed = 0;

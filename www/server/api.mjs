@@ -1,14 +1,17 @@
 // The demo's "team tasks" REST API (users, projects, tasks with an assignee and comments),
 // with the knobs the demo page and the end-to-end tests turn: latency, failure rate, a
 // network cut, and edits made "as another user". Data lives in one JSON file and survives a
-// restart. No dependencies; mounted by www/server/main.mjs next to the built demo page.
+// restart. One dependency (`ws`, for the WebSocket push endpoint); mounted by
+// www/server/main.mjs next to the built demo page.
 //
 //   import { createDemoApi } from './www/server/api.mjs';
 //   const api = createDemoApi({ dataFile: 'www/server/data/db.json' });   // null: memory only
 //   http.createServer((req, res) => api.handle(req, res) || serveStatic(req, res));
 //
 // `handle(req, res)` answers every request whose path is /api or starts with /api/ and returns
-// true; for anything else it returns false and leaves `res` alone.
+// true; for anything else it returns false and leaves `res` alone. `upgrade(req, socket, head)`
+// (also `handle.upgrade`) takes the WebSocket upgrades of /api/ws and returns true; any other
+// path: false, socket untouched. `close()` ends every push stream.
 //
 // Resources (JSON; every answer carries Cache-Control: no-store):
 //   GET    /api/users                 -> [User]
@@ -44,9 +47,33 @@
 //   { seq, at, tab, method, path, body, idempotencyKey, ifMatch, status, outcome, ms }
 //   outcome: 'read' | 'applied' | 'replayed' | 'conflict' | 'rejected' (4xx) | 'failed'
 //            (an injected failure) | 'cut' (socket destroyed) | 'aborted' (the client left
-//            during the added latency; nothing applied) | 'simulated' (edit-as)
+//            during the added latency; nothing applied) | 'simulated' (edit-as) | 'stream' (below)
 //   `tab` is the X-Demo-Tab request header (the demo page sends one per tab); `lost: true`
 //   marks an answer that could not be delivered (the client had gone; the work was done).
+//   A push stream (GET /api/events, /api/ws) is logged once, when it opens: status 200 (SSE) or
+//   101 (WebSocket), outcome 'stream' (or 'cut', status null, when the network cut refused
+//   it); its `tab` is X-Demo-Tab or else the `?tab=` query parameter (a browser WebSocket
+//   cannot send headers). The pushes themselves are not requests and are not logged.
+//
+// Push (real-time; never delayed or failed; while networkCut is on, new streams are refused
+// with a destroyed socket and turning it on kills the open ones):
+//   GET  /api/events   Server-Sent Events: 200, Content-Type: text/event-stream, Cache-Control:
+//                      no-store, no Content-Length, headers flushed at once. Each event is
+//                      `id: <eventId>\ndata: <one-line JSON>\n\n`; heartbeat: the comment
+//                      `: ping\n\n` every 15 s. A `Last-Event-ID` header (else `?lastEventId=N`)
+//                      first replays every buffered event with a larger id, then goes live.
+//   GET  /api/ws       WebSocket (a plain request -> 426): one text frame per message, the same
+//                      JSON; heartbeat: the frame `{"type":"batch","messages":[]}` (a no-op
+//                      message) every 15 s; `?lastEventId=N` replays like SSE.
+//   Event ids: "1", "2", ... since the server started or was reset (they are not persisted);
+//   the last 1000 events are kept for replay. Messages (each carries `eventId`, and
+//   `idempotencyKey` when the write had an Idempotency-Key header):
+//     { type: 'upsert', entity: 'Task', data: Task }   POST/PATCH /api/tasks[/:id], POST
+//                                                      /api/tasks/:id/comments (the whole task,
+//                                                      comments included), edit-as
+//     { type: 'delete', entity: 'Task', id }           DELETE /api/tasks/:id (id: the task's)
+//     { type: 'upsert', entity: 'User', data: User }   PATCH /api/users/:id
+//   Only applied writes broadcast: not replays, conflicts, rejections or injected failures.
 //
 // Control endpoints (never delayed, cut, failed or logged; the demo page and tests use them):
 //   GET  /api/_control                -> { latencyMs, failureRate, failureStatus, networkCut }
@@ -59,11 +86,18 @@
 //        -> the task after the change: "another user" edits it behind the client's back
 //        (version + 1, updatedBy that user). Logged with outcome 'simulated'.
 //   GET  /api/_control/log[?after=seq] -> { entries: [...], last }   (the last 500 entries)
-//   POST /api/_control/reset           -> seed data again, clear the log, keys and settings
+//   POST /api/_control/reset           -> seed data again, clear the log, keys and settings; the
+//                                         push streams are closed, event ids restart at 1
 //   GET  /api/_control/db              -> { users, projects, tasks } as the API answers them
+//   POST /api/_control/events/drop     { silent = false } -> closes every push stream (SSE ended,
+//                                         WebSocket closed 1001); silent: sends nothing more to
+//                                         them, sockets left open -> { closed: n }
+//   GET  /api/_control/events/connections -> [{ transport: 'sse' | 'ws', at, url, lastEventId,
+//                                         headers, open, refused }] (every attempt since the reset)
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { WebSocketServer } from 'ws';
 import { ME, seed } from './seed.mjs';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -72,6 +106,8 @@ const MAX_BODY = 1024 * 1024;
 const LOG_LIMIT = 500;
 const KEY_LIMIT = 5000;
 const DEFAULT_CONTROL = Object.freeze({ latencyMs: 0, failureRate: 0, failureStatus: 500, networkCut: false });
+const EVENTS_PATH = '/api/events';
+const WS_PATH = '/api/ws';
 
 class HttpError extends Error {
   constructor(status, message) {
@@ -143,6 +179,168 @@ function parseIfMatch(header) {
   return Number.isFinite(n) ? n : m ? m[1] : first;
 }
 
+// ---- Push hub: event ids, the replay buffer, SSE responses and WebSockets.
+// (a copy of the hub in tests/server/api.mjs; keep the two in step.)
+
+const DEFAULT_HEARTBEAT_MS = 15000;
+const REPLAY_LIMIT = 1000;
+const WS_HEARTBEAT = JSON.stringify({ type: 'batch', messages: [] });
+
+/** One SSE event: `id:` line, the text as `data:` lines (one per line of it), blank line. */
+function sseFrame(id, text) {
+  return `id: ${id}\n${text.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join('')}\n`;
+}
+
+/** The Last-Event-ID a stream request sent: the header, else `?lastEventId=`, else null. */
+function lastEventIdOf(req, url) {
+  const h = req.headers['last-event-id'];
+  if (typeof h === 'string' && h !== '') return h;
+  return url.searchParams.get('lastEventId');
+}
+
+function createHub() {
+  const wss = new WebSocketServer({ noServer: true, clientTracking: false });
+  let lastId = 0;
+  let buffer = []; // [{ id: number, text }], oldest first, at most REPLAY_LIMIT
+  let clients = new Set(); // open streams: { transport, record, send(id, text), beat(), close(abrupt), silent, timer }
+  let connections = []; // every attempt's record, in order
+  let heartbeatMs = DEFAULT_HEARTBEAT_MS;
+
+  function record(transport, req, url, refused) {
+    const r = {
+      transport,
+      at: Date.now(),
+      url: req.url,
+      lastEventId: lastEventIdOf(req, url),
+      headers: { ...req.headers },
+      open: !refused,
+      refused,
+    };
+    connections.push(r);
+    return r;
+  }
+
+  function startBeat(c) {
+    clearInterval(c.timer);
+    c.timer = null;
+    if (heartbeatMs > 0 && !c.silent) {
+      c.timer = setInterval(() => c.beat(), heartbeatMs);
+      c.timer.unref();
+    }
+  }
+
+  /** Forget a stream (idempotent); `how`: 'end' (orderly close), 'kill' (socket destroyed), or null (already gone). */
+  function finish(c, how) {
+    clearInterval(c.timer);
+    c.timer = null;
+    if (!clients.delete(c)) return;
+    c.record.open = false;
+    if (how) c.close(how === 'kill');
+  }
+
+  /** Replays the buffered events after the request's Last-Event-ID, then goes live. */
+  function open(c) {
+    const raw = c.record.lastEventId;
+    if (raw !== null && /^\d+$/.test(raw.trim())) {
+      const after = Number(raw.trim());
+      for (const e of buffer) if (e.id > after) c.send(e.id, e.text);
+    }
+    clients.add(c);
+    startBeat(c);
+  }
+
+  function publishText(text) {
+    const id = ++lastId;
+    buffer.push({ id, text });
+    if (buffer.length > REPLAY_LIMIT) buffer = buffer.slice(buffer.length - REPLAY_LIMIT);
+    for (const c of clients) if (!c.silent) c.send(id, text);
+    return String(id);
+  }
+
+  return {
+    /** Broadcasts a message object with the next event id as its `eventId`; returns that id. */
+    publish(message) {
+      return publishText(JSON.stringify({ ...message, eventId: String(lastId + 1) }));
+    },
+    /** Broadcasts a text verbatim (no eventId inside); returns its event id. */
+    publishRaw(text) {
+      return publishText(text);
+    },
+    /** A refused attempt, for the connection list. */
+    refused(transport, req, url) {
+      record(transport, req, url, true);
+    },
+    /** Answers GET /api/events with an SSE stream. */
+    sse(req, res, url) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+      res.flushHeaders();
+      req.socket.setNoDelay(true);
+      const c = {
+        transport: 'sse',
+        record: record('sse', req, url, false),
+        silent: false,
+        timer: null,
+        send: (id, text) => res.write(sseFrame(id, text)),
+        beat: () => res.write(': ping\n\n'),
+        close: (abrupt) => (abrupt ? res.destroy() : res.end()),
+      };
+      res.on('close', () => finish(c, null));
+      open(c);
+    },
+    /** Completes a WebSocket upgrade and streams to it. */
+    ws(req, socket, head, url) {
+      const rec = record('ws', req, url, false);
+      rec.open = false; // until the handshake is done
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const c = {
+          transport: 'ws',
+          record: rec,
+          silent: false,
+          timer: null,
+          send: (_id, text) => ws.send(text),
+          beat: () => ws.send(WS_HEARTBEAT),
+          close: (abrupt) => (abrupt ? ws.terminate() : ws.close(1001, 'closed by the server')),
+        };
+        ws.on('error', () => {});
+        ws.on('close', () => finish(c, null));
+        rec.open = true;
+        open(c);
+      });
+    },
+    /** Closes every stream (`silent`: sends them nothing more instead); returns how many. */
+    drop({ silent = false, abrupt = false } = {}) {
+      const list = [...clients];
+      for (const c of list) {
+        if (silent) {
+          c.silent = true;
+          startBeat(c);
+        } else {
+          finish(c, abrupt ? 'kill' : 'end');
+        }
+      }
+      return list.length;
+    },
+    connections: () => connections.map((r) => ({ ...r, headers: { ...r.headers } })),
+    get heartbeatMs() {
+      return heartbeatMs;
+    },
+    setHeartbeat(ms) {
+      heartbeatMs = ms;
+      for (const c of clients) startBeat(c);
+    },
+    reset() {
+      for (const c of [...clients]) finish(c, 'end');
+      lastId = 0;
+      buffer = [];
+      connections = [];
+      heartbeatMs = DEFAULT_HEARTBEAT_MS;
+    },
+    close() {
+      for (const c of [...clients]) finish(c, 'kill');
+    },
+  };
+}
+
 /**
  * Creates the API. `dataFile`: the JSON file the data lives in (created with the seed data
  * when missing; null keeps everything in memory). `now`: the clock (tests may pass one).
@@ -152,6 +350,19 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
   let control = { ...DEFAULT_CONTROL };
   let log = [];
   let seq = 0;
+  const hub = createHub();
+
+  /** Broadcasts the push message of an applied write (with the request's Idempotency-Key, if any). */
+  function broadcast(message, req) {
+    const key = req.headers['idempotency-key'];
+    hub.publish(typeof key === 'string' && key !== '' ? { ...message, idempotencyKey: key } : message);
+  }
+
+  /** Sets the control settings; turning networkCut on kills the open push streams. */
+  function applyControl(next) {
+    control = Object.freeze(next);
+    if (control.networkCut) hub.drop({ abrupt: true });
+  }
 
   function load() {
     if (dataFile && existsSync(dataFile)) {
@@ -246,7 +457,10 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
 
   // ---- routes ---------------------------------------------------------------------------
 
-  // Returns { status, value, headers?, outcome? } or throws HttpError.
+  const upsertTask = (t) => ({ type: 'upsert', entity: 'Task', data: taskOut(t) });
+
+  // Returns { status, value, headers?, outcome?, push? } or throws HttpError (`push`: the
+  // message an applied write broadcasts).
   function route(req, url, body) {
     const parts = url.pathname.split('/').filter(Boolean).slice(1).map(decodeURIComponent); // without 'api'
     const method = req.method === 'HEAD' ? 'GET' : req.method;
@@ -275,7 +489,7 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
       if ('role' in b && typeof b.role !== 'string') throw invalid('`role` must be a string');
       if ('name' in b) u.name = b.name.trim();
       if ('role' in b) u.role = b.role;
-      return ok(userOut(u));
+      return { ...ok(userOut(u)), push: { type: 'upsert', entity: 'User', data: userOut(u) } };
     }
 
     if (resource === 'projects') {
@@ -319,7 +533,7 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
           updatedById: ME,
         };
         db.tasks.push(t);
-        return ok(taskOut(t), 201, { Location: `/api/tasks/${t.id}`, ETag: '"1"' });
+        return { ...ok(taskOut(t), 201, { Location: `/api/tasks/${t.id}`, ETag: '"1"' }), push: upsertTask(t) };
       }
       const t = taskById(id);
       if (!t) throw notFound(`task ${id}`);
@@ -332,7 +546,7 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
         const c = { id: `c${db.nextComment++}`, taskId: t.id, authorId: ME, body: b.body.trim(), createdAt: now() };
         db.comments.push(c);
         t.comments.push(c.id);
-        return ok(commentOut(c), 201);
+        return { ...ok(commentOut(c), 201), push: upsertTask(t) }; // the task, with its comments
       }
       if (sub !== undefined) throw notFound(url.pathname);
       only('GET', 'PATCH', 'DELETE');
@@ -343,10 +557,10 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
       if (method === 'DELETE') {
         db.tasks = db.tasks.filter((x) => x !== t);
         db.comments = db.comments.filter((c) => c.taskId !== t.id);
-        return ok({ id: t.id, deleted: true });
+        return { ...ok({ id: t.id, deleted: true }), push: { type: 'delete', entity: 'Task', id: t.id } };
       }
       patchTask(t, b, ME);
-      return ok(taskOut(t), 200, { ETag: `"${t.version}"` });
+      return { ...ok(taskOut(t), 200, { ETag: `"${t.version}"` }), push: upsertTask(t) };
     }
 
     throw notFound(url.pathname);
@@ -382,7 +596,7 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
         next.failureStatus = b.failureStatus;
       }
       if ('networkCut' in b) next.networkCut = Boolean(b.networkCut);
-      control = Object.freeze(next);
+      applyControl(next);
       return { status: 200, value: control };
     }
     if (sub === '/edit-as') {
@@ -395,6 +609,7 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
       const patch = b.patch && typeof b.patch === 'object' ? b.patch : {};
       patchTask(t, patch, userId);
       save();
+      broadcast(upsertTask(t), req);
       const value = taskOut(t);
       addLog({ method: 'PATCH', path: `/api/tasks/${t.id}`, body: patch, tab: `as ${userById(userId).name}`, status: 200, outcome: 'simulated' });
       return { status: 200, value };
@@ -412,6 +627,15 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
     if (sub === '/db') {
       if (req.method !== 'GET') throw new HttpError(405, 'GET');
       return { status: 200, value: snapshot() };
+    }
+    if (sub === '/events/drop') {
+      if (req.method !== 'POST') throw new HttpError(405, 'POST');
+      const b = parseObject(body);
+      return { status: 200, value: { closed: hub.drop({ silent: b.silent === true }) } };
+    }
+    if (sub === '/events/connections') {
+      if (req.method !== 'GET') throw new HttpError(405, 'GET');
+      return { status: 200, value: hub.connections() };
     }
     throw notFound(url.pathname);
   }
@@ -441,6 +665,7 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
     save();
     control = { ...DEFAULT_CONTROL };
     log = [];
+    hub.reset();
   }
 
   function snapshot() {
@@ -538,26 +763,84 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
     const applied = mutating && answer.status < 300;
     if (key && mutating) remember(key, answer);
     if (applied || key) save();
+    if (applied && answer.push) broadcast(answer.push, req);
     const outcome = answer.outcome ?? (!mutating ? 'read' : applied ? 'applied' : 'rejected');
     finish(answer.status, req.method === 'HEAD' ? undefined : answer.value, answer.headers, outcome);
   }
 
-  return {
-    /** Answers /api requests (returns true); anything else returns false. */
-    handle(req, res) {
-      let url;
-      try {
-        url = new URL(req.url, 'http://localhost');
-      } catch {
-        return false;
-      }
-      if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
-      serve(req, res, url).catch((e) => {
-        console.error('demo api:', e);
-        if (!res.headersSent) send(res, 500, { error: String(e && e.message) });
-      });
+  /** A push stream's log entry (outcome 'stream', or 'cut' when the network cut refused it). */
+  function logStream(req, url, status, outcome) {
+    const tab = typeof req.headers['x-demo-tab'] === 'string' ? req.headers['x-demo-tab'] : url.searchParams.get('tab');
+    addLog({ tab, method: 'GET', path: url.pathname + url.search, status, outcome, ifMatch: null });
+  }
+
+  /** GET /api/events: an SSE stream (no latency, no failures; the network cut refuses it). */
+  function events(req, res, url) {
+    if (req.method !== 'GET') {
+      send(res, 405, { error: `${req.method} is not allowed here (allowed: GET)` }, { Allow: 'GET' });
+      return;
+    }
+    if (control.networkCut) {
+      hub.refused('sse', req, url);
+      logStream(req, url, null, 'cut');
+      cut(req);
+      return;
+    }
+    logStream(req, url, 200, 'stream');
+    hub.sse(req, res, url);
+  }
+
+  /** Takes the WebSocket upgrade of /api/ws (returns true); any other path: false. */
+  function upgrade(req, socket, head) {
+    let url;
+    try {
+      url = new URL(req.url, 'http://localhost');
+    } catch {
+      return false;
+    }
+    if (url.pathname !== WS_PATH) return false;
+    if (control.networkCut) {
+      hub.refused('ws', req, url);
+      logStream(req, url, null, 'cut');
+      socket.destroy();
       return true;
-    },
+    }
+    logStream(req, url, 101, 'stream');
+    hub.ws(req, socket, head, url);
+    return true;
+  }
+
+  /** Answers /api requests (returns true); anything else returns false. */
+  function handle(req, res) {
+    let url;
+    try {
+      url = new URL(req.url, 'http://localhost');
+    } catch {
+      return false;
+    }
+    if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
+    if (url.pathname === EVENTS_PATH) {
+      events(req, res, url);
+      return true;
+    }
+    if (url.pathname === WS_PATH) {
+      send(res, 426, { error: 'this is a WebSocket endpoint' }, { Upgrade: 'websocket' });
+      return true;
+    }
+    serve(req, res, url).catch((e) => {
+      console.error('demo api:', e);
+      if (!res.headersSent) send(res, 500, { error: String(e && e.message) });
+    });
+    return true;
+  }
+  handle.upgrade = upgrade;
+
+  return {
+    handle,
+    /** Takes WebSocket upgrades of /api/ws (returns true); anything else returns false. */
+    upgrade,
+    /** Ends every push stream (for a server that is shutting down). */
+    close: () => hub.close(),
     /** Seed data again; clears the log, idempotency keys and control settings. */
     reset,
     /** { users, projects, tasks } as the API answers them. */
@@ -568,7 +851,7 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
     control: () => control,
     /** Changes control settings (as POST /api/_control does). */
     setControl(patch) {
-      control = Object.freeze({ ...control, ...patch });
+      applyControl({ ...control, ...patch });
     },
   };
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The demo server: the team tasks API (www/server/api.mjs) under /api and the built demo page
-// (www/demo/dist, made by `node www/demo/prepare.mjs`) everywhere else, on one origin.
+// The demo server: the team tasks API (www/server/api.mjs) under /api (with its push endpoints,
+// SSE at /api/events and a WebSocket at /api/ws) and the built demo page (www/demo/dist, made by
+// `node www/demo/prepare.mjs`) everywhere else, on one origin.
 //
 //   node www/server/main.mjs [--port 8080] [--host 127.0.0.1] [--data FILE] [--static DIR]
 //
@@ -34,8 +35,13 @@ export async function startDemoServer({ port = 8080, host = '127.0.0.1', dataFil
     }
     return false;
   };
-  const server = await startStaticServer({ root: staticDir, port, host, handler });
-  return { ...server, api };
+  // api.upgrade takes the WebSocket push endpoint (/api/ws); close() ends the push streams first.
+  const server = await startStaticServer({ root: staticDir, port, host, handler, upgrade: api.upgrade });
+  const close = () => {
+    api.close();
+    return server.close();
+  };
+  return { ...server, close, api };
 }
 
 const isMain = process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
