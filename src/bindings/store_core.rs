@@ -353,6 +353,15 @@ impl StoreCore {
             .unwrap_or_else(|_| "null".to_owned())
     }
 
+    /// `url` as a request of this store goes to (`baseUrl` applied, core/url.rs).
+    #[wasm_bindgen(js_name = resolveUrl)]
+    pub fn resolve_url(&self, url: &str) -> String {
+        self.inner
+            .try_borrow()
+            .map(|s| crate::core::resolve_url(&s.config().base_url, url))
+            .unwrap_or_else(|_| url.to_owned())
+    }
+
     /// The number of cached entities.
     #[wasm_bindgen(js_name = entityCount)]
     pub fn entity_count(&self) -> usize {

@@ -131,6 +131,47 @@ export interface SyncState {
   readonly lastSyncAt: number | null;
 }
 
+/** One push message of the default format (see README "Real-time"). */
+export type PushMessage =
+  | { type: 'upsert'; entity: string; data: object | object[]; eventId?: string | number; idempotencyKey?: string }
+  | { type: 'delete'; entity: string; id: EntityId; eventId?: string | number; idempotencyKey?: string }
+  | { type: 'invalidate'; queryKey: QueryKey; eventId?: string | number; idempotencyKey?: string }
+  | { type: 'batch'; messages: PushMessage[]; eventId?: string | number; idempotencyKey?: string };
+
+export interface ConnectOptions {
+  /** An SSE endpoint (relative urls get `baseUrl`), a `ws(s)://` url, or a function giving one at each connect. */
+  url: string | (() => string);
+  /** Default: `'websocket'` for ws(s):// urls, else `'sse'`. A relative or http(s) url with `'websocket'` is opened as ws(s). */
+  transport?: 'sse' | 'websocket';
+  /** Adapts another server format: the raw message text to one message, a list of them (applied as one batch), or null to skip it. */
+  parse?: (text: string) => PushMessage | PushMessage[] | null | undefined;
+  /** A refused message (`code` PARSE or SHAPE, `text` the message): nothing of it applied; the connection stays open. */
+  onError?: (error: StrataError & { text: string | null }) => void;
+  /** After a gap the connection cannot replay (a WebSocket, or SSE without an event id): `'invalidate'` (default) the queries. */
+  onReconnect?: 'invalidate' | 'none';
+  /** Reopen a connection silent for this long (ms; default 60000; 0: never). Servers should send a heartbeat more often. */
+  heartbeatMs?: number;
+  /** Reconnect backoff: the first delay (default 1000 ms, or the server's SSE `retry:`), doubled per failure up to `maxRetryDelay` (30000), with jitter. */
+  retryDelay?: number;
+  maxRetryDelay?: number;
+}
+
+/** What `store.connectionState()` returns: the same object until it changes. */
+export interface ConnectionState {
+  readonly status: 'connecting' | 'open' | 'paused' | 'closed';
+  readonly lastEventId: string | null;
+  /** ms epoch of the last message. */
+  readonly lastMessageAt: number | null;
+  /** How many times the connection was reopened after it had been open. */
+  readonly reconnects: number;
+  /** Why the last attempt failed (cleared once open). */
+  readonly error: StrataError | null;
+}
+
+export interface Connection {
+  close(): void;
+}
+
 export interface QueryFunctionContext {
   readonly queryKey: QueryKey;
   /** Aborted when the fetch is cancelled, superseded or times out. */
@@ -242,6 +283,10 @@ export declare class Store {
   mutations(): readonly MutationEntry[];
   syncState(): SyncState;
   subscribeSync(listener: () => void): () => void;
+  /** Opens the real-time connection: pushes go into the cache's server base, under the optimistic layers. One per store; in a persisted store, only the sending tab connects. */
+  connect(options: ConnectOptions): Connection;
+  connectionState(): ConnectionState;
+  subscribeConnection(listener: () => void): () => void;
   /**
    * Resumes a queue paused by a 401; resolves when nothing more can be sent now (asked of the
    * tab that sends when this tab does not).

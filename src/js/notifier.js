@@ -1,4 +1,4 @@
-// The Notifier: the listeners of entities, queries and the sync state, and the queue of the
+// The Notifier: the listeners of entities, queries, the sync state and the connection, and the queue of the
 // listener calls a batch triggers. They run after the core returned, so a listener may call
 // the store again (its calls join the queue); a throwing listener does not stop the others.
 
@@ -13,6 +13,7 @@ export class Notifier {
   #entities = new Map(); // key -> Set<sub>
   #queries = new Map(); // hash -> Set<sub>
   #sync = new Set();
+  #connection = new Set();
   #queue = []; // pending listener calls: set, sub, set, sub, ...
   #notifying = false;
 
@@ -31,6 +32,19 @@ export class Notifier {
     const sub = check(listener);
     this.#sync.add(sub);
     return () => this.#sync.delete(sub);
+  }
+
+  /** Subscribes to the connection state; returns the unsubscribe function. */
+  onConnection(listener) {
+    const sub = check(listener);
+    this.#connection.add(sub);
+    return () => this.#connection.delete(sub);
+  }
+
+  /** The connection state changed: its listeners run (now, unless a drain is under way). */
+  connectionChanged() {
+    for (const sub of this.#connection) this.#queue.push(this.#connection, sub);
+    this.drain();
   }
 
   /** Queues the sync listeners (they run at the next drain). */

@@ -4,12 +4,12 @@
 import type { ReactElement, ReactNode } from 'react';
 import type {
   EntityId, QueryKey, Shape, Store, StrataError, QueryStatus, FetchStatus, QueryState, SyncState,
-  QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription,
+  QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription, ConnectionState,
 } from './index.js';
 
 export type {
   EntityId, QueryKey, Shape, Store, StrataError, QueryStatus, FetchStatus, QueryState, SyncState,
-  QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription,
+  QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription, ConnectionState,
 };
 
 // ---- provider ------------------------------------------------------------------------------
@@ -128,6 +128,9 @@ export declare function useEntity<T = Record<string, unknown>>(type: string, id:
 
 /** The store's sync state (online, pending mutations, failures, conflicts), re-rendering when it changes. */
 export declare function useSyncState(): SyncState;
+
+/** The store's real-time connection state (`store.connect()`), re-rendering when it changes. */
+export declare function useConnection(): ConnectionState;
 
 // ---- useMutation ---------------------------------------------------------------------------
 

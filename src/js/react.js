@@ -200,6 +200,14 @@ export function useSyncState() {
   return useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
 }
 
+/** `{ status, lastEventId, lastMessageAt, reconnects, error }` of `store.connect()`'s connection. */
+export function useConnection() {
+  const store = useStore();
+  const subscribe = useCallback((listener) => store.subscribeConnection(listener), [store]);
+  const getSnapshot = useCallback(() => store.connectionState(), [store]);
+  return useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
+}
+
 // ---- useMutation ---------------------------------------------------------------------------
 
 const IDLE = Object.freeze({ status: 'idle', data: undefined, error: null, variables: undefined, id: undefined, submittedAt: 0 });

@@ -28,6 +28,7 @@ export class Replica {
   #version = 0; // persist.version: the app's version of its cached data
   #remoteSync = null; // the sending tab's { inflight, lastError, lastSyncAt } (followers)
   #flushAsks = new Map(); // nonce -> resolve (followers waiting for the sender's flush)
+  #leading = null; // { promise, resolve }: whenLeader()
 
   /**
    * @param host `run(call)`: one wasm call, its batch applied; `flush()`: the store's;
@@ -84,12 +85,31 @@ export class Replica {
         run(() => this.#core.reconcileOutbox(JSON.stringify(records)));
         this.#leader = true;
         run(() => this.#core.setLeader(true));
+        this.#leading?.resolve();
         // Flushes this tab asked of the previous sender: this tab answers them now.
         const asks = [...this.#flushAsks.values()];
         this.#flushAsks.clear();
         if (asks.length) this.#host.flush().then(() => asks.forEach((resolve) => resolve()), report);
       });
     });
+  }
+
+  /** Resolves once this tab sends the outbox (and so holds the store's connection). */
+  whenLeader() {
+    if (!this.#leading) {
+      let resolve;
+      const promise = new Promise((r) => {
+        resolve = r;
+      });
+      this.#leading = { promise, resolve };
+      if (this.#leader && this.#tabs) resolve();
+    }
+    return this.#leading.promise;
+  }
+
+  /** The sending tab's connection state, for the other tabs to show. */
+  postConnection(state) {
+    if (this.#leader) this.#tabs?.post({ t: 'conn', state });
   }
 
   /** Another tab sends the outbox: flush() asks it (askSender). */
@@ -272,6 +292,9 @@ export class Replica {
         }
         case 'clear':
           this.#wipe();
+          break;
+        case 'conn':
+          if (!this.#leader) this.#host.connection?.(msg.state);
           break;
         default:
       }

@@ -204,7 +204,7 @@ export class Requests {
     if (url !== null) {
       let headers;
       try {
-        headers = this.#headers();
+        headers = this.headers();
       } catch (e) {
         finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', `headers() threw: ${e && e.message}`));
         return;
@@ -271,7 +271,7 @@ export class Requests {
     const t = timer(controller, timeout);
     let all;
     try {
-      all = { ...this.#headers(), ...headers };
+      all = { ...this.headers(), ...headers };
     } catch (e) {
       // Never sent without the app's headers: the queue pauses (as on a 401) until flush().
       clearTimeout(t);
@@ -294,7 +294,7 @@ export class Requests {
   }
 
   // Evaluated at send time, never stored.
-  #headers() {
+  headers() {
     const h = this.#options.headers;
     const value = typeof h === 'function' ? h() : h;
     if (value === undefined || value === null) return {};

@@ -10,6 +10,7 @@ import { Snapshots } from './snapshots.js';
 import { Notifier } from './notifier.js';
 import { Requests } from './requests.js';
 import { Replica } from './replica.js';
+import { Connection, CLOSED } from './connection.js';
 
 const MAX_TIMER = 2 ** 31 - 1;
 
@@ -44,6 +45,9 @@ export class Store {
   #notify = new Notifier();
   #requests;
   #replica = null; // IndexedDB and the other tabs (persisted stores only)
+  #connection = null; // connect()'s Connection
+  #connectionState = CLOSED;
+  #pushReport = null; // the last batch's `pu` (applyPushes)
 
   /** @internal use createStore() */
   constructor(core, options, persistence = null) {
@@ -64,6 +68,7 @@ export class Store {
           this.#setSync(this.#sync.raw ?? state, false);
           this.#notify.drain();
         },
+        connection: (state) => this.#connection?.follow(state),
       });
     }
     this.#listenToBrowser();
@@ -250,6 +255,54 @@ export class Store {
     return this.#notify.onSync(listener);
   }
 
+  // ---- real-time -------------------------------------------------------------------------
+
+  /**
+   * Opens the store's real-time connection (SSE or WebSocket): server pushes go into the
+   * cache's server base, under the optimistic layers. Returns `{ close() }`. In a persisted
+   * store only the tab that sends the outbox connects; the other tabs see its state.
+   */
+  connect(options) {
+    this.#open();
+    if (this.#connection) throw invalidArgument('connect: this store is already connected; close() that connection first');
+    const c = new Connection(options, {
+      apply: (joined) => {
+        this.#pushReport = null;
+        this.#run(() => this.#core.applyPushes(joined));
+        return this.#pushReport;
+      },
+      invalidate: () => this.invalidateQueries(),
+      headers: () => this.#requests.headers(),
+      resolveUrl: (url) => this.#core.resolveUrl(url),
+      whenLeader: this.#replica ? this.#replica.whenLeader() : null,
+      changed: (state) => {
+        if (this.#connection !== c && state.status !== 'closed') return;
+        this.#connectionState = state;
+        this.#notify.connectionChanged();
+      },
+      post: (state) => this.#replica?.postConnection(state),
+    });
+    this.#connection = c;
+    c.start();
+    return Object.freeze({
+      close: () => {
+        if (this.#connection !== c) return;
+        c.close();
+        this.#connection = null;
+      },
+    });
+  }
+
+  /** `{ status: 'connecting'|'open'|'paused'|'closed', lastEventId, lastMessageAt, reconnects, error }` */
+  connectionState() {
+    return this.#connectionState;
+  }
+
+  subscribeConnection(listener) {
+    this.#open();
+    return this.#notify.onConnection(listener);
+  }
+
   /**
    * Resumes a queue paused by a 401 (after the app refreshed its token) and sends what can be
    * sent; resolves when nothing more can be sent now.
@@ -338,6 +391,8 @@ export class Store {
   /** Stops this store: timers, requests and browser listeners end; later calls throw CLOSED. */
   close() {
     if (this.#closed) return;
+    this.#connection?.close();
+    this.#connection = null;
     this.#closed = true;
     this.#replica?.close(); // writes the last cache changes first
     clearTimeout(this.#wake.timer);
@@ -438,6 +493,7 @@ export class Store {
     if (this.#closed) return [];
     this.#epoch++;
     const b = JSON.parse(text);
+    if (b.pu) this.#pushReport = b.pu;
     const changed = this.#snap.applyBatch(b);
     const queries = new Set(changed.queries);
     const errored = [];

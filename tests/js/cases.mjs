@@ -311,3 +311,4 @@ test('query keys hash by value: object key order does not matter, arrays may be 
 });
 import './queries.mjs';
 import './mutations.mjs';
+import './realtime.mjs';
