@@ -122,6 +122,7 @@ export class Connection {
     host.changed(this.#state);
     if (this.#leading) this.#open();
     else {
+      host.ask();
       host.whenLeader.then(() => {
         if (this.#closed) return;
         this.#leading = true;
@@ -153,10 +154,14 @@ export class Connection {
     const next = Object.freeze({ ...this.#state, ...patch });
     this.#state = next;
     this.#host.changed(next);
-    if (this.#leading) {
-      const e = next.error;
-      this.#host.post({ ...next, error: e ? { code: e.code, message: e.message } : null });
-    }
+    this.announce();
+  }
+
+  /** Posts the state to the other tabs (the connected tab; also when a new tab asks). */
+  announce() {
+    if (!this.#leading) return;
+    const e = this.#state.error;
+    this.#host.post({ ...this.#state, error: e ? { code: e.code, message: e.message } : null });
   }
 
   #listen() {

@@ -112,6 +112,11 @@ export class Replica {
     if (this.#leader) this.#tabs?.post({ t: 'conn', state });
   }
 
+  /** A tab that just called connect() asks the sending tab for its connection state. */
+  askConnection() {
+    if (!this.#leader) this.#tabs?.post({ t: 'conn?' });
+  }
+
   /** Another tab sends the outbox: flush() asks it (askSender). */
   get follower() {
     return this.#tabs !== null && !this.#leader;
@@ -295,6 +300,9 @@ export class Replica {
           break;
         case 'conn':
           if (!this.#leader) this.#host.connection?.(msg.state);
+          break;
+        case 'conn?':
+          if (this.#leader) this.#host.announceConnection?.();
           break;
         default:
       }

@@ -69,6 +69,7 @@ export class Store {
           this.#notify.drain();
         },
         connection: (state) => this.#connection?.follow(state),
+        announceConnection: () => this.#connection?.announce(),
       });
     }
     this.#listenToBrowser();
@@ -281,6 +282,7 @@ export class Store {
         this.#notify.connectionChanged();
       },
       post: (state) => this.#replica?.postConnection(state),
+      ask: () => this.#replica?.askConnection(),
     });
     this.#connection = c;
     c.start();

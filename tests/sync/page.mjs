@@ -51,6 +51,13 @@ const t = {
     }
     return from + n;
   },
+  connect(transport) {
+    t.store.connect({ url: transport === 'websocket' ? '/ws' : '/events', transport, retryDelay: 50 });
+  },
+  conn() {
+    const s = t.store.connectionState();
+    return { status: s.status, lastEventId: s.lastEventId, error: s.error && s.error.code };
+  },
   tasks() {
     const d = t.store.getQueryData(['tasks']);
     return d && d.map((x) => ({ id: x.id, title: x.title, done: x.done }));

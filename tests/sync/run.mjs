@@ -257,6 +257,34 @@ test('the persisted cache shows data after a reload without network, marked stal
   await context.unroute('**/api/tasks');
 });
 
+for (const transport of ['sse', 'websocket']) {
+  test(`${transport}: two tabs hold one connection; both show a push; when it closes the other takes over and resumes`, async (context) => {
+    const a = await openTab(context, `rt-${transport}`);
+    await loaded(a);
+    const b = await openTab(context, `rt-${transport}`);
+    await loaded(b);
+    await call(a, 'connect', transport);
+    await call(b, 'connect', transport);
+    await until('both tabs to show the connection open', async () =>
+      (await call(a, 'conn')).status === 'open' && (await call(b, 'conn')).status === 'open');
+    const open = (await control('/api/_events/connections')).filter((c) => c.open);
+    eq(open.length, 1, 'one connection for the two tabs');
+
+    await control('/api/_edit', { id: 1, patch: { title: 'pushed' } });
+    for (const page of [a, b]) await until('the push in both tabs', async () => (await call(page, 'tasks'))[0].title === 'pushed');
+    await until('the other tab to know the event id', async () => (await call(b, 'conn')).lastEventId === '1');
+
+    // The connected tab goes; a change made meanwhile reaches the tab that takes over.
+    await a.close();
+    await control('/api/_edit', { id: 2, patch: { title: 'while switching' } });
+    await until('the other tab to take over', async () => (await call(b, 'tasks'))[1].title === 'while switching', 15_000);
+    const conns = await control('/api/_events/connections');
+    eq(conns.filter((c) => c.open).length, 1, 'still one connection');
+    if (transport === 'sse') eq(conns.at(-1).lastEventId, '1', 'resumed from the last event the closed tab applied');
+    eq((await call(b, 'conn')).status, 'open');
+  });
+}
+
 test('persist.version: cache data of another version is migrated by persist.migrate, or dropped without it', async (context) => {
   const page = await openTab(context, 'migrate', { persist: { version: 1 } });
   await loaded(page);
