@@ -155,7 +155,6 @@ impl Store {
         let before = self.sync_mark();
         let mut out = Output::default();
         f(self, &mut out)?;
-        self.release_echoes(now, &mut out);
         Ok(self.finish(out, before, now, source))
     }
 
@@ -164,7 +163,6 @@ impl Store {
         let before = self.sync_mark();
         let mut out = Output::default();
         f(self, &mut out);
-        self.release_echoes(now, &mut out);
         self.finish(out, before, now, Source::Here)
     }
 
@@ -175,8 +173,12 @@ impl Store {
         }
     }
 
-    /// The one finish step (see the module doc).
+    /// The one finish step (see the module doc). Not inlined: `run` is instantiated once per
+    /// use case, and a copy of this in each cost kilobytes of wasm.
+    #[inline(never)]
     fn finish(&mut self, mut out: Output, before: SyncMark, now: f64, source: Source) -> Output {
+        // Echoes whose mutation this call settled apply in it.
+        self.release_echoes(now, &mut out);
         self.mark_requests(&out.actions);
         let taken = self.cache.take_changes();
         out.changes = taken.changes;
