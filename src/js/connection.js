@@ -96,8 +96,10 @@ export class Connection {
   #attemptId = 0; // bumped by every open/drop, so a late event of an old attempt is ignored
   #timer = undefined; // reconnect
   #silence = undefined; // heartbeat
-  #pending = []; // message texts waiting for the microtask flush
-  #pendingErrors = [];
+  #pending = []; // [message text for the core, text as received] waiting for the microtask flush
+  #pendingId = undefined; // the SSE event id the flush records
+  #flushing = false; // a flush is scheduled
+  #announceTimer = undefined;
   #unlisten = [];
   #leading;
 
@@ -154,11 +156,18 @@ export class Connection {
     const next = Object.freeze({ ...this.#state, ...patch });
     this.#state = next;
     this.#host.changed(next);
-    this.announce();
+    // A new status goes to the other tabs at once; the event id and message time at most every
+    // 250 ms (a takeover then replays a few events twice, which changes nothing).
+    if (Object.keys(patch).some((k) => k !== 'lastEventId' && k !== 'lastMessageAt')) this.announce();
+    else if (this.#announceTimer === undefined && this.#leading) {
+      this.#announceTimer = setTimeout(() => this.announce(), 250);
+    }
   }
 
   /** Posts the state to the other tabs (the connected tab; also when a new tab asks). */
   announce() {
+    clearTimeout(this.#announceTimer);
+    this.#announceTimer = undefined;
     if (!this.#leading) return;
     const e = this.#state.error;
     this.#host.post({ ...this.#state, error: e ? { code: e.code, message: e.message } : null });
@@ -315,7 +324,10 @@ export class Connection {
           (data, id) => {
             if (attempt !== this.#attemptId) return;
             if (data !== null) this.#message(data);
-            if (id !== undefined) this.#set({ lastEventId: id });
+            if (id !== undefined) {
+              this.#pendingId = id;
+              this.#schedule();
+            }
           },
           (ms) => {
             this.#retryDelay = ms;
@@ -372,7 +384,6 @@ export class Connection {
   // ---- messages ------------------------------------------------------------------------
 
   #message(text) {
-    const at = Date.now();
     let msg = text;
     if (this.#o.parse) {
       let ops;
@@ -393,25 +404,39 @@ export class Connection {
       return;
     }
     this.#pending.push([msg, text]);
-    this.#set({ lastMessageAt: at });
-    if (this.#pending.length === 1) queueMicrotask(() => this.#flush());
+    this.#schedule();
+  }
+
+  #schedule() {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    queueMicrotask(() => this.#flush());
   }
 
   // One core call for every message that arrived since the last flush.
+  // Then one state change for the lot (lastMessageAt, lastEventId).
   #flush() {
+    this.#flushing = false;
     const batch = this.#pending;
+    const sseId = this.#pendingId;
     this.#pending = [];
-    if (!batch.length || this.#closed) return;
-    let report_;
-    try {
-      report_ = this.#host.apply(batch.map((m) => m[0]).join('\0'));
-    } catch (e) {
-      this.#reject(e instanceof StrataError ? e : new StrataError('INTERNAL', String(e && e.message)), null);
-      return;
+    this.#pendingId = undefined;
+    if (this.#closed) return;
+    const patch = {};
+    let rejected = [];
+    if (batch.length) {
+      patch.lastMessageAt = Date.now();
+      try {
+        const r = this.#host.apply(batch.map((m) => m[0]).join('\0')) ?? [null, []];
+        rejected = r[1];
+        // SSE resumes from its `id:` lines; a WebSocket from the messages' eventId.
+        if (r[0] !== null && this.#transport(this.#lastUrl) === 'websocket') patch.lastEventId = r[0];
+      } catch (e) {
+        this.#reject(e instanceof StrataError ? e : new StrataError('INTERNAL', String(e && e.message)), null);
+      }
     }
-    const [eventId, rejected] = report_ ?? [null, []];
-    // SSE resumes from its `id:` lines; a WebSocket from the messages' eventId.
-    if (eventId !== null && this.#transport(this.#lastUrl) === 'websocket') this.#set({ lastEventId: eventId });
+    if (sseId !== undefined) patch.lastEventId = sseId;
+    if (Object.keys(patch).length) this.#set(patch);
     for (const [i, e] of rejected) this.#reject(new StrataError(e.code, e.message), batch[i]?.[1] ?? null);
   }
 
