@@ -424,3 +424,37 @@ fn a_batch_applies_in_one_call_and_the_batch_json_reports_it() {
     let b: Value = serde_json::from_str(&text).expect("batch JSON");
     assert_eq!(b["pu"], json!(["e5", []]));
 }
+
+#[test]
+fn an_echo_of_an_insert_lands_once_under_the_real_id() {
+    let mut s = seeded();
+    let desc = with(
+        insert_desc(
+            json!({ "id": "tmp-a", "title": "new" }),
+            json!([{ "hash": LIST }]),
+        ),
+        json!({ "shape": "Task" }),
+    );
+    let sent = mutate_sent(&mut s, "m1", desc, T0);
+    let echo = json!({ "type": "upsert", "entity": "Task", "idempotencyKey": "m1",
+                       "data": { "id": 7, "title": "new", "version": 1, "createdAt": 9 } });
+    let out = push(&mut s, &[echo], T0 + 1.0);
+    assert!(out.changes.is_empty());
+    assert!(
+        s.entity("Task:7").is_none(),
+        "no second copy beside the temporary one"
+    );
+    answer(
+        &mut s,
+        &sent,
+        ok(json!({ "id": 7, "title": "new", "version": 1 })),
+        T0 + 2.0,
+    );
+    assert_eq!(
+        ids(&s, LIST),
+        vec![json!(1), json!(2), json!(3), json!(7)],
+        "once, in its place"
+    );
+    assert_eq!(task(&s, "7")["createdAt"], 9, "the echo's fields landed");
+    assert!(s.entity("Task:tmp-a").is_none());
+}
