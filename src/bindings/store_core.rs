@@ -225,24 +225,63 @@ impl StoreCore {
         self.run(0, |s, now| Ok(s.flush(now)))
     }
 
+    /// `filter_json`: query filters (`{ queryKey, exact, type, stale, fetchStatus, hashes,
+    /// refetchType }`, core/query/filter.rs).
     #[wasm_bindgen(js_name = invalidateQueries)]
-    pub fn invalidate_queries(&self, prefix_json: &str) -> Result<String, JsValue> {
-        self.run(0, |s, now| s.invalidate(prefix_json, now))
+    pub fn invalidate_queries(&self, filter_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.invalidate(filter_json, now))
     }
 
     #[wasm_bindgen(js_name = refetchQueries)]
-    pub fn refetch_queries(&self, prefix_json: &str) -> Result<String, JsValue> {
-        self.run(0, |s, now| s.refetch(prefix_json, now))
+    pub fn refetch_queries(&self, filter_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.refetch(filter_json, now))
     }
 
     #[wasm_bindgen(js_name = cancelQueries)]
-    pub fn cancel_queries(&self, prefix_json: &str) -> Result<String, JsValue> {
-        self.run(0, |s, now| s.cancel(prefix_json, now))
+    pub fn cancel_queries(&self, filter_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.cancel(filter_json, now))
     }
 
     #[wasm_bindgen(js_name = removeQueries)]
-    pub fn remove_queries(&self, prefix_json: &str) -> Result<String, JsValue> {
-        self.run(0, |s, now| s.remove(prefix_json, now))
+    pub fn remove_queries(&self, filter_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.remove(filter_json, now))
+    }
+
+    /// `initial_json`: `[[hash, initialData, initialDataUpdatedAt | null]]` of the queries
+    /// whose observers gave `initialData`.
+    #[wasm_bindgen(js_name = resetQueries)]
+    pub fn reset_queries(&self, filter_json: &str, initial_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.reset(filter_json, initial_json, now))
+    }
+
+    /// The hashes of the queries `filter_json` matches, as a JSON list (a read: no batch).
+    #[wasm_bindgen(js_name = matchQueries)]
+    pub fn match_queries(&self, filter_json: &str) -> Result<String, JsValue> {
+        let s = self.inner.try_borrow().map_err(|_| busy())?;
+        let hashes = s.match_queries(filter_json, clock::now()).map_err(to_js)?;
+        Ok(serde_json::Value::from(hashes).to_string())
+    }
+
+    /// An observer's options changed (function-valued options evaluated again).
+    #[wasm_bindgen(js_name = updateOptions)]
+    pub fn update_options(&self, hash: &str, opts_json: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| s.update_options(hash, opts_json, now))
+    }
+
+    /// The app's `retry`/`retryDelay` answer to an `["r", ...]` action: `delay` in ms, NaN
+    /// for the store's own backoff.
+    #[wasm_bindgen(js_name = decideRetry)]
+    pub fn decide_retry(
+        &self,
+        hash: &str,
+        ticket: f64,
+        retry: bool,
+        delay: f64,
+    ) -> Result<String, JsValue> {
+        self.run(0, |s, now| {
+            let delay = (!delay.is_nan()).then_some(delay);
+            Ok(s.decide_retry(hash, ticket as u64, retry, delay, now, clock::random()))
+        })
     }
 
     /// Server push messages, each one JSON text, joined with NUL (a character no JSON text

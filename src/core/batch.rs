@@ -12,7 +12,8 @@
 //! - `s`: `[[hash, state]]` queries whose state changed (status, fetchStatus, error, ...)
 //! - `rq` / `re`: removed queries / garbage-collected entities
 //! - `a`: actions for the browser side: `["f", hash, ticket, url|null, timeout]` (fetch),
-//!   `["x", hash, ticket]` (abort)
+//!   `["x", hash, ticket]` (abort), `["r", hash, ticket, failureCount, error, wouldRetry]` (the
+//!   app's retry function decides a failure: answer with `decideRetry`)
 //! - `w`: when to call `tick` next (ms since the epoch), or null
 //! - `pu`: after `applyPushes`: `[lastEventId | null, [[index, error]...]]` (refused messages)
 
@@ -251,6 +252,13 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
                 timeout,
             } => serde_json::json!(["f", hash, ticket, url, timeout]),
             Action::Abort { hash, ticket } => serde_json::json!(["x", hash, ticket]),
+            Action::AskRetry {
+                hash,
+                ticket,
+                failure_count,
+                error,
+                would_retry,
+            } => serde_json::json!(["r", hash, ticket, failure_count, error, would_retry]),
             Action::Send {
                 id,
                 ticket,

@@ -48,6 +48,16 @@ pub enum Action {
         url: Option<String>,
         timeout: f64,
     },
+    /// Fetch `ticket` of query `hash` failed and the app's `retry`/`retryDelay` function
+    /// decides what follows (answered with `decide_retry`). `failure_count` counts this
+    /// failure; `would_retry` is the store's own rule, for a `retryDelay` function alone.
+    AskRetry {
+        hash: String,
+        ticket: u64,
+        failure_count: u32,
+        error: ErrorInfo,
+        would_retry: bool,
+    },
     /// Abort the request of a cancelled or superseded fetch.
     Abort { hash: String, ticket: u64 },
     /// Send attempt `ticket` of mutation `id`.

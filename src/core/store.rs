@@ -213,7 +213,7 @@ impl Store {
             match a {
                 Action::Fetch { hash, .. } => guard.mark_request(query_request(hash)),
                 Action::Send { id, .. } => guard.mark_request(mutation_request(id)),
-                Action::Abort { .. } => {}
+                Action::Abort { .. } | Action::AskRetry { .. } => {}
             }
         }
         let (queries, queue) = (&self.queries, &self.queue);

@@ -5,12 +5,14 @@
 //! | `mod.rs` | `Queries` (the lifecycles by hash, the ticket counter): which queries fetch, retry, go stale, get collected, and the actions that asks for |
 //! | `state.rs` | `QueryMeta` and its one transition function `dispatch(Event)` |
 //! | `options.rs` | `QueryOptions` read from the app's JSON, defaults filled in |
+//! | `filter.rs` | `QueryFilter` (TanStack's query filters) and key prefix matching |
 //!
 //! Nothing here touches the cache; the store runs the use cases that cross both (a fetch
 //! that lands writes the cache, then `landed` moves the state). Time, randomness and
 //! `online` are arguments. Tests: src/core/tests/queries/ (a file per rule, random_sequences/),
 //! retry.rs, finish.rs.
 
+pub mod filter;
 pub mod options;
 pub mod state;
 
@@ -18,6 +20,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+pub use self::filter::QueryFilter;
 use self::options::QueryOptions;
 use self::state::{Event, FetchStatus, QueryMeta};
 use super::config::Defaults;
@@ -81,6 +84,13 @@ impl Queries {
             meta.set_options(o);
         }
         created
+    }
+
+    /// The latest observer's options (see `QueryMeta::set_options`).
+    pub fn set_options(&mut self, hash: &str, opts: QueryOptions) {
+        if let Some(m) = self.meta_mut(hash) {
+            m.set_options(opts);
+        }
     }
 
     /// Sets the shape of a query that has no source (what `setQueryData` wrote it with).
@@ -168,6 +178,42 @@ impl Queries {
             random,
         };
         self.dispatch(hash, ev, out);
+        // The app's retry function decides: the wrapper answers with `decide`.
+        if let Some(m) = self.metas.get(hash) {
+            if let Some(error) = m.deciding() {
+                out.actions.push(Action::AskRetry {
+                    hash: hash.to_owned(),
+                    ticket: m.ticket(),
+                    failure_count: m.failure_count(),
+                    error: error.clone(),
+                    would_retry: m.would_retry(error),
+                });
+            }
+        }
+    }
+
+    /// The app's answer to an `AskRetry` of fetch `ticket` (dropped when that fetch is no
+    /// longer current).
+    #[allow(clippy::too_many_arguments)]
+    pub fn decide(
+        &mut self,
+        hash: &str,
+        ticket: u64,
+        retry: bool,
+        delay: Option<f64>,
+        now: f64,
+        random: f64,
+        out: &mut Output,
+    ) {
+        if self.is_current(hash, ticket) {
+            let ev = Event::Decided {
+                retry,
+                delay,
+                now,
+                random,
+            };
+            self.dispatch(hash, ev, out);
+        }
     }
 
     /// Back online: paused fetches start again (nothing of theirs is in flight).
@@ -203,7 +249,7 @@ impl Queries {
             if let Some(m) = self.meta_mut(&hash) {
                 m.dispatch(Event::Resume { online });
             }
-            if online {
+            if self.metas.get(&hash).map(QueryMeta::fetch_status) == Some(FetchStatus::Fetching) {
                 self.send(&hash, out); // still fetching: the state shown does not change
             } else {
                 out.state(&hash);
@@ -229,7 +275,7 @@ impl Queries {
         match self.meta_mut(hash) {
             Some(m) => {
                 m.dispatch(Event::Observed { now });
-                m.opts().enabled && m.opts().has_source() && m.is_stale(now)
+                m.fetch_on_mount(now)
             }
             None => false,
         }
@@ -270,9 +316,16 @@ impl Queries {
         out
     }
 
-    /// Hashes whose key starts with `prefix`.
-    pub fn matching(&self, prefix: &Value) -> Vec<String> {
-        self.hashes(|m| key_has_prefix(m.key(), prefix))
+    /// Hashes of the queries `filter` matches at `now`.
+    pub fn matching(&self, filter: &QueryFilter, now: f64) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .metas
+            .iter()
+            .filter(|(h, m)| filter.matches(h, m, now))
+            .map(|(h, _)| h.clone())
+            .collect();
+        super::sort::sort(&mut out);
+        out
     }
 
     /// Records the stale flag as reported for every state the output sends.
@@ -300,16 +353,6 @@ impl Queries {
     }
 }
 
-/// Whether `key` starts with the elements of `prefix` (TanStack's partial matching).
-pub fn key_has_prefix(key: &Value, prefix: &Value) -> bool {
-    match (key, prefix) {
-        (Value::Array(k), Value::Array(p)) => {
-            p.len() <= k.len() && k.iter().zip(p).all(|(a, b)| a == b)
-        }
-        _ => false,
-    }
-}
-
 /// A queryKey is a non-empty JSON array (TanStack style).
 pub fn parse_query_key(key_json: &str) -> Result<Value> {
     let key = json::parse(key_json, "queryKey", Origin::App)?;
@@ -323,18 +366,5 @@ pub fn parse_query_key(key_json: &str) -> Result<Value> {
                 type_name(other)
             }
         ))),
-    }
-}
-
-/// A queryKey prefix for invalidate/refetch/cancel/remove: a JSON array; `[]` matches all.
-pub fn parse_prefix(prefix_json: &str) -> Result<Value> {
-    let v = json::parse(prefix_json, "queryKey filter", Origin::App)?;
-    if v.is_array() {
-        Ok(v)
-    } else {
-        Err(Error::InvalidArgument(
-            "the queryKey filter must be an array (a prefix of query keys, e.g. ['todos'])"
-                .to_owned(),
-        ))
     }
 }

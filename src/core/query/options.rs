@@ -26,9 +26,36 @@ pub struct QueryOptions {
     pub enabled: bool,
     pub refetch_on_window_focus: bool,
     pub refetch_on_reconnect: bool,
+    pub refetch_on_mount: OnMount,
+    pub network_mode: NetworkMode,
+    /// The app's `retry` or `retryDelay` is a function (kept by the wrapper): each failure is
+    /// decided in JS (`Action::AskRetry`, then `decide_retry`).
+    pub ask_retry: bool,
 }
 
-const OPTION_NAMES: &str = "url, queryFn, shape, staleTime, gcTime, retry, retryDelay, timeout, refetchInterval, enabled, refetchOnWindowFocus, refetchOnReconnect";
+/// `refetchOnMount`: whether a new observer refetches data that is already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnMount {
+    /// `false`: never (a query without data still fetches).
+    Never,
+    /// `true` (the default): when stale.
+    IfStale,
+    /// `'always'`: even when fresh.
+    Always,
+}
+
+/// `networkMode`: what a fetch does while the browser is offline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkMode {
+    /// The default: paused until online.
+    Online,
+    /// Sent anyway, never paused (the source needs no network).
+    Always,
+    /// The first attempt is sent; retries wait for the network.
+    OfflineFirst,
+}
+
+const OPTION_NAMES: &str = "url, queryFn, shape, staleTime, gcTime, retry, retryDelay, timeout, refetchInterval, enabled, refetchOnWindowFocus, refetchOnReconnect, refetchOnMount, networkMode, initialData, initialDataUpdatedAt, meta";
 
 impl QueryOptions {
     /// Options of a query that only observes (no source).
@@ -46,6 +73,9 @@ impl QueryOptions {
             enabled: true,
             refetch_on_window_focus: d.refetch_on_window_focus,
             refetch_on_reconnect: d.refetch_on_reconnect,
+            refetch_on_mount: OnMount::IfStale,
+            network_mode: NetworkMode::Online,
+            ask_retry: false,
         }
     }
 
@@ -89,6 +119,31 @@ impl QueryOptions {
                     o.refetch_on_window_focus = flag("refetchOnWindowFocus", x)?
                 }
                 "refetchOnReconnect" => o.refetch_on_reconnect = flag("refetchOnReconnect", x)?,
+                "refetchOnMount" => {
+                    o.refetch_on_mount = match x {
+                        Value::Bool(true) => OnMount::IfStale,
+                        Value::Bool(false) => OnMount::Never,
+                        Value::String(s) if s == "always" => OnMount::Always,
+                        _ => {
+                            return Err(Error::InvalidArgument(format!(
+                                "`refetchOnMount` must be true, false or 'always', got {}",
+                                type_name(x)
+                            )))
+                        }
+                    }
+                }
+                "networkMode" => {
+                    o.network_mode = match x.as_str() {
+                        Some("online") => NetworkMode::Online,
+                        Some("always") => NetworkMode::Always,
+                        Some("offlineFirst") => NetworkMode::OfflineFirst,
+                        _ => return Err(Error::InvalidArgument(format!(
+                            "`networkMode` must be 'online', 'always' or 'offlineFirst', got {}",
+                            type_name(x)
+                        ))),
+                    }
+                }
+                "askRetry" => o.ask_retry = flag("askRetry", x)?,
                 other => {
                     return Err(Error::InvalidArgument(format!(
                         "unknown query option `{other}`; known: queryKey, {OPTION_NAMES}"

@@ -6,7 +6,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::options::QueryOptions;
+use super::options::{NetworkMode, OnMount, QueryOptions};
 use crate::core::error::ErrorInfo;
 use crate::core::retry;
 
@@ -50,6 +50,9 @@ pub struct QueryMeta {
     interval_at: Option<f64>,
     /// `isStale` as last reported, so the flip to stale is pushed once.
     reported_stale: bool,
+    /// A failure waiting for the app's `retry`/`retryDelay` function (`Decided`): the error
+    /// and the server's `Retry-After`.
+    deciding: Option<(ErrorInfo, Option<f64>)>,
 }
 
 /// Every move of a query's state.
@@ -85,8 +88,22 @@ pub enum Event {
         now: f64,
         random: f64,
     },
+    /// The app's `retry`/`retryDelay` decided the failure the query is `deciding`: another
+    /// attempt after `delay` (the store's backoff when `None`; `Retry-After` is a floor), or
+    /// the error stands.
+    Decided {
+        retry: bool,
+        delay: Option<f64>,
+        now: f64,
+        random: f64,
+    },
     /// The current fetch is cancelled: its answer will not land; data stays.
     Cancelled,
+    /// Back to a new query's state (`resetQueries`, or `removeQueries` while observed): no
+    /// data, no error, nothing in flight; the key, options and observers stay.
+    Reset {
+        now: f64,
+    },
     /// Stale until refetched.
     Invalidated,
     Observed {
@@ -123,6 +140,7 @@ impl QueryMeta {
             retry_at: None,
             interval_at: None,
             reported_stale: true,
+            deciding: None,
         }
     }
 
@@ -144,12 +162,14 @@ impl QueryMeta {
                 self.ticket = ticket;
                 self.failure_count = 0;
                 self.retry_at = None;
+                self.deciding = None;
                 self.inactive_since = self.inactive_since.map(|_| now);
-                self.fetch = sending(online);
+                // `always` and `offlineFirst` send the first attempt whatever the network.
+                self.fetch = sending(online || self.opts.network_mode != NetworkMode::Online);
             }
             Event::Resume { online } => {
                 self.retry_at = None;
-                self.fetch = sending(online);
+                self.fetch = sending(online || self.opts.network_mode == NetworkMode::Always);
             }
             Event::Unpause => self.ticket = 0,
             Event::Landed { now } => {
@@ -158,6 +178,7 @@ impl QueryMeta {
                 self.failure_count = 0;
                 self.ticket = 0;
                 self.retry_at = None;
+                self.deciding = None;
                 self.reported_stale = self.is_stale(now);
                 if self.active() {
                     self.interval_at = self.opts.refetch_interval.map(|i| now + i);
@@ -173,13 +194,18 @@ impl QueryMeta {
                 now,
                 random,
             } => {
-                if error.code == "NETWORK" && !online {
+                let offline = error.code == "NETWORK" && !online;
+                if offline && self.opts.network_mode != NetworkMode::Always {
                     // Offline: wait for the network instead of spending retries.
                     self.fetch = FetchStatus::Paused;
                     return;
                 }
                 self.failure_count += 1;
-                if retry::retryable(&error) && self.failure_count <= self.opts.retry {
+                if self.opts.ask_retry {
+                    self.deciding = Some((error, retry_after));
+                    return;
+                }
+                if self.would_retry(&error) {
                     let wait = retry::delay(
                         self.failure_count,
                         self.opts.retry_delay,
@@ -189,20 +215,47 @@ impl QueryMeta {
                     self.retry_at = Some(now + wait);
                     return;
                 }
-                self.status = Status::Error;
-                self.fetch = FetchStatus::Idle;
-                self.error = Some(error);
-                self.error_updated_at = now;
-                self.ticket = 0;
-                self.retry_at = None;
-                if !self.active() {
-                    self.inactive_since = Some(now);
+                self.fail(error, now);
+            }
+            Event::Decided {
+                retry,
+                delay,
+                now,
+                random,
+            } => {
+                let Some((error, retry_after)) = self.deciding.take() else {
+                    return;
+                };
+                if !retry {
+                    self.fail(error, now);
+                    return;
                 }
+                let floor = retry_after.filter(|ra| ra.is_finite()).unwrap_or(0.0);
+                let wait = match delay {
+                    Some(d) => d.max(floor),
+                    None => retry::delay(
+                        self.failure_count,
+                        self.opts.retry_delay,
+                        random,
+                        retry_after,
+                    ),
+                };
+                self.retry_at = Some(now + wait);
             }
             Event::Cancelled => {
                 self.ticket = 0;
                 self.retry_at = None;
+                self.deciding = None;
                 self.fetch = FetchStatus::Idle;
+            }
+            Event::Reset { now } => {
+                let (key, opts, observers) = (self.key.clone(), self.opts.clone(), self.observers);
+                *self = QueryMeta::new(key, opts, now);
+                self.observers = observers;
+                if observers > 0 {
+                    self.inactive_since = None;
+                    self.interval_at = self.opts.refetch_interval.map(|i| now + i);
+                }
             }
             Event::Invalidated => self.invalidated = true,
             Event::Observed { now } => {
@@ -224,6 +277,42 @@ impl QueryMeta {
             }
             Event::Reported { now } => self.reported_stale = self.is_stale(now),
         }
+    }
+
+    /// The failure is final: an error state (the data stays).
+    fn fail(&mut self, error: ErrorInfo, now: f64) {
+        self.status = Status::Error;
+        self.fetch = FetchStatus::Idle;
+        self.error = Some(error);
+        self.error_updated_at = now;
+        self.ticket = 0;
+        self.retry_at = None;
+        if !self.active() {
+            self.inactive_since = Some(now);
+        }
+    }
+
+    /// What the store's own rule says of a failure just counted: another attempt while
+    /// `retry` allows it and the error is worth one.
+    pub fn would_retry(&self, error: &ErrorInfo) -> bool {
+        retry::retryable(error) && self.failure_count <= self.opts.retry
+    }
+
+    /// The failure waiting for the app's decision, if any.
+    pub fn deciding(&self) -> Option<&ErrorInfo> {
+        self.deciding.as_ref().map(|(e, _)| e)
+    }
+
+    /// Whether a new observer fetches: always without data, else as `refetchOnMount` says.
+    pub fn fetch_on_mount(&self, now: f64) -> bool {
+        self.opts.enabled
+            && self.opts.has_source()
+            && (!self.has_data()
+                || match self.opts.refetch_on_mount {
+                    OnMount::Never => false,
+                    OnMount::IfStale => self.is_stale(now),
+                    OnMount::Always => true,
+                })
     }
 
     /// The latest observer with a source sets the options; an observer without one (it only
@@ -312,8 +401,15 @@ impl QueryMeta {
         !self.has_data() || self.invalidated || now >= self.data_updated_at + self.opts.stale_time
     }
 
+    /// Observed (timers, gc). See `is_active` for TanStack's meaning.
     pub fn active(&self) -> bool {
         self.observers > 0
+    }
+
+    /// TanStack's `isActive()`: observed and enabled (what `type: 'active'` and the default
+    /// `refetchType` of invalidateQueries pick).
+    pub fn is_active(&self) -> bool {
+        self.active() && self.opts.enabled
     }
 
     /// Whether something is in flight (or paused) for it.

@@ -5,39 +5,95 @@
 //! as arguments; what the browser must do goes out as `Action`s, and the next moment
 //! anything is due as `wake_at`, so one JS timer drives all of it.
 
+use serde_json::Value;
+
 use super::{Source, Store};
+use crate::core::cache::guard::Order;
 use crate::core::cache::ingest::normalize_json;
+use crate::core::cache::normalize::{normalize, Normalized};
 use crate::core::error::{Error, ErrorInfo, Result};
 use crate::core::json::{self, Origin};
 use crate::core::output::{Output, Settle};
+use crate::core::query::filter::Kind;
 use crate::core::query::options::QueryOptions;
 use crate::core::query::state::Event;
-use crate::core::query::{key_has_prefix, parse_prefix, parse_query_key};
+use crate::core::query::state::FetchStatus;
+use crate::core::query::{parse_query_key, QueryFilter};
 use crate::core::retry;
 
+/// `initialData` of an observe or fetch: written when the query is created without data.
+struct Initial {
+    data: Value,
+    /// `initialDataUpdatedAt` (default: now).
+    at: Option<f64>,
+}
+
 impl Store {
-    fn parse_options(&self, opts_json: &str) -> Result<QueryOptions> {
-        let v = json::parse(opts_json, "query options", Origin::App)?;
-        QueryOptions::from_json(
+    fn parse_options(&self, opts_json: &str) -> Result<(QueryOptions, Option<Initial>)> {
+        let mut v = json::parse(opts_json, "query options", Origin::App)?;
+        let mut initial = None;
+        if let Some(obj) = v.as_object_mut() {
+            let at = match obj.remove("initialDataUpdatedAt") {
+                None | Some(Value::Null) => None,
+                Some(x) => Some(
+                    x.as_f64()
+                        .filter(|t| t.is_finite() && *t >= 0.0)
+                        .ok_or_else(|| {
+                            Error::InvalidArgument(
+                                "`initialDataUpdatedAt` must be a time in ms since the epoch"
+                                    .to_owned(),
+                            )
+                        })?,
+                ),
+            };
+            if let Some(data) = obj.remove("initialData") {
+                initial = Some(Initial { data, at });
+            }
+        }
+        let opts = QueryOptions::from_json(
             &v,
             &self.config.defaults,
             &self.config.schema,
             &self.config.base_url,
-        )
+        )?;
+        Ok((opts, initial))
+    }
+
+    /// The cache write `initialData` makes, checked against the shape first (nothing is
+    /// written when it does not fit). `None` when the query exists or has data already.
+    fn initial_write(
+        &self,
+        hash: &str,
+        opts: &QueryOptions,
+        initial: Option<Initial>,
+        now: f64,
+    ) -> Result<Option<(Normalized, f64)>> {
+        let Some(i) = initial else { return Ok(None) };
+        if self.queries.get(hash).is_some() || self.cache.query(hash).is_some() {
+            return Ok(None);
+        }
+        let n = normalize(&self.config.schema, &opts.shape, i.data)?;
+        Ok(Some((n, i.at.unwrap_or(now))))
     }
 
     /// Runs `then` on query `hash` once its lifecycle exists (created if needed, with the
-    /// latest observer's options; a new one's first state reaches the JS side).
+    /// latest observer's options and its initial data; a new one's first state reaches the
+    /// JS side).
     fn with_query(
         &mut self,
         hash: &str,
         key_json: &str,
-        opts: QueryOptions,
+        (opts, initial): (QueryOptions, Option<Initial>),
         now: f64,
         then: impl FnOnce(&mut Store, &mut Output),
     ) -> Result<Output> {
         let key = parse_query_key(key_json)?;
+        let first = self.initial_write(hash, &opts, initial, now)?;
         Ok(self.run_ok(now, |s, out| {
+            if let Some((n, at)) = first {
+                let shape = opts.shape.clone();
+                s.write_data(hash, key.clone(), shape, n, Order::Any, at);
+            }
             let data_at = s.cache.query(hash).map(|q| q.updated_at);
             let defaults = &s.config.defaults;
             if s.queries
@@ -86,7 +142,7 @@ impl Store {
         now: f64,
     ) -> Result<Output> {
         let opts = self.parse_options(opts_json)?;
-        if !opts.has_source() {
+        if !opts.0.has_source() {
             return Err(Error::InvalidArgument(
                 "fetchQuery needs a source: `url` or `queryFn`".to_owned(),
             ));
@@ -225,28 +281,85 @@ impl Store {
         })
     }
 
-    /// Marks every query whose key starts with `prefix` stale; active ones refetch (a fetch
-    /// under way is superseded, so its older answer cannot land).
-    pub fn invalidate(&mut self, prefix_json: &str, now: f64) -> Result<Output> {
-        let prefix = parse_prefix(prefix_json)?;
+    /// An observer's options changed without a new subscription (the wrapper evaluated a
+    /// function-valued `enabled`, `staleTime` or `refetchInterval` again). As TanStack's
+    /// `setOptions`: a query enabled now fetches when stale; a new interval starts now.
+    pub fn update_options(&mut self, hash: &str, opts_json: &str, now: f64) -> Result<Output> {
+        let (opts, _) = self.parse_options(opts_json)?;
+        Ok(self.run_ok(now, |s, out| {
+            let Some(before) = s.queries.get(hash).cloned() else {
+                return;
+            };
+            s.queries.set_options(hash, opts);
+            let Some(m) = s.queries.get(hash) else {
+                return;
+            };
+            let interval = m.opts().refetch_interval != before.opts().refetch_interval;
+            let enabled = m.opts().enabled && !before.opts().enabled;
+            let stale_flip = m.is_stale(now) != before.is_stale(now);
+            let fetch = enabled && m.active() && !m.in_flight() && m.is_stale(now);
+            let active = m.active();
+            if stale_flip {
+                out.state(hash);
+            }
+            if interval && active {
+                s.queries.dispatch(hash, Event::Interval { now }, out);
+            }
+            if fetch {
+                s.start_fetch(hash, now, false, out);
+            }
+        }))
+    }
+
+    /// The app's `retry`/`retryDelay` function decided a failure (`AskRetry`): retry after
+    /// `delay` ms (`None`: the store's backoff), or let the error stand.
+    pub fn decide_retry(
+        &mut self,
+        hash: &str,
+        ticket: u64,
+        retry: bool,
+        delay: Option<f64>,
+        now: f64,
+        random: f64,
+    ) -> Output {
+        let delay = delay.filter(|d| d.is_finite()).map(|d| d.max(0.0));
+        self.run_ok(now, |s, out| {
+            s.queries
+                .decide(hash, ticket, retry, delay, now, random, out);
+        })
+    }
+
+    /// The queries `filter_json` matches (a read: `isFetching`, `getQueriesData`, and the
+    /// candidates a `predicate` is asked about).
+    pub fn match_queries(&self, filter_json: &str, now: f64) -> Result<Vec<String>> {
+        let f = QueryFilter::parse(filter_json, false)?;
+        Ok(self.queries.matching(&f, now))
+    }
+
+    /// `invalidateQueries(filters)`: marks the matching queries stale; those `refetchType`
+    /// picks (default: the active ones) refetch, a fetch under way superseded so its older
+    /// answer cannot land.
+    pub fn invalidate(&mut self, filter_json: &str, now: f64) -> Result<Output> {
+        let f = QueryFilter::parse(filter_json, true)?;
         self.run(now, Source::Here, |s, out| {
-            s.invalidate_prefix(&prefix, now, out);
+            s.invalidate_matching(&f, now, out);
             Ok(())
         })
     }
 
-    pub(super) fn invalidate_prefix(
-        &mut self,
-        prefix: &serde_json::Value,
-        now: f64,
-        out: &mut Output,
-    ) {
-        for hash in self.queries.matching(prefix) {
+    /// Invalidates the queries under a key prefix (a push, a mutation's `invalidate`).
+    pub(super) fn invalidate_prefix(&mut self, prefix: &Value, now: f64, out: &mut Output) {
+        self.invalidate_matching(&QueryFilter::prefix(prefix.clone()), now, out);
+    }
+
+    fn invalidate_matching(&mut self, f: &QueryFilter, now: f64, out: &mut Output) {
+        for hash in self.queries.matching(f, now) {
             self.queries.dispatch(&hash, Event::Invalidated, out);
+            // Invalidation is not an explicit fetch: a disabled query waits, as in TanStack.
             if self
                 .queries
                 .get(&hash)
-                .is_some_and(|m| m.active() && m.opts().enabled)
+                .is_some_and(|m| m.opts().enabled && f.refetches(m))
             {
                 self.start_fetch(&hash, now, true, out);
             }
@@ -255,13 +368,10 @@ impl Store {
 
     /// Refetches every matching query that has a source (disabled ones included: this is
     /// an explicit request).
-    pub fn refetch(&mut self, prefix_json: &str, now: f64) -> Result<Output> {
-        let prefix = parse_prefix(prefix_json)?;
+    pub fn refetch(&mut self, filter_json: &str, now: f64) -> Result<Output> {
+        let f = QueryFilter::parse(filter_json, false)?;
         self.run(now, Source::Here, |s, out| {
-            let due = s
-                .queries
-                .hashes(|m| key_has_prefix(m.key(), &prefix) && m.opts().has_source());
-            for hash in due {
+            for hash in s.queries.matching(&f, now) {
                 s.start_fetch(&hash, now, true, out);
             }
             Ok(())
@@ -269,45 +379,144 @@ impl Store {
     }
 
     /// Cancels the fetches of matching queries: their answers never land; data stays.
-    pub fn cancel(&mut self, prefix_json: &str, now: f64) -> Result<Output> {
-        let prefix = parse_prefix(prefix_json)?;
+    pub fn cancel(&mut self, filter_json: &str, now: f64) -> Result<Output> {
+        let f = QueryFilter::parse(filter_json, false)?;
         self.run(now, Source::Here, |s, out| {
-            let due = s
-                .queries
-                .hashes(|m| key_has_prefix(m.key(), &prefix) && m.in_flight());
-            for hash in due {
-                if let Some(ticket) = s.queries.get(&hash).map(|m| m.ticket()) {
+            for hash in s.queries.matching(&f, now) {
+                if let Some(ticket) = s
+                    .queries
+                    .get(&hash)
+                    .filter(|m| m.in_flight())
+                    .map(|m| m.ticket())
+                {
                     out.actions.push(crate::core::output::Action::Abort {
                         hash: hash.clone(),
                         ticket,
                     });
+                    s.queries.dispatch(&hash, Event::Cancelled, out);
                 }
-                s.queries.dispatch(&hash, Event::Cancelled, out);
             }
             Ok(())
         })
     }
 
-    /// Removes matching queries (data and lifecycle); entities no query reaches any more go too.
-    pub fn remove(&mut self, prefix_json: &str, now: f64) -> Result<Output> {
-        let prefix = parse_prefix(prefix_json)?;
+    /// Removes matching queries (data and lifecycle); entities no query reaches any more go
+    /// too. A query something observes starts again as a new query instead (and fetches, as
+    /// TanStack's observer does when it next reads): its observers would otherwise wait on a
+    /// query that no longer exists.
+    pub fn remove(&mut self, filter_json: &str, now: f64) -> Result<Output> {
+        let f = QueryFilter::parse(filter_json, false)?;
         self.run(now, Source::Here, |s, out| {
-            let mut hashes = s.queries.matching(&prefix);
+            let matched = s.queries.matching(&f, now);
+            let (observed, mut gone): (Vec<String>, Vec<String>) = matched
+                .into_iter()
+                .partition(|h| s.queries.get(h).is_some_and(|m| m.active()));
+            // Results without a lifecycle count as inactive, stale and idle.
+            let plain = f.kind != Kind::Active
+                && f.stale != Some(false)
+                && f.fetch_status.map_or(true, |x| x == FetchStatus::Idle);
             let results: Vec<String> = s
                 .cache
                 .query_hashes()
                 .filter(|h| {
-                    !hashes.contains(h)
-                        && s.cache
-                            .query(h)
-                            .is_some_and(|q| key_has_prefix(&q.key, &prefix))
+                    plain
+                        && s.queries.get(h).is_none()
+                        && s.cache.query(h).is_some_and(|q| f.matches_key(h, &q.key))
                 })
                 .cloned()
                 .collect();
-            hashes.extend(results);
-            s.drop_queries(hashes, out);
-            Ok(())
+            gone.extend(results);
+            s.drop_queries(gone, out);
+            s.restart(observed, Vec::new(), now, out)
         })
+    }
+
+    /// `resetQueries(filters)`: matching queries go back to a new query's state (their
+    /// `initialData` again when the wrapper passes it: `[[hash, data, updatedAt|null]]`);
+    /// the active ones refetch.
+    pub fn reset(&mut self, filter_json: &str, initial_json: &str, now: f64) -> Result<Output> {
+        let f = QueryFilter::parse(filter_json, false)?;
+        let initial = json::parse(initial_json, "initial data", Origin::App)?;
+        let Value::Array(initial) = initial else {
+            return Err(Error::InvalidArgument(
+                "resetQueries: initial data must be a list".to_owned(),
+            ));
+        };
+        let mut writes = Vec::new();
+        for item in initial {
+            let (hash, data, at) = match item {
+                Value::Array(mut a) if a.len() == 3 => {
+                    let at = a.pop().and_then(|t| t.as_f64());
+                    let data = a.pop().unwrap_or(Value::Null);
+                    match a.pop() {
+                        Some(Value::String(h)) => (h, data, at),
+                        _ => continue,
+                    }
+                }
+                _ => continue,
+            };
+            if let Some(m) = self.queries.get(&hash) {
+                let n = normalize(&self.config.schema, &m.opts().shape, data)?;
+                writes.push((hash, n, at.unwrap_or(now)));
+            }
+        }
+        self.run(now, Source::Here, |s, out| {
+            let matched = s.queries.matching(&f, now);
+            writes.retain(|(h, _, _)| matched.contains(h));
+            s.restart(matched, writes, now, out)
+        })
+    }
+
+    /// Queries start again as new ones: a fetch in flight is aborted, data and error go
+    /// (or `initial` data is written in their place), and the active ones fetch.
+    fn restart(
+        &mut self,
+        hashes: Vec<String>,
+        initial: Vec<(String, Normalized, f64)>,
+        now: f64,
+        out: &mut Output,
+    ) -> Result<()> {
+        if hashes.is_empty() {
+            return Ok(());
+        }
+        for hash in &hashes {
+            if let Some(m) = self.queries.get(hash).filter(|m| m.in_flight()) {
+                out.actions.push(crate::core::output::Action::Abort {
+                    hash: hash.clone(),
+                    ticket: m.ticket(),
+                });
+            }
+            self.queries.dispatch(hash, Event::Reset { now }, out);
+        }
+        let without: Vec<String> = hashes
+            .iter()
+            .filter(|h| !initial.iter().any(|(i, _, _)| i == *h))
+            .filter(|h| self.cache.query(h).is_some())
+            .cloned()
+            .collect();
+        for (hash, n, at) in initial {
+            let Some(m) = self.queries.get(&hash) else {
+                continue;
+            };
+            let (key, shape) = (m.key().clone(), m.opts().shape.clone());
+            self.write_data(&hash, key, shape, n, Order::Any, at);
+            self.queries.dispatch(&hash, Event::Data { at }, out);
+        }
+        // The JS side drops their data (`rq`) and takes the new state (`s`); entities only the
+        // old data reached go (also those of a result `initial` replaced).
+        let swept = self.cache.drop_queries(&without);
+        out.removed_entities.extend(swept);
+        out.removed_queries.extend(without);
+        for hash in &hashes {
+            if self
+                .queries
+                .get(hash)
+                .is_some_and(|m| m.is_active() && m.opts().has_source())
+            {
+                self.start_fetch(hash, now, false, out);
+            }
+        }
+        Ok(())
     }
 
     /// Removes queries: lifecycle (aborting a fetch in flight), data, and the entities no
@@ -317,7 +526,8 @@ impl Store {
             return;
         }
         self.queries.remove(&hashes, out);
-        out.removed_entities = self.cache.drop_queries(&hashes);
+        let swept = self.cache.drop_queries(&hashes);
+        out.removed_entities.extend(swept);
         out.removed_queries.extend(hashes);
     }
 

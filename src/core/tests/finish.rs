@@ -129,6 +129,18 @@ fn every_public_method_reports_the_retry_that_is_due() {
             "remove",
             Box::new(|s| s.remove(r#"["nothing"]"#, now).unwrap()),
         ),
+        (
+            "reset",
+            Box::new(|s| s.reset(r#"{"queryKey":["nothing"]}"#, "[]", now).unwrap()),
+        ),
+        (
+            "update_options",
+            Box::new(|s| s.update_options("nothing", "{}", now).unwrap()),
+        ),
+        (
+            "decide_retry (stale ticket)",
+            Box::new(|s| s.decide_retry("q", 999, true, None, now, R)),
+        ),
         ("tick", Box::new(|s| s.tick(now))),
         (
             "mutate",

@@ -109,7 +109,7 @@ fn hostile(rng: &mut Rng, s: &mut Store, now: f64) -> (String, Result<Output>) {
             "observe bad".into(),
             s.observe("h", "[\"h\"]", garbage, now),
         ),
-        8 => ("invalidate bad".into(), s.invalidate("{}", now)),
+        8 => ("invalidate bad".into(), s.invalidate(r#"{"nope":1}"#, now)),
         9 => ("resolve bad".into(), s.resolve_conflict("nope", "42", now)),
         10 => ("reconcile bad".into(), s.reconcile_outbox(garbage, now)),
         _ => ("apply_cache bad".into(), s.apply_cache(garbage, false, now)),

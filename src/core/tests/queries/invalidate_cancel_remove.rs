@@ -1,7 +1,7 @@
 //! Calls by key prefix: invalidate marks stale and refetches the active queries, cancel aborts,
 //! remove drops the queries and the entities only they referenced.
 
-use crate::core::query::key_has_prefix;
+use crate::core::query::filter::key_has_prefix;
 use crate::core::tests::support::queries::*;
 
 #[test]
@@ -211,6 +211,7 @@ fn remove_drops_the_query_and_the_entities_only_it_referenced() {
         T0,
     );
     assert_eq!(s.entity_count(), 4);
+    s.unobserve("todos", T0);
 
     let out = remove(&mut s, json!(["todos"]), T0 + 1.0);
     assert_eq!(out.removed_queries, ["todos"]);
@@ -275,7 +276,15 @@ fn an_empty_prefix_matches_every_query() {
 #[test]
 fn a_prefix_must_be_an_array() {
     let mut s = todo_family();
-    for bad in ["\"todos\"", "{}", "5", "null", "not json"] {
+    let bad_filters = [
+        "\"todos\"",
+        "5",
+        "null",
+        "not json",
+        r#"{"queryKey":"todos"}"#,
+        r#"{"queryKey":["todos"],"nope":1}"#,
+    ];
+    for bad in bad_filters {
         expect_err(s.invalidate(bad, T0), "INVALID_ARGUMENT");
         expect_err(s.refetch(bad, T0), "INVALID_ARGUMENT");
         expect_err(s.cancel(bad, T0), "INVALID_ARGUMENT");

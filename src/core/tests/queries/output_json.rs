@@ -35,6 +35,7 @@ fn output_json_carries_states_actions_and_wake() {
     assert_eq!(v["a"], json!([]));
 
     let t2 = ticket(&refetch(&mut s, json!(["todos"]), now + 2.0), "todos");
+    s.unobserve("todos", now + 2.0);
     let out = remove(&mut s, json!(["todos"]), now + 3.0);
     let v: Value = serde_json::from_str(&output_json(&s, &out, 0, now + 3.0)).unwrap();
     assert_eq!(v["a"], json!([["x", "todos", t2]]));

@@ -78,8 +78,12 @@ impl Sim {
             }
         }
         for h in &out.removed_queries {
+            // A removed query something observes starts again with its observers.
+            let restarted = self.s.meta(h).is_some();
             if let Some(i) = self.specs.iter().position(|s| s.hash == h.as_str()) {
-                self.observers[i] = 0;
+                if !restarted {
+                    self.observers[i] = 0;
+                }
             }
         }
         self.check(out.wake_at == self.s.next_wake(self.now), || {
