@@ -70,6 +70,14 @@ impl StoreCore {
         })
     }
 
+    /// `setQueriesData`: `[[hash, queryKey, data]]`, each through its query's own shape.
+    #[wasm_bindgen(js_name = setQueriesData)]
+    pub fn set_queries_data(&self, items_json: &str) -> Result<String, JsValue> {
+        self.run(items_json.len(), |s, now| {
+            s.set_queries_data(items_json, now)
+        })
+    }
+
     #[wasm_bindgen(js_name = updateEntity)]
     pub fn update_entity(
         &self,

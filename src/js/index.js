@@ -37,8 +37,26 @@ function wasmUrl() {
  * Creates a store. Accepts every option of the design (name, persist, baseUrl, headers,
  * entities, defaults, onError); an unknown option is INVALID_ARGUMENT.
  */
+// Where a function sits in `value` (JSON would drop it without a word), e.g. `defaults.retry`.
+function functionAt(value, path, depth = 0) {
+  if (typeof value === 'function') return path;
+  if (depth > 8 || value === null || typeof value !== 'object') return null;
+  for (const [k, v] of Object.entries(value)) {
+    const found = functionAt(v, path ? `${path}.${k}` : k, depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
 export async function createStore(options = {}) {
   if (!isPlainObject(options)) throw invalidArgument(`createStore options must be an object, got ${describe(options)}`);
+  // Every function the store takes is named here; any other would be dropped by JSON.
+  const { headers: _h, onError: _e, persist: _p, ...others } = options;
+  const stray = functionAt(others, '') ?? (isPlainObject(_p) ? functionAt({ ..._p, migrate: undefined }, 'persist') : null);
+  if (stray === 'fetch') {
+    throw invalidArgument('createStore option `fetch` is not supported: strata sends its requests with the browser\'s fetch (use `headers` for auth)');
+  }
+  if (stray) throw invalidArgument(`createStore option \`${stray}\` is a function, which strata does not take there (unknown option, or one that takes data)`);
   const { headers, onError, ...given } = options;
   const rest = { ...given };
   // `persist.migrate` is a function: kept here, the core is told there is one.

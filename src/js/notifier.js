@@ -1,4 +1,4 @@
-// The Notifier: the listeners of entities, queries, the sync state and the connection, and the queue of the
+// The Notifier: the listeners of entities, queries, the query listing, the sync state and the connection, and the queue of the
 // listener calls a batch triggers. They run after the core returned, so a listener may call
 // the store again (its calls join the queue); a throwing listener does not stop the others.
 
@@ -14,6 +14,7 @@ export class Notifier {
   #queries = new Map(); // hash -> Set<sub>
   #sync = new Set();
   #connection = new Set();
+  #listing = new Set(); // store.queries() listeners
   #queue = []; // pending listener calls: set, sub, set, sub, ...
   #notifying = false;
 
@@ -41,6 +42,18 @@ export class Notifier {
     return () => this.#connection.delete(sub);
   }
 
+  /** Subscribes to the query listing (`store.queries()`); returns the unsubscribe function. */
+  onQueries(listener) {
+    const sub = check(listener);
+    this.#listing.add(sub);
+    return () => this.#listing.delete(sub);
+  }
+
+  /** Queues the listing listeners (they run at the next drain). */
+  queriesChanged() {
+    for (const sub of this.#listing) this.#queue.push(this.#listing, sub);
+  }
+
   /** The connection state changed: its listeners run (now, unless a drain is under way). */
   connectionChanged() {
     for (const sub of this.#connection) this.#queue.push(this.#connection, sub);
@@ -56,6 +69,7 @@ export class Notifier {
   changed(entities, queries) {
     this.#enqueue(this.#entities, entities);
     this.#enqueue(this.#queries, queries);
+    if (queries.size > 0) this.queriesChanged(); // a Set of hashes
     this.drain();
   }
 
@@ -85,6 +99,7 @@ export class Notifier {
   /** Drops every subscription and every queued call (the store closed). */
   clear() {
     this.#sync.clear();
+    this.#listing.clear();
     this.#entities.clear();
     this.#queries.clear();
     this.#queue.length = 0;

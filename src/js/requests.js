@@ -45,16 +45,19 @@ export class Requests {
   #waiters = new Map(); // hash -> [{ resolve, reject }]
   #mutations = new Map(); // mutation id -> [{ resolve, reject }]
 
-  constructor(core, options, run, state) {
+  #retryFns; // hash -> the app's { retry?, retryDelay? } functions the core asks about
+
+  constructor(core, options, run, state, retryFns) {
     this.#core = core;
     this.#options = options;
     this.#run = run;
     this.#state = state;
+    this.#retryFns = retryFns;
   }
 
-  /** The queryFn a fetch of this query without a url calls. */
-  source(hash, queryKey, queryFn) {
-    this.#sources.set(hash, { queryKey, queryFn });
+  /** The queryFn a fetch of this query without a url calls (with `meta` in its context). */
+  source(hash, queryKey, queryFn, meta) {
+    this.#sources.set(hash, { queryKey, queryFn, meta });
   }
 
   /** The query was removed: its queryFn is forgotten. */
@@ -72,6 +75,8 @@ export class Requests {
         started.push(a[1]);
       } else if (a[0] === 'm') {
         this.#send(a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+      } else if (a[0] === 'r') {
+        this.#decide(a[1], a[2], a[3], a[4], a[5]);
       } else if (a[0] === 'x') {
         const f = this.#inflight.get(a[1]);
         if (f !== undefined && f.ticket === a[2]) {
@@ -89,6 +94,31 @@ export class Requests {
       }
     }
     return started;
+  }
+
+  // A failed fetch of a query whose `retry` or `retryDelay` is a function: the app decides,
+  // with TanStack's arguments (the failures before this one, the error). A number from
+  // `retry` is read as a count (retry while fewer failures), a throw as "no retry".
+  #decide(hash, ticket, failureCount, errorState, wouldRetry) {
+    const fns = this.#retryFns(hash) ?? {};
+    const n = failureCount - 1;
+    const error = errorFromState(errorState);
+    let retry = wouldRetry;
+    let delay = NaN;
+    try {
+      if (typeof fns.retry === 'function') {
+        const r = fns.retry(n, error);
+        retry = typeof r === 'number' ? n < r : Boolean(r);
+      }
+      if (retry && typeof fns.retryDelay === 'function') {
+        const d = fns.retryDelay(n, error);
+        if (typeof d === 'number' && d >= 0) delay = Math.min(d, MAX_TIMER);
+      }
+    } catch (e) {
+      report(e);
+      retry = false;
+    }
+    this.#run(() => this.#core.decideRetry(hash, ticket, retry, delay));
   }
 
   /** Resolves with the query's data (rejects with its error) once no fetch of it is under way. */
@@ -226,7 +256,7 @@ export class Requests {
     }
     let result;
     try {
-      result = Promise.resolve(source.queryFn({ queryKey: source.queryKey, signal: controller.signal }));
+      result = Promise.resolve(source.queryFn({ queryKey: source.queryKey, signal: controller.signal, meta: source.meta }));
     } catch (e) {
       result = Promise.reject(e);
     }

@@ -6,6 +6,8 @@
 
 import { StrataError, fromCore, invalidArgument, report, errorFromState } from './errors.js';
 import { hashKey, toJson, describe, finite, newId } from './keys.js';
+import { QueryRegistry, splitOptions, initialValue } from './query-registry.js';
+import { queryFilter, mutationFilter } from './filters.js';
 import { Snapshots } from './snapshots.js';
 import { Notifier } from './notifier.js';
 import { Requests } from './requests.js';
@@ -48,6 +50,8 @@ export class Store {
   #connection = null; // connect()'s Connection
   #connectionState = CLOSED;
   #pushReport = null; // the last batch's `pu` (applyPushes)
+  #registry; // per query: key, meta, initialData, subscriptions and their function options
+  #evaluating = false; // function options are being evaluated again (no nested round)
 
   /** @internal use createStore() */
   constructor(core, options, persistence = null) {
@@ -55,7 +59,8 @@ export class Store {
     this.#options = options;
     this.#snap = new Snapshots(options.entities);
     const run = (call) => this.#run(call);
-    this.#requests = new Requests(core, options, run, (hash) => this.#state(hash));
+    this.#registry = new QueryRegistry((hash) => this.#state(hash));
+    this.#requests = new Requests(core, options, run, (hash) => this.#state(hash), (hash) => this.#registry.retryFns(hash));
     if (persistence) {
       this.#replica = new Replica(core, persistence.idb, {
         migrate: persistence.migrate,
@@ -82,19 +87,59 @@ export class Store {
 
   // ---- queries ---------------------------------------------------------------------------
 
-  /** Writes data for a query, normalized through `shape`. */
+  /**
+   * Writes data for a query, normalized through `shape` (omitted: the query's own shape, plain
+   * data for a new query). `data` may be an updater `(old) => new`; undefined writes nothing.
+   */
   setQueryData(queryKey, data, options = {}) {
     this.#open();
     const hash = hashKey(queryKey);
     if (options === null || typeof options !== 'object') {
       throw invalidArgument(`setQueryData options must be an object like { shape }, got ${describe(options)}`);
     }
-    if (data === undefined) {
+    for (const k of Object.keys(options)) {
+      if (k !== 'shape') throw invalidArgument(`unknown setQueryData option \`${k}\`; known: shape`);
+    }
+    const updater = typeof data === 'function';
+    const value = updater ? data(this.#snap.query(hash)) : data;
+    if (value === undefined) {
+      if (updater) return; // TanStack: an updater that returns undefined writes nothing
       throw invalidArgument('setQueryData: data is undefined; pass JSON data (use removeQueries to drop a query)');
     }
-    const dataJson = toJson(data, 'setQueryData data');
-    const shapeJson = toJson(options.shape === undefined ? null : options.shape, 'shape', 'SHAPE');
-    this.#run(() => this.#core.setQueryData(hash, JSON.stringify(queryKey), dataJson, shapeJson));
+    const dataJson = toJson(value, 'setQueryData data');
+    const keyJson = JSON.stringify(queryKey);
+    if (options.shape === undefined) {
+      this.#run(() => this.#core.setQueriesData(`[[${JSON.stringify(hash)},${keyJson},${dataJson}]]`));
+      return;
+    }
+    const shapeJson = toJson(options.shape, 'shape', 'SHAPE');
+    this.#run(() => this.#core.setQueryData(hash, keyJson, dataJson, shapeJson));
+  }
+
+  /**
+   * `updater(old)` (or a value) for every query the filters match, in one call, each through
+   * its own shape; returns `[[queryKey, data]]` of what was written.
+   */
+  setQueriesData(filters, updater) {
+    this.#open();
+    const hashes = this.#matched(filters, 'setQueriesData');
+    const items = [];
+    const written = [];
+    for (const hash of hashes) {
+      const value = typeof updater === 'function' ? updater(this.#snap.query(hash)) : updater;
+      if (value === undefined) continue;
+      const queryKey = this.#registry.entry(hash)?.queryKey ?? JSON.parse(hash);
+      items.push(`[${JSON.stringify(hash)},${JSON.stringify(queryKey)},${toJson(value, 'setQueriesData data')}]`);
+      written.push([hash, queryKey]);
+    }
+    if (items.length > 0) this.#run(() => this.#core.setQueriesData(`[${items.join(',')}]`));
+    return written.map(([hash, queryKey]) => [queryKey, this.#snap.query(hash)]);
+  }
+
+  /** `[[queryKey, data]]` of every query the filters match. */
+  getQueriesData(filters) {
+    this.#open();
+    return this.#matched(filters, 'getQueriesData').map((hash) => [this.#registry.entry(hash)?.queryKey ?? JSON.parse(hash), this.#snap.query(hash)]);
   }
 
   /** The query's denormalized data, the same object until it changes; undefined if none. */
@@ -149,19 +194,79 @@ export class Store {
     this.#open();
     const q = this.#queryOptions(options, 'subscribeQuery');
     const unsubscribe = this.#notify.onQuery(q.hash, listener);
+    const record = this.#registry.observe(q);
     try {
-      this.#run(() => this.#core.observe(q.hash, q.keyJson, q.optsJson));
+      const optsJson = this.#optionsJson(record, 'subscribeQuery');
+      this.#run(() => this.#core.observe(q.hash, q.keyJson, optsJson));
     } catch (e) {
       unsubscribe();
+      this.#registry.unobserve(q.hash, record);
       throw e;
     }
+    this.#listingChanged();
     let active = true;
     return () => {
       if (!active) return;
       active = false;
       unsubscribe();
-      if (!this.#closed) this.#run(() => this.#core.unobserve(q.hash));
+      this.#registry.unobserve(q.hash, record);
+      if (this.#closed) return;
+      this.#run(() => this.#core.unobserve(q.hash));
+      this.#listingChanged();
     };
+  }
+
+  /**
+   * @internal (strata/react) Evaluates the function-valued options of the query's latest
+   * subscription again (a component re-rendered: its closures may read new props).
+   */
+  [Symbol.for('strata.refreshOptions')](queryKey) {
+    if (!this.#closed) this.#reevaluate([hashKey(queryKey)]);
+  }
+
+  /** Every query the core has a lifecycle for, optionally filtered (TanStack's `getQueryCache().findAll`): `{ queryKey, queryHash, state, meta, observers, isActive(), isStale(), isDisabled(), getObserversCount() }`, the same array until something in it changes. */
+  queries(filters) {
+    this.#open();
+    const all = this.#registry.list(() => this.#states.keys());
+    if (filters === undefined) return all;
+    return this.#matched(filters, 'queries').map((h) => this.#registry.entry(h)).filter((e) => e !== undefined);
+  }
+
+  /** `listener()` runs when `queries()` may have changed (a query's state, data or observers). */
+  subscribeQueries(listener) {
+    this.#open();
+    return this.#notify.onQueries(listener);
+  }
+
+  /** How many matching queries are fetching (TanStack's `isFetching`; paused ones do not count). */
+  isFetching(filters) {
+    this.#open();
+    const { rest, predicate } = queryFilter(filters, 'isFetching');
+    return this.#matched({ ...rest, fetchStatus: 'fetching', predicate }, 'isFetching').length;
+  }
+
+  /** How many mutations are under way (saving, queued or in flight), optionally filtered `{ status?, predicate? }`. */
+  isMutating(filters) {
+    this.#open();
+    const test = mutationFilter(filters ?? { status: 'pending' }, 'isMutating');
+    const pending = mutationFilter({ status: 'pending' }, 'isMutating');
+    return this.mutations().filter((m) => pending(m) && test(m)).length;
+  }
+
+  /**
+   * The cached data when there is some (a stale query is refetched in the background with
+   * `revalidateIfStale: true`), else `fetchQuery(options)`.
+   */
+  async ensureQueryData(options) {
+    this.#open();
+    if (options === null || typeof options !== 'object') {
+      throw invalidArgument(`ensureQueryData expects options like { queryKey, url | queryFn }, got ${describe(options)}`);
+    }
+    const { revalidateIfStale = false, ...rest } = options;
+    const data = this.#snap.query(hashKey(rest.queryKey));
+    if (data === undefined) return this.#fetch(rest);
+    if (revalidateIfStale) void this.prefetchQuery(rest); // the core fetches only stale data
+    return data;
   }
 
   /** Fetches unless the cached data is fresh; resolves with the data (dedups with a fetch in flight). */
@@ -178,9 +283,9 @@ export class Store {
     }
   }
 
-  /** Marks matching queries stale (prefix match); active ones refetch. Resolves when they settle. */
+  /** Marks matching queries stale; those `refetchType` picks (default: the active ones) refetch. Resolves when they settle. */
   invalidateQueries(filters = {}) {
-    return this.#filtered('invalidateQueries', filters);
+    return this.#filtered('invalidateQueries', filters, true);
   }
 
   /** Refetches matching queries that have a source. Resolves when they settle. */
@@ -193,10 +298,30 @@ export class Store {
     await this.#filtered('cancelQueries', filters);
   }
 
-  /** Removes matching queries and the entities only they referenced. */
+  /**
+   * Removes matching queries and the entities only they referenced. A query something
+   * observes starts again as a new query (and fetches).
+   */
   removeQueries(filters = {}) {
     this.#open();
-    this.#run(() => this.#core.removeQueries(this.#prefix(filters)));
+    this.#run(() => this.#core.removeQueries(this.#filterJson(filters, 'removeQueries')));
+  }
+
+  /**
+   * Matching queries go back to their initial state (`initialData` again, else pending
+   * without data); the active ones refetch. Resolves when they settle.
+   */
+  async resetQueries(filters = {}) {
+    this.#open();
+    const hashes = this.#matched(filters, 'resetQueries');
+    const initial = [];
+    for (const hash of hashes) {
+      const [data, at] = initialValue(this.#registry.initial(hash));
+      if (data !== undefined) initial.push([hash, data, at ?? null]);
+    }
+    const json = toJson({ hashes }, 'resetQueries filters');
+    const started = this.#run(() => this.#core.resetQueries(json, toJson(initial, 'initialData')));
+    await Promise.all(started.map((h) => this.#requests.waitQuery(h).catch(() => {})));
   }
 
   // ---- mutations -------------------------------------------------------------------------
@@ -430,35 +555,97 @@ export class Store {
     return `${type}:${id}`;
   }
 
-  // Splits query options into what the core reads (JSON) and what stays in JS (queryFn).
+  // Splits query options into what the core reads (JSON) and what stays in JS (queryFn,
+  // meta, initialData, function-valued options), and registers the JS parts.
   #queryOptions(options, what) {
-    if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`${what} expects options like { queryKey, url | queryFn, shape }, got ${describe(options)}`);
-    }
-    const { queryKey, queryFn, ...rest } = options;
-    const hash = hashKey(queryKey);
-    if (queryFn !== undefined && typeof queryFn !== 'function') {
-      throw invalidArgument('`queryFn` must be a function ({ queryKey, signal }) => Promise<data>');
-    }
-    if (queryFn) this.#requests.source(hash, queryKey, queryFn);
-    const json = { ...rest };
-    if (queryFn) json.queryFn = true;
-    return { hash, keyJson: JSON.stringify(queryKey), optsJson: toJson(json, `${what} options`, 'INVALID_ARGUMENT', finite) };
+    const q = splitOptions(options, what);
+    if (q.queryFn) this.#requests.source(q.hash, q.queryKey, q.queryFn, q.meta);
+    this.#registry.saw(q);
+    return q;
   }
 
-  #prefix(filters) {
-    if (filters === null || typeof filters !== 'object') {
-      throw invalidArgument(`expected filters like { queryKey: ['todos'] }, got ${describe(filters)}`);
+  // The options JSON of a subscription or fetch: function-valued options evaluated now, and
+  // `initialData` while the core has no such query.
+  #optionsJson(record, what) {
+    const json = { ...record.q.json, ...this.#registry.resolve(record) };
+    record.sent = json;
+    if (!this.#states.has(record.q.hash)) {
+      const [data, at] = initialValue(record.q.initial);
+      if (data !== undefined) {
+        json.initialData = data;
+        if (at !== undefined) json.initialDataUpdatedAt = at;
+      }
     }
-    const key = filters.queryKey === undefined ? [] : filters.queryKey;
-    if (!Array.isArray(key)) throw invalidArgument('queryKey filter must be an array (a key prefix)');
-    return toJson(key, 'queryKey filter');
+    return toJson(json, `${what} options`, 'INVALID_ARGUMENT', finite);
   }
 
-  async #filtered(method, filters) {
+  // After a batch: the function-valued options of these queries' latest subscriptions are
+  // evaluated again; the core hears of those whose value changed. Not from inside such a
+  // round: an option that changes at each call would never settle.
+  #reevaluate(hashes) {
+    if (this.#evaluating) return;
+    this.#evaluating = true;
+    try {
+      for (const hash of hashes) {
+        const record = this.#registry.dynamic(hash);
+        if (record === null || record === undefined || !this.#states.has(hash)) continue;
+        const before = record.sent;
+        const values = this.#registry.resolve(record);
+        if (Object.entries(values).every(([k, v]) => before?.[k] === v)) continue;
+        const json = { ...record.q.json, ...values };
+        record.sent = json;
+        try {
+          this.#run(() => this.#core.updateOptions(hash, toJson(json, 'query options', 'INVALID_ARGUMENT', finite)));
+        } catch (e) {
+          report(e); // a function gave a value the core refuses: the last one stands
+        }
+      }
+    } finally {
+      this.#evaluating = false;
+    }
+  }
+
+  #listingChanged() {
+    this.#registry.changed();
+    this.#notify.queriesChanged();
+    this.#notify.drain();
+  }
+
+  // The filter JSON for the core; a `predicate` runs here, over the listing entries of the
+  // queries the other fields match, and the core gets the hashes it chose.
+  #filterJson(filters, what, withRefetchType = false) {
+    const { rest, predicate } = queryFilter(filters, what, withRefetchType);
+    if (predicate !== undefined) {
+      const { refetchType, ...matchable } = rest;
+      rest.hashes = this.#matched({ ...matchable, predicate }, what);
+      if (refetchType !== undefined) rest.refetchType = refetchType;
+    }
+    return toJson(rest, `${what} filters`);
+  }
+
+  // The hashes of the queries the filters match (predicate included), sorted.
+  #matched(filters, what) {
+    const { rest, predicate } = queryFilter(filters, what);
+    const hashes = JSON.parse(this.#callRead(() => this.#core.matchQueries(toJson(rest, `${what} filters`))));
+    if (predicate === undefined) return hashes;
+    return hashes.filter((h) => {
+      const entry = this.#registry.entry(h);
+      return entry !== undefined && Boolean(predicate(entry));
+    });
+  }
+
+  #callRead(call) {
+    try {
+      return call();
+    } catch (e) {
+      throw fromCore(e);
+    }
+  }
+
+  async #filtered(method, filters, withRefetchType = false) {
     this.#open();
-    const prefix = this.#prefix(filters);
-    const started = this.#run(() => this.#core[method](prefix));
+    const json = this.#filterJson(filters, method, withRefetchType);
+    const started = this.#run(() => this.#core[method](json));
     // Resolve once every fetch this started has settled (errors stay in the queries' state).
     await Promise.all(started.map((h) => this.#requests.waitQuery(h).catch(() => {})));
   }
@@ -466,10 +653,11 @@ export class Store {
   async #fetch(options) {
     this.#open();
     const q = this.#queryOptions(options, 'fetchQuery');
+    const optsJson = this.#optionsJson({ q, sent: null }, 'fetchQuery');
     const requests = this.#requests;
     const done = requests.waitQuery(q.hash);
     try {
-      this.#run(() => this.#core.fetch(q.hash, q.keyJson, q.optsJson));
+      this.#run(() => this.#core.fetch(q.hash, q.keyJson, optsJson));
     } catch (e) {
       done.catch(() => {}); // the caller gets `e` below; this promise must not go unhandled
       requests.rejectQuery(q.hash, e);
@@ -499,17 +687,29 @@ export class Store {
     const changed = this.#snap.applyBatch(b);
     const queries = new Set(changed.queries);
     const errored = [];
+    const requests = this.#requests;
+    const restarted = new Set();
+    for (const [hash] of b.s || []) restarted.add(hash);
+    // Removals first: a removed query that is observed starts again in the same batch (`s`),
+    // keeping its queryFn and its registry entry.
+    for (const hash of b.rq || []) {
+      const prev = this.#states.get(hash);
+      this.#states.delete(hash);
+      this.#stateViews.delete(hash);
+      this.#registry.prune(hash);
+      if (!restarted.has(hash)) {
+        requests.forget(hash);
+        this.#registry.forget(hash);
+      } else if (prev) {
+        // Its waiters (fetchQuery) wait for the new fetch, or learn it was cancelled.
+        requests.rejectQuery(hash, new StrataError('CANCELLED', 'the query was removed or reset before its fetch settled'));
+      }
+    }
     for (const [hash, state] of b.s || []) {
       const prev = this.#states.get(hash);
       this.#states.set(hash, state);
       queries.add(hash);
       if (state.status === 'error' && (!prev || prev.errorUpdatedAt !== state.errorUpdatedAt)) errored.push(hash);
-    }
-    const requests = this.#requests;
-    for (const hash of b.rq || []) {
-      this.#states.delete(hash);
-      this.#stateViews.delete(hash);
-      requests.forget(hash);
     }
     // The wake-up time and the sync state before the actions: an action may settle at once
     // (a send that cannot start), and what its own, newer batch brings must not be overwritten
@@ -521,6 +721,7 @@ export class Store {
     this.#notify.changed(changed.entities, queries);
     for (const hash of queries) requests.settleQuery(hash);
     for (const [id, ok, value] of b.ms || []) requests.settleMutation(id, ok, value);
+    if (queries.size > 0) this.#reevaluate([...queries]);
     if (this.#options.onError) {
       for (const hash of errored) {
         const state = this.#state(hash);

@@ -137,10 +137,12 @@ impl QueryOptions {
                         Some("online") => NetworkMode::Online,
                         Some("always") => NetworkMode::Always,
                         Some("offlineFirst") => NetworkMode::OfflineFirst,
-                        _ => return Err(Error::InvalidArgument(format!(
+                        _ => {
+                            return Err(Error::InvalidArgument(format!(
                             "`networkMode` must be 'online', 'always' or 'offlineFirst', got {}",
                             type_name(x)
-                        ))),
+                        )))
+                        }
                     }
                 }
                 "askRetry" => o.ask_retry = flag("askRetry", x)?,

@@ -39,22 +39,82 @@ impl Store {
         let what = || "query data".to_owned();
         let n = normalize_json(&self.config.schema, &shape, data_json, &what, Origin::App)?;
         Ok(self.run_ok(now, |s, out| {
-            let data_changed = s.write_data(hash, key.clone(), shape.clone(), n, Order::Any, now);
-            let data_at = s.cache.query(hash).map(|q| q.updated_at);
-            let defaults = &s.config.defaults;
-            s.queries.ensure(hash, key, None, data_at, defaults, now);
-            s.queries.set_observed_shape(hash, shape);
-            if let Some(m) = s.queries.get(hash) {
-                // Identical data already shown successfully changes nothing (not even
-                // dataUpdatedAt), so a rewrite of the same data notifies nobody. Stale-by-time
-                // data is refreshed too (with staleTime 0 data is always stale, so a new
-                // dataUpdatedAt would change nothing but the notification count).
-                let expired = m.opts().stale_time > 0.0 && m.is_stale(now);
-                if data_changed || m.status() != Status::Success || m.invalidated() || expired {
-                    s.queries.dispatch(hash, Event::Data { at: now }, out);
-                }
+            s.put_query_data(hash, key, shape, n, now, out)
+        }))
+    }
+
+    /// `setQueriesData` (and `setQueryData` without a shape): `items_json` is
+    /// `[[hash, queryKey, data]]`, each written through its query's own shape (plain data for
+    /// a new query), all in one call. Nothing is written when any of them does not fit.
+    pub fn set_queries_data(&mut self, items_json: &str, now: f64) -> Result<Output> {
+        let v = json::parse(items_json, "query data", Origin::App)?;
+        let Value::Array(items) = v else {
+            return Err(Error::InvalidArgument(
+                "setQueriesData: expected a list of [hash, queryKey, data]".to_owned(),
+            ));
+        };
+        let mut writes = Vec::with_capacity(items.len());
+        for item in items {
+            let Value::Array(mut a) = item else {
+                return Err(Error::InvalidArgument(
+                    "setQueriesData: expected [hash, queryKey, data]".to_owned(),
+                ));
+            };
+            let data = a.pop().unwrap_or(Value::Null);
+            let key = a.pop().unwrap_or(Value::Null);
+            let Some(Value::String(hash)) = a.pop() else {
+                return Err(Error::InvalidArgument(
+                    "setQueriesData: a query hash must be a string".to_owned(),
+                ));
+            };
+            let key = parse_query_key(&key.to_string())?;
+            let shape = self.current_shape(&hash);
+            let n = normalize(&self.config.schema, &shape, data)?;
+            writes.push((hash, key, shape, n));
+        }
+        Ok(self.run_ok(now, |s, out| {
+            for (hash, key, shape, n) in writes {
+                s.put_query_data(&hash, key, shape, n, now, out);
             }
         }))
+    }
+
+    /// The shape a query's data is read through: its options' when it has a source, else
+    /// the one it was last written with; plain data for a query not seen yet.
+    fn current_shape(&self, hash: &str) -> Shape {
+        match (self.queries.get(hash), self.cache.query(hash)) {
+            (Some(m), _) if m.opts().has_source() => m.opts().shape.clone(),
+            (_, Some(q)) => q.shape.clone(),
+            (Some(m), None) => m.opts().shape.clone(),
+            (None, None) => Shape::Plain,
+        }
+    }
+
+    /// The write of `setQueryData`: the data, the lifecycle (successful and fresh now).
+    fn put_query_data(
+        &mut self,
+        hash: &str,
+        key: Value,
+        shape: Shape,
+        n: Normalized,
+        now: f64,
+        out: &mut Output,
+    ) {
+        let data_changed = self.write_data(hash, key.clone(), shape.clone(), n, Order::Any, now);
+        let data_at = self.cache.query(hash).map(|q| q.updated_at);
+        let defaults = &self.config.defaults;
+        self.queries.ensure(hash, key, None, data_at, defaults, now);
+        self.queries.set_observed_shape(hash, shape);
+        if let Some(m) = self.queries.get(hash) {
+            // Identical data already shown successfully changes nothing (not even
+            // dataUpdatedAt), so a rewrite of the same data notifies nobody. Stale-by-time
+            // data is refreshed too (with staleTime 0 data is always stale, so a new
+            // dataUpdatedAt would change nothing but the notification count).
+            let expired = m.opts().stale_time > 0.0 && m.is_stale(now);
+            if data_changed || m.status() != Status::Success || m.invalidated() || expired {
+                self.queries.dispatch(hash, Event::Data { at: now }, out);
+            }
+        }
     }
 
     /// Writes normalized data into the cache and stores its result as query `hash` (no

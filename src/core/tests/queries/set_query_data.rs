@@ -96,3 +96,43 @@ fn set_query_data_of_identical_fresh_data_notifies_nobody() {
     assert_eq!(out.states, ["q"]);
     assert_eq!(meta(&s, "q").data_updated_at(), T0 + 20.0);
 }
+
+#[test]
+fn set_queries_data_writes_each_query_through_its_own_shape_in_one_call() {
+    let mut s = store();
+    let opts = url_opts("todos", json!({ "shape": ["Todo"] }));
+    loaded(
+        &mut s,
+        "todos",
+        opts,
+        json!([{ "id": 1, "title": "a" }]),
+        T0,
+    );
+    put(
+        &mut s,
+        "one",
+        json!({ "id": 1, "title": "a" }),
+        json!("Todo"),
+        T0,
+    );
+    let items = json!([
+        ["todos", ["todos"], [{ "id": 1, "title": "b" }, { "id": 2, "title": "c" }]],
+        ["one", ["one"], { "id": 1, "title": "b" }],
+        ["new", ["new"], { "plain": true }]
+    ]);
+    let out = must(
+        s.set_queries_data(&items.to_string(), T0 + 1.0),
+        "set_queries_data",
+    );
+    // `one`'s result (a reference to Todo:1) is unchanged: it is told through the entity.
+    assert_eq!(sorted(&out.states), ["new", "todos"]);
+    assert!(out.changes.queries().any(|h| h == "one"));
+    assert!(s.entity("Todo:2").is_some(), "normalized through ['Todo']");
+    assert_eq!(read(&s, "one"), json!({ "id": 1, "title": "b" }));
+    assert_eq!(read(&s, "new"), json!({ "plain": true }));
+    assert_eq!(meta(&s, "new").status(), Status::Success);
+    // One item that does not fit its shape: nothing is written.
+    let bad = json!([["one", ["one"], { "id": 1, "title": "x" }], ["todos", ["todos"], { "no": "list" }]]);
+    expect_err(s.set_queries_data(&bad.to_string(), T0 + 2.0), "SHAPE");
+    assert_eq!(read(&s, "one")["title"], json!("b"));
+}
