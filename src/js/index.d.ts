@@ -4,6 +4,12 @@
 /** A TanStack-style query key: a non-empty JSON array, e.g. `['todos']` or `['todo', 5]`. */
 export type QueryKey = readonly [unknown, ...unknown[]];
 
+declare const dataTagSymbol: unique symbol;
+/** A queryKey that carries the type of its query's data (made by `queryOptions`), as TanStack's `DataTag`. */
+export type DataTag<TKey, TData> = TKey & { readonly [dataTagSymbol]: TData };
+/** The data type a tagged key carries, else `TFallback`. */
+export type InferDataFromTag<TFallback, TKey> = TKey extends DataTag<unknown, infer TData> ? TData : TFallback;
+
 /** An entity id: ids compare as strings (`1` and `'1'` are one entity). */
 export type EntityId = string | number;
 
@@ -176,6 +182,24 @@ export interface QueryFunctionContext {
   readonly queryKey: QueryKey;
   /** Aborted when the fetch is cancelled, superseded or times out. */
   readonly signal: AbortSignal;
+  /** The query's `meta`. */
+  readonly meta: Record<string, unknown> | undefined;
+}
+
+/** One query of `store.queries()` (what a `predicate` and function-valued options get; TanStack's Query). */
+export interface QueryEntry<TData = unknown> {
+  readonly queryKey: QueryKey;
+  readonly queryHash: string;
+  readonly state: QueryState<TData>;
+  readonly meta: Record<string, unknown> | undefined;
+  /** Subscriptions of this tab (subscribeQuery, mounted hooks). */
+  readonly observers: number;
+  /** Observed, and enabled. */
+  isActive(): boolean;
+  isStale(): boolean;
+  /** Observed, and every observer disabled. */
+  isDisabled(): boolean;
+  getObserversCount(): number;
 }
 
 /** Options of `store.subscribeQuery` / `fetchQuery`, as `useQuery` passes them on. */
@@ -187,19 +211,33 @@ export interface QueryOptions<TData = unknown> {
   queryFn?: (context: QueryFunctionContext) => Promise<TData> | TData;
   /** Where entities sit in the data; default `null` (plain data). */
   shape?: Shape;
-  /** ms until data is stale (`Infinity`: never). Default: the store's `defaults.staleTime` (0). */
-  staleTime?: number;
+  /** ms until data is stale (`Infinity`: never), or a function of the query. Default: the store's `defaults.staleTime` (0). */
+  staleTime?: number | ((query: QueryEntry<TData>) => number);
   /** ms an unused query is kept. */
   gcTime?: number;
-  retry?: number | boolean;
-  retryDelay?: number;
+  /**
+   * Retries after a failure (`true` = 3), or a function deciding each failure with TanStack's
+   * arguments (the failures before this one, the error): `true` retries, a number is a count.
+   */
+  retry?: number | boolean | ((failureCount: number, error: StrataError) => boolean | number);
+  /** First retry delay in ms (doubling, with jitter), or a function giving each wait. */
+  retryDelay?: number | ((failureCount: number, error: StrataError) => number);
   timeout?: number;
   refetchOnWindowFocus?: boolean;
   refetchOnReconnect?: boolean;
-  /** ms: refetch on this interval while observed. */
-  refetchInterval?: number;
-  /** `false`: never fetches on its own (`refetch()` still does). Default true. */
-  enabled?: boolean;
+  /** A new observer refetches: `true` when stale (default), `false` never (a query without data still fetches), `'always'`. */
+  refetchOnMount?: boolean | 'always';
+  /** ms: refetch on this interval while observed (`false`: off), or a function of the query. */
+  refetchInterval?: number | false | ((query: QueryEntry<TData>) => number | false);
+  /** `false`: never fetches on its own (`refetch()` still does), or a function of the query. Default true. */
+  enabled?: boolean | ((query: QueryEntry<TData>) => boolean);
+  /** Offline: `'online'` (default) pauses; `'always'` fetches anyway; `'offlineFirst'` sends the first attempt, retries wait. */
+  networkMode?: 'online' | 'always' | 'offlineFirst';
+  /** Kept with the query: in `store.queries()` and the queryFn's context. */
+  meta?: Record<string, unknown>;
+  /** The data of a new query (value or function), written through `shape`; fresh as of `initialDataUpdatedAt` (default now). */
+  initialData?: TData | (() => TData | undefined);
+  initialDataUpdatedAt?: number | (() => number | undefined);
 }
 
 /** One optimistic change, applied at once as a layer over the server data. */
@@ -247,40 +285,94 @@ export interface MutationEntry {
   readonly conflict?: { base: unknown; local: unknown; server: unknown };
 }
 
-/** Filters of invalidateQueries/refetchQueries/cancelQueries/removeQueries (prefix match; none: all). */
+/** TanStack's QueryFilters: every field narrows the match (none: every query). */
 export interface QueryFilters {
+  /** A key prefix (objects in it match partially), or the whole key with `exact`. */
   queryKey?: readonly unknown[];
+  exact?: boolean;
+  /** `'active'`: observed and enabled. Default `'all'`. */
+  type?: 'active' | 'inactive' | 'all';
+  stale?: boolean;
+  fetchStatus?: FetchStatus;
+  /** Asked about each query the other fields match. */
+  predicate?: (query: QueryEntry) => boolean;
 }
+
+export interface InvalidateQueryFilters extends QueryFilters {
+  /** Which invalidated queries refetch; default `'active'`. */
+  refetchType?: 'active' | 'inactive' | 'all' | 'none';
+}
+
+/** Filters of `mutations()`, `isMutating()`, `useMutationState`. */
+export interface MutationFilters {
+  /** `'pending'`: saving, queued or in flight; `'error'`: failed; or a status of the list. */
+  status?: 'pending' | 'error' | MutationEntry['status'];
+  predicate?: (mutation: MutationEntry) => boolean;
+}
+
+/** `store.ensureQueryData` options. */
+export interface EnsureQueryDataOptions<TData = unknown> extends QueryOptions<TData> {
+  /** Cached but stale: refetch in the background. Default false. */
+  revalidateIfStale?: boolean;
+}
+
+/** Typed query options: the returned `queryKey` carries `TData` (see `getQueryData`). */
+export declare function queryOptions<TData = unknown, TKey extends QueryKey = QueryKey>(
+  options: QueryOptions<TData> & { queryKey: TKey },
+): QueryOptions<TData> & { queryKey: DataTag<TKey, TData> };
 
 export declare class Store {
   private constructor();
-  /** Writes data for a query, normalized through `shape` (plain data when omitted). */
-  setQueryData<T = unknown>(queryKey: QueryKey, data: T, options?: { shape?: Shape }): void;
+  /**
+   * Writes data for a query, normalized through `shape` (omitted: the query's own shape, plain
+   * data for a new one). An updater gets the old data; returning undefined writes nothing.
+   */
+  setQueryData<T = unknown, TKey extends QueryKey = QueryKey>(
+    queryKey: TKey,
+    data: NoInfer<InferDataFromTag<T, TKey>> | ((old: InferDataFromTag<T, TKey> | undefined) => InferDataFromTag<T, TKey> | undefined),
+    options?: { shape?: Shape },
+  ): void;
   /** The query's data with entities expanded; the same object (===) until it changes. */
-  getQueryData<T = unknown>(queryKey: QueryKey): T | undefined;
+  getQueryData<T = unknown, TKey extends QueryKey = QueryKey>(queryKey: TKey): InferDataFromTag<T, TKey> | undefined;
+  /** `[queryKey, data]` of every matching query. */
+  getQueriesData<T = unknown>(filters: QueryFilters): Array<[QueryKey, T | undefined]>;
+  /** `updater(old)` (or a value) into every matching query, each through its own shape, in one call; returns what was written. */
+  setQueriesData<T = unknown>(filters: QueryFilters, updater: T | ((old: T | undefined) => T | undefined)): Array<[QueryKey, T | undefined]>;
+  /** Cached data when there is some, else `fetchQuery`. */
+  ensureQueryData<TData = unknown>(options: EnsureQueryDataOptions<TData>): Promise<TData>;
+  /** The queries the core knows (filtered), the same array until something in it changes. */
+  queries(filters?: QueryFilters): readonly QueryEntry[];
+  /** `listener()` runs when `queries()` may have changed. */
+  subscribeQueries(listener: () => void): () => void;
+  /** How many matching queries are fetching. */
+  isFetching(filters?: QueryFilters): number;
+  /** How many mutations are under way (saving, queued, in flight). */
+  isMutating(filters?: MutationFilters): number;
+  /** Matching queries go back to their initial state (`initialData`, else pending); the active ones refetch. */
+  resetQueries(filters?: QueryFilters): Promise<void>;
   /**
    * Makes the query active: with a source it fetches when there is no data or it is stale.
    * `listener()` runs once per change batch that changed this query's data or state.
    */
   subscribeQuery<TData = unknown>(options: QueryOptions<TData>, listener: () => void): () => void;
   /** The query's state, the same object until something in it changes; undefined if unknown. */
-  getQueryState<TData = unknown>(queryKey: QueryKey): QueryState<TData> | undefined;
+  getQueryState<TData = unknown, TKey extends QueryKey = QueryKey>(queryKey: TKey): QueryState<InferDataFromTag<TData, TKey>> | undefined;
   /** Cached data if fresh, else fetches (joining a fetch in flight); rejects after retries. */
   fetchQuery<TData = unknown>(options: QueryOptions<TData>): Promise<TData>;
   /** Like fetchQuery but never rejects. */
   prefetchQuery<TData = unknown>(options: QueryOptions<TData>): Promise<void>;
-  /** Marks matching queries stale; active ones refetch. Resolves when they settle. */
-  invalidateQueries(filters?: QueryFilters): Promise<void>;
+  /** Marks matching queries stale; those `refetchType` picks (default: active) refetch. Resolves when they settle. */
+  invalidateQueries(filters?: InvalidateQueryFilters): Promise<void>;
   /** Refetches matching queries that have a source. */
   refetchQueries(filters?: QueryFilters): Promise<void>;
   /** Aborts matching fetches; their answers never land. */
   cancelQueries(filters?: QueryFilters): Promise<void>;
-  /** Removes matching queries and the entities only they referenced. */
+  /** Removes matching queries and the entities only they referenced; an observed one starts again (and fetches). */
   removeQueries(filters?: QueryFilters): void;
   /** Applies the optimistic ops at once, queues the request, resolves with the server's result; `.id` names its `mutations()` entry. */
   mutate<TResult = unknown>(description: MutationDescription): Promise<TResult> & { readonly id: string };
-  /** Every mutation not yet acknowledged, in queue order. */
-  mutations(): readonly MutationEntry[];
+  /** Every mutation not yet acknowledged, in queue order (filtered: those that match). */
+  mutations(filters?: MutationFilters): readonly MutationEntry[];
   syncState(): SyncState;
   subscribeSync(listener: () => void): () => void;
   /** Opens the real-time connection: pushes go into the cache's server base, under the optimistic layers. One per store; in a persisted store, only the sending tab connects. */

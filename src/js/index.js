@@ -96,4 +96,9 @@ export async function createStore(options = {}) {
   return store;
 }
 
+/** A typed options object (its `queryKey` carries the data type in the types); identity at run time. */
+export function queryOptions(options) {
+  return options;
+}
+
 export { Store, StrataError, ERROR_CODES };

@@ -5,11 +5,13 @@ import type { ReactElement, ReactNode } from 'react';
 import type {
   EntityId, QueryKey, Shape, Store, StrataError, QueryStatus, FetchStatus, QueryState, SyncState,
   QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription, ConnectionState,
+  QueryEntry, QueryFilters, MutationFilters, MutationEntry, DataTag, InferDataFromTag,
 } from './index.js';
 
 export type {
   EntityId, QueryKey, Shape, Store, StrataError, QueryStatus, FetchStatus, QueryState, SyncState,
   QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription, ConnectionState,
+  QueryEntry, QueryFilters, MutationFilters, MutationEntry, DataTag, InferDataFromTag,
 };
 
 // ---- provider ------------------------------------------------------------------------------
@@ -43,16 +45,28 @@ export interface UseQueryOptions<TData = unknown, TSelected = TData> extends Que
    * `removeQueries`) before resetting the boundary.
    */
   suspense?: boolean;
+  /**
+   * Shown as `data` while the query has no data (`status: 'success'`, `isPlaceholderData:
+   * true`), never stored. A function gets the data and query this component showed before
+   * (`(previous) => previous` keeps the previous data while a new key loads).
+   */
+  placeholderData?: TData | ((previousData: TData | undefined, previousQuery: QueryEntry | undefined) => TData | undefined);
+  /** Throw a settled error to the nearest error boundary (a function decides per error). */
+  throwOnError?: boolean | ((error: StrataError, query: QueryEntry | undefined) => boolean);
+  /** Re-render only when one of these result properties changed (`'all'`: any; default). */
+  notifyOnChangeProps?: ReadonlyArray<keyof QueryResultBase<TSelected> | 'data' | 'status' | 'error' | 'isPending' | 'isSuccess' | 'isError'> | 'all' | (() => ReadonlyArray<string> | 'all');
 }
 
 interface QueryResultBase<TSelected> extends Omit<QueryState<TSelected>, 'data' | 'status' | 'error'> {
   /**
-   * Fetches the query again and resolves with its state once settled. Stale data (always, with
-   * the default `staleTime: 0`) refetches exactly this query, joining a fetch in flight; fresh
-   * data is refetched through `refetchQueries`, which also refetches queries whose key
-   * extends this one.
+   * Fetches exactly this query again (a fetch under way is superseded, as TanStack's default
+   * `cancelRefetch`) and resolves with its state once settled.
    */
   refetch(): Promise<QueryState | undefined>;
+  /** `data` is `placeholderData`, not the query's. */
+  readonly isPlaceholderData: boolean;
+  /** Fetching while there is data (a background refetch). */
+  readonly isRefetching: boolean;
   /** `fetchStatus === 'fetching'` (also true for background refetches). */
   readonly isFetching: boolean;
   /** `fetchStatus === 'paused'` (offline). */
@@ -117,6 +131,47 @@ export declare function useQuery<TData = unknown, TSelected = TData>(
 export declare function useQuery<TData = unknown, TSelected = TData>(
   options: UseQueryOptions<TData, TSelected>,
 ): UseQueryResult<TSelected>;
+
+/** `useQuery` in Suspense mode (no `enabled`, no `placeholderData`): renders once there is data. */
+export declare function useSuspenseQuery<TData = unknown, TSelected = TData>(
+  options: Omit<UseQueryOptions<TData, TSelected>, 'enabled' | 'placeholderData' | 'suspense'>,
+): UseSuspenseQueryResult<TSelected>;
+
+type QueriesOptions = readonly UseQueryOptions<any, any>[];
+/** The results of `useQueries`, one per options object, typed from each. */
+export type QueriesResults<T extends QueriesOptions> = {
+  -readonly [K in keyof T]: QueryResultOf<T[K]>;
+};
+type QueryResultOf<O> = O extends { select: (data: any) => infer S }
+  ? UseQueryResult<S>
+  : O extends { queryKey: DataTag<unknown, infer D> }
+    ? UseQueryResult<D>
+    : O extends { queryFn: (...args: any[]) => infer R }
+      ? UseQueryResult<Awaited<R>>
+      : UseQueryResult;
+
+/** Several queries in one hook (their number may change): their results, or `combine(results)`. */
+export declare function useQueries<const T extends QueriesOptions, TCombined = QueriesResults<T>>(options: {
+  queries: T;
+  combine?: (results: QueriesResults<T>) => TCombined;
+}): TCombined;
+
+/** Typed options: the returned `queryKey` carries `TData`, so `store.getQueryData(o.queryKey)` is typed. */
+export declare function queryOptions<TData = unknown, TSelected = TData, TKey extends QueryKey = QueryKey>(
+  options: UseQueryOptions<TData, TSelected> & { queryKey: TKey },
+): UseQueryOptions<TData, TSelected> & { queryKey: DataTag<TKey, TData> };
+
+/** How many queries (matching `filters`) are fetching; re-renders when it changes. */
+export declare function useIsFetching(filters?: QueryFilters): number;
+
+/** How many mutations (matching `filters`) are under way; re-renders when it changes. */
+export declare function useIsMutating(filters?: MutationFilters): number;
+
+/** `select(mutation)` (default: the entry) of every matching `store.mutations()` entry. */
+export declare function useMutationState<TResult = MutationEntry>(options?: {
+  filters?: MutationFilters;
+  select?: (mutation: MutationEntry) => TResult;
+}): TResult[];
 
 // ---- useEntity, useSyncState ---------------------------------------------------------------
 

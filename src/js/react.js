@@ -12,6 +12,7 @@ import {
   useCallback,
   useContext,
   useDebugValue,
+  useEffect,
   useMemo,
   useRef,
   useSyncExternalStore,
@@ -58,12 +59,61 @@ const PENDING_FETCHING = placeholder('fetching');
 
 const MIN_SUSPENSE_STALE = 1000;
 
+// Options of one component's result, not of the query (the store never sees them).
+const RESULT_OPTIONS = ['select', 'suspense', 'placeholderData', 'throwOnError', 'notifyOnChangeProps'];
+// Options a function may stand for; the latest render's function is the one called.
+const FUNCTION_OPTIONS = ['queryFn', 'enabled', 'staleTime', 'retry', 'retryDelay', 'refetchInterval', 'initialData', 'initialDataUpdatedAt'];
+const DYNAMIC_OPTIONS = ['enabled', 'staleTime', 'refetchInterval'];
+const REFRESH = Symbol.for('strata.refreshOptions'); // Store: evaluate function options again
+
 // What identifies a query observer across renders: the canonical queryKey hash plus the
 // JSON of the other options (functions count by presence only; the latest one is called).
 function optionsKey(queryKey, rest) {
   const json = JSON.stringify(rest, (_k, v) => (typeof v === 'function' ? '[fn]' : v === Infinity ? 'Infinity' : v));
   return `${hashKey(queryKey)}\u0000${json}`;
 }
+
+/** Splits hook options: `{ result, query }` (what shapes this component's result, and the query's options). */
+function splitHookOptions(options, what) {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument(`${what} expects options like { queryKey, url | queryFn, shape }`);
+  }
+  const result = {};
+  const query = {};
+  for (const [k, v] of Object.entries(options)) (RESULT_OPTIONS.includes(k) ? result : query)[k] = v;
+  if (result.select !== undefined && typeof result.select !== 'function') throw invalidArgument('`select` must be a function (data) => selected');
+  if (query.queryFn !== undefined && typeof query.queryFn !== 'function') {
+    throw invalidArgument('`queryFn` must be a function ({ queryKey, signal }) => Promise<data>');
+  }
+  const n = result.notifyOnChangeProps;
+  if (n !== undefined && n !== 'all' && !Array.isArray(n) && typeof n !== 'function') {
+    throw invalidArgument("`notifyOnChangeProps` must be a list of result property names, 'all', or a function returning one");
+  }
+  const t = result.throwOnError;
+  if (t !== undefined && typeof t !== 'boolean' && typeof t !== 'function') throw invalidArgument('`throwOnError` must be a boolean or a function (error, query) => boolean');
+  return { result, query };
+}
+
+/**
+ * The options a subscription gets: stable until `key` changes; each function-valued option
+ * is a wrapper calling the latest render's function (`latest()` gives those options).
+ */
+function observerOptionsOf(query, latest, suspense) {
+  const o = { ...query };
+  for (const name of FUNCTION_OPTIONS) {
+    if (typeof query[name] === 'function') o[name] = (...args) => latest()[name](...args);
+  }
+  // A suspended component subscribes only after its fetch landed; with staleTime 0 that
+  // subscription would fetch again at once. As TanStack Query does, suspense queries keep
+  // data fresh for at least a second (the store's defaults cannot be read from here).
+  if (suspense && (o.staleTime === undefined || (typeof o.staleTime === 'number' && o.staleTime < MIN_SUSPENSE_STALE))) {
+    o.staleTime = MIN_SUSPENSE_STALE;
+  }
+  return o;
+}
+
+const hasDynamic = (query) => DYNAMIC_OPTIONS.some((k) => typeof query[k] === 'function');
+const willFetch = (o) => o.enabled !== false && (o.url !== undefined || o.queryFn !== undefined);
 
 const suspended = new WeakMap(); // store -> Map<hash, Promise> of the fetch a Suspense boundary waits on
 
@@ -82,100 +132,272 @@ function suspendOn(store, hash, options) {
   return promise;
 }
 
+/** A result memo: what one component remembers of its query between renders. */
+function newMemo() {
+  return { select: undefined, data: undefined, selected: undefined, hash: undefined, placeholder: undefined, last: undefined, result: undefined, key: [] };
+}
+
+const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /**
- * Observes a query: subscribes with `options` (minus `select` and `suspense`) while mounted,
- * which fetches when there is no data or it is stale. Returns the query state plus `refetch`,
- * `isPending`, `isFetching`, `isLoading`, `isError`, `isSuccess`.
+ * The hook result of `state` (TanStack's QueryObserverResult): `select` applied,
+ * `placeholderData` shown while there is no data (`isPlaceholderData`), the derived flags.
+ * The same object while nothing in it changed.
+ */
+function resultOf(store, hash, state, resultOptions, memo, refetch) {
+  const { select, placeholderData } = resultOptions;
+  let data = state.data;
+  let status = state.status;
+  let isPlaceholderData = false;
+  if (data !== undefined) {
+    memo.last = { data, hash }; // the previous data a placeholderData function gets
+  } else if (status === 'pending' && placeholderData !== undefined) {
+    if (memo.hash !== hash || memo.placeholder === undefined) {
+      const prev = memo.last;
+      const query = prev ? store.queries({ queryKey: JSON.parse(prev.hash), exact: true })[0] : undefined;
+      memo.placeholder = { value: typeof placeholderData === 'function' ? placeholderData(prev?.data, query) : placeholderData };
+      memo.hash = hash;
+    }
+    if (memo.placeholder.value !== undefined) {
+      data = memo.placeholder.value;
+      status = 'success';
+      isPlaceholderData = true;
+    }
+  }
+  if (data !== undefined && !isPlaceholderData) memo.placeholder = undefined;
+  if (select !== undefined && data !== undefined) {
+    if (memo.select !== select || memo.data !== data) {
+      memo.select = select;
+      memo.data = data;
+      memo.selected = select(data);
+    }
+    data = memo.selected;
+  }
+  const key = [state, data, status, isPlaceholderData, refetch];
+  if (memo.result !== undefined && sameList(memo.key, key)) return memo.result;
+  memo.key = key;
+  memo.result = {
+    ...state,
+    status,
+    data,
+    refetch,
+    isPlaceholderData,
+    isPending: status === 'pending',
+    isSuccess: status === 'success',
+    isError: status === 'error',
+    isFetching: state.fetchStatus === 'fetching',
+    isPaused: state.fetchStatus === 'paused',
+    isLoading: status === 'pending' && state.fetchStatus === 'fetching',
+    isRefetching: state.fetchStatus === 'fetching' && status !== 'pending',
+  };
+  return memo.result;
+}
+
+// throwOnError: an error the fetch settled with goes to the nearest error boundary.
+function shouldThrow(store, result, throwOnError, queryKey) {
+  if (!result.isError || result.isFetching || !throwOnError) return false;
+  if (typeof throwOnError !== 'function') return true;
+  return Boolean(throwOnError(result.error, store.queries({ queryKey, exact: true })[0]));
+}
+
+/** `refetch()` of exactly this query (TanStack's `cancelRefetch`: a fetch under way is superseded). */
+function refetchOf(store, queryKey) {
+  return () =>
+    store
+      .refetchQueries({ queryKey, exact: true })
+      .then(() => store.getQueryState(queryKey));
+}
+
+/**
+ * Observes a query: subscribes with `options` (minus this component's result options) while
+ * mounted, which fetches when there is no data or it is stale. Returns the query state plus
+ * `refetch`, `isPending`, `isFetching`, `isLoading`, `isRefetching`, `isError`, `isSuccess`,
+ * `isPlaceholderData`.
  */
 export function useQuery(options) {
   const store = useStore();
-  if (options === null || typeof options !== 'object') {
-    throw invalidArgument('useQuery expects options like { queryKey, url | queryFn, shape }');
-  }
-  const { select, suspense = false, queryKey, queryFn, ...rest } = options;
-  if (select !== undefined && typeof select !== 'function') throw invalidArgument('`select` must be a function (data) => selected');
-  if (queryFn !== undefined && typeof queryFn !== 'function') {
-    throw invalidArgument('`queryFn` must be a function ({ queryKey, signal }) => Promise<data>');
-  }
+  const { result: resultOptions, query } = splitHookOptions(options, 'useQuery');
+  const { suspense = false, throwOnError = false, notifyOnChangeProps } = resultOptions;
+  const latestRef = useRef(query);
+  latestRef.current = query;
+  const latest = useCallback(() => latestRef.current, []);
 
-  // The latest queryFn is called through a wrapper of stable identity, so an inline queryFn
-  // does not make a new observer on every render.
-  const queryFnRef = useRef(queryFn);
-  queryFnRef.current = queryFn;
-  const callQueryFn = useCallback((ctx) => queryFnRef.current(ctx), []);
-
-  const key = optionsKey(queryKey, { ...rest, queryFn, suspense: Boolean(suspense) });
+  const key = optionsKey(query.queryKey, { ...query, suspense: Boolean(suspense) });
   // Stable across renders until the key or an option changes: re-renders do not resubscribe.
-  const observerOptions = useMemo(() => {
-    // Infinity durations pass as they are: the store encodes them for the core.
-    const o = { queryKey, ...rest };
-    if (queryFn !== undefined) o.queryFn = callQueryFn;
-    // A suspended component subscribes only after its fetch landed; with staleTime 0 that
-    // subscription would fetch again at once. As TanStack Query does, suspense queries keep
-    // data fresh for at least a second (the store's defaults cannot be read from here).
-    if (suspense && (o.staleTime === undefined || (typeof o.staleTime === 'number' && o.staleTime < MIN_SUSPENSE_STALE))) {
-      o.staleTime = MIN_SUSPENSE_STALE;
-    }
-    return o;
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` covers queryKey and every option
-  }, [key, callQueryFn]);
-
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` covers queryKey and every option
+  const observerOptions = useMemo(() => observerOptionsOf(query, latest, suspense), [key, latest]);
+  const hash = hashKey(observerOptions.queryKey);
   const subscribe = useCallback((listener) => store.subscribeQuery(observerOptions, listener), [store, observerOptions]);
-  const willFetch = observerOptions.enabled !== false && (observerOptions.url !== undefined || observerOptions.queryFn !== undefined);
-  const getSnapshot = useCallback(
-    () => store.getQueryState(observerOptions.queryKey) ?? (willFetch ? PENDING_FETCHING : PENDING_IDLE),
-    [store, observerOptions, willFetch],
+  const fetching = willFetch(observerOptions);
+  const read = useCallback(
+    () => store.getQueryState(observerOptions.queryKey) ?? (fetching ? PENDING_FETCHING : PENDING_IDLE),
+    [store, observerOptions, fetching],
   );
-  const state = useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
+  const refetch = useMemo(() => refetchOf(store, observerOptions.queryKey), [store, observerOptions]);
+  const memo = useRef(null);
+  if (memo.current === null) memo.current = newMemo();
 
-  const refetch = useCallback(() => {
-    const current = store.getQueryState(observerOptions.queryKey);
-    // Stale (always, with the default staleTime 0): fetchQuery fetches exactly this query and
-    // joins a fetch in flight. Fresh: the store has no public forced fetch of one query, so
-    // refetchQueries (a prefix match: queries whose key extends this one refetch too).
-    const done =
-      current === undefined || current.isStale
-        ? store.fetchQuery(observerOptions).catch(() => {})
-        : store.refetchQueries({ queryKey: observerOptions.queryKey });
-    return done.then(() => store.getQueryState(observerOptions.queryKey));
-  }, [store, observerOptions]);
+  // notifyOnChangeProps: the snapshot React compares stays the state last notified while none
+  // of the listed result properties changed, so other changes do not re-render.
+  const notified = useRef({ state: undefined, result: undefined });
+  const notifyRef = useRef(notifyOnChangeProps);
+  notifyRef.current = notifyOnChangeProps;
+  const resultRef = useRef(resultOptions);
+  resultRef.current = resultOptions;
+  const getSnapshot = useCallback(() => {
+    const state = read();
+    const n = notifyRef.current;
+    const props = typeof n === 'function' ? n() : n;
+    if (!Array.isArray(props)) return state;
+    const last = notified.current;
+    if (last.state === state) return state;
+    const probe = resultOf(store, hash, state, resultRef.current, newMemo(), refetch);
+    if (last.result !== undefined && props.every((p) => Object.is(last.result[p], probe[p]))) return last.state;
+    notified.current = { state, result: probe };
+    return state;
+  }, [read, store, hash, refetch]);
+  const snapshot = useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
+  // Rendered for any reason, the component shows the latest state (as TanStack's observer).
+  const state = notifyOnChangeProps === undefined || notifyOnChangeProps === 'all' ? snapshot : read();
+
+  // Function-valued options may read props that changed with this render.
+  useEffect(() => {
+    if (hasDynamic(latestRef.current)) store[REFRESH]?.(observerOptions.queryKey);
+  });
 
   if (suspense && observerOptions.enabled !== false && state.data === undefined) {
     // No data: wait for the fetch (also a retry of a failed query that is under way, e.g.
     // refetchQueries before an error boundary is reset); a settled error goes to the boundary.
     if (state.status === 'pending' || state.fetchStatus !== 'idle') {
-      throw suspendOn(store, hashKey(observerOptions.queryKey), observerOptions);
+      throw suspendOn(store, hash, observerOptions);
     }
     if (state.status === 'error') throw state.error;
   }
 
-  // select runs again only when the data or the select function changes.
-  const selected = useRef({ data: undefined, select: undefined, value: undefined, done: false });
-  let data = state.data;
-  if (select !== undefined && data !== undefined) {
-    const s = selected.current;
-    if (!s.done || s.data !== data || s.select !== select) {
-      selected.current = { data, select, value: select(data), done: true };
-    }
-    data = selected.current.value;
-  }
-
-  const result = useMemo(
-    () => ({
-      ...state,
-      data,
-      refetch,
-      isPending: state.status === 'pending',
-      isSuccess: state.status === 'success',
-      isError: state.status === 'error',
-      isFetching: state.fetchStatus === 'fetching',
-      isPaused: state.fetchStatus === 'paused',
-      isLoading: state.status === 'pending' && state.fetchStatus === 'fetching',
-    }),
-    [state, data, refetch],
-  );
+  const result = resultOf(store, hash, state, resultOptions, memo.current, refetch);
+  if (shouldThrow(store, result, throwOnError, observerOptions.queryKey)) throw result.error;
   useDebugValue(result.status);
   return result;
+}
+
+/** `useQuery` in Suspense mode: the component renders once data is there. */
+export function useSuspenseQuery(options) {
+  if (options !== null && typeof options === 'object') {
+    for (const k of ['enabled', 'placeholderData', 'suspense']) {
+      if (k in options) throw invalidArgument(`useSuspenseQuery does not take \`${k}\` (it always suspends until there is data)`);
+    }
+  }
+  return useQuery({ ...options, suspense: true });
+}
+
+/**
+ * Several queries in one hook (their number may change between renders): an array of
+ * `useQuery` results, or what `combine(results)` makes of it.
+ */
+export function useQueries(options) {
+  const store = useStore();
+  if (options === null || typeof options !== 'object' || !Array.isArray(options.queries)) {
+    throw invalidArgument('useQueries expects { queries: [...options], combine? }');
+  }
+  const { queries, combine, ...other } = options;
+  for (const k of Object.keys(other)) throw invalidArgument(`unknown useQueries option \`${k}\`; known: queries, combine`);
+  if (combine !== undefined && typeof combine !== 'function') throw invalidArgument('`combine` must be a function (results) => value');
+  const split = queries.map((q, i) => {
+    const s = splitHookOptions(q, `useQueries queries[${i}]`);
+    for (const k of ['suspense', 'notifyOnChangeProps']) {
+      if (k in s.result) throw invalidArgument(`useQueries: \`${k}\` is not supported per query (queries[${i}])`);
+    }
+    return s;
+  });
+  const latestRef = useRef(split);
+  latestRef.current = split;
+  const key = split.map((s) => optionsKey(s.query.queryKey, s.query)).join('\u0001');
+  const observers = useMemo(
+    () => split.map((s, i) => observerOptionsOf(s.query, () => latestRef.current[i].query, false)),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` covers every query's options
+    [key],
+  );
+  const subscribe = useCallback(
+    (listener) => {
+      const offs = observers.map((o) => store.subscribeQuery(o, listener));
+      return () => offs.forEach((off) => off());
+    },
+    [store, observers],
+  );
+  const states = useRef({ list: [] });
+  const getSnapshot = useCallback(() => {
+    const next = observers.map((o) => store.getQueryState(o.queryKey) ?? (willFetch(o) ? PENDING_FETCHING : PENDING_IDLE));
+    if (!sameList(states.current.list, next)) states.current = { list: next };
+    return states.current.list;
+  }, [store, observers]);
+  const list = useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
+  const refetches = useMemo(() => observers.map((o) => refetchOf(store, o.queryKey)), [store, observers]);
+  const memos = useRef([]);
+  useEffect(() => {
+    for (const s of latestRef.current) if (hasDynamic(s.query)) store[REFRESH]?.(s.query.queryKey);
+  });
+  const results = list.map((state, i) => {
+    memos.current[i] ??= newMemo();
+    const r = resultOf(store, hashKey(observers[i].queryKey), state, split[i].result, memos.current[i], refetches[i]);
+    if (shouldThrow(store, r, split[i].result.throwOnError, observers[i].queryKey)) throw r.error;
+    return r;
+  });
+  memos.current.length = list.length;
+  const out = useRef({ results: [], combine: undefined, value: undefined });
+  if (!sameList(out.current.results, results) || out.current.combine !== combine || out.current.value === undefined) {
+    const same = sameList(out.current.results, results);
+    const stable = same ? out.current.results : results;
+    out.current = { results: stable, combine, value: combine ? combine(stable) : stable };
+  }
+  return out.current.value;
+}
+
+/** A typed options object for useQuery, fetchQuery, ensureQueryData... (identity at run time). */
+export function queryOptions(options) {
+  return options;
+}
+
+/** How many queries (matching `filters`) are fetching, re-rendering when it changes. */
+export function useIsFetching(filters) {
+  const store = useStore();
+  const ref = useRef(filters);
+  ref.current = filters;
+  const subscribe = useCallback((listener) => store.subscribeQueries(listener), [store]);
+  const getSnapshot = useCallback(() => store.isFetching(ref.current), [store]);
+  return useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
+}
+
+/** How many mutations (matching `filters`) are under way, re-rendering when it changes. */
+export function useIsMutating(filters) {
+  const store = useStore();
+  const ref = useRef(filters);
+  ref.current = filters;
+  const subscribe = useCallback((listener) => store.subscribeSync(listener), [store]);
+  const getSnapshot = useCallback(() => store.isMutating(ref.current), [store]);
+  return useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
+}
+
+/**
+ * `select(mutation)` (default: the entry itself) of every `store.mutations()` entry matching
+ * `filters` (`{ status?, predicate? }`): the same array until one of them changes.
+ */
+export function useMutationState(options = {}) {
+  const store = useStore();
+  if (options === null || typeof options !== 'object') throw invalidArgument('useMutationState expects { filters?, select? }');
+  const { filters, select, ...other } = options;
+  for (const k of Object.keys(other)) throw invalidArgument(`unknown useMutationState option \`${k}\`; known: filters, select`);
+  if (select !== undefined && typeof select !== 'function') throw invalidArgument('`select` must be a function (mutation) => value');
+  const ref = useRef({ filters, select });
+  ref.current = { filters, select };
+  const last = useRef({ out: [] });
+  const subscribe = useCallback((listener) => store.subscribeSync(listener), [store]);
+  const getSnapshot = useCallback(() => {
+    const { filters: f, select: sel } = ref.current;
+    const next = store.mutations(f).map((m) => (sel ? sel(m) : m));
+    if (!sameList(last.current.out, next)) last.current = { out: next };
+    return last.current.out;
+  }, [store]);
+  return useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
 }
 
 // ---- useEntity, useSyncState ---------------------------------------------------------------

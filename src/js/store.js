@@ -248,9 +248,8 @@ export class Store {
   /** How many mutations are under way (saving, queued or in flight), optionally filtered `{ status?, predicate? }`. */
   isMutating(filters) {
     this.#open();
-    const test = mutationFilter(filters ?? { status: 'pending' }, 'isMutating');
-    const pending = mutationFilter({ status: 'pending' }, 'isMutating');
-    return this.mutations().filter((m) => pending(m) && test(m)).length;
+    const test = mutationFilter(filters, 'isMutating');
+    return this.mutations({ status: 'pending' }).filter(test).length;
   }
 
   /**
@@ -359,14 +358,19 @@ export class Store {
     }
   }
 
-  /** Every mutation not yet acknowledged, in queue order (the same array until it changes). */
-  mutations() {
+  /**
+   * Every mutation not yet acknowledged, in queue order (the same array until it changes);
+   * with filters `{ status?, predicate? }` those that match (`status: 'pending'`: saving,
+   * queued or in flight; `'error'`: failed; or a status of the list).
+   */
+  mutations(filters) {
     this.#open();
     if (this.#sync.list === null) {
       const list = JSON.parse(this.#core.mutationList()).map((m) => (m.error ? { ...m, error: errorFromState(m.error) } : m));
       this.#sync.list = Object.freeze(list);
     }
-    return this.#sync.list;
+    if (filters === undefined) return this.#sync.list;
+    return this.#sync.list.filter(mutationFilter(filters, 'mutations'));
   }
 
   /** `{ online, pending, inflight, failed, conflicts, lastError, lastSyncAt }` (the same object until it changes). */

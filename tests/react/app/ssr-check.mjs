@@ -48,7 +48,10 @@ await check('SSR: importing strata and strata/react touches no window/document',
   assertEqual(touched, [], 'globals read at import time');
   assertEqual(
     Object.keys(strataReact).sort(),
-    ['StoreProvider', 'useEntity', 'useMutation', 'useQuery', 'useStore', 'useSyncState'],
+    [
+      'StoreProvider', 'queryOptions', 'useConnection', 'useEntity', 'useIsFetching', 'useIsMutating', 'useMutation',
+      'useMutationState', 'useQueries', 'useQuery', 'useStore', 'useSuspenseQuery', 'useSyncState',
+    ],
     'strata/react exports',
   );
 });

@@ -6,7 +6,20 @@ import { Component, StrictMode, Suspense, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { flushSync } from 'react-dom';
 import { createStore } from 'strata';
-import { StoreProvider, useEntity, useMutation, useQuery, useStore, useSyncState } from 'strata/react';
+import {
+  StoreProvider,
+  queryOptions,
+  useEntity,
+  useIsFetching,
+  useIsMutating,
+  useMutation,
+  useMutationState,
+  useQueries,
+  useQuery,
+  useStore,
+  useSuspenseQuery,
+  useSyncState,
+} from 'strata/react';
 import { assert, assertEqual, nextFrame, run, sleep, test, waitFor } from './harness.js';
 
 // React's own warnings (getSnapshot not cached, updates during render...) fail the last test.
@@ -549,6 +562,305 @@ test('useStore outside a StoreProvider throws INVALID_ARGUMENT; useEntity(type, 
   );
   assertEqual(m2.text('#maybe'), 'none');
   m2.unmount();
+  store.close();
+});
+
+// ---- TanStack options and hooks ---------------------------------------------------------------
+
+/** A queryFn resolving with `value(n)` (n = its call count); `hold()` makes the next calls wait for `release()`. */
+function source(value = (n) => ({ n })) {
+  let gate = null;
+  const fn = async (ctx) => {
+    fn.calls++;
+    fn.keys.push(ctx.queryKey);
+    const n = fn.calls;
+    if (gate) await gate.promise;
+    return value(n, ctx);
+  };
+  fn.calls = 0;
+  fn.keys = [];
+  fn.hold = () => {
+    let release;
+    gate = { promise: new Promise((r) => (release = r)) };
+    gate.release = release;
+  };
+  fn.release = () => {
+    const g = gate;
+    gate = null;
+    g?.release();
+  };
+  return fn;
+}
+
+test('useQuery: placeholderData keeps the previous data while a new key loads (isPlaceholderData)', async () => {
+  const store = await newStore();
+  const fn = source((n, ctx) => ({ page: ctx.queryKey[1] }));
+  const seen = [];
+  function Page({ page }) {
+    const q = useQuery({ queryKey: ['page', page], queryFn: fn, placeholderData: (previous) => previous });
+    seen.push([page, q.status, q.data?.page, q.isPlaceholderData]);
+    return <p id="page">{q.data ? `${q.data.page}${q.isPlaceholderData ? '*' : ''}` : '-'}</p>;
+  }
+  let setPage;
+  function App() {
+    const [page, set] = useState(1);
+    setPage = set;
+    return <Page page={page} />;
+  }
+  const m = mount(
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>,
+  );
+  await waitFor(() => m.text('#page') === '1', 'page 1');
+  fn.hold();
+  flushSync(() => setPage(2));
+  assertEqual(m.text('#page'), '1*', 'page 1 shown as a placeholder while page 2 loads');
+  assert(seen.some(([p, status, data, ph]) => p === 2 && status === 'success' && data === 1 && ph === true), JSON.stringify(seen));
+  fn.release();
+  await waitFor(() => m.text('#page') === '2', 'page 2');
+  assertEqual(store.getQueryData(['page', 1]), { page: 1 }, 'the placeholder was never stored');
+  m.unmount();
+  store.close();
+});
+
+test('useQuery: placeholderData as a value; throwOnError sends the error to the error boundary', async () => {
+  const store = await newStore();
+  function Value() {
+    const q = useQuery({ queryKey: ['v'], queryFn: () => new Promise(() => {}), placeholderData: { n: 0 } });
+    return <p id="v">{`${q.status}:${q.data.n}:${q.isPlaceholderData}`}</p>;
+  }
+  class Boundary extends Component {
+    state = { error: null };
+    static getDerivedStateFromError(error) {
+      return { error };
+    }
+    render() {
+      return this.state.error ? <p id="caught">{this.state.error.code}</p> : this.props.children;
+    }
+  }
+  function Failing() {
+    const q = useQuery({ queryKey: ['fails'], queryFn: async () => { throw new Error('down'); }, retry: 0, throwOnError: true });
+    return <p id="f">{q.status}</p>;
+  }
+  const caught = [];
+  const m = mount(
+    <StoreProvider store={store}>
+      <Value />
+      <Boundary>
+        <Failing />
+      </Boundary>
+    </StoreProvider>,
+    { onCaughtError: (error) => caught.push(error.code) },
+  );
+  assertEqual(m.text('#v'), 'success:0:true');
+  await waitFor(() => m.text('#caught') === 'NETWORK', 'the boundary caught the error');
+  assert(caught.includes('NETWORK'));
+  m.unmount();
+  store.close();
+});
+
+test('useQuery: notifyOnChangeProps: ["data"] does not re-render for a fetch status change', async () => {
+  const store = await newStore();
+  store.setQueryData(['n'], { n: 1 });
+  const fn = source((n) => ({ n: n === 1 ? 1 : 2 }));
+  let renders = 0;
+  function N() {
+    renders++;
+    const q = useQuery({ queryKey: ['n'], queryFn: fn, staleTime: Infinity, notifyOnChangeProps: ['data'] });
+    return <p id="n">{q.data.n}</p>;
+  }
+  const m = mount(
+    <StoreProvider store={store}>
+      <N />
+    </StoreProvider>,
+  );
+  await nextFrame();
+  const before = renders;
+  fn.hold();
+  const done = store.refetchQueries({ queryKey: ['n'] });
+  assertEqual(store.getQueryState(['n']).fetchStatus, 'fetching');
+  await nextFrame();
+  assertEqual(renders, before, 'fetching: no re-render');
+  fn.release();
+  await done;
+  await nextFrame();
+  // Same data ({ n: 1 } again, equal): still no re-render.
+  assertEqual(renders, before, 'same data');
+  await store.refetchQueries({ queryKey: ['n'] });
+  await waitFor(() => m.text('#n') === '2', 'new data renders');
+  assertEqual(renders, before + 1);
+  m.unmount();
+  store.close();
+});
+
+test('useQuery: refetch() refetches exactly its query, not the ones under its key', async () => {
+  const store = await newStore();
+  const a = source();
+  const a1 = source();
+  let q;
+  function A() {
+    q = useQuery({ queryKey: ['a'], queryFn: a, staleTime: Infinity });
+    useQuery({ queryKey: ['a', 1], queryFn: a1, staleTime: Infinity });
+    return null;
+  }
+  const m = mount(
+    <StoreProvider store={store}>
+      <A />
+    </StoreProvider>,
+  );
+  await waitFor(() => q.isSuccess && store.getQueryState(['a', 1])?.status === 'success', 'both loaded');
+  const state = await q.refetch();
+  assertEqual([a.calls, a1.calls, state.data], [2, 1, { n: 2 }]);
+  m.unmount();
+  store.close();
+});
+
+test('useQuery: removeQueries while mounted fetches the query again (it was left pending)', async () => {
+  const store = await newStore();
+  const fn = source();
+  function W() {
+    const q = useQuery({ queryKey: ['w'], queryFn: fn });
+    return <p id="w">{q.data ? q.data.n : q.status}</p>;
+  }
+  const m = mount(
+    <StoreProvider store={store}>
+      <W />
+    </StoreProvider>,
+  );
+  await waitFor(() => m.text('#w') === '1', 'loaded');
+  store.removeQueries({ queryKey: ['w'] });
+  await waitFor(() => m.text('#w') === '2', 'fetched again after removal');
+  assertEqual(fn.calls, 2);
+  m.unmount();
+  store.close();
+});
+
+test('useQuery: an enabled function reading props is asked again when the component re-renders', async () => {
+  const store = await newStore();
+  const fn = source();
+  let setOn;
+  function G() {
+    const [on, set] = useState(false);
+    setOn = set;
+    const q = useQuery({ queryKey: ['g'], queryFn: fn, enabled: () => on });
+    return <p id="g">{q.data ? q.data.n : q.fetchStatus}</p>;
+  }
+  const m = mount(
+    <StoreProvider store={store}>
+      <G />
+    </StoreProvider>,
+  );
+  await nextFrame();
+  assertEqual([m.text('#g'), fn.calls], ['idle', 0]);
+  flushSync(() => setOn(true));
+  await waitFor(() => m.text('#g') === '1', 'enabled by the re-render');
+  m.unmount();
+  store.close();
+});
+
+test('useQueries: a changing number of queries, combine', async () => {
+  const store = await newStore();
+  const fn = source((n, ctx) => ctx.queryKey[1] * 10);
+  let setIds;
+  let combined;
+  function L() {
+    const [ids, set] = useState([1, 2]);
+    setIds = set;
+    combined = useQueries({
+      queries: ids.map((id) => ({ queryKey: ['item', id], queryFn: fn, select: (x) => x + 1 })),
+      combine: (results) => ({ total: results.reduce((t, r) => t + (r.data ?? 0), 0), pending: results.some((r) => r.isPending) }),
+    });
+    return <p id="l">{combined.pending ? 'loading' : combined.total}</p>;
+  }
+  const m = mount(
+    <StoreProvider store={store}>
+      <L />
+    </StoreProvider>,
+  );
+  await waitFor(() => m.text('#l') === '32', 'two items: 11 + 21');
+  const before = combined;
+  await nextFrame();
+  assert(combined === before, 'combine result stable while nothing changed');
+  flushSync(() => setIds([1, 2, 3]));
+  await waitFor(() => m.text('#l') === '63', 'three items');
+  m.unmount();
+  store.close();
+});
+
+test('useSuspenseQuery suspends until there is data; queryOptions carries the options', async () => {
+  const store = await newStore();
+  const fn = source();
+  const options = queryOptions({ queryKey: ['sus'], queryFn: fn });
+  function S() {
+    const q = useSuspenseQuery(options);
+    return <p id="s">{q.data.n}</p>;
+  }
+  const m = mount(
+    <StoreProvider store={store}>
+      <Suspense fallback={<p id="fallback">loading</p>}>
+        <S />
+      </Suspense>
+    </StoreProvider>,
+  );
+  assertEqual(m.text('#fallback'), 'loading');
+  await waitFor(() => m.text('#s') === '1', 'the data');
+  assertEqual(store.getQueryData(options.queryKey), { n: 1 });
+  let caught;
+  function Bad() {
+    try {
+      useSuspenseQuery({ queryKey: ['x'], queryFn: fn, enabled: false });
+    } catch (e) {
+      caught = e;
+    }
+    return null;
+  }
+  const m2 = mount(
+    <StoreProvider store={store}>
+      <Bad />
+    </StoreProvider>,
+  );
+  assertEqual(caught?.code, 'INVALID_ARGUMENT');
+  m2.unmount();
+  m.unmount();
+  store.close();
+});
+
+test('useIsFetching, useIsMutating and useMutationState follow the store', async () => {
+  await reset();
+  const store = await newStore();
+  const fn = source();
+  let counts;
+  function Counts() {
+    const fetching = useIsFetching();
+    const todos = useIsFetching({ queryKey: ['t'] });
+    const mutating = useIsMutating();
+    const urls = useMutationState({ filters: { status: 'pending' }, select: (m) => m.request.url });
+    counts = { fetching, todos, mutating, urls };
+    return null;
+  }
+  const m = mount(
+    <StoreProvider store={store}>
+      <Counts />
+    </StoreProvider>,
+  );
+  assertEqual(counts, { fetching: 0, todos: 0, mutating: 0, urls: [] });
+  fn.hold();
+  const offA = store.subscribeQuery({ queryKey: ['t', 1], queryFn: fn }, () => {});
+  const offB = store.subscribeQuery({ queryKey: ['u'], queryFn: fn }, () => {});
+  await waitFor(() => counts.fetching === 2 && counts.todos === 1, 'two fetching, one under ["t"]');
+  fn.release();
+  await waitFor(() => counts.fetching === 0, 'settled');
+  // The answer waits until the hooks have shown the mutation under way.
+  await fixture({ path: '/api/tasks', json: { id: 1, title: 'x' }, delayMs: 300 });
+  const done = store.mutate({ request: { method: 'POST', url: '/tasks', body: { title: 'x' } } });
+  await waitFor(() => counts.mutating === 1 && counts.urls.length === 1, 'a mutation under way');
+  assertEqual(counts.urls, ['/api/tasks']);
+  await done;
+  await waitFor(() => counts.mutating === 0 && counts.urls.length === 0, 'done');
+  offA();
+  offB();
+  m.unmount();
   store.close();
 });
 

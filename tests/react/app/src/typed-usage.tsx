@@ -1,12 +1,18 @@
 // Typed usage of strata/react, checked by `tsc --noEmit` (tests/react/run.mjs); never run.
 // Every `@ts-expect-error` line must be an error, so the declarations are checked both ways.
-import { createStore, type Store } from 'strata';
+import { createStore, queryOptions as storeQueryOptions, type Store, type QueryEntry } from 'strata';
 import {
   StoreProvider,
+  queryOptions,
   useEntity,
+  useIsFetching,
+  useIsMutating,
   useMutation,
+  useMutationState,
+  useQueries,
   useQuery,
   useStore,
+  useSuspenseQuery,
   useSyncState,
   type MutationDescription,
   type MutationStatus,
@@ -109,6 +115,83 @@ export function TodoItem({ id }: { id: number }) {
       {todo?.title} {status} {sync.online ? 'online' : 'offline'} {sync.pending}
     </p>
   );
+}
+
+// queryOptions: the key carries the data type.
+const todoOptions = queryOptions({
+  queryKey: ['todos', 'typed'],
+  queryFn: async (): Promise<Todo[]> => [],
+  staleTime: (query) => (query.state.data?.length ? 60_000 : 0),
+});
+
+export function TanStackOptions() {
+  const store = useStore();
+  const cached = store.getQueryData(todoOptions.queryKey);
+  expectType<Equal<typeof cached, Todo[] | undefined>>();
+  const state = store.getQueryState(todoOptions.queryKey);
+  expectType<Equal<typeof state, QueryState<Todo[]> | undefined>>();
+  store.setQueryData(todoOptions.queryKey, (old) => [...(old ?? []), { id: 9, title: 'x', assignee: null }]);
+  // @ts-expect-error the tagged key wants Todo[]
+  store.setQueryData(todoOptions.queryKey, 5);
+  const untyped = store.getQueryData(['other']);
+  expectType<Equal<typeof untyped, unknown>>();
+  const plain = storeQueryOptions({ queryKey: ['n'], queryFn: async () => 1 });
+  const n = store.getQueryData(plain.queryKey);
+  expectType<Equal<typeof n, number | undefined>>();
+
+  const todos = useQuery({
+    ...todoOptions,
+    enabled: (query: QueryEntry<Todo[]>) => query.state.status !== 'error',
+    retry: (failureCount, error) => failureCount < 2 && error.code !== 'HTTP',
+    retryDelay: (failureCount) => 100 * 2 ** failureCount,
+    refetchInterval: (query) => (query.state.data ? false : 1000),
+    placeholderData: (previous) => previous,
+    throwOnError: (error) => error.code === 'SHAPE',
+    notifyOnChangeProps: ['data', 'isFetching'],
+    refetchOnMount: 'always',
+    networkMode: 'offlineFirst',
+    meta: { title: 'Todos' },
+    initialData: () => [],
+  });
+  const placeholder: boolean = todos.isPlaceholderData && todos.isRefetching;
+  if (todos.status === 'success') {
+    const list: Todo[] = todos.data;
+    void list;
+  }
+  // @ts-expect-error networkMode is one of three
+  useQuery({ queryKey: ['x'], networkMode: 'offline' });
+
+  const suspended = useSuspenseQuery({ queryKey: ['todos'], queryFn: async (): Promise<Todo[]> => [] });
+  expectType<Equal<typeof suspended.data, Todo[]>>();
+  // @ts-expect-error useSuspenseQuery has no enabled
+  useSuspenseQuery({ queryKey: ['todos'], enabled: false });
+
+  const [a, b] = useQueries({
+    queries: [
+      { queryKey: ['a'], queryFn: async () => 1 },
+      { queryKey: ['b'], queryFn: async () => 'b', select: (s: string) => s.length },
+    ],
+  });
+  expectType<Equal<typeof a.data, number | undefined>>();
+  expectType<Equal<typeof b.data, number | undefined>>();
+  const total = useQueries({
+    queries: [todoOptions, todoOptions],
+    combine: (results) => results.reduce((n, r) => n + (r.data?.length ?? 0), 0),
+  });
+  expectType<Equal<typeof total, number>>();
+  const results = useQueries({ queries: [todoOptions] });
+  expectType<Equal<typeof results[0]['data'], Todo[] | undefined>>();
+
+  const fetching: number = useIsFetching({ queryKey: ['todos'], type: 'active', predicate: (q) => q.meta?.title === 'Todos' });
+  const mutating: number = useIsMutating();
+  const urls = useMutationState({ filters: { status: 'pending' }, select: (m) => m.request.url });
+  expectType<Equal<typeof urls, string[]>>();
+  void store.invalidateQueries({ queryKey: ['todos'], exact: true, refetchType: 'all' });
+  // @ts-expect-error refetchType is for invalidateQueries
+  void store.refetchQueries({ refetchType: 'all' });
+  const data: Array<[unknown, number | undefined]> = store.getQueriesData<number>({ queryKey: ['n'] });
+  void data;
+  return <p>{placeholder ? fetching + mutating : total}</p>;
 }
 
 export async function mountApp(element: HTMLElement) {
