@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // End-to-end tests: the demo page (www/demo, built from the packed pkg/) and the demo API
 // server (www/server), driven in Debian's Chromium like a person would: clicks, typing,
-// reloads, a second tab. Needs pkg/ (./scripts/build.sh); the last stage of scripts/test.sh.
+// reloads, a second tab, a second browser (its own context: its own IndexedDB) that gets the
+// first one's edits pushed by the server (SSE, and WebSocket with ?transport=websocket).
+// Needs pkg/ (./scripts/build.sh); the last stage of scripts/test.sh.
 //
 //   node tests/e2e/run.mjs [name-filter]
 //
@@ -67,6 +69,7 @@ const server = await startDemoServer({ port: 0, dataFile: path.join(dataDir, 'db
 const api = server.api;
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
 mkdirSync(shotsDir, { recursive: true });
+mkdirSync(outDir, { recursive: true });
 
 // ---- helpers ------------------------------------------------------------------------------------
 
@@ -139,7 +142,7 @@ async function waitBadge(page, want, what) {
 const applied = () => api.log().filter((e) => e.outcome === 'applied');
 const task = (id) => api.snapshot().tasks.find((t) => t.id === id);
 
-async function openPage(context, watchName) {
+async function openPage(context, watchName, search = '') {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.log(`    [${watchName} pageerror] ${err.stack || err.message}`));
   page.on('console', (msg) => {
@@ -149,12 +152,12 @@ async function openPage(context, watchName) {
       if (!/ERR_INVALID_HTTP_RESPONSE|Failed to load resource|net::ERR/.test(text)) console.log(`    [${watchName} ${msg.type()}] ${text}`);
     }
   });
-  await load(page);
+  await load(page, false, search);
   return page;
 }
 
-async function load(page, reload = false) {
-  const response = reload ? await page.reload({ waitUntil: 'load' }) : await page.goto(`${server.url}/`, { waitUntil: 'load' });
+async function load(page, reload = false, search = '') {
+  const response = reload ? await page.reload({ waitUntil: 'load' }) : await page.goto(`${server.url}/${search}`, { waitUntil: 'load' });
   if (!response || !response.ok()) throw new Error(`the demo page did not load: HTTP ${response?.status()}`);
   await page.waitForSelector('[data-testid="sync-badge"]', { timeout: WAIT });
   await page.waitForSelector('[data-testid="boot-error"]', { timeout: 1 }).then(
@@ -190,6 +193,59 @@ async function setNetwork(page, online) {
   await until(async () => ((await sw.getAttribute('data-online')) !== String(online) && (await sw.isEnabled())) || { ok: false, seen: await sw.getAttribute('data-online') }, `the network switch to be ready to turn ${online ? 'on' : 'off'}`);
   await sw.click();
   await until(async () => (await sw.getAttribute('data-online')) === String(online) || { ok: false, seen: await sw.getAttribute('data-online') }, `the network switch to show ${online ? 'online' : 'offline'}`);
+}
+
+/** The tab id the page sends as X-Demo-Tab (the `tab` of its request log entries). */
+const tabIdOf = (page) => page.evaluate(() => sessionStorage.getItem('teamboard-tab'));
+/** The last request log sequence number so far (0: none). */
+const lastSeq = () => api.log().reduce((n, e) => Math.max(n, e.seq), 0);
+/** GETs of task lists or tasks a tab sent after `after` (a refetch; pushes are not requests). */
+const taskReads = (tab, after) =>
+  api.log().filter((e) => e.seq > after && e.tab === tab && e.method === 'GET' && e.outcome !== 'stream' && /^\/api\/(projects\/[^/]+\/tasks|tasks)(\/|\?|$)/.test(e.path));
+
+/** What the Sync panel's Live updates card shows. */
+async function connectionCard(page) {
+  return page.evaluate(() => {
+    const el = document.querySelector('[data-testid="connection"]');
+    if (!el) return null;
+    const text = (id) => el.querySelector(`[data-testid="${id}"]`)?.textContent ?? null;
+    return {
+      status: el.dataset.status,
+      transport: el.dataset.transport,
+      lastEventId: el.dataset.lastEventId,
+      reconnects: Number(el.dataset.reconnects),
+      label: text('connection-status'),
+      transportLabel: text('connection-transport'),
+      event: text('connection-event'),
+      message: text('connection-message'),
+      error: text('connection-error'),
+    };
+  });
+}
+
+async function waitConnection(page, want, what) {
+  return until(async () => {
+    const c = await connectionCard(page);
+    const ok = c !== null && Object.entries(want).every(([k, v]) => (typeof v === 'function' ? v(c[k]) : c[k] === v));
+    return ok ? c : { ok: false, seen: c };
+  }, what ?? `the Sync panel to show the connection ${JSON.stringify(want)}`);
+}
+
+/** Two screenshots side by side with a caption each, as one picture in docs/screenshots/. */
+async function sideBySide(context, name, pictures, height = 520) {
+  const view = await context.newPage();
+  await view.setViewportSize({ width: 1440, height });
+  await view.setContent(
+    `<body style="margin:0;background:#1f2437;display:flex;gap:16px;padding:16px;font:600 13px system-ui;color:#c5c9d6">` +
+      pictures
+        .map(([caption, png]) => `<figure style="margin:0;flex:1"><figcaption style="margin-bottom:6px">${caption}</figcaption><img style="width:100%;border-radius:6px" src="data:image/png;base64,${png.toString('base64')}"></figure>`)
+        .join('') +
+      '</body>',
+  );
+  await view.waitForFunction(() => [...document.images].every((i) => i.complete));
+  const file = await shot(view, name);
+  await view.close();
+  return file;
 }
 
 const needsIssue5 = new Set();
@@ -410,22 +466,30 @@ try {
   await test('conflict: another user changed the task; the conflict is shown side by side and resolved', async (context) => {
     const page = await openPage(context, 'tab');
     await waitBoard(page);
-    // Lin retitles "Beta feedback triage" on the server; this page is not told.
+    await waitConnection(page, { status: 'open' });
+    // The page gets a teammate's edit pushed at once, so a conflict needs the two edits to
+    // cross: offline, I retitle "Beta feedback triage"; the change waits in the outbox...
+    await setNetwork(page, false);
+    await retitle(page, 'p2', 't9', 'Beta feedback: crashes first');
+    await waitBadge(page, { pending: 1 }, 'my retitle to wait in the outbox');
+    // ...and Lin retitles it on the server meanwhile (the demo's teammate control is not cut).
     await page.click(`${sel.row('p2', 't9')} [data-testid="open"]`);
     await page.waitForSelector('[data-testid="drawer"]', { timeout: WAIT });
     await page.fill('[data-testid="teammate-title"]', 'Beta feedback triage (Lin: top 5 only)');
     await page.click('[data-testid="teammate-retitle"]');
     await until(() => task('t9').version === 2, 'the simulated edit on the server');
     await page.click('[data-testid="drawer-close"]');
-    assertEqual((await rowState(page, 'p2', 't9')).title, 'Beta feedback triage', 'the page still shows the old title');
+    assertEqual((await rowState(page, 'p2', 't9')).title, 'Beta feedback: crashes first', 'the page shows my (waiting) title');
 
-    // Now I retitle it too: the server answers 409 with Lin's version.
-    await retitle(page, 'p2', 't9', 'Beta feedback: crashes first');
+    // Back online: my change, based on version 1, gets a 409 with Lin's version.
+    await setNetwork(page, true);
     await waitRow(page, 'p2', 't9', { sync: 'conflict' }, 'the row to be marked as a conflict');
     await waitBadge(page, { conflicts: 1 });
     await page.click('[data-testid="tab-sync"]');
     const conflict = page.locator('[data-testid="conflict"]');
     await conflict.waitFor({ timeout: WAIT });
+    // (the push stream is back too, within its short reconnect delay; no refetch needed for it)
+    await waitConnection(page, { status: 'open', error: null }, 'the connection to be open again after the cut');
     assertEqual(await conflict.locator('[data-testid="yours-title"]').textContent(), 'Beta feedback: crashes first', 'yours');
     assertEqual(await conflict.locator('[data-testid="theirs-title"]').textContent(), 'Beta feedback triage (Lin: top 5 only)', 'theirs');
     const file = await shot(page, 'conflict.png');
@@ -434,7 +498,8 @@ try {
     await waitRow(page, 'p2', 't9', { sync: 'saved', title: 'Beta feedback: crashes first' }, 'my title to be saved');
     await waitBadge(page, { conflicts: 0, pending: 0 });
     assertEqual([task('t9').title, task('t9').version], ['Beta feedback: crashes first', 3], 'the server has my title on top of Lin\'s version');
-    const t9 = api.log().filter((e) => e.path === '/api/tasks/t9' && e.method === 'PATCH');
+    // (attempts while the network was cut never reached the server: outcome 'cut')
+    const t9 = api.log().filter((e) => e.path === '/api/tasks/t9' && e.method === 'PATCH' && e.outcome !== 'cut');
     assertEqual(t9.map((e) => `${e.status} ${e.outcome}`), ['200 simulated', '409 conflict', '200 applied'], 'the requests about t9');
 
     // Different fields do not conflict: Lin completes t10 while I retitle it -> merged by itself.
@@ -484,18 +549,93 @@ try {
 
     // One picture: both tabs side by side, while tab A's change waited offline.
     const [pa, pb] = pictures;
-    const view = await context.newPage();
-    await view.setViewportSize({ width: 1440, height: 520 });
-    await view.setContent(
-      `<body style="margin:0;background:#1f2437;display:flex;gap:16px;padding:16px;font:600 13px system-ui;color:#c5c9d6">` +
-        ['A: reopened a task offline', 'B: shows it, and the waiting change']
-          .map((t, i) => `<figure style="margin:0;flex:1"><figcaption style="margin-bottom:6px">Tab ${t}</figcaption><img style="width:100%;border-radius:6px" src="data:image/png;base64,${(i ? pb : pa).toString('base64')}"></figure>`)
-          .join('') +
-        '</body>',
-    );
-    await view.waitForFunction(() => [...document.images].every((i) => i.complete));
-    return shot(view, 'two-tabs.png');
+    return sideBySide(context, 'two-tabs.png', [
+      ['Tab A: reopened a task offline', pa],
+      ['Tab B: shows it, and the waiting change', pb],
+    ]);
   }, { issue5: true });
+
+  // Two browsers (two contexts: separate IndexedDB, no BroadcastChannel between them): what
+  // one changes reaches the other only through the server's pushes.
+  for (const [transport, search, label, path_] of [
+    ['sse', '', 'SSE', '/api/events'],
+    ['websocket', '?transport=websocket', 'WebSocket', '/api/ws'],
+  ]) {
+    await test(`live (${label}): another browser's edits and a teammate's edit appear without a refetch`, async (contextA) => {
+      const contextB = await browser.newContext({ viewport: VIEWPORT });
+      try {
+        const a = await openPage(contextA, 'browser A', search);
+        const b = await openPage(contextB, 'browser B', search);
+        await waitBoard(a);
+        await waitBoard(b);
+        const [tabA, tabB] = [await tabIdOf(a), await tabIdOf(b)];
+        assert(tabA && tabB && tabA !== tabB, `two tab ids: ${tabA}, ${tabB}`);
+        for (const [page, who] of [[a, 'A'], [b, 'B']]) {
+          await waitConnection(page, { status: 'open', label: 'Open', transport, transportLabel: label }, `browser ${who}'s Sync panel to show its ${label} connection open`);
+        }
+        // Each browser opened its own stream, logged under its tab id.
+        const streams = api.log().filter((e) => e.outcome === 'stream');
+        for (const [tab, who] of [[tabA, 'A'], [tabB, 'B']]) {
+          const mine = streams.filter((e) => e.tab === tab);
+          assert(mine.length === 1 && mine[0].path.startsWith(path_), `browser ${who} (tab ${tab}) opened one ${path_} stream: ${JSON.stringify(streams)}`);
+        }
+        // (the filter finds B's first load: both projects' tasks and My tasks)
+        assertEqual(taskReads(tabB, 0).map((e) => e.path).sort(), ['/api/projects/p1/tasks', '/api/projects/p2/tasks', '/api/tasks?assignee=u1'], "browser B's first load of tasks");
+        const open = (await (await fetch(`${server.url}/api/_control/events/connections`)).json()).filter((c) => c.open);
+        assertEqual(open.map((c) => c.transport), transport === 'sse' ? ['sse', 'sse'] : ['ws', 'ws'], 'open push connections on the server');
+
+        // Browser A renames a task (in Website relaunch and My tasks) and completes another.
+        const after = lastSeq();
+        await retitle(a, 'p1', 't5', 'Review the analytics event plan (live)');
+        await a.click(`${sel.row('p1', 't2')} [data-testid="toggle"]`);
+        await waitRow(a, 'p1', 't5', { title: 'Review the analytics event plan (live)', sync: 'saved' }, "A's rename to be saved");
+        await waitRow(a, 'p1', 't2', { done: true, sync: 'saved' }, "A's toggle to be saved");
+        assertEqual(applied().map((e) => `${e.method} ${e.path}`), ['PATCH /api/tasks/t5', 'PATCH /api/tasks/t2'], 'writes applied');
+        // Browser B: both changes, in every list that shows them, within a few seconds.
+        const soon = 5000;
+        await until(async () => {
+          const seen = [await rowState(b, 'p1', 't5'), await rowState(b, 'mine', 't5'), await rowState(b, 'p1', 't2')];
+          const ok = seen[0]?.title === 'Review the analytics event plan (live)' && seen[1]?.title === seen[0].title && seen[2]?.done === true;
+          return ok || { ok: false, seen };
+        }, "browser B to show A's rename (both lists) and toggle, pushed", soon);
+        const cardB = await waitConnection(b, { status: 'open', lastEventId: '2', event: '#2', message: (m) => /just now/.test(m || '') }, "browser B's panel to show the last event (#2) just now");
+        assertEqual(cardB.reconnects, 0, "browser B's reconnects");
+        assertEqual(taskReads(tabB, after).map((e) => `${e.method} ${e.path}`), [], `GETs of tasks from browser B (tab ${tabB}) after its first load`);
+        assertEqual((await badge(b)).pending, 0, "browser B's outbox");
+        const pictures = [await a.screenshot({ animations: 'disabled' }), await b.screenshot({ animations: 'disabled' })];
+
+        // A teammate (Lin) retitles a task from A's drawer: A and B show it, neither refetches.
+        const after2 = lastSeq();
+        await a.click(`${sel.row('p2', 't12')} [data-testid="open"]`);
+        await a.waitForSelector('[data-testid="drawer"]', { timeout: WAIT });
+        await a.fill('[data-testid="teammate-title"]', 'Decide the 2.0 release date (Lin: June 3?)');
+        await a.click('[data-testid="teammate-retitle"]');
+        await until(() => task('t12').version === 2 || { ok: false, seen: task('t12') }, 'the simulated edit on the server');
+        await until(async () => (await a.inputValue('[data-testid="drawer-title"]')) === 'Decide the 2.0 release date (Lin: June 3?)' || { ok: false, seen: await a.inputValue('[data-testid="drawer-title"]') }, "A's drawer to show Lin's title, pushed", soon);
+        await a.click('[data-testid="drawer-close"]');
+        for (const [page, who] of [[a, 'A'], [b, 'B']]) {
+          await waitRow(page, 'p2', 't12', { title: 'Decide the 2.0 release date (Lin: June 3?)', sync: 'saved' }, `browser ${who} to show Lin's title in Mobile app 2.0`);
+          await waitRow(page, 'mine', 't12', { title: 'Decide the 2.0 release date (Lin: June 3?)' }, `browser ${who} to show Lin's title in My tasks`);
+          await waitConnection(page, { status: 'open', lastEventId: '3' }, `browser ${who}'s panel to show event #3`);
+        }
+        assertEqual(taskReads(tabA, after2).map((e) => `${e.method} ${e.path}`), [], `GETs of tasks from browser A (tab ${tabA}) after the teammate's edit`);
+        assertEqual(taskReads(tabB, after).map((e) => `${e.method} ${e.path}`), [], `GETs of tasks from browser B (tab ${tabB}) after its first load`);
+        assertEqual((await badge(a)).conflicts, 0, "A's conflicts (its next edit is on Lin's version)");
+
+        if (transport !== 'sse') {
+          await b.screenshot({ path: path.join(outDir, 'live-websocket.png'), animations: 'disabled' });
+          return path.relative(repoRoot, path.join(outDir, 'live-websocket.png'));
+        }
+        const [pa, pb] = pictures;
+        return sideBySide(contextA, 'live.png', [
+          ['Browser A: renames a task and completes another', pa],
+          ['Browser B: gets both pushed over SSE, no refetch (Sync: Live updates)', pb],
+        ]);
+      } finally {
+        await contextB.close().catch(() => {});
+      }
+    });
+  }
 } finally {
   await browser.close().catch(() => {});
   await server.close();

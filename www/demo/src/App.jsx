@@ -159,11 +159,17 @@ function Explainer() {
           change once, in order (watch the request log).
         </li>
         <li>
-          <strong>Make a conflict:</strong> open a task, let “Lin retitle it”, then rename it yourself. The Sync tab shows both
-          versions side by side.
+          <strong>Let a teammate edit a task:</strong> open it and click “Lin retitles it”. The server pushes the change and the row
+          updates without a refetch (Live updates, Sync tab).
         </li>
         <li>
-          <strong>Open a second tab</strong>: changes in one appear in the other.
+          <strong>Make a conflict:</strong> go offline, rename a task, open it and let Lin retitle it too, go online. The Sync tab
+          shows both versions side by side.
+        </li>
+        <li>
+          <strong>Open a second tab</strong>: changes in one appear in the other. <strong>Open another browser</strong> (or a
+          private window): they appear there too, pushed by the server over SSE, or over a WebSocket with{' '}
+          <code>?transport=websocket</code>.
         </li>
       </ol>
     </section>

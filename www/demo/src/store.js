@@ -41,6 +41,40 @@ export function createDemoStore({ onError } = {}) {
   });
 }
 
+// ---- live updates (server pushes) ---------------------------------------------------------
+
+/**
+ * How this page listens to the server: Server-Sent Events at /api/events by default, or a
+ * WebSocket at /api/ws with `?transport=websocket` in the page url. The server pushes every
+ * applied write (ours too, with its Idempotency-Key) and strata puts it in the cache's server
+ * base, under the optimistic layers: a teammate's edit shows without a refetch.
+ */
+export const LIVE = (() => {
+  let transport = 'sse';
+  try {
+    if (new URLSearchParams(location.search).get('transport') === 'websocket') transport = 'websocket';
+  } catch {
+    // no location (not a browser)
+  }
+  return transport === 'websocket'
+    ? // A browser WebSocket cannot send headers: the tab id goes in the url for the request log.
+      { transport, label: 'WebSocket', url: `/ws?tab=${encodeURIComponent(TAB_ID)}` }
+    : { transport, label: 'SSE', url: '/events' };
+})();
+
+/** Opens the store's connection (in a persisted store only the tab that sends the outbox connects). */
+export function connectDemoStore(store, { onError } = {}) {
+  return store.connect({
+    url: LIVE.url,
+    ...(LIVE.transport === 'websocket' ? { transport: 'websocket' } : {}),
+    onError,
+    // The demo server is local and its network cut is a switch: after "Online", the
+    // connection is back within about 3 s instead of strata's default 30 s backoff ceiling.
+    retryDelay: 500,
+    maxRetryDelay: 3000,
+  });
+}
+
 // ---- queries ----------------------------------------------------------------------------
 
 export const queries = {
