@@ -268,6 +268,16 @@ impl Store {
         })
     }
 
+    /// Refetches exactly query `hash` when it has a source (`fetchNextPage`, a hook's
+    /// `refetch()`); a fetch in flight is superseded.
+    pub fn refetch_query(&mut self, hash: &str, now: f64) -> Output {
+        self.run_ok(now, |s, out| {
+            if s.queries.get(hash).is_some_and(|m| m.opts().has_source()) {
+                s.start_fetch(hash, now, true, out);
+            }
+        })
+    }
+
     /// Cancels the fetches of matching queries: their answers never land; data stays.
     pub fn cancel(&mut self, prefix_json: &str, now: f64) -> Result<Output> {
         let prefix = parse_prefix(prefix_json)?;
