@@ -84,7 +84,7 @@ impl Store {
             .base_result(hash)
             .filter(|r| is_pages(r))
             .cloned()
-            .unwrap_or_else(|| empty_pages());
+            .unwrap_or_else(empty_pages);
         if let Value::Object(o) = &mut result {
             for (field, item) in [("pages", n.result), ("pageParams", param)] {
                 if let Some(Value::Array(list)) = o.get_mut(field) {
