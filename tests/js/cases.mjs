@@ -312,3 +312,4 @@ test('query keys hash by value: object key order does not matter, arrays may be 
 import './queries.mjs';
 import './mutations.mjs';
 import './realtime.mjs';
+import './infinite.mjs';
