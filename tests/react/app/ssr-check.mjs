@@ -48,7 +48,7 @@ await check('SSR: importing strata and strata/react touches no window/document',
   assertEqual(touched, [], 'globals read at import time');
   assertEqual(
     Object.keys(strataReact).sort(),
-    ['StoreProvider', 'useEntity', 'useMutation', 'useQuery', 'useStore', 'useSyncState'],
+    ['StoreProvider', 'useConnection', 'useEntity', 'useInfiniteQuery', 'useMutation', 'useQuery', 'useStore', 'useSyncState'],
     'strata/react exports',
   );
 });
