@@ -375,6 +375,17 @@ function walk(data, shape, out, seen) {
   }
 }
 
+/** The rows a query's data has: a list's length; an infinite query's items and pages. */
+function rowsOf(data) {
+  if (data === undefined) return 0;
+  if (Array.isArray(data)) return data.length;
+  if (data && Array.isArray(data.pages)) {
+    const items = data.pages.reduce((n, p) => n + (Array.isArray(p?.items) ? p.items.length : 1), 0);
+    return `${items} · ${data.pages.length} ${data.pages.length === 1 ? 'page' : 'pages'}`;
+  }
+  return 1;
+}
+
 function queryTags(state, observers) {
   if (!state) return [['removed', 'neutral']];
   const tags = [];
@@ -400,7 +411,7 @@ function CacheInspector() {
   const rows = qs.map((q) => {
     const state = store.getQueryState(q.queryKey);
     if (state?.data !== undefined) walk(state.data, q.shape, byType, seen);
-    const n = Array.isArray(state?.data) ? state.data.length : state?.data === undefined ? 0 : 1;
+    const n = rowsOf(state?.data);
     return { q, state, n };
   });
   const touched = new Map(list.map((m) => [subjectOf(m.request), m.status]));

@@ -84,6 +84,42 @@ export const queries = {
   myTasks: { queryKey: ['tasks', 'mine'], url: `/tasks?assignee=${ME}`, shape: ['Task'] },
 };
 
+// ---- infinite queries: every task (projects and the Inbox), page by page -----------------
+
+export const PAGE_SIZE = 20;
+
+/**
+ * "All tasks", two ways to page the same list. Each page is normalized through `shape`, so a
+ * task on page 3 is the Task entity the board shows: an edit anywhere reaches every page.
+ */
+export const pages = {
+  // A cursor API: GET /api/tasks/page?limit=20&cursor=C -> { items: [Task], nextCursor }.
+  // strata GETs `url(pageParam)` itself (baseUrl, headers); refetches go through every page again.
+  cursor: {
+    queryKey: ['tasks', 'all', 'cursor'],
+    url: (cursor) => `/tasks/page?limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    shape: { items: ['Task'], nextCursor: null },
+    initialPageParam: null,
+    getNextPageParam: (lastPage) => lastPage.nextCursor, // null: that was the last page
+  },
+  // An offset API: GET /api/tasks/page?offset=N&limit=20 -> { items, offset, total }, fetched by
+  // a queryFn (the page's own fetch), keeping a window of at most 3 pages (maxPages): a 4th
+  // page drops the first, which "Load earlier" (getPreviousPageParam) brings back.
+  offset: {
+    queryKey: ['tasks', 'all', 'offset'],
+    queryFn: async ({ pageParam, signal }) => {
+      const r = await fetch(`/api/tasks/page?offset=${pageParam}&limit=${PAGE_SIZE}`, { signal, headers: { 'X-Demo-Tab': TAB_ID } });
+      if (!r.ok) throw new Error(`GET /api/tasks/page: HTTP ${r.status}`);
+      return r.json();
+    },
+    shape: { items: ['Task'], offset: null, total: null },
+    initialPageParam: 0,
+    getNextPageParam: (last) => (last.offset + last.items.length < last.total ? last.offset + last.items.length : undefined),
+    getPreviousPageParam: (first) => (first.offset > 0 ? Math.max(0, first.offset - PAGE_SIZE) : undefined),
+    maxPages: 3,
+  },
+};
+
 // ---- mutations (plain data: they are persisted and replayed after a reload) --------------
 
 const ref = (id) => (id ? { id } : null);
@@ -114,10 +150,13 @@ export const mutations = {
     invalidate: [queries.myTasks.queryKey], // it may join or leave "My tasks"
   }),
 
-  createTask: (tempId, { projectId, title, assigneeId }) => {
+  // `allLoaded`: "All tasks" (cursor pages) has its last page, so the new task goes at its end
+  // too (`path` is read inside the page); otherwise it comes with the page it falls on.
+  createTask: (tempId, { projectId, title, assigneeId }, { allLoaded = false } = {}) => {
     const now = Date.now();
     const into = [{ queryKey: queries.projectTasks(projectId).queryKey, position: 'end' }];
     if (assigneeId === ME) into.push({ queryKey: queries.myTasks.queryKey, position: 'end' });
+    if (allLoaded) into.push({ queryKey: pages.cursor.queryKey, path: 'items', position: 'end' });
     return {
       request: { method: 'POST', url: '/tasks', body: { projectId, title, assigneeId, clientId: tempId } },
       optimistic: [
