@@ -270,6 +270,8 @@ export interface MutationDescription {
   retry?: number | boolean;
   retryDelay?: number;
   timeout?: number;
+  /** TanStack's `scope`: mutations of one scope are sent in order, one at a time; different scopes in parallel. Default: one scope. Kept across reloads. */
+  scope?: { id: string };
 }
 
 /** An entry of `store.mutations()`. */

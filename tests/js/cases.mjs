@@ -313,3 +313,4 @@ import './queries.mjs';
 import './mutations.mjs';
 import './realtime.mjs';
 import './infinite.mjs';
+import './scopes.mjs';
