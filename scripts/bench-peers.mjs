@@ -10,6 +10,7 @@
 //   node scripts/bench-peers.mjs --out /tmp/peers.json
 //   node scripts/bench-peers.mjs --only 1,7         # some scenarios only (debugging)
 //   node scripts/bench-peers.mjs --outbox-runs 7 --cold-runs 7   # scenarios 5 and 6 (default: --runs)
+//   node scripts/bench-peers.mjs --only 8 --push-seconds 2 --push-rate 1000   # scenario 8's pacing
 //
 // What it does, in order:
 //   1. needs pkg/ (./scripts/build.sh; --build runs it) and the repo's npm dev packages
@@ -26,8 +27,11 @@
 //      www/bench/results/peers.json.
 // Scenarios: 1 ingest, 2 fan-out, 3 precise update, 4 optimistic latency, 5 offline outbox
 // (strict IndexedDB writes, against raw IndexedDB), 6 cold start from IndexedDB (against raw
-// IndexedDB and TanStack's persister approach), 7 repeated read. Every IndexedDB database of
-// scenarios 5 and 6 is made for one run and deleted after it.
+// IndexedDB and TanStack's persister approach), 7 repeated read, 8 push fan-out (1,000 upserts/s
+// into 1,000 observed lists; strata through store.connect() and its SSE reader, fed in the page).
+// Every IndexedDB database of scenarios 5 and 6 is made for one run and deleted after it.
+// With --only, the output file keeps the rows and checks of the other scenarios it already
+// holds (a partial run never drops them; `merged` in the file says what came from where).
 // Numbers are reported, never asserted: it exits 0 whenever the page ran (failed correctness
 // checks are printed as FAIL), 1 when the page failed, timed out or could not load.
 //
@@ -57,7 +61,7 @@ const KB = 1024; // as scripts/package.mjs prints sizes
 // ---- arguments -------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = { build: false, runs: undefined, warmup: undefined, calls: undefined, outboxRuns: undefined, coldRuns: undefined, only: undefined, out: path.join(repoRoot, 'www/bench/results/peers.json') };
+  const opts = { build: false, runs: undefined, warmup: undefined, calls: undefined, outboxRuns: undefined, coldRuns: undefined, pushSeconds: undefined, pushRate: undefined, only: undefined, out: path.join(repoRoot, 'www/bench/results/peers.json') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -70,6 +74,8 @@ function parseArgs(argv) {
     else if (a === '--calls') opts.calls = positive(value(), a);
     else if (a === '--outbox-runs') opts.outboxRuns = positive(value(), a);
     else if (a === '--cold-runs') opts.coldRuns = positive(value(), a);
+    else if (a === '--push-seconds') opts.pushSeconds = positive(value(), a);
+    else if (a === '--push-rate') opts.pushRate = positive(value(), a);
     else if (a === '--only') opts.only = value();
     else if (a === '--out') opts.out = path.resolve(value());
     else if (a === '-h' || a === '--help') usage();
@@ -85,7 +91,7 @@ function positive(v, name) {
 }
 
 function usage(error) {
-  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 36).join('\n');
+  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 41).join('\n');
   if (error) console.error(`bench-peers: ${error}\n`);
   console.error(text.replace(/^\/\/ ?/gm, ''));
   process.exit(error ? 2 : 0);
@@ -245,6 +251,7 @@ const SCENARIO_TITLES = {
   5: '5. offline outbox: 1,000 mutations made offline -> every one durable (strict IndexedDB transactions); per s = mutations/s',
   6: '6. cold start: 10,000 tasks (40,200 entities) in IndexedDB -> first query data shown',
   7: '7. repeated read of a 1,000-row query (100,000 reads per sample)',
+  8: '8. push fan-out: 1,000 upserts/s, each retitles a task shown by 10 of 1,000 observed lists -> per message (median = p50)',
 };
 const SYSTEM = { strata: 'strata', apollo: 'Apollo', tanstack: 'TanStack', normalizr: 'normalizr', baseline: 'baseline', rawIdb: 'IndexedDB' };
 
@@ -321,9 +328,80 @@ function goals(rows, sizes) {
   const mp = m['read.map'];
   const r7 = rd && mp ? rd.median / mp.median : undefined;
   g.push({ goal: '7. repeated read within 2x of Map.get', value: r7, met: r7 === undefined ? null : r7 <= 2, shown: r7 && `getQueryState/Map.get = ${r7.toFixed(2)} (${fmt(rd.perOp.median)} vs ${fmt(mp.perOp.median)} ns)` });
+  const pu = m['push.strata'];
+  g.push({ goal: '8. push: message -> observers notified, p95 < 1 ms', value: pu?.p95, met: pu ? pu.p95 < 1 : null, shown: pu && `p95 = ${fmt(pu.p95)} ms (p50 ${fmt(pu.median)}, p99 ${fmt(pu.p99)} ms; main-thread ${fmt(m['push.strata.busy']?.median)} ms per message)` });
   const total = sizes.strata.total.gzip9;
   g.push({ goal: 'size: package < 100 kB gzipped', value: total / KB, met: total < 100 * KB, shown: `${(total / KB).toFixed(1)} kB (wasm ${(sizes.strata.wasm.gzip9 / KB).toFixed(1)} + js ${(sizes.strata.jsTotal.gzip9 / KB).toFixed(1)}); main entry with minified JS ${(sizes.strata.mainEntryMinified.wasmPlusJsGzip9 / KB).toFixed(1)} kB` });
   return g;
+}
+
+// Scenario 8 in full: p50/p95/p99 of the latency, main-thread time per message, the ratios.
+function printPush(rows, push) {
+  const m = Object.fromEntries(rows.map((r) => [r.id, r]));
+  if (!m['push.strata']) return;
+  const r2 = (a, b) => (a !== undefined && b ? (a / b).toFixed(2) : '');
+  const lines = [['', 'p50 ms', 'p95 ms', 'p99 ms', 'main ms/msg', 'p50 s/this', 'p95 s/this', 'p99 s/this', 'main s/this', 'rate/s', 'send lag p95 ms']];
+  for (const [prefix, title] of [['push', `8. push fan-out, ${push?.ratePerS ?? ''}/s for ${push?.secondsPerRun ?? ''} s per run, 10 observers per message`], ['push.detail', '8. (info) the same into 1,000 single-task detail queries (1 observer per message)']]) {
+    const s = m[`${prefix}.strata`];
+    if (!s) continue;
+    lines.push([title]);
+    for (const sys of ['strata', 'tanstack', 'apollo', 'tanstackKnownKeys']) {
+      const r = m[`${prefix}.${sys}`];
+      if (!r) continue;
+      const b = m[`${prefix}.${sys}.busy`];
+      const sb = m[`${prefix}.strata.busy`];
+      const rate = r.perRun?.length ? r.perRun.map((x) => x.ratePerS).sort((x, y) => x - y)[Math.floor(r.perRun.length / 2)] : undefined;
+      const lag = r.perRun?.length ? Math.max(...r.perRun.map((x) => x.sendLagP95)) : undefined;
+      lines.push([`  ${sys}`, fmt(r.median), fmt(r.p95), fmt(r.p99), fmt(b?.median), sys === 'strata' ? '1' : r2(s.median, r.median), sys === 'strata' ? '1' : r2(s.p95, r.p95), sys === 'strata' ? '1' : r2(s.p99, r.p99), sys === 'strata' ? '1' : r2(sb?.median, b?.median), fmt(rate), fmt(lag)]);
+    }
+  }
+  const cells = lines.filter((l) => l.length > 1);
+  const widths = lines[0].map((_, c) => Math.max(...cells.map((l) => (l[c] ?? '').length)));
+  console.log('');
+  for (const l of lines) {
+    if (l.length === 1) console.log(l[0]);
+    else console.log(l.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : (cell ?? '').padStart(widths[c]))).join('  ').trimEnd());
+  }
+  console.log('  (s/this: strata / this; < 1: strata takes less time. send lag: how late messages went out against the schedule, worst run)');
+  const pr = push?.strataProbe;
+  if (pr) {
+    const md = pr.medianMs;
+    console.log(`  strata, where a message's time goes (probe, medians over ${pr.messages} messages, ${pr.coreCallsPerMessage.join('/')} core call(s) per message): enqueue -> applyPushes ${fmt(md.toCore)} ms, applyPushes (wasm) ${fmt(md.core)} ms, change batch -> last listener ${fmt(md.storeAndListeners)} ms (JSON.parse of the ${pr.changeBatchBytes}-byte change batch ${fmt(pr.changeBatchJsonParseMs)} ms), then ${fmt(md.afterLastListener)} ms until the flush returned; platform floor of the first part (bare Response body + TextDecoderStream, enqueue -> read()) ${fmt(md.streamFloor)} ms`);
+  }
+}
+
+// With --only: the rows, checks and notes of the scenarios not run now are kept from the
+// output file as it was (when it holds a result of this benchmark).
+function mergeKept(result, file) {
+  if (!existsSync(file)) return;
+  let old;
+  try {
+    old = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return;
+  }
+  if (!old || !Array.isArray(old.rows)) return;
+  const ran = new Set(result.rows.map((r) => r.scenario));
+  for (const c of result.checks) {
+    const n = Number.parseInt(c.name, 10);
+    if (Number.isInteger(n)) ran.add(n);
+  }
+  const scenarioOf = (c) => Number.parseInt(c.name, 10);
+  const keptRows = old.rows.filter((r) => !ran.has(r.scenario));
+  if (!keptRows.length) return;
+  const kept = [...new Set(keptRows.map((r) => r.scenario))].sort((a, b) => a - b);
+  result.rows = [...keptRows, ...result.rows].sort((a, b) => a.scenario - b.scenario);
+  result.checks = [...(old.checks ?? []).filter((c) => !ran.has(scenarioOf(c))), ...result.checks];
+  result.notMeasured = [...(old.notMeasured ?? []).filter((x) => !ran.has(x.scenario)), ...result.notMeasured];
+  result.workload = { ...(old.workload ?? {}), ...result.workload };
+  result.goals = goals(result.rows, result.sizes);
+  result.merged = {
+    note: 'a partial run (--only) merged into this file: the scenarios in `kept` are from the earlier run, the others from this one',
+    ran: [...ran].sort((a, b) => a - b),
+    kept,
+    keptFrom: old.merged?.keptFrom ?? { date: old.date, commit: old.source?.commit, runs: old.method?.runs, warmup: old.method?.warmup },
+  };
+  say(`kept scenarios ${kept.join(', ')} from ${path.relative(process.cwd(), file) || file} (${old.date})`);
 }
 
 // ---- 4. run ----------------------------------------------------------------------------------
@@ -357,6 +435,8 @@ try {
   if (opts.calls) query.set('calls', String(opts.calls));
   if (opts.outboxRuns) query.set('outboxRuns', String(opts.outboxRuns));
   if (opts.coldRuns) query.set('coldRuns', String(opts.coldRuns));
+  if (opts.pushSeconds) query.set('pushSeconds', String(opts.pushSeconds));
+  if (opts.pushRate) query.set('pushRate', String(opts.pushRate));
   if (opts.only) query.set('only', opts.only);
   const url = `${server.url}/${PAGE}${query.size ? `?${query}` : ''}`;
   say(`opening ${url}`);
@@ -397,6 +477,8 @@ try {
       outboxWarmup: bench.info.params.outboxWarmup,
       coldStartRuns: bench.info.params.coldRuns,
       coldStartWarmup: bench.info.params.coldWarmup,
+      pushRatePerS: bench.info.params.pushRate,
+      pushSecondsPerRun: bench.info.params.pushSeconds,
       timer: 'performance.now()',
       timerResolutionMs: bench.info.timerResolutionMs,
       crossOriginIsolated: bench.info.crossOriginIsolated,
@@ -421,6 +503,10 @@ try {
         'scenario 6, raw IndexedDB: the records strata stored (keys and values read from its database) in a fresh database; timed: open + getAllKeys/getAll + joining the relation keys into objects (one object per entity) along the query result; (info) the same records as one JSON text (get + JSON.parse + join)',
         'scenario 6, TanStack: what persistQueryClient with an async storage persister does (the persister packages are not installed; written out here): saved once, untimed, as dehydrate(client) -> JSON.stringify({ buster, timestamp, clientState }) -> one IndexedDB record; timed: open + get + JSON.parse + hydrate + getQueryData. No normalization: one 7.2 MB string',
         'scenario 7: the Map holds the strata state object under JSON.stringify(key)',
+        'scenario 8: 1,000 tasks (assignee User, 3 comments each) in 1,000 observed list queries of 10 rows as in scenarios 2-3; with 1,000 tasks the lists are windows (list q shows tasks q+1..q+10, wrapping), so each task is shown by 10 lists. One instance per system, built untimed; runs interleaved; each run sends rate x seconds upsert messages ({"type":"upsert","entity":"Task","data":{"id","title"}}, task (k*337 mod 1000)+1), message k due at start + k/rate, each in a task of its own (a MessageChannel message or a timer; late ones follow back to back), so each message is handled alone, as EventSource delivers one event per task',
+        'scenario 8, strata: the real path of a message: store.connect({ url }) fetches the events url, which the page answers (globalThis.fetch wrapped for that url only) with a Response whose body is a ReadableStream; each message is enqueued as the bytes `id: N\\ndata: <json>\\n\\n` and read by strata\'s SSE reader (TextDecoderStream, parser, one applyPushes call per microtask batch, change batch, listeners). Peers: the handler gets the data text (what an EventSource onmessage gets) and does JSON.parse, then TanStack setQueriesData({ queryKey: [lists] }, updater that copies the list where the task is and returns undefined elsewhere) as scenario 3, (info) setQueryData on the 10 list keys the app knows hold it; Apollo writeFragment (cache.watch observers, sized caches)',
+        'scenario 8, latency: from the bytes enqueued (strata) or the handler invoked (peers) to the moment the last of the observers of the 10 lists showing the task was notified and read the new title; p50/p95/p99 are nearest ranks over every message of the recorded runs pooled. Main-thread time per message: the same start to the end of the work the message caused (peers: the handler returned, their listeners run inside it; strata: a microtask queued by that last listener, which runs after the core call, the change batch and the connection flush returned), summed over a run / messages; the median over runs is reported. Checks: every message reached its observers before the next message was sent, the notification counts, and after every run each observer shows the final titles',
+        'scenario 8, (info) strata probe: extra runs with StoreCore.prototype.applyPushes wrapped to time the wasm call: the message time split into stream + SSE parse + microtask, the core call, and the change batch + listeners',
         'peers are bundled with esbuild (production conditions, minified) into one ES module; strata is loaded from /pkg/index.js',
       ],
     },
@@ -461,6 +547,9 @@ try {
   for (const g of result.goals) console.log(`  ${g.met === null || g.met === undefined ? (g.shown ? 'info  ' : 'n/a   ') : g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.shown ?? 'not measured'}`);
   for (const m of bench.notMeasured) console.log(`  n/a    ${m.scenario}. ${m.name}: not measured: ${m.reason}`);
 
+  printPush(bench.rows, bench.info.push);
+
+  if (opts.only) mergeKept(result, opts.out);
   await mkdir(path.dirname(opts.out), { recursive: true });
   await writeFile(opts.out, JSON.stringify(result, null, 2) + '\n');
   say(`wrote ${path.relative(process.cwd(), opts.out) || opts.out}`);

@@ -18,7 +18,7 @@ const version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, 'Cargo.
 // The modules only store.js and each other import (one concern each in src/js): bundled into
 // store.js. Shipped as files of their own, each is gzipped without the others' words: splitting
 // store.js into them cost 1.6 kB that way; bundled, the JS is no larger than before the split.
-const STORE_PARTS = ['notifier.js', 'requests.js', 'replica.js', 'snapshots.js', 'tabs.js', 'connection.js', 'query-registry.js', 'filters.js'];
+const STORE_PARTS = ['notifier.js', 'requests.js', 'replica.js', 'snapshots.js', 'tabs.js', 'connection.js', 'infinite.js', 'query-registry.js', 'filters.js'];
 const wrapper = readdirSync(src).filter((f) => (f.endsWith('.js') && !STORE_PARTS.includes(f)) || f.endsWith('.d.ts'));
 for (const f of STORE_PARTS.flatMap((f) => [f, `${f}.map`])) rmSync(join(pkg, f), { force: true }); // from older builds
 for (const f of wrapper) copyFileSync(join(src, f), join(pkg, f));

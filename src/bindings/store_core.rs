@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::AbortSignal;
 
 use super::error::to_js;
-use crate::core::{batch, Error, ErrorInfo, Output, Settle, Store};
+use crate::core::{batch, Error, ErrorInfo, Output, Settle, Side, Store};
 use crate::web::{clock, http};
 
 #[wasm_bindgen]
@@ -118,7 +118,9 @@ impl StoreCore {
         })
     }
 
-    /// A `queryFn` rejected (or threw): `code` is the StrataError code the wrapper chose.
+    /// A `queryFn` rejected (or threw): `code` is the StrataError code the wrapper chose;
+    /// `status` an HTTP status it carried (an infinite query's page request), so retries
+    /// follow the same rule as a url query's.
     #[wasm_bindgen(js_name = settleError)]
     pub fn settle_error(
         &self,
@@ -126,9 +128,11 @@ impl StoreCore {
         ticket: f64,
         code: &str,
         message: &str,
+        status: Option<u16>,
     ) -> Result<String, JsValue> {
         self.run(0, |s, now| {
-            let e = ErrorInfo::new(code, message);
+            let mut e = ErrorInfo::new(code, message);
+            e.status = status;
             Ok(s.settle(hash, ticket as u64, Settle::Failed(e), now, clock::random()))
         })
     }
@@ -156,6 +160,40 @@ impl StoreCore {
             let now = clock::now();
             let out = s.settle(&hash, ticket as u64, result, now, clock::random());
             Ok(JsValue::from_str(&render(&s, &out, hint, now)))
+        })
+    }
+
+    /// Refetches exactly query `hash` (a fetch in flight is superseded).
+    #[wasm_bindgen(js_name = refetchQuery)]
+    pub fn refetch_query(&self, hash: &str) -> Result<String, JsValue> {
+        self.run(0, |s, now| Ok(s.refetch_query(hash, now)))
+    }
+
+    /// An infinite query's fetch brought one more page (`text`; empty: none to fetch) for
+    /// `param_json`, before the first page (`first`) or after the last; `max_pages` 0: no limit.
+    #[wasm_bindgen(js_name = settlePage)]
+    pub fn settle_page(
+        &self,
+        hash: &str,
+        ticket: f64,
+        text: &str,
+        param_json: &str,
+        first: bool,
+        max_pages: u32,
+    ) -> Result<String, JsValue> {
+        let side = if first { Side::First } else { Side::Last };
+        let max = (max_pages > 0).then_some(max_pages as usize);
+        self.run(text.len(), |s, now| {
+            Ok(s.settle_page(
+                hash,
+                ticket as u64,
+                text,
+                param_json,
+                side,
+                max,
+                now,
+                clock::random(),
+            ))
         })
     }
 

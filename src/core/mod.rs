@@ -38,7 +38,7 @@ pub(crate) mod url;
 
 pub use error::{Error, ErrorInfo, Result};
 pub use output::{Action, ChangeSet, Output, Settle};
-pub use store::Store;
+pub use store::{Side, Store};
 pub use url::resolve as resolve_url;
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -18,9 +18,12 @@
 
 mod data;
 mod mutations;
+mod pages;
 mod persistence;
 mod pushes;
 mod queries;
+
+pub use pages::Side;
 
 use serde_json::{Map, Value};
 

@@ -95,7 +95,8 @@ export class Connection {
   #socket = null; // the WebSocket
   #attemptId = 0; // bumped by every open/drop, so a late event of an old attempt is ignored
   #timer = undefined; // reconnect
-  #silence = undefined; // heartbeat
+  #silence = undefined; // heartbeat timer
+  #lastTraffic = 0;
   #pending = []; // [message text for the core, text as received] waiting for the microtask flush
   #pendingId = undefined; // the SSE event id the flush records
   #flushing = false; // a flush is scheduled
@@ -280,14 +281,25 @@ export class Connection {
     }
   }
 
-  // Traffic of any kind (a message, a heartbeat): the silence clock starts again.
+  // Traffic of any kind (a message, a heartbeat) moves the silence deadline; the one timer
+  // checks it when it fires and waits out the rest (re-arming a timer per chunk cost about 6%
+  // of a push's main-thread time at 1,000 messages/s).
   #alive(attempt) {
     const ms = this.#o.heartbeatMs ?? 60_000;
     if (!ms || attempt !== this.#attemptId) return;
-    clearTimeout(this.#silence);
-    this.#silence = setTimeout(() => {
+    this.#lastTraffic = Date.now();
+    if (this.#silence !== undefined) return;
+    const check = () => {
+      if (attempt !== this.#attemptId) return;
+      const left = this.#lastTraffic + ms - Date.now();
+      if (left > 0) {
+        this.#silence = setTimeout(check, Math.min(left, MAX_TIMER));
+        return;
+      }
+      this.#silence = undefined;
       this.#failed(attempt, new StrataError('TIMEOUT', `the connection was silent for ${ms} ms (heartbeatMs); reopening it`));
-    }, Math.min(ms, MAX_TIMER));
+    };
+    this.#silence = setTimeout(check, Math.min(ms, MAX_TIMER));
   }
 
   // ---- the transports ------------------------------------------------------------------

@@ -240,6 +240,43 @@ export interface QueryOptions<TData = unknown> {
   initialDataUpdatedAt?: number | (() => number | undefined);
 }
 
+/** An infinite query's data: the pages in order and the param each was fetched with. */
+export interface InfiniteData<TPage = unknown, TParam = unknown> {
+  pages: TPage[];
+  pageParams: TParam[];
+}
+
+export interface InfiniteQueryFunctionContext<TParam = unknown> extends QueryFunctionContext {
+  readonly pageParam: TParam;
+  readonly direction: 'forward' | 'backward';
+}
+
+/** Options of `subscribeInfiniteQuery` / `fetchInfiniteQuery` / `useInfiniteQuery` (TanStack's names). */
+export interface InfiniteQueryOptions<TPage = unknown, TParam = unknown>
+  extends Omit<QueryOptions<InfiniteData<TPage, TParam>>, 'url' | 'queryFn' | 'shape'> {
+  /** GETs each page at this url (relative urls get `baseUrl`). One of `url` and `queryFn`. */
+  url?: (pageParam: TParam) => string;
+  queryFn?: (context: InfiniteQueryFunctionContext<TParam>) => Promise<TPage> | TPage;
+  /** The shape of one page; the query's data is `{ pages: [page], pageParams }`. */
+  shape?: Shape;
+  /** The first page's param (JSON). */
+  initialPageParam: TParam;
+  /** The param of the page after the last; `null`/`undefined`: there is none. */
+  getNextPageParam: (lastPage: TPage, allPages: TPage[], lastPageParam: TParam, allPageParams: TParam[]) => TParam | null | undefined;
+  getPreviousPageParam?: (firstPage: TPage, allPages: TPage[], firstPageParam: TParam, allPageParams: TParam[]) => TParam | null | undefined;
+  /** Keep at most this many pages: adding one drops a page from the other end. */
+  maxPages?: number;
+  /** `fetchInfiniteQuery` without data: fetch this many pages at once (default 1). */
+  pages?: number;
+}
+
+export interface InfiniteQueryState<TPage = unknown, TParam = unknown> extends QueryState<InfiniteData<TPage, TParam>> {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly isFetchingNextPage: boolean;
+  readonly isFetchingPreviousPage: boolean;
+}
+
 /** One optimistic change, applied at once as a layer over the server data. */
 export type OptimisticOp =
   | { op: 'update'; type: string; id: EntityId; patch: Record<string, unknown> }
@@ -271,6 +308,8 @@ export interface MutationDescription {
   retry?: number | boolean;
   retryDelay?: number;
   timeout?: number;
+  /** TanStack's `scope`: mutations of one scope are sent in order, one at a time; different scopes in parallel. Default: one scope. Kept across reloads. */
+  scope?: { id: string };
 }
 
 /** An entry of `store.mutations()`. */
@@ -359,6 +398,14 @@ export declare class Store {
   getQueryState<TData = unknown, TKey extends QueryKey = QueryKey>(queryKey: TKey): QueryState<InferDataFromTag<TData, TKey>> | undefined;
   /** Cached data if fresh, else fetches (joining a fetch in flight); rejects after retries. */
   fetchQuery<TData = unknown>(options: QueryOptions<TData>): Promise<TData>;
+  /** Observes an infinite query: the first page is fetched with `initialPageParam`; a refetch fetches every page again in order. */
+  subscribeInfiniteQuery<TPage = unknown, TParam = unknown>(options: InfiniteQueryOptions<TPage, TParam>, listener: () => void): () => void;
+  fetchInfiniteQuery<TPage = unknown, TParam = unknown>(options: InfiniteQueryOptions<TPage, TParam>): Promise<InfiniteData<TPage, TParam>>;
+  prefetchInfiniteQuery<TPage = unknown, TParam = unknown>(options: InfiniteQueryOptions<TPage, TParam>): Promise<void>;
+  /** Fetches the page after the last one (nothing when `hasNextPage` is false); resolves with the state, never rejects. */
+  fetchNextPage<TPage = unknown, TParam = unknown>(queryKey: QueryKey): Promise<InfiniteQueryState<TPage, TParam> | undefined>;
+  fetchPreviousPage<TPage = unknown, TParam = unknown>(queryKey: QueryKey): Promise<InfiniteQueryState<TPage, TParam> | undefined>;
+  getInfiniteQueryState<TPage = unknown, TParam = unknown>(queryKey: QueryKey): InfiniteQueryState<TPage, TParam> | undefined;
   /** Like fetchQuery but never rejects. */
   prefetchQuery<TData = unknown>(options: QueryOptions<TData>): Promise<void>;
   /** Marks matching queries stale; those `refetchType` picks (default: active) refetch. Resolves when they settle. */

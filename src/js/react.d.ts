@@ -6,6 +6,7 @@ import type {
   EntityId, QueryKey, Shape, Store, StrataError, QueryStatus, FetchStatus, QueryState, SyncState,
   QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription, ConnectionState,
   QueryEntry, QueryFilters, MutationFilters, MutationEntry, DataTag, InferDataFromTag,
+  InfiniteData, InfiniteQueryOptions,
 } from './index.js';
 
 export type {
@@ -172,6 +173,36 @@ export declare function useMutationState<TResult = MutationEntry>(options?: {
   filters?: MutationFilters;
   select?: (mutation: MutationEntry) => TResult;
 }): TResult[];
+
+// ---- useInfiniteQuery ----------------------------------------------------------------------
+
+export interface UseInfiniteQueryOptions<TPage = unknown, TParam = unknown, TSelected = InfiniteData<TPage, TParam>>
+  extends InfiniteQueryOptions<TPage, TParam> {
+  select?: (data: InfiniteData<TPage, TParam>) => TSelected;
+}
+
+export type UseInfiniteQueryResult<TSelected = unknown> = UseQueryResult<TSelected> & {
+  readonly hasNextPage: boolean;
+  readonly hasPreviousPage: boolean;
+  readonly isFetchingNextPage: boolean;
+  readonly isFetchingPreviousPage: boolean;
+  fetchNextPage(): Promise<unknown>;
+  fetchPreviousPage(): Promise<unknown>;
+};
+
+/**
+ * Observes an infinite query while mounted (`store.subscribeInfiniteQuery`).
+ *
+ * @example
+ * const feed = useInfiniteQuery<{ items: Task[]; next: string | null }, string | null>({
+ *   queryKey: ['tasks', 'all'], url: (cursor) => `/tasks?cursor=${cursor ?? ''}`,
+ *   shape: { items: ['Task'], next: null }, initialPageParam: null,
+ *   getNextPageParam: (last) => last.next,
+ * });
+ */
+export declare function useInfiniteQuery<TPage = unknown, TParam = unknown, TSelected = InfiniteData<TPage, TParam>>(
+  options: UseInfiniteQueryOptions<TPage, TParam, TSelected>,
+): UseInfiniteQueryResult<TSelected>;
 
 // ---- useEntity, useSyncState ---------------------------------------------------------------
 

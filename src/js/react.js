@@ -400,6 +400,82 @@ export function useMutationState(options = {}) {
   return useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
 }
 
+// ---- useInfiniteQuery ----------------------------------------------------------------------
+
+const PAGE_FNS = ['url', 'queryFn', 'getNextPageParam', 'getPreviousPageParam'];
+const NO_PAGES = Object.freeze({ hasNextPage: false, hasPreviousPage: false, isFetchingNextPage: false, isFetchingPreviousPage: false });
+const INFINITE_IDLE = Object.freeze({ ...PENDING_IDLE, ...NO_PAGES });
+const INFINITE_FETCHING = Object.freeze({ ...PENDING_FETCHING, ...NO_PAGES });
+
+/**
+ * Observes an infinite query (`store.subscribeInfiniteQuery`): `data` is `{ pages, pageParams }`;
+ * also `fetchNextPage`, `fetchPreviousPage`, `hasNextPage`, `hasPreviousPage`,
+ * `isFetchingNextPage`, `isFetchingPreviousPage`, `refetch` and the flags `useQuery` returns.
+ */
+export function useInfiniteQuery(options) {
+  const store = useStore();
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument('useInfiniteQuery expects options like { queryKey, url | queryFn, shape, initialPageParam, getNextPageParam }');
+  }
+  const { select, queryKey, ...rest } = options;
+  if (select !== undefined && typeof select !== 'function') throw invalidArgument('`select` must be a function (data) => selected');
+  // The latest page functions are called through wrappers of stable identity.
+  const fns = useRef({});
+  fns.current = rest;
+  const wrappers = useMemo(() => {
+    const w = {};
+    for (const name of PAGE_FNS) w[name] = (...args) => fns.current[name](...args);
+    return w;
+  }, []);
+  const key = optionsKey(queryKey, rest);
+  const observerOptions = useMemo(() => {
+    const o = { queryKey, ...rest };
+    for (const name of PAGE_FNS) if (typeof rest[name] === 'function') o[name] = wrappers[name];
+    return o;
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- `key` covers queryKey and every option
+  }, [key, wrappers]);
+
+  const subscribe = useCallback((listener) => store.subscribeInfiniteQuery(observerOptions, listener), [store, observerOptions]);
+  const willFetch = observerOptions.enabled !== false;
+  const getSnapshot = useCallback(
+    () => store.getInfiniteQueryState(observerOptions.queryKey) ?? (willFetch ? INFINITE_FETCHING : INFINITE_IDLE),
+    [store, observerOptions, willFetch],
+  );
+  const state = useSyncExternalStore(subscribe, getSnapshot, getSnapshot);
+  const fetchNextPage = useCallback(() => store.fetchNextPage(observerOptions.queryKey), [store, observerOptions]);
+  const fetchPreviousPage = useCallback(() => store.fetchPreviousPage(observerOptions.queryKey), [store, observerOptions]);
+  const refetch = useCallback(
+    () => store.refetchQueries({ queryKey: observerOptions.queryKey }).then(() => store.getInfiniteQueryState(observerOptions.queryKey)),
+    [store, observerOptions],
+  );
+
+  const selected = useRef({ data: undefined, select: undefined, value: undefined, done: false });
+  let data = state.data;
+  if (select !== undefined && data !== undefined) {
+    const s = selected.current;
+    if (!s.done || s.data !== data || s.select !== select) selected.current = { data, select, value: select(data), done: true };
+    data = selected.current.value;
+  }
+  const result = useMemo(
+    () => ({
+      ...state,
+      data,
+      fetchNextPage,
+      fetchPreviousPage,
+      refetch,
+      isPending: state.status === 'pending',
+      isSuccess: state.status === 'success',
+      isError: state.status === 'error',
+      isFetching: state.fetchStatus === 'fetching',
+      isPaused: state.fetchStatus === 'paused',
+      isLoading: state.status === 'pending' && state.fetchStatus === 'fetching',
+    }),
+    [state, data, fetchNextPage, fetchPreviousPage, refetch],
+  );
+  useDebugValue(result.status);
+  return result;
+}
+
 // ---- useEntity, useSyncState ---------------------------------------------------------------
 
 const noSubscribe = () => () => {};

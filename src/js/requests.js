@@ -57,7 +57,15 @@ export class Requests {
 
   /** The queryFn a fetch of this query without a url calls (with `meta` in its context). */
   source(hash, queryKey, queryFn, meta) {
-    this.#sources.set(hash, { queryKey, queryFn, meta });
+    this.#sources.set(hash, { queryKey, queryFn, meta, pages: null });
+  }
+
+  /**
+   * An infinite query's fetch: `pages(ticket, signal)` resolves with `{ all }` (every page's
+   * JSON) or `{ page, param, first, maxPages }` (one more page), see infinite.js.
+   */
+  pagesSource(hash, queryKey, pages) {
+    this.#sources.set(hash, { queryKey, queryFn: null, pages });
   }
 
   /** The query was removed: its queryFn is forgotten. */
@@ -256,7 +264,11 @@ export class Requests {
     }
     let result;
     try {
-      result = Promise.resolve(source.queryFn({ queryKey: source.queryKey, signal: controller.signal, meta: source.meta }));
+      result = Promise.resolve(
+        source.pages
+          ? source.pages(ticket, controller.signal)
+          : source.queryFn({ queryKey: source.queryKey, signal: controller.signal, meta: source.meta }),
+      );
     } catch (e) {
       result = Promise.reject(e);
     }
@@ -265,6 +277,14 @@ export class Requests {
     });
     Promise.race([result, aborted]).then(
       (data) => {
+        if (source.pages) {
+          finish(() =>
+            data.all !== undefined
+              ? this.#core.settleData(hash, ticket, data.all)
+              : this.#core.settlePage(hash, ticket, data.page, JSON.stringify(data.param ?? null), data.first, data.maxPages),
+          );
+          return;
+        }
         if (data === undefined) {
           finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', 'queryFn resolved with undefined; resolve with JSON data (null is fine)'));
           return;
@@ -288,7 +308,8 @@ export class Requests {
           finish(() => this.#core.settleError(hash, ticket, 'TIMEOUT', `queryFn did not settle within ${timeout} ms`));
         } else {
           const err = queryFnError(e);
-          finish(() => this.#core.settleError(hash, ticket, err.code, err.message));
+          const status = typeof err.status === 'number' ? err.status : undefined;
+          finish(() => this.#core.settleError(hash, ticket, err.code, err.message, status));
         }
       },
     );

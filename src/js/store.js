@@ -13,8 +13,10 @@ import { Notifier } from './notifier.js';
 import { Requests } from './requests.js';
 import { Replica } from './replica.js';
 import { Connection, CLOSED } from './connection.js';
+import { Infinite } from './infinite.js';
 
 const MAX_TIMER = 2 ** 31 - 1;
+const PAGES = () => {}; // an infinite query's source marker: its pages are fetched by infinite.js
 
 /** @internal createStore's hook to hydrate a new store from IndexedDB. */
 export const INIT = Symbol('strata.init');
@@ -52,6 +54,8 @@ export class Store {
   #pushReport = null; // the last batch's `pu` (applyPushes)
   #registry; // per query: key, meta, initialData, subscriptions and their function options
   #evaluating = false; // function options are being evaluated again (no nested round)
+  #infinite;
+  #infiniteViews = new WeakMap(); // query state view -> infinite query state view
 
   /** @internal use createStore() */
   constructor(core, options, persistence = null) {
@@ -61,6 +65,11 @@ export class Store {
     const run = (call) => this.#run(call);
     this.#registry = new QueryRegistry((hash) => this.#state(hash));
     this.#requests = new Requests(core, options, run, (hash) => this.#state(hash), (hash) => this.#registry.retryFns(hash));
+    this.#infinite = new Infinite({
+      data: (hash) => this.#snap.query(hash),
+      headers: () => this.#requests.headers(),
+      resolveUrl: (url) => this.#core.resolveUrl(url),
+    });
     if (persistence) {
       this.#replica = new Replica(core, persistence.idb, {
         migrate: persistence.migrate,
@@ -192,7 +201,10 @@ export class Store {
    */
   subscribeQuery(options, listener) {
     this.#open();
-    const q = this.#queryOptions(options, 'subscribeQuery');
+    return this.#subscribe(this.#queryOptions(options, 'subscribeQuery'), listener);
+  }
+
+  #subscribe(q, listener) {
     const unsubscribe = this.#notify.onQuery(q.hash, listener);
     const record = this.#registry.observe(q);
     try {
@@ -271,6 +283,97 @@ export class Store {
   /** Fetches unless the cached data is fresh; resolves with the data (dedups with a fetch in flight). */
   fetchQuery(options) {
     return this.#fetch(options);
+  }
+
+  // ---- infinite queries ------------------------------------------------------------------
+
+  /**
+   * Observes an infinite query (`{ pages, pageParams }`): its first page is fetched with
+   * `initialPageParam`; `fetchNextPage(queryKey)` / `fetchPreviousPage(queryKey)` add pages; a
+   * refetch fetches every page again, in order from the first. Returns the unsubscribe function.
+   */
+  subscribeInfiniteQuery(options, listener) {
+    this.#open();
+    return this.#subscribe(this.#infiniteOptions(options, 'subscribeInfiniteQuery'), listener);
+  }
+
+  /** Like fetchQuery for an infinite query: resolves with `{ pages, pageParams }`. */
+  fetchInfiniteQuery(options) {
+    this.#open();
+    return this.#fetchWith(this.#infiniteOptions(options, 'fetchInfiniteQuery'));
+  }
+
+  async prefetchInfiniteQuery(options) {
+    try {
+      await this.fetchInfiniteQuery(options);
+    } catch {
+      // prefetching only warms the cache
+    }
+  }
+
+  /** Fetches the page after the last one; resolves with the infinite query's state (never rejects). */
+  fetchNextPage(queryKey) {
+    return this.#morePages(queryKey, 'forward', 'fetchNextPage');
+  }
+
+  /** Fetches the page before the first one; resolves with the infinite query's state. */
+  fetchPreviousPage(queryKey) {
+    return this.#morePages(queryKey, 'backward', 'fetchPreviousPage');
+  }
+
+  /**
+   * The query state plus `hasNextPage`, `hasPreviousPage`, `isFetchingNextPage` and
+   * `isFetchingPreviousPage`; the same object until one of them changes.
+   */
+  getInfiniteQueryState(queryKey) {
+    const state = this.getQueryState(queryKey);
+    if (state === undefined) return undefined;
+    const hash = hashKey(queryKey);
+    const inf = this.#infinite;
+    const fetching = state.fetchStatus === 'fetching' ? inf.direction(hash) : null;
+    const extra = {
+      hasNextPage: inf.hasPage(hash, state.data, true),
+      hasPreviousPage: inf.hasPage(hash, state.data, false),
+      isFetchingNextPage: fetching === 'forward',
+      isFetchingPreviousPage: fetching === 'backward',
+    };
+    const cached = this.#infiniteViews.get(state);
+    if (cached !== undefined && Object.keys(extra).every((k) => cached[k] === extra[k])) return cached;
+    const view = Object.freeze({ ...state, ...extra });
+    this.#infiniteViews.set(state, view);
+    return view;
+  }
+
+  async #morePages(queryKey, direction, what) {
+    this.#open();
+    const hash = hashKey(queryKey);
+    if (!this.#infinite.has(hash)) {
+      throw invalidArgument(`${what}: no infinite query with this key in this tab; subscribe to it (subscribeInfiniteQuery, useInfiniteQuery) or fetch it (fetchInfiniteQuery) first`);
+    }
+    const data = this.#snap.query(hash);
+    // Nothing in that direction: nothing to fetch (without pages, the first one is fetched).
+    if (data === undefined || this.#infinite.hasPage(hash, data, direction === 'forward')) {
+      this.#infinite.ask(hash, direction);
+      const done = this.#requests.waitQuery(hash);
+      this.#run(() => this.#core.refetchQuery(hash));
+      this.#requests.settleQuery(hash);
+      await done.catch(() => {}); // the error is in the state
+    }
+    return this.getInfiniteQueryState(queryKey);
+  }
+
+  #infiniteOptions(options, what) {
+    if (options === null || typeof options !== 'object') {
+      throw invalidArgument(`${what} expects options like { queryKey, url | queryFn, shape, initialPageParam, getNextPageParam }, got ${describe(options)}`);
+    }
+    const hash = hashKey(options.queryKey);
+    const prepared = this.#infinite.prepare(hash, options, what);
+    this.#requests.pagesSource(hash, prepared.queryKey, (ticket, signal) => this.#infinite.fetch(hash, ticket, signal));
+    // The same split as a query's (function-valued options, meta, initialData); the pages
+    // are the source.
+    const q = splitOptions({ ...prepared, queryFn: PAGES }, what);
+    this.#registry.saw(q);
+    return q;
   }
 
   /** Like fetchQuery, but never rejects and resolves with nothing. */
@@ -656,7 +759,10 @@ export class Store {
 
   async #fetch(options) {
     this.#open();
-    const q = this.#queryOptions(options, 'fetchQuery');
+    return this.#fetchWith(this.#queryOptions(options, 'fetchQuery'));
+  }
+
+  async #fetchWith(q) {
     const optsJson = this.#optionsJson({ q, sent: null }, 'fetchQuery');
     const requests = this.#requests;
     const done = requests.waitQuery(q.hash);

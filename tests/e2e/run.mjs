@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // End-to-end tests: the demo page (www/demo, built from the packed pkg/) and the demo API
 // server (www/server), driven in Debian's Chromium like a person would: clicks, typing,
-// reloads, a second tab. Needs pkg/ (./scripts/build.sh); the last stage of scripts/test.sh.
+// reloads, a second tab, a second browser (its own context: its own IndexedDB) that gets the
+// first one's edits pushed by the server (SSE, and WebSocket with ?transport=websocket).
+// Needs pkg/ (./scripts/build.sh); the last stage of scripts/test.sh.
 //
 //   node tests/e2e/run.mjs [name-filter]
 //
@@ -14,12 +16,13 @@
 // Prints `e2e tests: N passed, M failed`; results in tests/e2e/out/results.json.
 // Environment: CHROMIUM_PATH (default /usr/bin/chromium), E2E_TIMEOUT (ms per wait, 20000).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
+import { seed } from '../../www/server/seed.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..', '..');
@@ -67,6 +70,7 @@ const server = await startDemoServer({ port: 0, dataFile: path.join(dataDir, 'db
 const api = server.api;
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true, timeout: 60_000 });
 mkdirSync(shotsDir, { recursive: true });
+mkdirSync(outDir, { recursive: true });
 
 // ---- helpers ------------------------------------------------------------------------------------
 
@@ -139,7 +143,7 @@ async function waitBadge(page, want, what) {
 const applied = () => api.log().filter((e) => e.outcome === 'applied');
 const task = (id) => api.snapshot().tasks.find((t) => t.id === id);
 
-async function openPage(context, watchName) {
+async function openPage(context, watchName, search = '') {
   const page = await context.newPage();
   page.on('pageerror', (err) => console.log(`    [${watchName} pageerror] ${err.stack || err.message}`));
   page.on('console', (msg) => {
@@ -149,12 +153,12 @@ async function openPage(context, watchName) {
       if (!/ERR_INVALID_HTTP_RESPONSE|Failed to load resource|net::ERR/.test(text)) console.log(`    [${watchName} ${msg.type()}] ${text}`);
     }
   });
-  await load(page);
+  await load(page, false, search);
   return page;
 }
 
-async function load(page, reload = false) {
-  const response = reload ? await page.reload({ waitUntil: 'load' }) : await page.goto(`${server.url}/`, { waitUntil: 'load' });
+async function load(page, reload = false, search = '') {
+  const response = reload ? await page.reload({ waitUntil: 'load' }) : await page.goto(`${server.url}/${search}`, { waitUntil: 'load' });
   if (!response || !response.ok()) throw new Error(`the demo page did not load: HTTP ${response?.status()}`);
   await page.waitForSelector('[data-testid="sync-badge"]', { timeout: WAIT });
   await page.waitForSelector('[data-testid="boot-error"]', { timeout: 1 }).then(
@@ -190,6 +194,107 @@ async function setNetwork(page, online) {
   await until(async () => ((await sw.getAttribute('data-online')) !== String(online) && (await sw.isEnabled())) || { ok: false, seen: await sw.getAttribute('data-online') }, `the network switch to be ready to turn ${online ? 'on' : 'off'}`);
   await sw.click();
   await until(async () => (await sw.getAttribute('data-online')) === String(online) || { ok: false, seen: await sw.getAttribute('data-online') }, `the network switch to show ${online ? 'online' : 'offline'}`);
+}
+
+/** The tab id the page sends as X-Demo-Tab (the `tab` of its request log entries). */
+const tabIdOf = (page) => page.evaluate(() => sessionStorage.getItem('teamboard-tab'));
+/** The last request log sequence number so far (0: none). */
+const lastSeq = () => api.log().reduce((n, e) => Math.max(n, e.seq), 0);
+/** GETs of task lists or tasks a tab sent after `after` (a refetch; pushes are not requests). */
+const taskReads = (tab, after) =>
+  api.log().filter((e) => e.seq > after && e.tab === tab && e.method === 'GET' && e.outcome !== 'stream' && /^\/api\/(projects\/[^/]+\/tasks|tasks)(\/|\?|$)/.test(e.path));
+
+/** GETs of task pages (/api/tasks/page) a tab sent after `after`, their paths in order. */
+const pageReads = (tab, after = 0) => api.log().filter((e) => e.seq > after && e.tab === tab && e.method === 'GET' && e.path.startsWith('/api/tasks/page')).map((e) => e.path);
+
+/** What an All tasks list (`cursor` | `offset`) shows. */
+async function listState(page, kind) {
+  return page.evaluate((k) => {
+    const el = document.querySelector(`[data-testid="list-${k}"]`);
+    if (!el) return null;
+    const text = (id) => el.querySelector(`[data-testid="${id}"]`)?.textContent.trim() ?? null;
+    return {
+      pages: Number(el.dataset.pages),
+      rows: Number(el.dataset.rows),
+      hasNext: el.dataset.hasNext === 'true',
+      hasPrevious: el.dataset.hasPrevious === 'true',
+      fetchingNext: el.dataset.fetchingNext === 'true',
+      dividers: [...el.querySelectorAll('[data-testid="page-divider"]')].map((d) => Number(d.dataset.page)),
+      loaded: text('loaded'),
+      button: text('load-more'),
+      allLoaded: text('all-loaded'),
+      visible: el.offsetParent !== null,
+    };
+  }, kind);
+}
+
+async function waitList(page, kind, want, what) {
+  return until(async () => {
+    const s = await listState(page, kind);
+    const ok = s !== null && Object.entries(want).every(([k, v]) => (typeof v === 'function' ? v(s[k]) : JSON.stringify(s[k]) === JSON.stringify(v)));
+    return ok ? s : { ok: false, seen: s };
+  }, what ?? `the ${kind} list to show ${JSON.stringify(want)}`);
+}
+
+/** { title, done, page, sync } of a task's row in an All tasks list, or null. */
+async function allRow(page, kind, id) {
+  return page.evaluate(([k, i]) => {
+    const el = document.querySelector(`[data-testid="list-${k}"] [data-testid="task-${i}"]`);
+    return el ? { title: el.dataset.title, done: el.dataset.done === 'true', page: el.dataset.page, sync: el.dataset.sync } : null;
+  }, [kind, id]);
+}
+
+async function waitAllRow(page, kind, id, want, what) {
+  return until(async () => {
+    const s = await allRow(page, kind, id);
+    const ok = s !== null && Object.entries(want).every(([k, v]) => s[k] === v);
+    return ok ? s : { ok: false, seen: s };
+  }, what ?? `row ${id} in the ${kind} list to be ${JSON.stringify(want)}`);
+}
+
+/** What the Sync panel's Live updates card shows. */
+async function connectionCard(page) {
+  return page.evaluate(() => {
+    const el = document.querySelector('[data-testid="connection"]');
+    if (!el) return null;
+    const text = (id) => el.querySelector(`[data-testid="${id}"]`)?.textContent ?? null;
+    return {
+      status: el.dataset.status,
+      transport: el.dataset.transport,
+      lastEventId: el.dataset.lastEventId,
+      reconnects: Number(el.dataset.reconnects),
+      label: text('connection-status'),
+      transportLabel: text('connection-transport'),
+      event: text('connection-event'),
+      message: text('connection-message'),
+      error: text('connection-error'),
+    };
+  });
+}
+
+async function waitConnection(page, want, what) {
+  return until(async () => {
+    const c = await connectionCard(page);
+    const ok = c !== null && Object.entries(want).every(([k, v]) => (typeof v === 'function' ? v(c[k]) : c[k] === v));
+    return ok ? c : { ok: false, seen: c };
+  }, what ?? `the Sync panel to show the connection ${JSON.stringify(want)}`);
+}
+
+/** Two screenshots side by side with a caption each, as one picture in docs/screenshots/. */
+async function sideBySide(context, name, pictures, height = 520) {
+  const view = await context.newPage();
+  await view.setViewportSize({ width: 1440, height });
+  await view.setContent(
+    `<body style="margin:0;background:#1f2437;display:flex;gap:16px;padding:16px;font:600 13px system-ui;color:#c5c9d6">` +
+      pictures
+        .map(([caption, png]) => `<figure style="margin:0;flex:1"><figcaption style="margin-bottom:6px">${caption}</figcaption><img style="width:100%;border-radius:6px" src="data:image/png;base64,${png.toString('base64')}"></figure>`)
+        .join('') +
+      '</body>',
+  );
+  await view.waitForFunction(() => [...document.images].every((i) => i.complete));
+  const file = await shot(view, name);
+  await view.close();
+  return file;
 }
 
 const needsIssue5 = new Set();
@@ -255,6 +360,68 @@ await serverTest('server: 409 with the current task on a stale version, Idempote
     assertEqual(s.api.control().networkCut, false, 'a restarted server starts connected');
     const replay = await fetch(`${s.url}/api/tasks/t3`, { method: 'PATCH', headers: { 'Idempotency-Key': 'k-1' }, body: JSON.stringify({ title: 'x' }) });
     assertEqual([replay.headers.get('idempotent-replayed'), (await replay.json()).title], ['true', 'Blog on the new CMS'], 'a replay after the restart');
+  } finally {
+    await s.close();
+  }
+});
+
+await serverTest('server: task pages by cursor (creation order, unmoved by a delete) and by offset (total, shifts); bad params; a format 1 data file gets the Inbox', async (dataFile) => {
+  // A data file from before the Inbox (format 1: the projects' 12 tasks), with a change in it.
+  const old = seed(Date.now());
+  old.format = 1;
+  old.tasks = old.tasks.filter((t) => t.projectId !== null);
+  old.nextTask = old.tasks.length + 1;
+  old.tasks[2].title = 'Blog on the new CMS (kept)';
+  writeFileSync(dataFile, JSON.stringify(old));
+  const s = await startDemoServer({ port: 0, dataFile });
+  try {
+    const get = async (p) => {
+      const r = await fetch(`${s.url}/api${p}`);
+      return { status: r.status, body: await r.json() };
+    };
+    const db = s.api.snapshot();
+    assertEqual([db.tasks.length, db.tasks.filter((t) => t.project === null).length, db.tasks[2].title], [132, 120, 'Blog on the new CMS (kept)'], 'the old data file, with the Inbox added');
+    assertEqual(JSON.parse(readFileSync(dataFile, 'utf8')).format, 2, 'the data file after the upgrade');
+
+    // Cursor pages: every task once, in creation order (createdAt, then id).
+    const ids = [];
+    const cursors = [];
+    let cursor = null;
+    for (let n = 0; n < 20; n++) {
+      const { status, body } = await get(`/tasks/page?limit=20${cursor ? `&cursor=${cursor}` : ''}`);
+      assertEqual([status, Object.keys(body)], [200, ['items', 'nextCursor']], `cursor page ${n + 1}`);
+      ids.push(...body.items.map((t) => t.id));
+      cursor = body.nextCursor;
+      if (cursor === null) break;
+      assert(/^[A-Za-z0-9_-]+$/.test(cursor), `a URL-safe cursor: ${cursor}`);
+      cursors.push(cursor);
+    }
+    const byCreation = [...db.tasks].sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id, 'en', { numeric: true })).map((t) => t.id);
+    assertEqual([cursors.length + 1, ids.length, new Set(ids).size], [7, 132, 132], 'pages, tasks, distinct tasks');
+    assertEqual(ids, byCreation, 'the cursor pages, in creation order');
+    assertEqual([ids.indexOf('t1') + 1, ids.indexOf('t5') + 1, ids.indexOf('t12') + 1], [41, 53, 74], "the projects' tasks among the Inbox's");
+    const defaults = await get('/tasks/page');
+    assertEqual([defaults.body.items.length, defaults.body.nextCursor], [20, cursors[0]], 'no limit: 20; no cursor: the first page');
+
+    // Offset pages: { items, offset, total }.
+    const third = await get('/tasks/page?offset=40&limit=20');
+    assertEqual([third.status, third.body.offset, third.body.total, third.body.items.map((t) => t.id)], [200, 40, 132, ids.slice(40, 60)], 'offset 40');
+    assertEqual((await get('/tasks/page?offset=130&limit=20')).body.items.length, 2, 'the last offset page');
+    assertEqual((await get('/tasks/page?offset=500')).body, { items: [], offset: 500, total: 132 }, 'an offset past the end');
+
+    // A task before the cursor goes: the cursor's next page does not move; offsets shift by one.
+    assertEqual((await fetch(`${s.url}/api/tasks/t13`, { method: 'DELETE' })).status, 200, 'delete the first task');
+    assertEqual((await get(`/tasks/page?cursor=${cursors[0]}`)).body.items.map((t) => t.id), ids.slice(20, 40), 'the second cursor page after the delete');
+    const shifted = await get('/tasks/page?offset=20&limit=20');
+    assertEqual([shifted.body.total, shifted.body.items[0].id], [131, ids[21]], 'the second offset page after the delete');
+
+    for (const [q, status] of [['limit=0', 422], ['limit=101', 422], ['limit=', 422], ['offset=-1', 422], ['offset=1.5', 422], ['cursor=nope', 400], [`cursor=${cursors[0]}&offset=0`, 422]]) {
+      assertEqual((await get(`/tasks/page?${q}`)).status, status, `GET /api/tasks/page?${q}`);
+    }
+    assertEqual((await fetch(`${s.url}/api/tasks/page`, { method: 'PATCH', body: '{}' })).status, 405, 'PATCH /api/tasks/page');
+    assertEqual((await get('/tasks/page/x')).status, 404, 'GET /api/tasks/page/x');
+    assertEqual((await get('/tasks/t5')).body.title, 'Review the analytics event plan', 'GET /api/tasks/t5 still routes to the task');
+    assertEqual([(await get('/projects/p1/tasks')).body.length, (await get('/projects/p2/tasks')).body.length, (await get('/tasks?assignee=u1')).body.length], [6, 6, 4], 'the board\'s lists');
   } finally {
     await s.close();
   }
@@ -410,22 +577,30 @@ try {
   await test('conflict: another user changed the task; the conflict is shown side by side and resolved', async (context) => {
     const page = await openPage(context, 'tab');
     await waitBoard(page);
-    // Lin retitles "Beta feedback triage" on the server; this page is not told.
+    await waitConnection(page, { status: 'open' });
+    // The page gets a teammate's edit pushed at once, so a conflict needs the two edits to
+    // cross: offline, I retitle "Beta feedback triage"; the change waits in the outbox...
+    await setNetwork(page, false);
+    await retitle(page, 'p2', 't9', 'Beta feedback: crashes first');
+    await waitBadge(page, { pending: 1 }, 'my retitle to wait in the outbox');
+    // ...and Lin retitles it on the server meanwhile (the demo's teammate control is not cut).
     await page.click(`${sel.row('p2', 't9')} [data-testid="open"]`);
     await page.waitForSelector('[data-testid="drawer"]', { timeout: WAIT });
     await page.fill('[data-testid="teammate-title"]', 'Beta feedback triage (Lin: top 5 only)');
     await page.click('[data-testid="teammate-retitle"]');
     await until(() => task('t9').version === 2, 'the simulated edit on the server');
     await page.click('[data-testid="drawer-close"]');
-    assertEqual((await rowState(page, 'p2', 't9')).title, 'Beta feedback triage', 'the page still shows the old title');
+    assertEqual((await rowState(page, 'p2', 't9')).title, 'Beta feedback: crashes first', 'the page shows my (waiting) title');
 
-    // Now I retitle it too: the server answers 409 with Lin's version.
-    await retitle(page, 'p2', 't9', 'Beta feedback: crashes first');
+    // Back online: my change, based on version 1, gets a 409 with Lin's version.
+    await setNetwork(page, true);
     await waitRow(page, 'p2', 't9', { sync: 'conflict' }, 'the row to be marked as a conflict');
     await waitBadge(page, { conflicts: 1 });
     await page.click('[data-testid="tab-sync"]');
     const conflict = page.locator('[data-testid="conflict"]');
     await conflict.waitFor({ timeout: WAIT });
+    // (the push stream is back too, within its short reconnect delay; no refetch needed for it)
+    await waitConnection(page, { status: 'open', error: null }, 'the connection to be open again after the cut');
     assertEqual(await conflict.locator('[data-testid="yours-title"]').textContent(), 'Beta feedback: crashes first', 'yours');
     assertEqual(await conflict.locator('[data-testid="theirs-title"]').textContent(), 'Beta feedback triage (Lin: top 5 only)', 'theirs');
     const file = await shot(page, 'conflict.png');
@@ -434,7 +609,8 @@ try {
     await waitRow(page, 'p2', 't9', { sync: 'saved', title: 'Beta feedback: crashes first' }, 'my title to be saved');
     await waitBadge(page, { conflicts: 0, pending: 0 });
     assertEqual([task('t9').title, task('t9').version], ['Beta feedback: crashes first', 3], 'the server has my title on top of Lin\'s version');
-    const t9 = api.log().filter((e) => e.path === '/api/tasks/t9' && e.method === 'PATCH');
+    // (attempts while the network was cut never reached the server: outcome 'cut')
+    const t9 = api.log().filter((e) => e.path === '/api/tasks/t9' && e.method === 'PATCH' && e.outcome !== 'cut');
     assertEqual(t9.map((e) => `${e.status} ${e.outcome}`), ['200 simulated', '409 conflict', '200 applied'], 'the requests about t9');
 
     // Different fields do not conflict: Lin completes t10 while I retitle it -> merged by itself.
@@ -484,18 +660,216 @@ try {
 
     // One picture: both tabs side by side, while tab A's change waited offline.
     const [pa, pb] = pictures;
-    const view = await context.newPage();
-    await view.setViewportSize({ width: 1440, height: 520 });
-    await view.setContent(
-      `<body style="margin:0;background:#1f2437;display:flex;gap:16px;padding:16px;font:600 13px system-ui;color:#c5c9d6">` +
-        ['A: reopened a task offline', 'B: shows it, and the waiting change']
-          .map((t, i) => `<figure style="margin:0;flex:1"><figcaption style="margin-bottom:6px">Tab ${t}</figcaption><img style="width:100%;border-radius:6px" src="data:image/png;base64,${(i ? pb : pa).toString('base64')}"></figure>`)
-          .join('') +
-        '</body>',
-    );
-    await view.waitForFunction(() => [...document.images].every((i) => i.complete));
-    return shot(view, 'two-tabs.png');
+    return sideBySide(context, 'two-tabs.png', [
+      ['Tab A: reopened a task offline', pa],
+      ['Tab B: shows it, and the waiting change', pb],
+    ]);
   }, { issue5: true });
+
+  // Two browsers (two contexts: separate IndexedDB, no BroadcastChannel between them): what
+  // one changes reaches the other only through the server's pushes.
+  for (const [transport, search, label, path_] of [
+    ['sse', '', 'SSE', '/api/events'],
+    ['websocket', '?transport=websocket', 'WebSocket', '/api/ws'],
+  ]) {
+    await test(`live (${label}): another browser's edits and a teammate's edit appear without a refetch`, async (contextA) => {
+      const contextB = await browser.newContext({ viewport: VIEWPORT });
+      try {
+        const a = await openPage(contextA, 'browser A', search);
+        const b = await openPage(contextB, 'browser B', search);
+        await waitBoard(a);
+        await waitBoard(b);
+        const [tabA, tabB] = [await tabIdOf(a), await tabIdOf(b)];
+        assert(tabA && tabB && tabA !== tabB, `two tab ids: ${tabA}, ${tabB}`);
+        for (const [page, who] of [[a, 'A'], [b, 'B']]) {
+          await waitConnection(page, { status: 'open', label: 'Open', transport, transportLabel: label }, `browser ${who}'s Sync panel to show its ${label} connection open`);
+        }
+        // Each browser opened its own stream, logged under its tab id.
+        const streams = api.log().filter((e) => e.outcome === 'stream');
+        for (const [tab, who] of [[tabA, 'A'], [tabB, 'B']]) {
+          const mine = streams.filter((e) => e.tab === tab);
+          assert(mine.length === 1 && mine[0].path.startsWith(path_), `browser ${who} (tab ${tab}) opened one ${path_} stream: ${JSON.stringify(streams)}`);
+        }
+        // (the filter finds B's first load: both projects' tasks and My tasks)
+        assertEqual(taskReads(tabB, 0).map((e) => e.path).sort(), ['/api/projects/p1/tasks', '/api/projects/p2/tasks', '/api/tasks?assignee=u1'], "browser B's first load of tasks");
+        const open = (await (await fetch(`${server.url}/api/_control/events/connections`)).json()).filter((c) => c.open);
+        assertEqual(open.map((c) => c.transport), transport === 'sse' ? ['sse', 'sse'] : ['ws', 'ws'], 'open push connections on the server');
+
+        // Browser A renames a task (in Website relaunch and My tasks) and completes another.
+        const after = lastSeq();
+        await retitle(a, 'p1', 't5', 'Review the analytics event plan (live)');
+        await a.click(`${sel.row('p1', 't2')} [data-testid="toggle"]`);
+        await waitRow(a, 'p1', 't5', { title: 'Review the analytics event plan (live)', sync: 'saved' }, "A's rename to be saved");
+        await waitRow(a, 'p1', 't2', { done: true, sync: 'saved' }, "A's toggle to be saved");
+        assertEqual(applied().map((e) => `${e.method} ${e.path}`), ['PATCH /api/tasks/t5', 'PATCH /api/tasks/t2'], 'writes applied');
+        // Browser B: both changes, in every list that shows them, within a few seconds.
+        const soon = 5000;
+        await until(async () => {
+          const seen = [await rowState(b, 'p1', 't5'), await rowState(b, 'mine', 't5'), await rowState(b, 'p1', 't2')];
+          const ok = seen[0]?.title === 'Review the analytics event plan (live)' && seen[1]?.title === seen[0].title && seen[2]?.done === true;
+          return ok || { ok: false, seen };
+        }, "browser B to show A's rename (both lists) and toggle, pushed", soon);
+        const cardB = await waitConnection(b, { status: 'open', lastEventId: '2', event: '#2', message: (m) => /just now/.test(m || '') }, "browser B's panel to show the last event (#2) just now");
+        assertEqual(cardB.reconnects, 0, "browser B's reconnects");
+        assertEqual(taskReads(tabB, after).map((e) => `${e.method} ${e.path}`), [], `GETs of tasks from browser B (tab ${tabB}) after its first load`);
+        assertEqual((await badge(b)).pending, 0, "browser B's outbox");
+        const pictures = [await a.screenshot({ animations: 'disabled' }), await b.screenshot({ animations: 'disabled' })];
+
+        // A teammate (Lin) retitles a task from A's drawer: A and B show it, neither refetches.
+        const after2 = lastSeq();
+        await a.click(`${sel.row('p2', 't12')} [data-testid="open"]`);
+        await a.waitForSelector('[data-testid="drawer"]', { timeout: WAIT });
+        await a.fill('[data-testid="teammate-title"]', 'Decide the 2.0 release date (Lin: June 3?)');
+        await a.click('[data-testid="teammate-retitle"]');
+        await until(() => task('t12').version === 2 || { ok: false, seen: task('t12') }, 'the simulated edit on the server');
+        await until(async () => (await a.inputValue('[data-testid="drawer-title"]')) === 'Decide the 2.0 release date (Lin: June 3?)' || { ok: false, seen: await a.inputValue('[data-testid="drawer-title"]') }, "A's drawer to show Lin's title, pushed", soon);
+        await a.click('[data-testid="drawer-close"]');
+        for (const [page, who] of [[a, 'A'], [b, 'B']]) {
+          await waitRow(page, 'p2', 't12', { title: 'Decide the 2.0 release date (Lin: June 3?)', sync: 'saved' }, `browser ${who} to show Lin's title in Mobile app 2.0`);
+          await waitRow(page, 'mine', 't12', { title: 'Decide the 2.0 release date (Lin: June 3?)' }, `browser ${who} to show Lin's title in My tasks`);
+          await waitConnection(page, { status: 'open', lastEventId: '3' }, `browser ${who}'s panel to show event #3`);
+        }
+        assertEqual(taskReads(tabA, after2).map((e) => `${e.method} ${e.path}`), [], `GETs of tasks from browser A (tab ${tabA}) after the teammate's edit`);
+        assertEqual(taskReads(tabB, after).map((e) => `${e.method} ${e.path}`), [], `GETs of tasks from browser B (tab ${tabB}) after its first load`);
+        assertEqual((await badge(a)).conflicts, 0, "A's conflicts (its next edit is on Lin's version)");
+
+        if (transport !== 'sse') {
+          await b.screenshot({ path: path.join(outDir, 'live-websocket.png'), animations: 'disabled' });
+          return path.relative(repoRoot, path.join(outDir, 'live-websocket.png'));
+        }
+        const [pa, pb] = pictures;
+        return sideBySide(contextA, 'live.png', [
+          ['Browser A: renames a task and completes another', pa],
+          ['Browser B: gets both pushed over SSE, no refetch (Sync: Live updates)', pb],
+        ]);
+      } finally {
+        await contextB.close().catch(() => {});
+      }
+    });
+  }
+  await test('all tasks: useInfiniteQuery over cursor pages (Load more, in order), a board edit on page 3 without a request, offset pages with maxPages', async (context) => {
+    const page = await openPage(context, 'tab');
+    await waitBoard(page);
+    const tab = await tabIdOf(page);
+    assertEqual(pageReads(tab), [], 'page requests before All tasks is opened');
+
+    await page.click('[data-testid="view-all"]');
+    await waitList(page, 'cursor', { pages: 1, rows: 20, hasNext: true, button: 'Load more' }, 'the first page of All tasks');
+    await page.click('[data-testid="list-cursor"] [data-testid="load-more"]');
+    await waitList(page, 'cursor', { pages: 2, rows: 40, hasNext: true });
+    // A slow page: the button shows isFetchingNextPage until it lands.
+    api.setControl({ latencyMs: 1500 });
+    await page.click('[data-testid="list-cursor"] [data-testid="load-more"]');
+    await waitList(page, 'cursor', { fetchingNext: true, button: 'Loading page 3…', rows: 40 }, 'the button to show page 3 loading');
+    await waitList(page, 'cursor', { pages: 3, rows: 60, hasNext: true, fetchingNext: false, dividers: [1, 2, 3], loaded: '60 loaded · 3 pages' }, 'three pages, 60 rows');
+    api.setControl({ latencyMs: 0 });
+    const firstReads = pageReads(tab);
+    const shown = await page.evaluate(() => [...document.querySelectorAll('[data-testid="list-cursor"] [data-testid^="task-"]')].map((el) => el.dataset.testid.slice(5)));
+    const t5 = await allRow(page, 'cursor', 't5');
+    assertEqual([t5.page, t5.title, shown.indexOf('t5') + 1], ['3', 'Review the analytics event plan', 53], "the board's t5 in All tasks: row 53, on page 3");
+
+    // Rename t5 and complete t7 (both on page 3) on the board: All tasks has them, no request.
+    const loaded = lastSeq();
+    await page.click('[data-testid="view-board"]');
+    await retitle(page, 'p1', 't5', 'Review the analytics event plan (page 3)');
+    await page.click(`${sel.row('p2', 't7')} [data-testid="toggle"]`);
+    await waitRow(page, 'p1', 't5', { title: 'Review the analytics event plan (page 3)', sync: 'saved' }, 'the rename to be saved');
+    await waitRow(page, 'p2', 't7', { done: true, sync: 'saved' }, 'the toggle to be saved');
+    await page.click('[data-testid="view-all"]');
+    await waitAllRow(page, 'cursor', 't5', { title: 'Review the analytics event plan (page 3)', page: '3', sync: 'saved' }, 'All tasks to show the new title on page 3');
+    await waitAllRow(page, 'cursor', 't7', { done: true, page: '3' }, 'All tasks to show t7 done on page 3');
+    // An Inbox task on page 3, renamed in its drawer (opened from All tasks).
+    const inbox = shown[41];
+    assert((await allRow(page, 'cursor', inbox)).page === '3' && !/^t([1-9]|1[0-2])$/.test(inbox), `row 42 is an Inbox task on page 3: ${inbox}`);
+    await page.click(`[data-testid="list-cursor"] [data-testid="task-${inbox}"] [data-testid="open"]`);
+    await page.waitForSelector('[data-testid="drawer"]', { timeout: WAIT });
+    await page.fill('[data-testid="drawer-title"]', 'Triaged: refund flow times out (drawer)');
+    await page.press('[data-testid="drawer-title"]', 'Enter');
+    await page.click('[data-testid="drawer-close"]');
+    await waitAllRow(page, 'cursor', inbox, { title: 'Triaged: refund flow times out (drawer)', sync: 'saved' }, `All tasks to show the drawer's title for ${inbox}`);
+    assertEqual(applied().map((e) => `${e.method} ${e.path}`), ['PATCH /api/tasks/t5', 'PATCH /api/tasks/t7', `PATCH /api/tasks/${inbox}`], 'writes applied');
+    assertEqual(taskReads(tab, loaded).map((e) => e.path), [], 'GETs of tasks or pages after the three pages loaded (the edits reached page 3 through the Task entities)');
+    await waitList(page, 'cursor', { pages: 3, rows: 60 }, 'still three pages');
+
+    // The picture: page 3 with the renamed rows, the request log beside it.
+    await page.click('[data-testid="tab-server"]');
+    await until(async () => (await page.locator('[data-testid="request-log"] .outcome-applied').count()) === 3, 'the request log to show the three edits');
+    await page.evaluate(() => {
+      const d = document.querySelector('[data-testid="list-cursor"] [data-testid="page-divider"][data-page="3"]');
+      window.scrollTo(0, d.getBoundingClientRect().top + window.scrollY - 84);
+    });
+    const file = await shot(page, 'all-tasks.png');
+    await page.evaluate(() => window.scrollTo(0, 0));
+
+    // The pages as the server hands them out (asked from here, after the picture: these GETs
+    // are logged without a tab): the page sent the first page, then each nextCursor, in order.
+    const cursors = [];
+    const expected = [];
+    for (let c = null, n = 0; n < 7; n++) {
+      const body = await (await fetch(`${server.url}/api/tasks/page?limit=20${c ? `&cursor=${c}` : ''}`)).json();
+      if (n < 3) expected.push(...body.items.map((t) => t.id));
+      c = body.nextCursor;
+      cursors.push(c);
+    }
+    const cursorPath = (n) => `/api/tasks/page?limit=20${n === 0 ? '' : `&cursor=${cursors[n - 1]}`}`;
+    assertEqual(firstReads, [0, 1, 2].map(cursorPath), 'the page requests: the first page, then each nextCursor, in order');
+    assertEqual(shown, expected, 'the rows, page after page (as the server pages them)');
+
+    // Offset pages: the same list by offset/total, a window of at most 3 pages.
+    const beforeOffsets = lastSeq();
+    await page.click('[data-testid="style-offset"]');
+    await waitList(page, 'offset', { pages: 1, rows: 20, hasNext: true, hasPrevious: false, loaded: '20 of 132 loaded · 1 page' }, 'the first offset page');
+    for (const [pages, rows, dividers] of [[2, 40, [1, 2]], [3, 60, [1, 2, 3]], [3, 60, [2, 3, 4]]]) {
+      await page.click('[data-testid="list-offset"] [data-testid="load-more"]');
+      await waitList(page, 'offset', { pages, rows, dividers, fetchingNext: false }, `offset pages ${dividers.join(', ')}`);
+    }
+    await waitList(page, 'offset', { hasPrevious: true, loaded: '60 of 132 loaded · 3 pages' }, 'maxPages: the first page dropped, "Load earlier" offered');
+    await page.click('[data-testid="list-offset"] [data-testid="load-previous"]');
+    await waitList(page, 'offset', { pages: 3, rows: 60, dividers: [1, 2, 3], hasPrevious: false, hasNext: true }, 'Load earlier: pages 1 to 3 again');
+    assertEqual(
+      pageReads(tab, beforeOffsets),
+      [0, 20, 40, 60, 0].map((o) => `/api/tasks/page?offset=${o}&limit=20`),
+      'the offset page requests (queryFn), in order',
+    );
+    await waitAllRow(page, 'offset', 't5', { title: 'Review the analytics event plan (page 3)', page: '3' }, 'the offset list to show the renamed t5 (the same entity)');
+    await waitAllRow(page, 'offset', inbox, { title: 'Triaged: refund flow times out (drawer)' });
+
+    // Back to cursor pages (kept, no request); load on scroll, then Load more to the end.
+    const beforeRest = lastSeq();
+    await page.click('[data-testid="style-cursor"]');
+    await waitList(page, 'cursor', { pages: 3, rows: 60 });
+    await page.check('[data-testid="list-cursor"] [data-testid="auto-load"]');
+    await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+    await waitList(page, 'cursor', { pages: (n) => n >= 4, fetchingNext: false }, 'the sentinel in view to load page 4');
+    await page.uncheck('[data-testid="list-cursor"] [data-testid="auto-load"]');
+    for (;;) {
+      const s = await listState(page, 'cursor');
+      if (!s.hasNext) break;
+      if (!s.fetchingNext) await page.click('[data-testid="list-cursor"] [data-testid="load-more"]');
+      await waitList(page, 'cursor', { pages: (n) => n > s.pages, fetchingNext: false }, `page ${s.pages + 1}`);
+    }
+    await waitList(page, 'cursor', { pages: 7, rows: 132, hasNext: false, button: null, allLoaded: 'All 132 tasks loaded' }, 'every page, and "all loaded"');
+    assertEqual(pageReads(tab, beforeRest), [3, 4, 5, 6].map(cursorPath), 'pages 4 to 7, each after the one before');
+
+    // Everything loaded: a new task on the board joins All tasks' last page at once.
+    await page.click('[data-testid="view-board"]');
+    await page.fill('[data-testid="column-p1"] [data-testid="new-task-title"]', 'Paginate the changelog');
+    await page.press('[data-testid="column-p1"] [data-testid="new-task-title"]', 'Enter');
+    await until(() => api.snapshot().tasks.some((t) => t.title === 'Paginate the changelog'), 'the new task on the server');
+    const created = api.snapshot().tasks.find((t) => t.title === 'Paginate the changelog');
+    await page.click('[data-testid="view-all"]');
+    await until(async () => {
+      const last = await page.evaluate(() => {
+        const rows = document.querySelectorAll('[data-testid="list-cursor"] [data-testid^="task-"]');
+        const el = rows[rows.length - 1];
+        return { n: rows.length, id: el.dataset.testid.slice(5), title: el.dataset.title, page: el.dataset.page, sync: el.dataset.sync };
+      });
+      return (last.n === 133 && last.id === created.id && last.sync === 'saved') || { ok: false, seen: last };
+    }, `the new task (${created.id}) at the end of the last page`);
+    assertEqual(pageReads(tab, beforeRest).length, 4, 'page requests after the new task');
+    return file;
+  });
+
 } finally {
   await browser.close().catch(() => {});
   await server.close();

@@ -313,3 +313,5 @@ import './queries.mjs';
 import './mutations.mjs';
 import './realtime.mjs';
 import './tanstack.mjs';
+import './infinite.mjs';
+import './scopes.mjs';

@@ -51,6 +51,24 @@ const t = {
     }
     return from + n;
   },
+  // An infinite query over /api/feed/<n> (pages set by the runner with _set).
+  feed() {
+    t.store.subscribeInfiniteQuery({
+      queryKey: ['feed'],
+      url: (n) => `/feed/${n}`,
+      shape: { items: ['Task'], next: null },
+      initialPageParam: 0,
+      getNextPageParam: (last) => last.next,
+    }, () => {});
+  },
+  async nextPage() {
+    const s = await t.store.fetchNextPage(['feed']);
+    return s.data.pageParams;
+  },
+  feedParams() {
+    const d = t.store.getQueryData(['feed']);
+    return d ? d.pageParams : null;
+  },
   connect(transport) {
     t.store.connect({ url: transport === 'websocket' ? '/ws' : '/events', transport, retryDelay: 50 });
   },

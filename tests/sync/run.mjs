@@ -285,6 +285,26 @@ for (const transport of ['sse', 'websocket']) {
   });
 }
 
+test('an infinite query persists its pages: after a reload they show at once, then refetch in order', async (context) => {
+  for (let n = 0; n < 3; n++) {
+    const items = [{ id: 500 + n, title: `page ${n}` }];
+    await control(`/api/_set?path=/api/feed/${n}`, { items, next: n < 2 ? n + 1 : null });
+  }
+  const page = await openTab(context, 'pages');
+  await call(page, 'feed');
+  await until('the first page', async () => JSON.stringify(await call(page, 'feedParams')) === '[0]');
+  eq(await call(page, 'nextPage'), [0, 1], 'two pages');
+  await new Promise((r) => setTimeout(r, 600)); // the cache write waits 200 ms for more changes
+  await page.reload();
+  await page.evaluate(() => window.t.open('pages'));
+  eq(await call(page, 'feedParams'), [0, 1], 'the pages came back from IndexedDB');
+  const before = (await control('/api/_log')).filter((e) => e.path.startsWith('/api/feed/')).length;
+  await call(page, 'feed');
+  await until('the refetch', async () => (await control('/api/_log')).filter((e) => e.path.startsWith('/api/feed/')).length === before + 2);
+  const paths = (await control('/api/_log')).filter((e) => e.path.startsWith('/api/feed/')).slice(-2).map((e) => e.path);
+  eq(paths, ['/api/feed/0', '/api/feed/1'], 'every page again, in order');
+});
+
 test('persist.version: cache data of another version is migrated by persist.migrate, or dropped without it', async (context) => {
   const page = await openTab(context, 'migrate', { persist: { version: 1 } });
   await loaded(page);

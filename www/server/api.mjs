@@ -1,8 +1,9 @@
 // The demo's "team tasks" REST API (users, projects, tasks with an assignee and comments),
 // with the knobs the demo page and the end-to-end tests turn: latency, failure rate, a
 // network cut, and edits made "as another user". Data lives in one JSON file and survives a
-// restart. One dependency (`ws`, for the WebSocket push endpoint); mounted by
-// www/server/main.mjs next to the built demo page.
+// restart (format 2, www/server/seed.mjs; a format 1 file, from before the Inbox, gets the
+// Inbox's tickets added when it is loaded, keeping what it had). One dependency (`ws`, for
+// the WebSocket push endpoint); mounted by www/server/main.mjs next to the built demo page.
 //
 //   import { createDemoApi } from './www/server/api.mjs';
 //   const api = createDemoApi({ dataFile: 'www/server/data/db.json' });   // null: memory only
@@ -21,6 +22,8 @@
 //   GET    /api/projects/:id          -> Project
 //   GET    /api/projects/:id/tasks    -> [Task] (creation order)
 //   GET    /api/tasks[?assignee=u1][&project=p1][&done=false] -> [Task]
+//   GET    /api/tasks/page[?cursor=C][&limit=20] -> { items: [Task], nextCursor: C | null }
+//   GET    /api/tasks/page?offset=N[&limit=20]   -> { items: [Task], offset: N, total }
 //   POST   /api/tasks                 { projectId, title, done?, assigneeId? } -> 201 Task
 //   GET    /api/tasks/:id             -> Task (ETag: "<version>")
 //   PATCH  /api/tasks/:id             { title?, done?, assigneeId?, version? } -> Task
@@ -29,9 +32,19 @@
 //
 //   User    { id, name, role, color }
 //   Project { id, key, name, color }
-//   Task    { id, title, done, version, project: Project, assignee: User | null,
+//   Task    { id, title, done, version, project: Project | null (the Inbox), assignee: User | null,
 //             comments: [Comment], createdAt, updatedAt, updatedBy: User | null }
 //   Comment { id, body, createdAt, author: User }
+//
+// Pages of every task (the projects' and the Inbox's: 132 in the seed data), in creation order
+// (createdAt, then id), in two styles on one path (`page` is never a task id; GET only):
+//   cursor: no `cursor` (or an empty one) is the first page; `nextCursor` (opaque, URL-safe)
+//           names the page's last task and the next page starts after it, so tasks added or
+//           deleted before it shift nothing; null: nothing after this page. Not a cursor -> 400.
+//   offset: `offset` (0..) counts tasks from the first; `total` is the count now (offsets
+//           shift when tasks are added or deleted). An offset past the end -> items [].
+//   `limit` 1..100 (default 20); any other limit, a negative or fractional offset, or both
+//   `cursor` and `offset` -> 422.
 //
 // Versions: a task's `version` goes up by one on every change. PATCH/DELETE of a task take the
 // client's base version from `If-Match` ("3", W/"3" or 3) or, without that header, from
@@ -98,7 +111,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
-import { ME, seed } from './seed.mjs';
+import { addInbox, INBOX_SIZE, ME, seed } from './seed.mjs';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const MUTATING = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
@@ -368,7 +381,13 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
     if (dataFile && existsSync(dataFile)) {
       try {
         const data = JSON.parse(readFileSync(dataFile, 'utf8'));
-        if (data && data.format === 1 && Array.isArray(data.tasks)) return data;
+        if (data && data.format === 2 && Array.isArray(data.tasks)) return data;
+        if (data && data.format === 1 && Array.isArray(data.tasks)) {
+          addInbox(data); // the demo before the Inbox: keep its data, add the tickets
+          save(data);
+          console.log(`demo api: ${dataFile} is from before the Inbox; added its ${INBOX_SIZE} tickets`);
+          return data;
+        }
         throw new Error(`unknown format ${JSON.stringify(data && data.format)}`);
       } catch (e) {
         const aside = `${dataFile}.unreadable-${Date.now()}`;
@@ -404,13 +423,56 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
     title: t.title,
     done: t.done,
     version: t.version,
-    project: projectOut(projectById(t.projectId)),
+    project: t.projectId ? projectOut(projectById(t.projectId)) : null,
     assignee: t.assigneeId ? userOut(userById(t.assigneeId)) : null,
     comments: t.comments.map(commentById).filter(Boolean).map(commentOut),
     createdAt: t.createdAt,
     updatedAt: t.updatedAt,
     updatedBy: t.updatedById ? userOut(userById(t.updatedById)) : null,
   });
+
+  // ---- pages of every task ------------------------------------------------------------
+
+  const PAGE_LIMIT = 100;
+  const byCreation = (a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id, 'en', { numeric: true });
+  const encodeCursor = (t) => Buffer.from(JSON.stringify([t.createdAt, t.id])).toString('base64url');
+  function decodeCursor(text) {
+    try {
+      const v = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+      if (Array.isArray(v) && v.length === 2 && Number.isFinite(v[0]) && typeof v[1] === 'string') return { createdAt: v[0], id: v[1] };
+    } catch {
+      // not base64url JSON
+    }
+    throw new HttpError(400, `not a cursor: ${JSON.stringify(text)} (use a nextCursor this endpoint gave)`);
+  }
+  function wholeNumber(q, name, fallback, min, max) {
+    if (!q.has(name)) return fallback;
+    const text = q.get(name);
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw invalid(`${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(text)}`);
+    return n;
+  }
+
+  /** GET /api/tasks/page: a page by cursor ({ items, nextCursor }) or by offset ({ items, offset, total }). */
+  function taskPage(q) {
+    const limit = wholeNumber(q, 'limit', 20, 1, PAGE_LIMIT);
+    if (q.has('cursor') && q.has('offset')) throw invalid('give `cursor` or `offset`, not both');
+    const all = [...db.tasks].sort(byCreation);
+    if (q.has('offset')) {
+      const offset = wholeNumber(q, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+      return { items: all.slice(offset, offset + limit).map(taskOut), offset, total: all.length };
+    }
+    let start = 0;
+    const cursor = q.get('cursor');
+    if (cursor) {
+      const after = decodeCursor(cursor);
+      start = all.findIndex((t) => byCreation(t, after) > 0);
+      if (start < 0) start = all.length;
+    }
+    const items = all.slice(start, start + limit);
+    const more = start + items.length < all.length;
+    return { items: items.map(taskOut), nextCursor: more ? encodeCursor(items[items.length - 1]) : null };
+  }
 
   // ---- writing --------------------------------------------------------------------------
 
@@ -534,6 +596,12 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
         };
         db.tasks.push(t);
         return { ...ok(taskOut(t), 201, { Location: `/api/tasks/${t.id}`, ETag: '"1"' }), push: upsertTask(t) };
+      }
+      if (id === 'page') {
+        // (before the :id routes; `page` is never a task id: they are t1, t2, ...)
+        if (sub !== undefined) throw notFound(url.pathname);
+        only('GET');
+        return ok(taskPage(url.searchParams));
       }
       const t = taskById(id);
       if (!t) throw notFound(`task ${id}`);

@@ -48,9 +48,27 @@ pub fn apply_write(base: Option<Map<String, Value>>, w: &LayerWrite) -> Option<M
     }
 }
 
-/// A query result after a list insert (skipped when the path does not lead to a list).
+/// A query result after a list insert (skipped when the path does not lead to a list). In
+/// an infinite query's result (`{ pages, pageParams }`) the path is read inside the first page
+/// (`start`) or the last one (`end`).
 pub fn apply_insert(result: &mut Value, ins: &ListInsert) {
     let mut at = result;
+    if is_pages(at) {
+        let page = match at.get_mut("pages") {
+            Some(Value::Array(pages)) => {
+                if ins.at_start {
+                    pages.first_mut()
+                } else {
+                    pages.last_mut()
+                }
+            }
+            _ => None,
+        };
+        match page {
+            Some(p) => at = p,
+            None => return,
+        }
+    }
     for seg in &ins.path {
         match at.get_mut(seg.as_str()) {
             Some(next) => at = next,
@@ -65,6 +83,13 @@ pub fn apply_insert(result: &mut Value, ins: &ListInsert) {
             items.push(key);
         }
     }
+}
+
+/// Whether `v` is an infinite query's result: exactly `pages` and `pageParams`, both lists.
+pub fn is_pages(v: &Value) -> bool {
+    matches!(v, Value::Object(o) if o.len() == 2
+        && o.get("pages").is_some_and(Value::is_array)
+        && o.get("pageParams").is_some_and(Value::is_array))
 }
 
 /// Replaces every string exactly equal to `from` (an entity key in a relation field or a

@@ -103,10 +103,13 @@ pub struct Mutation {
     pub writer: String,
     /// A stand-in for an outbox record that could not be read (see records.rs).
     pub unreadable: bool,
+    /// TanStack's `scope.id`: mutations of one scope are sent in order, one at a time; those of
+    /// different scopes in parallel. `None`: the default scope.
+    pub scope: Option<String>,
 }
 
 const OPTIONS: &str =
-    "request, optimistic, shape, invalidate, conflict, retry, retryDelay, timeout";
+    "request, optimistic, shape, invalidate, conflict, retry, retryDelay, timeout, scope";
 
 fn invalid(msg: String) -> Error {
     Error::InvalidArgument(msg)
@@ -143,6 +146,7 @@ impl Mutation {
             stamp: 0,
             writer: String::new(),
             unreadable: false,
+            scope: None,
         }
     }
 
@@ -196,6 +200,7 @@ impl Mutation {
                 "retry" => m.retry = retry_count("retry", x)?,
                 "retryDelay" => m.retry_delay = duration("retryDelay", x)?,
                 "timeout" => m.timeout = duration("timeout", x)?,
+                "scope" => m.scope = scope(x)?,
                 other => {
                     return Err(invalid(format!(
                         "unknown mutate option `{other}`; known: {OPTIONS}"
@@ -505,4 +510,21 @@ fn list_insert(i: usize, target: &Value, key: &str) -> Result<ListInsert> {
         at_start,
         key: key.to_owned(),
     })
+}
+
+/// `scope: { id: string }` (TanStack's shape); `null` is the default scope.
+fn scope(x: &Value) -> Result<Option<String>> {
+    match x {
+        Value::Null => Ok(None),
+        Value::Object(o) if o.len() == 1 => match o.get("id") {
+            Some(Value::String(id)) if !id.is_empty() => Ok(Some(id.clone())),
+            _ => Err(invalid(
+                "`scope` is { id: string } (a non-empty string)".to_owned(),
+            )),
+        },
+        _ => Err(invalid(
+            "`scope` is { id: string }: mutations of one scope are sent in order, scopes in parallel"
+                .to_owned(),
+        )),
+    }
 }

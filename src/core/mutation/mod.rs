@@ -228,34 +228,72 @@ impl Queue {
             .collect()
     }
 
-    /// Sends the next queued mutation if nothing is in flight (one at a time, in order).
-    pub fn pump(&mut self, now: f64, online: bool) -> Option<Action> {
+    /// Sends the head of every scope that has nothing in flight: one request at a time per
+    /// scope, in order; different scopes in parallel (one scope unless mutations name one).
+    pub fn pump(&mut self, now: f64, online: bool) -> Vec<Action> {
+        let mut sent = Vec::new();
         if !online || self.auth_paused || !self.leader {
-            return None;
+            return sent;
         }
-        if self.list.iter().any(|m| m.status == MStatus::Inflight) {
-            return None;
+        for i in self.heads() {
+            let m = &self.list[i];
+            if m.status == MStatus::Saving {
+                continue; // in order: nothing overtakes a mutation still being written
+            }
+            if m.retry_at.is_some_and(|t| t > now) {
+                continue; // the head waits for its backoff; later ones wait behind it
+            }
+            if self.waits_for_insert(i) {
+                continue;
+            }
+            self.last_ticket += 1;
+            let ticket = self.last_ticket;
+            let m = &mut self.list[i];
+            m.status = MStatus::Inflight;
+            m.retry_at = None;
+            m.attempts += 1;
+            m.ticket = ticket;
+            sent.push(m.send_action(ticket));
+            self.touch();
         }
-        let i = self
-            .list
-            .iter()
-            .position(|m| matches!(m.status, MStatus::Queued | MStatus::Saving))?;
-        if self.list[i].status == MStatus::Saving {
-            return None; // in order: nothing overtakes a mutation still being written
+        sent
+    }
+
+    /// The first unsent mutation (queued or saving) of every scope with nothing in flight.
+    fn heads(&self) -> Vec<usize> {
+        let mut seen: Vec<Option<&str>> = Vec::new();
+        let mut heads = Vec::new();
+        for m in &self.list {
+            if m.status == MStatus::Inflight {
+                seen.push(m.scope.as_deref());
+            }
         }
-        if self.list[i].retry_at.is_some_and(|t| t > now) {
-            return None; // the head waits for its backoff; later ones wait behind it
+        for (i, m) in self.list.iter().enumerate() {
+            if !matches!(m.status, MStatus::Queued | MStatus::Saving) {
+                continue;
+            }
+            let scope = m.scope.as_deref();
+            if !seen.contains(&scope) {
+                seen.push(scope);
+                heads.push(i);
+            }
         }
-        self.last_ticket += 1;
-        let ticket = self.last_ticket;
-        let m = &mut self.list[i];
-        m.status = MStatus::Inflight;
-        m.retry_at = None;
-        m.attempts += 1;
-        m.ticket = ticket;
-        let action = m.send_action(ticket);
-        self.touch();
-        Some(action)
+        heads
+    }
+
+    /// Whether mutation `i` names the temporary id of an insert of another scope that is not
+    /// acknowledged yet: it must not reach the server before the real id exists.
+    fn waits_for_insert(&self, i: usize) -> bool {
+        let m = &self.list[i];
+        self.list.iter().take(i).any(|other| {
+            other.scope != m.scope
+                && other.pending()
+                && other
+                    .layer
+                    .created
+                    .as_ref()
+                    .is_some_and(|(key, _)| temp_ids::names(m, key, temp_ids::id_text(key)))
+        })
     }
 
     /// Whether `ticket` is the attempt of `id` in flight (answers of superseded attempts are
@@ -266,10 +304,11 @@ impl Queue {
             .any(|m| m.id == id && m.ticket == ticket && m.status == MStatus::Inflight)
     }
 
-    /// The head of the queue is due now (back online, `flush()`): its backoff is skipped.
+    /// The heads of the queue are due now (back online, `flush()`): their backoff is skipped.
     pub fn wake_head(&mut self) {
-        if let Some(m) = self.list.iter_mut().find(|m| m.status == MStatus::Queued) {
-            if m.retry_at.take().is_some() {
+        for i in self.heads() {
+            let m = &mut self.list[i];
+            if m.status == MStatus::Queued && m.retry_at.take().is_some() {
                 self.revision += 1;
             }
         }
@@ -287,17 +326,14 @@ impl Queue {
     /// When the head of the queue is due again; nothing while it cannot be sent anyway
     /// (offline, paused by a 401, or behind a request in flight), so no timer spins.
     pub fn wake_at(&self, online: bool) -> Option<f64> {
-        if !online
-            || self.auth_paused
-            || !self.leader
-            || self.list.iter().any(|m| m.status == MStatus::Inflight)
-        {
+        if !online || self.auth_paused || !self.leader {
             return None;
         }
-        self.list
-            .iter()
-            .find(|m| m.status == MStatus::Queued)
-            .and_then(|m| m.retry_at)
+        self.heads()
+            .into_iter()
+            .filter(|&i| self.list[i].status == MStatus::Queued)
+            .filter_map(|i| self.list[i].retry_at)
+            .reduce(f64::min)
     }
 
     /// A 401: the mutation waits, the queue pauses until `flush()`.

@@ -81,15 +81,7 @@ impl Queue {
                     MStatus::Saving | MStatus::Queued | MStatus::Conflict
                 )
             })
-            .filter(|m| {
-                m.layer.touches(key)
-                    || m.layer.inserts.iter().any(|i| i.key == key)
-                    || url_names(&m.request.url, temp_text)
-                    || m.request
-                        .body
-                        .as_ref()
-                        .is_some_and(|b| value_names(b, temp_text))
-            })
+            .filter(|m| names(m, key, temp_text))
             .map(|m| m.id.clone())
             .collect()
     }
@@ -172,4 +164,16 @@ fn rewrite_value(v: &mut Value, temp: &str, real: &str) {
         Value::Object(m) => m.values_mut().for_each(|x| rewrite_value(x, temp, real)),
         _ => {}
     }
+}
+
+/// Whether mutation `m` names the temporary entity `key` (whose id text is `temp_text`): in
+/// its layer, its list inserts, its url or its body.
+pub fn names(m: &super::description::Mutation, key: &str, temp_text: &str) -> bool {
+    m.layer.touches(key)
+        || m.layer.inserts.iter().any(|i| i.key == key)
+        || url_names(&m.request.url, temp_text)
+        || m.request
+            .body
+            .as_ref()
+            .is_some_and(|b| value_names(b, temp_text))
 }

@@ -72,9 +72,7 @@ impl Store {
 
     /// Sends the next queued mutation if it is due.
     pub(super) fn pump(&mut self, now: f64, out: &mut Output) {
-        if let Some(a) = self.queue.pump(now, self.online) {
-            out.actions.push(a);
-        }
+        out.actions.extend(self.queue.pump(now, self.online));
     }
 
     /// A mutation's request ended. Answers of superseded attempts are dropped.

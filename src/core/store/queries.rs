@@ -378,6 +378,16 @@ impl Store {
         })
     }
 
+    /// Refetches exactly query `hash` when it has a source (`fetchNextPage`, a hook's
+    /// `refetch()`); a fetch in flight is superseded.
+    pub fn refetch_query(&mut self, hash: &str, now: f64) -> Output {
+        self.run_ok(now, |s, out| {
+            if s.queries.get(hash).is_some_and(|m| m.opts().has_source()) {
+                s.start_fetch(hash, now, true, out);
+            }
+        })
+    }
+
     /// Cancels the fetches of matching queries: their answers never land; data stays.
     pub fn cancel(&mut self, filter_json: &str, now: f64) -> Result<Output> {
         let f = QueryFilter::parse(filter_json, false)?;

@@ -107,6 +107,7 @@ pub fn write(m: &Mutation) -> Value {
         })),
         "baseVersion": m.base_version,
         "revision": m.revision,
+        "scope": m.scope,
     });
     // A JSON `null` body (sent as `null`) or base version (sent as If-Match) is not the
     // same as none: the field is left out when there is none, so a replay sends what the
@@ -191,6 +192,8 @@ pub fn read(v: &Value, schema: &Schema) -> Result<Mutation> {
             .unwrap_or(0),
         stamp: o.get("v").and_then(Value::as_u64).unwrap_or(0),
         writer: text(o, "w").unwrap_or_default().to_owned(),
+        // Written before scopes existed: the default scope.
+        scope: text(o, "scope").map(str::to_owned),
         ..Mutation::new(&s("id")?, request, created_at)
     })
 }

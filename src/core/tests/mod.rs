@@ -21,6 +21,7 @@ mod finish;
 mod mutations;
 mod normalize;
 mod numbers;
+mod pages;
 mod persist;
 mod pushes;
 mod queries;

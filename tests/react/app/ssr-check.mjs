@@ -49,8 +49,8 @@ await check('SSR: importing strata and strata/react touches no window/document',
   assertEqual(
     Object.keys(strataReact).sort(),
     [
-      'StoreProvider', 'queryOptions', 'useConnection', 'useEntity', 'useIsFetching', 'useIsMutating', 'useMutation',
-      'useMutationState', 'useQueries', 'useQuery', 'useStore', 'useSuspenseQuery', 'useSyncState',
+      'StoreProvider', 'queryOptions', 'useConnection', 'useEntity', 'useInfiniteQuery', 'useIsFetching', 'useIsMutating',
+      'useMutation', 'useMutationState', 'useQueries', 'useQuery', 'useStore', 'useSuspenseQuery', 'useSyncState',
     ],
     'strata/react exports',
   );

@@ -1,6 +1,7 @@
 // strata next to its peers, on the same data in one page: Apollo Client's InMemoryCache,
 // TanStack Query's QueryClient (query-core), normalizr, and raw IndexedDB (scenarios 5 and 6:
-// the offline outbox and the cold start from persisted data).
+// the offline outbox and the cold start from persisted data). Scenario 8 (push fan-out) feeds
+// strata's real connection (store.connect) from a stream this page answers its fetch with.
 //
 // Loaded by www/bench/peers/index.html; driven headless by scripts/bench-peers.mjs, which
 // installs and bundles the pinned peers into ./dist/peers.js, serves the repo root with the
@@ -1424,6 +1425,497 @@ async function repeatedRead() {
   row('read.strata.data', 7, 'strata', `(info) getQueryData(same key array) x ${READS / 1000}k`, s.strataData.ms, { ...per, info: true });
 }
 
+// ---- scenario 8: push fan-out ------------------------------------------------------------------
+//
+// A cache of 1,000 tasks (with their assignee User and comments, as everywhere here) shown by
+// 1,000 observed list queries of 10 rows, as in scenarios 2-3; with 1,000 tasks the lists are
+// windows: list q shows tasks q+1 .. q+10 (wrapping), so every task is in 10 lists. Then
+// PUSH_RATE upsert messages per second (each retitles one task) for PUSH_SECONDS, paced by the
+// clock (message k is due at start + k / rate), each message in a task of its own.
+//
+// strata takes the real path of a message: store.connect({ url: PUSH_URL }) fetches it and this
+// page answers that fetch (globalThis.fetch is wrapped for PUSH_URL only, while the scenario
+// runs) with a Response whose body is a ReadableStream the benchmark enqueues SSE bytes into
+// (`id: N\ndata: {json}\n\n`): TextDecoderStream, the SSE parser, the microtask batch, one
+// applyPushes call, the change batch, the listeners. The peers get what an EventSource message
+// handler gets (the data text) and do what a user writes by hand: JSON.parse, then TanStack
+// setQueriesData over the lists (or setQueryData where the app knows the keys) with an
+// updater, and Apollo writeFragment (observers: cache.watch).
+//
+// Latency of a message: from the moment its bytes are enqueued (strata) or its handler is
+// invoked (peers) to the moment the last of the observers of the queries that show the task
+// has been notified and read data with the new title. Main-thread time of a message: from the
+// same start to the end of the work it caused: for the peers the handler's return (their
+// listeners run inside it); for strata a microtask queued by that last listener (it runs once
+// the core call, the change batch and the connection's flush have returned, before the page
+// gets its next task). Both are checked to finish before the next message is sent.
+
+const PUSH_TASKS = 1_000;
+const PUSH_QUERIES = 1_000;
+const PUSH_ROWS = FAN_ROWS; // as scenarios 2-3
+const PUSH_RATE = Math.max(1, Number(params.get('pushRate')) || 1000); // messages per second
+const PUSH_SECONDS = Math.max(0.1, Number(params.get('pushSeconds')) || 2); // per run
+const PUSH_STRIDE = 337; // message k retitles task (k * 337) % 1000 + 1: every task once in 1,000 messages
+const PUSH_URL = '/bench/push-events'; // answered in the page, never by the server
+const PUSH_WAIT_MS = 10_000;
+
+const TASK_BY_ID = gql(`query TaskById($id: Int!) { task(id: $id) { ${TASK_SEL} } }`);
+
+// Where the tasks are shown: `rowOf(id, q)` is the row of query q showing task id (-1: none).
+const PUSH_LAYOUTS = {
+  lists: {
+    queries: PUSH_QUERIES,
+    need: PUSH_ROWS, // queries showing each task
+    ids: (q) => Array.from({ length: PUSH_ROWS }, (_, j) => ((q + j) % PUSH_TASKS) + 1),
+    rowOf: (id, q) => {
+      const r = (id - 1 - q + PUSH_TASKS) % PUSH_TASKS;
+      return r < PUSH_ROWS ? r : -1;
+    },
+    holders: (id) => Array.from({ length: PUSH_ROWS }, (_, r) => (id - 1 - r + PUSH_TASKS) % PUSH_TASKS),
+    key: (q) => ['plist', q],
+    task: (snap, r) => snap.list[r],
+    wrap: (tasks) => ({ list: tasks }),
+  },
+  detail: {
+    queries: PUSH_TASKS,
+    need: 1,
+    ids: (q) => [q + 1],
+    rowOf: (id, q) => (q === id - 1 ? 0 : -1),
+    holders: (id) => [id - 1],
+    key: (q) => ['ptask', q + 1],
+    task: (snap) => snap.task,
+    wrap: (tasks) => ({ task: tasks[0] }),
+  },
+};
+
+// The page's answer to strata's fetch of PUSH_URL: an open SSE response fed by `feed`.
+const pushFeeds = [];
+function installPushFetch() {
+  const real = globalThis.fetch;
+  globalThis.fetch = function fetch(input, init) {
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    if (new URL(url, location.href).pathname !== PUSH_URL) return real.call(this, input, init);
+    let controller;
+    const body = new ReadableStream({ start(c) { controller = c; } });
+    const feed = { controller, init, closed: false };
+    init?.signal?.addEventListener('abort', () => {
+      feed.closed = true;
+      try { controller.close(); } catch { /* already closed */ }
+    });
+    pushFeeds.push(feed);
+    return Promise.resolve(new Response(body, { status: 200, headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' } }));
+  };
+  return () => { globalThis.fetch = real; };
+}
+
+/** Matches notifications to the messages in flight; `seen(q, snapshot)` is every observer's listener. */
+function pushTracker(layout) {
+  const t = { inflight: [], notes: 0, current: null };
+  t.seen = (q, snap) => {
+    t.notes++;
+    const inflight = t.inflight;
+    for (let i = 0; i < inflight.length; i++) {
+      const m = inflight[i];
+      if (m.at !== 0) continue;
+      const r = layout.rowOf(m.id, q);
+      if (r < 0) continue;
+      const bit = 1 << r;
+      if (m.mask & bit || layout.task(snap, r).title !== m.title) continue;
+      m.mask |= bit;
+      if (m.mask === m.full) {
+        m.at = now();
+        queueMicrotask(() => { if (m.end === 0) m.end = now(); });
+      }
+    }
+  };
+  return t;
+}
+
+function pushData(layout) {
+  const tasks = makeTasks(PUSH_TASKS);
+  const texts = [];
+  for (let q = 0; q < layout.queries; q++) texts.push(JSON.stringify(layout.wrap(layout.ids(q).map((id) => tasks[id - 1]))));
+  return { texts, titles: tasks.map((t) => t.title) };
+}
+
+async function strataPush(layout, texts, track) {
+  const shape = layout === PUSH_LAYOUTS.lists ? LIST_SHAPE : TASK_SHAPE;
+  const store = await createStore({ entities, persist: false }); // in memory, as scenarios 2-3
+  const keys = texts.map((_, q) => layout.key(q));
+  texts.forEach((t, q) => store.setQueryData(keys[q], JSON.parse(t), { shape }));
+  const snaps = keys.map((k) => store.getQueryData(k));
+  keys.forEach((queryKey, q) => store.subscribeQuery({ queryKey }, () => { snaps[q] = store.getQueryData(keys[q]); track.seen(q, snaps[q]); }));
+  const feedsBefore = pushFeeds.length;
+  const connection = store.connect({ url: PUSH_URL });
+  for (let i = 0; i < 200 && store.connectionState().status !== 'open'; i++) await sleep(5);
+  const feed = pushFeeds[feedsBefore];
+  if (!feed || store.connectionState().status !== 'open') throw new Error(`8. strata: the connection did not open (${JSON.stringify(store.connectionState())})`);
+  const encoder = new TextEncoder();
+  let eventId = 0;
+  return {
+    snaps, store,
+    // The SSE bytes of one message, encoded before the clock starts (they come off the network).
+    prepare: (json) => encoder.encode(`id: ${++eventId}\ndata: ${json}\n\n`),
+    enqueue: (bytes) => feed.controller.enqueue(bytes),
+    fetches: () => pushFeeds.length - feedsBefore,
+    close: () => { connection.close(); store.close(); },
+  };
+}
+
+function apolloPush(layout, texts, track) {
+  const cache = newApollo(); // sized caches, as the headline rows of scenarios 2-3
+  const lists = layout === PUSH_LAYOUTS.lists;
+  const query = lists ? LIST_QUERY : TASK_BY_ID;
+  const vars = (q) => (lists ? { q } : { id: q + 1 });
+  texts.forEach((t, q) => cache.writeQuery({ query, variables: vars(q), data: JSON.parse(t) }));
+  const snaps = new Array(texts.length);
+  const stops = texts.map((_, q) =>
+    cache.watch({ query, variables: vars(q), optimistic: true, immediate: true, callback: (diff) => { snaps[q] = diff.result; track.seen(q, diff.result); } }),
+  );
+  return {
+    snaps,
+    // What an app's EventSource handler does with an entity push.
+    handle(text) {
+      const m = JSON.parse(text);
+      if (m.type !== 'upsert' || m.entity !== 'Task') return;
+      cache.writeFragment({ id: cache.identify({ __typename: 'Task', id: m.data.id }), fragment: TASK_TITLE, data: { __typename: 'Task', title: m.data.title } });
+    },
+    close: () => stops.forEach((stop) => stop()),
+  };
+}
+
+function tanstackPush(layout, texts, track, { knownKeys = false } = {}) {
+  const client = newQueryClient();
+  const lists = layout === PUSH_LAYOUTS.lists;
+  const keys = texts.map((_, q) => layout.key(q));
+  texts.forEach((t, q) => client.setQueryData(keys[q], JSON.parse(t)));
+  const snaps = new Array(texts.length);
+  const stops = keys.map((queryKey, q) => {
+    const observer = new QueryObserver(client, { queryKey, enabled: false, staleTime: Infinity });
+    snaps[q] = observer.getCurrentResult().data;
+    return observer.subscribe((result) => { snaps[q] = result.data; track.seen(q, result.data); });
+  });
+  const patchTask = (old, patch) => (old ? { ...old, task: { ...old.task, ...patch } } : undefined);
+  return {
+    snaps,
+    handle(text) {
+      const m = JSON.parse(text);
+      if (m.type !== 'upsert' || m.entity !== 'Task') return;
+      const { id, ...patch } = m.data;
+      if (!lists) client.setQueryData(['ptask', id], (old) => patchTask(old, patch));
+      // No normalization: the app finds the cached lists that hold the task (as scenario 3) ...
+      else if (!knownKeys) client.setQueriesData({ queryKey: ['plist'] }, (old) => patchTaskInList(old, id, patch));
+      // ... or (info) it knows exactly which lists show it.
+      else for (const q of layout.holders(id)) client.setQueryData(['plist', q], (old) => patchTaskInList(old, id, patch));
+    },
+    close: () => { stops.forEach((stop) => stop()); client.clear(); },
+  };
+}
+
+function nearestRank(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
+}
+
+let pushGeneration = 0;
+
+/**
+ * One run: PUSH_RATE * PUSH_SECONDS messages to `sys`, each sent in a task of its own at its
+ * due time (late ones follow back to back, each in its own task, until the schedule is caught
+ * up). Resolves with every message's times once all were seen (or PUSH_WAIT_MS passed).
+ */
+function pacedPushes(sys, layout, track, titles) {
+  const total = Math.round(PUSH_SECONDS * PUSH_RATE);
+  const interval = 1000 / PUSH_RATE;
+  const gen = ++pushGeneration;
+  const full = layout === PUSH_LAYOUTS.lists ? (1 << PUSH_ROWS) - 1 : 1;
+  const msgs = new Array(total);
+  const port = new MessageChannel();
+  let k = 0;
+  let late = 0; // messages still not seen when the next one was sent
+  track.notes = 0;
+  track.inflight.length = 0;
+  return new Promise((resolve) => {
+    const start = now() + 20;
+    const send = (due) => {
+      const id = ((k * PUSH_STRIDE) % PUSH_TASKS) + 1;
+      const title = `Task ${id} pushed ${gen}.${k}`;
+      const json = JSON.stringify({ type: 'upsert', entity: 'Task', data: { id, title } });
+      const m = { k, id, title, due, t0: 0, at: 0, end: 0, mask: 0, full };
+      // the messages in flight: the finished ones leave, the unfinished ones are late
+      const inflight = track.inflight;
+      let w = 0;
+      for (let i = 0; i < inflight.length; i++) {
+        if (inflight[i].at === 0) { late++; inflight[w++] = inflight[i]; }
+      }
+      inflight.length = w;
+      inflight.push(m);
+      msgs[k++] = m;
+      titles[id - 1] = title;
+      track.current = m;
+      if (sys.enqueue) {
+        const bytes = sys.prepare(json);
+        m.t0 = now();
+        sys.enqueue(bytes);
+      } else {
+        m.t0 = now();
+        sys.handle(json);
+        m.end = now();
+      }
+    };
+    const next = () => {
+      if (k === total) {
+        port.port1.onmessage = null;
+        resolve();
+        return;
+      }
+      const due = start + k * interval;
+      const wait = due - now();
+      if (wait > 0) {
+        // Every timer is set from a message task: set from a timer callback (one that fired
+        // early: Chromium truncates fractional delays) it would nest, and from the 5th level
+        // Chromium clamps timers to 4 ms, which would send the messages in bursts.
+        setTimeout(hop, wait);
+        return;
+      }
+      send(due);
+      hop(); // the next message in a task of its own
+    };
+    const hop = () => port.port2.postMessage(0);
+    port.port1.onmessage = next;
+    hop();
+  }).then(async () => {
+    const deadline = now() + PUSH_WAIT_MS;
+    while (msgs.some((m) => m.at === 0 || m.end === 0) && now() < deadline) await sleep(5);
+    await sleep(0);
+    await yieldTask();
+    let wrong = 0;
+    for (let q = 0; q < layout.queries; q++) {
+      const ids = layout.ids(q);
+      for (let r = 0; r < ids.length; r++) if (layout.task(sys.snaps[q], r)?.title !== titles[ids[r] - 1]) wrong++;
+    }
+    const seen = msgs.filter((m) => m.at !== 0);
+    const latency = seen.map((m) => m.at - m.t0).sort((a, b) => a - b);
+    const busy = msgs.reduce((s, m) => s + (m.end ? m.end - m.t0 : 0), 0);
+    const lag = msgs.map((m) => m.t0 - m.due).sort((a, b) => a - b);
+    return {
+      msgs, latency, wrong, late, total,
+      missing: total - seen.length,
+      notes: track.notes,
+      expectedNotes: total * layout.need,
+      busyPerMessage: busy / total,
+      lagP95: nearestRank(lag, 0.95),
+      lagMax: lag[lag.length - 1],
+      rate: ((total - 1) * 1000) / (msgs[total - 1].t0 - msgs[0].t0),
+    };
+  });
+}
+
+/** The runs of one layout over `make` (name -> () => system), interleaved; the rows. */
+async function pushRuns(layoutName, make, runOpts, label) {
+  const layout = PUSH_LAYOUTS[layoutName];
+  const { texts, titles } = pushData(layout);
+  const systems = {};
+  const tracks = {};
+  const titlesOf = {};
+  for (const [name, mk] of Object.entries(make)) {
+    tracks[name] = pushTracker(layout);
+    titlesOf[name] = titles.slice();
+    systems[name] = await mk(layout, texts, tracks[name]);
+    let same = true;
+    for (let q = 0; q < layout.queries && same; q++) {
+      const want = JSON.parse(texts[q]);
+      if (!deepEqual(layout === PUSH_LAYOUTS.lists ? systems[name].snaps[q].list : systems[name].snaps[q].task, layout === PUSH_LAYOUTS.lists ? want.list : want.task)) same = false;
+    }
+    check(`8${label}. ${name}: every observer's initial snapshot deep-equals its response`, same);
+  }
+  const pooled = Object.fromEntries(Object.keys(make).map((n) => [n, { latency: [], runs: [] }]));
+  const runs = await interleaved(
+    Object.fromEntries(
+      Object.keys(make).map((name) => [
+        name,
+        async (recorded) => {
+          const r = await pacedPushes(systems[name], layout, tracks[name], titlesOf[name]);
+          const p = { p50: nearestRank(r.latency, 0.5), p95: nearestRank(r.latency, 0.95), p99: nearestRank(r.latency, 0.99), busy: r.busyPerMessage };
+          if (recorded) {
+            for (const x of r.latency) pooled[name].latency.push(x);
+            pooled[name].runs.push({ ...p, max: r.latency[r.latency.length - 1], messages: r.total, missing: r.missing, late: r.late, wrongTitles: r.wrong, notifications: r.notes, expectedNotifications: r.expectedNotes, ratePerS: r.rate, sendLagP95: r.lagP95, sendLagMax: r.lagMax });
+          }
+          return p;
+        },
+      ]),
+    ),
+    runOpts,
+  );
+  for (const name of Object.keys(make)) {
+    const rs = pooled[name].runs;
+    const sum = (f) => rs.reduce((s, x) => s + x[f], 0);
+    check(`8${label}. ${name}: every message reached every observer of the task (${layout.need} per message), every run`, sum('missing') === 0, { missing: sum('missing') });
+    check(`8${label}. ${name}: after each run every observer shows the final titles`, sum('wrongTitles') === 0, { wrongTitles: sum('wrongTitles') });
+    check(`8${label}. ${name}: each message's notifications all ran before the next message was sent`, sum('late') === 0, { late: sum('late') });
+    check(`8${label}. ${name}: ${layout.need} notification(s) per message, none elsewhere`, rs.every((x) => x.notifications === x.expectedNotifications), rs.map((x) => x.notifications));
+    if (systems[name].fetches) {
+      const st = systems[name].store.connectionState();
+      check(`8${label}. ${name}: one connection for all runs (no reconnect), still open`, systems[name].fetches() === 1 && st.status === 'open' && st.reconnects === 0, { fetches: systems[name].fetches(), status: st.status, reconnects: st.reconnects });
+    }
+  }
+  return { systems, tracks, titlesOf, layout, pooled, runs };
+}
+
+function pushRow(id, system, name, pool, opts) {
+  const lat = pool.latency;
+  const r = row(id, 8, system, name, lat, opts);
+  const sorted = [...lat].sort((a, b) => a - b);
+  r.p99 = nearestRank(sorted, 0.99);
+  r.p50 = r.median;
+  r.messages = lat.length;
+  r.samples = undefined; // pooled per-message latencies (r.messages of them): summarized, not stored
+  r.samplesNote = 'median/p95/p99: nearest rank over every message of the recorded runs (pooled); perRun: each run';
+  r.perRun = pool.runs;
+  r.runs = pool.runs.length;
+  return r;
+}
+
+async function pushFanOut() {
+  log(`8. push fan-out: ${PUSH_TASKS} tasks in ${PUSH_QUERIES} observed lists of ${PUSH_ROWS} (each task in ${PUSH_ROWS} lists); ${PUSH_RATE} upserts/s for ${PUSH_SECONDS} s per run`);
+  const uninstall = installPushFetch();
+  try {
+    const main = await pushRuns('lists', {
+      strata: strataPush,
+      tanstack: (l, t, tr) => tanstackPush(l, t, tr),
+      apollo: apolloPush,
+      tanstackKnownKeys: (l, t, tr) => tanstackPush(l, t, tr, { knownKeys: true }),
+    }, undefined, '');
+
+    // (info) where strata's time goes: the same runs with the core call timed (a wrapper on the
+    // wasm class's applyPushes: two performance.now() calls more per message).
+    const probe = { runs: [], outputs: [] };
+    const proto = StoreCore.prototype;
+    const orig = proto.applyPushes;
+    const track = main.tracks.strata;
+    proto.applyPushes = function applyPushes(joined) {
+      const m = track.current;
+      const a = now();
+      const out = orig.call(this, joined);
+      const b = now();
+      if (m) { m.calls = (m.calls ?? 0) + 1; m.tA ??= a; m.tB = b; m.outBytes = (m.outBytes ?? 0) + out.length; }
+      if (probe.outputs.length < 200) probe.outputs.push(out);
+      return out;
+    };
+    const parts = { toCore: [], core: [], storeAndListeners: [], afterLastListener: [], total: [] };
+    const calls = [];
+    const outBytes = [];
+    try {
+      for (let i = 0; i < INFO_WARMUP + INFO_RUNS; i++) {
+        const r = await pacedPushes(main.systems.strata, main.layout, track, main.titlesOf.strata);
+        if (i < INFO_WARMUP) continue;
+        for (const m of r.msgs) {
+          if (!m.at || !m.tA) continue;
+          parts.toCore.push(m.tA - m.t0);
+          parts.core.push(m.tB - m.tA);
+          parts.storeAndListeners.push(m.at - m.tB);
+          parts.afterLastListener.push(m.end - m.at);
+          parts.total.push(m.at - m.t0);
+          calls.push(m.calls);
+          outBytes.push(m.outBytes);
+        }
+        await sleep(0);
+      }
+    } finally {
+      proto.applyPushes = orig;
+    }
+    // (info) the platform's part of toCore: the same bytes through a bare Response body +
+    // TextDecoderStream to a reader, enqueue -> read() resolved, one message per task.
+    const floor = [];
+    {
+      let controller;
+      const body = new ReadableStream({ start(c) { controller = c; } });
+      const reader = new Response(body).body.pipeThrough(new TextDecoderStream()).getReader();
+      let got = null;
+      const loop = (async () => {
+        for (;;) {
+          const { done } = await reader.read();
+          if (done) return;
+          got?.(now());
+        }
+      })();
+      const encoder = new TextEncoder();
+      for (let i = 0; i < 2000; i++) {
+        await yieldTask();
+        const bytes = encoder.encode(`id: ${i}\ndata: ${JSON.stringify({ type: 'upsert', entity: 'Task', data: { id: (i % PUSH_TASKS) + 1, title: `floor ${i}` } })}\n\n`);
+        const read = new Promise((r) => { got = r; });
+        const t0 = now();
+        controller.enqueue(bytes);
+        const at = await read;
+        if (i >= 200) floor.push(at - t0);
+      }
+      controller.close();
+      await loop;
+    }
+    parts.streamFloor = floor;
+    const med = (a) => stats(a).median;
+    const parse = [];
+    for (let i = 0; i < 20; i++) {
+      const t0 = now();
+      for (const o of probe.outputs) JSON.parse(o);
+      parse.push((now() - t0) / probe.outputs.length);
+    }
+    info.push = {
+      tasks: PUSH_TASKS, queries: PUSH_QUERIES, rowsPerQuery: PUSH_ROWS, queriesPerTask: PUSH_ROWS,
+      ratePerS: PUSH_RATE, secondsPerRun: PUSH_SECONDS, messagesPerRun: Math.round(PUSH_RATE * PUSH_SECONDS),
+      message: JSON.stringify({ type: 'upsert', entity: 'Task', data: { id: 1, title: 'Task 1 pushed 1.0' } }),
+      sse: 'id: <n>\\ndata: <message>\\n\\n, one chunk per message',
+      strataProbe: {
+        runs: INFO_RUNS, messages: parts.total.length,
+        coreCallsPerMessage: [...new Set(calls)],
+        medianMs: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, med(v)])),
+        p95Ms: Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, stats(v).p95])),
+        changeBatchBytes: med(outBytes),
+        changeBatchJsonParseMs: med(parse),
+        what: 'toCore: bytes enqueued -> applyPushes called (stream, TextDecoderStream, SSE parser, microtask batch); core: the wasm call (reads the message, writes the base, builds the change batch JSON); storeAndListeners: its return -> the last affected listener notified (JSON.parse of the batch, snapshots, notifier, the listeners reading getQueryData); afterLastListener: -> the flush returned; streamFloor: (not strata) the same bytes through a bare Response body + TextDecoderStream to a reader, enqueue -> read() resolved: the platform\'s share of toCore',
+      },
+    };
+    for (const [k, v] of Object.entries(parts)) {
+      row(`push.strata.probe.${k}`, 8, 'strata', `  (info) probe: ${{ toCore: 'of which enqueue -> applyPushes call (stream, SSE parser, microtask)', core: 'of which applyPushes (wasm)', storeAndListeners: 'of which change batch -> last listener notified', afterLastListener: 'after the last listener, until the flush returned', total: 'probe total (enqueue -> last listener)', streamFloor: 'platform part: bare Response body + TextDecoderStream, enqueue -> read()' }[k]}`, v, { info: true }).samples = undefined;
+    }
+
+    const p = main.pooled;
+    pushRow('push.strata', 'strata', `SSE bytes -> ${PUSH_ROWS} observers notified (latency per message)`, p.strata, { headline: true });
+    pushRow('push.tanstack', 'tanstack', 'handler: parse + setQueriesData (finds the lists) -> observers', p.tanstack, { vs: 'push.strata', headline: true });
+    pushRow('push.apollo', 'apollo', 'handler: parse + writeFragment -> cache.watch callbacks', p.apollo, { vs: 'push.strata', headline: true });
+    pushRow('push.tanstackKnownKeys', 'tanstack', '(info) handler: parse + setQueryData on the 10 lists known to hold it', p.tanstackKnownKeys, { vs: 'push.strata', info: true });
+    const busyRow = (id, sys, name, pool, opts) => {
+      const r = row(id, 8, sys, name, pool.runs.map((x) => x.busy), opts);
+      r.perOp = { count: 1, unit: 'ns', median: r.median * 1e6, p95: r.p95 * 1e6, min: r.min * 1e6, max: r.max * 1e6 };
+      r.samplesNote = 'per run: total main-thread time of the messages / messages';
+      return r;
+    };
+    busyRow('push.strata.busy', 'strata', 'main-thread time per message (mean per run)', p.strata, { headline: true });
+    busyRow('push.tanstack.busy', 'tanstack', 'main-thread time per message (mean per run)', p.tanstack, { vs: 'push.strata.busy', headline: true });
+    busyRow('push.apollo.busy', 'apollo', 'main-thread time per message (mean per run)', p.apollo, { vs: 'push.strata.busy', headline: true });
+    busyRow('push.tanstackKnownKeys.busy', 'tanstack', '(info) known keys: main-thread time per message', p.tanstackKnownKeys, { vs: 'push.strata.busy', info: true });
+    for (const sys of Object.values(main.systems)) sys.close();
+    await sleep(0);
+
+    // (info) 1,000 single-task detail queries: each message concerns one query.
+    log(`8. (info) the same with ${PUSH_TASKS} single-task detail queries, ${INFO_RUNS} runs`);
+    const detail = await pushRuns('detail', {
+      strata: strataPush,
+      tanstack: (l, t, tr) => tanstackPush(l, t, tr),
+      apollo: apolloPush,
+    }, { runs: INFO_RUNS, warmup: INFO_WARMUP }, ' detail');
+    const d = detail.pooled;
+    pushRow('push.detail.strata', 'strata', '(info) detail queries: SSE bytes -> 1 observer notified', d.strata, { info: true });
+    pushRow('push.detail.tanstack', 'tanstack', '(info) detail queries: parse + setQueryData -> 1 observer', d.tanstack, { vs: 'push.detail.strata', info: true });
+    pushRow('push.detail.apollo', 'apollo', '(info) detail queries: parse + writeFragment -> 1 watch', d.apollo, { vs: 'push.detail.strata', info: true });
+    busyRow('push.detail.strata.busy', 'strata', '(info) detail queries: main-thread time per message', d.strata, { info: true });
+    busyRow('push.detail.tanstack.busy', 'tanstack', '(info) detail queries: main-thread time per message', d.tanstack, { vs: 'push.detail.strata.busy', info: true });
+    busyRow('push.detail.apollo.busy', 'apollo', '(info) detail queries: main-thread time per message', d.apollo, { vs: 'push.detail.strata.busy', info: true });
+    for (const sys of Object.values(detail.systems)) sys.close();
+  } finally {
+    uninstall();
+  }
+}
+
 // ---- report -----------------------------------------------------------------------------------
 
 function timerResolution() {
@@ -1460,7 +1952,7 @@ async function main() {
   info.hardwareConcurrency = navigator.hardwareConcurrency;
   info.crossOriginIsolated = globalThis.crossOriginIsolated === true;
   info.timerResolutionMs = timerResolution();
-  info.params = { runs: RUNS, warmup: WARMUP, calls: CALLS, callWarmup: CALL_WARMUP, outboxRuns: OUTBOX_RUNS, outboxWarmup: OUTBOX_WARMUP, coldRuns: COLD_RUNS, coldWarmup: COLD_WARMUP, reads: READS };
+  info.params = { runs: RUNS, warmup: WARMUP, calls: CALLS, callWarmup: CALL_WARMUP, outboxRuns: OUTBOX_RUNS, outboxWarmup: OUTBOX_WARMUP, coldRuns: COLD_RUNS, coldWarmup: COLD_WARMUP, reads: READS, pushRate: PUSH_RATE, pushSeconds: PUSH_SECONDS };
   log(`runs=${RUNS} warmup=${WARMUP} calls=${CALLS}; crossOriginIsolated=${info.crossOriginIsolated}; timer resolution ${info.timerResolutionMs.toFixed(4)} ms`);
 
   const want = (n) => ONLY.size === 0 || ONLY.has(String(n));
@@ -1470,6 +1962,7 @@ async function main() {
   if (want(5)) await outbox();
   if (want(6)) await coldStart();
   if (want(7)) await repeatedRead();
+  if (want(8)) await pushFanOut();
 
   info.durationMs = now() - started;
   render();

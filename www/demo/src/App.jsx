@@ -1,7 +1,8 @@
-// Teamboard: the page. Header (network switch, sync badge), the team strip, the board, the
-// task drawer, and the side panel (Sync, Cache, Server).
+// Teamboard: the page. Header (network switch, sync badge), the team strip, two views (the
+// board; All tasks, page by page), the task drawer, and the side panel (Sync, Cache, Server).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useStore, useSyncState } from 'strata/react';
+import { AllTasks } from './AllTasks.jsx';
 import { Board, Me, Team } from './Board.jsx';
 import { TaskDrawer } from './TaskDrawer.jsx';
 import { SidePanel, useOutboxToasts } from './SidePanel.jsx';
@@ -15,6 +16,14 @@ export function App() {
   const { control } = useServerControl();
   const [openTask, setOpenTask] = useState(null);
   const [tab, setTab] = useState('sync');
+  const [view, setView] = useState('board');
+  // All tasks is mounted when first opened and kept (hidden) after, like the board: its pages
+  // stay observed, so what changes meanwhile is there when you come back, without a request.
+  const [allOpened, setAllOpened] = useState(false);
+  const pickView = (v) => {
+    setView(v);
+    if (v === 'all') setAllOpened(true);
+  };
   const cut = Boolean(control?.networkCut);
   const offline = cut || !sync.online;
   const openSync = useCallback(() => setTab('sync'), []);
@@ -59,7 +68,22 @@ export function App() {
       <div className="layout">
         <main className="main">
           <Team offline={offline} />
-          <Board onOpenTask={setOpenTask} offline={offline} />
+          <nav className="views" role="tablist" aria-label="Views">
+            <button role="tab" aria-selected={view === 'board'} className={view === 'board' ? 'active' : ''} onClick={() => pickView('board')} data-testid="view-board">
+              <Icon name="layers" size={14} /> Board
+            </button>
+            <button role="tab" aria-selected={view === 'all'} className={view === 'all' ? 'active' : ''} onClick={() => pickView('all')} data-testid="view-all">
+              <Icon name="list" size={14} /> All tasks
+            </button>
+          </nav>
+          <div hidden={view !== 'board'}>
+            <Board onOpenTask={setOpenTask} offline={offline} />
+          </div>
+          {allOpened && (
+            <div hidden={view !== 'all'}>
+              <AllTasks onOpenTask={setOpenTask} offline={offline} />
+            </div>
+          )}
           <Explainer />
         </main>
         <SidePanel tab={tab} setTab={setTab} offline={offline} />
@@ -159,11 +183,21 @@ function Explainer() {
           change once, in order (watch the request log).
         </li>
         <li>
-          <strong>Make a conflict:</strong> open a task, let “Lin retitle it”, then rename it yourself. The Sync tab shows both
-          versions side by side.
+          <strong>Let a teammate edit a task:</strong> open it and click “Lin retitles it”. The server pushes the change and the row
+          updates without a refetch (Live updates, Sync tab).
         </li>
         <li>
-          <strong>Open a second tab</strong>: changes in one appear in the other.
+          <strong>Make a conflict:</strong> go offline, rename a task, open it and let Lin retitle it too, go online. The Sync tab
+          shows both versions side by side.
+        </li>
+        <li>
+          <strong>Open All tasks</strong> and load pages: 132 tasks, 20 per page. Rename “Review the analytics event plan” on the
+          board: on page 3 it changes too, without a request (one <code>Task</code> entity). Offset pages shows the other API style.
+        </li>
+        <li>
+          <strong>Open a second tab</strong>: changes in one appear in the other. <strong>Open another browser</strong> (or a
+          private window): they appear there too, pushed by the server over SSE, or over a WebSocket with{' '}
+          <code>?transport=websocket</code>.
         </li>
       </ol>
     </section>

@@ -1,9 +1,9 @@
 // The board: one column per project plus "My tasks", and the team strip. The columns are
 // three queries whose rows are shared Task entities (and whose assignees are shared Users):
-// one change reaches every column that shows it.
+// one change reaches every column that shows it (and All tasks, whose rows are TaskRows too).
 import { useEffect, useRef, useState } from 'react';
 import { useEntity, useStore } from 'strata/react';
-import { ME, mutations, queries } from './store.js';
+import { ME, mutations, pages, queries } from './store.js';
 import { toast, usePendingByEntity, useRun, useTrackedQuery } from './hooks.js';
 import { Avatar, Chip, Icon, Spinner } from './ui.jsx';
 
@@ -60,7 +60,7 @@ function SkeletonColumn() {
   );
 }
 
-function Skeleton() {
+export function Skeleton() {
   return (
     <ul className="tasks" aria-busy="true">
       {[0, 1, 2, 3].map((i) => (
@@ -140,11 +140,11 @@ function TaskColumn({ testid, title, badge, accent, query, projectId, showProjec
   );
 }
 
-function ColumnBody({ children }) {
+export function ColumnBody({ children }) {
   return <div className="column-body">{children}</div>;
 }
 
-function Failed({ q, offline, title }) {
+export function Failed({ q, offline, title }) {
   return (
     <div className="empty" data-testid="list-error">
       <Icon name={offline ? 'cloudOff' : 'alert'} size={28} />
@@ -157,7 +157,7 @@ function Failed({ q, offline, title }) {
   );
 }
 
-function Waiting() {
+export function Waiting() {
   return (
     <div className="empty">
       <Icon name="cloudOff" size={28} />
@@ -186,7 +186,8 @@ export function SyncMark({ sync, offline }) {
   );
 }
 
-function TaskRow({ task, sync, showProject, onOpen, offline }) {
+/** One task: toggle, rename (click the title), assign, open (details). `page`: its page in All tasks. */
+export function TaskRow({ task, sync, showProject, onOpen, offline, page }) {
   const run = useRun();
   const users = useTrackedQuery(queries.users);
   const [editing, setEditing] = useState(false);
@@ -199,6 +200,7 @@ function TaskRow({ task, sync, showProject, onOpen, offline }) {
       data-title={task.title}
       data-done={String(task.done)}
       data-sync={sync || 'saved'}
+      data-page={page}
     >
       <label className="check" title={task.done ? 'Mark as not done' : 'Mark as done'}>
         <input
@@ -226,11 +228,16 @@ function TaskRow({ task, sync, showProject, onOpen, offline }) {
           </button>
         )}
         <div className="task-meta">
-          {showProject && task.project && (
-            <span className="project-tag" style={{ '--accent': task.project.color }}>
-              {task.project.key}
-            </span>
-          )}
+          {showProject &&
+            (task.project ? (
+              <span className="project-tag" style={{ '--accent': task.project.color }}>
+                {task.project.key}
+              </span>
+            ) : (
+              <span className="project-tag" style={{ '--accent': '#64748b' }} title="In the Inbox: no project yet">
+                INBOX
+              </span>
+            ))}
           {temp && <Chip tone="info">new</Chip>}
           <SyncMark sync={sync} offline={offline} />
           <button className="meta-btn" onClick={onOpen} data-testid="open" title="Details and comments">
@@ -293,7 +300,10 @@ function NewTask({ projectId }) {
     e.preventDefault();
     const t = title.trim();
     if (!t) return;
-    const { promise } = run(mutations.createTask(store.tempId(), { projectId, title: t, assigneeId: assigneeId || null }));
+    // All tasks has its last page: the new task shows at its end at once, too.
+    const all = store.getInfiniteQueryState(pages.cursor.queryKey);
+    const allLoaded = Boolean(all && all.data && !all.hasNextPage);
+    const { promise } = run(mutations.createTask(store.tempId(), { projectId, title: t, assigneeId: assigneeId || null }, { allLoaded }));
     promise.catch((error) => {
       if (error.code !== 'CONFLICT' && error.code !== 'CANCELLED') {
         toast({ kind: 'error', title: `“${t}” was not created`, text: error.message });

@@ -1,10 +1,11 @@
 // The side panel: what strata is doing right now.
-//   Sync   - syncState(), the outbox (mutations()), retry/discard, conflicts side by side
+//   Sync   - syncState(), the live connection (useConnection()), the outbox (mutations()),
+//            retry/discard, conflicts side by side
 //   Cache  - the queries this page uses with their state, optimistic layers, entities
 //   Server - the demo server's knobs and its request log
 import { useEffect, useRef, useState } from 'react';
-import { useStore, useSyncState } from 'strata/react';
-import { describeRequest, entities, server, subjectOf, TAB_ID } from './store.js';
+import { useConnection, useStore, useSyncState } from 'strata/react';
+import { describeRequest, entities, LIVE, server, subjectOf, TAB_ID } from './store.js';
 import { ago, layerOps, settledConflicts, toast, trackedQueries, useMutationList, useNow } from './hooks.js';
 import { setServerControl, useServerControl } from './control.js';
 import { Chip, Icon, Spinner } from './ui.jsx';
@@ -46,7 +47,7 @@ function SyncPanel({ offline }) {
   return (
     <div className="sync-panel" data-testid="sync-panel">
       <div className="stats">
-        <Stat label="Connection" value={offline ? 'Offline' : sync.online ? 'Online' : 'Browser offline'} tone={offline || !sync.online ? 'warn' : 'good'} />
+        <Stat label="Network" value={offline ? 'Offline' : sync.online ? 'Online' : 'Browser offline'} tone={offline || !sync.online ? 'warn' : 'good'} />
         <Stat label="Waiting" value={sync.pending} testid="stat-pending" tone={sync.pending ? 'busy' : undefined} />
         <Stat label="Sending" value={sync.inflight} />
         <Stat label="Failed" value={sync.failed} tone={sync.failed ? 'bad' : undefined} testid="stat-failed" />
@@ -61,6 +62,7 @@ function SyncPanel({ offline }) {
           </span>
         </div>
       )}
+      <LiveConnection />
       <div className="section-head">
         <h3>Outbox</h3>
         <span className="muted">{list.length === 0 ? 'empty' : `${list.length} not acknowledged`}</span>
@@ -93,6 +95,80 @@ function SyncPanel({ offline }) {
         </ol>
       )}
     </div>
+  );
+}
+
+const LIVE_TEXT = { open: 'Open', connecting: 'Connecting…', paused: 'Paused (offline)', closed: 'Closed' };
+const LIVE_HINT = {
+  open: 'Changes from teammates and other browsers arrive as they happen.',
+  connecting: 'Opening the connection; it retries with backoff while the server cannot be reached.',
+  paused: 'The browser is offline; the connection reopens when it is back.',
+  closed: 'Not connected: the page only sees changes when it refetches.',
+};
+
+// The store's real-time connection: in a persisted store only the tab that sends the outbox
+// connects, and the other tabs show its state.
+function LiveConnection() {
+  const c = useConnection();
+  const now = useNow(1000);
+  const endpoint = `/api${LIVE.url.split('?')[0]}`;
+  return (
+    <>
+      <div className="section-head">
+        <h3>Live updates</h3>
+        <span className="muted">pushed by the server, under the optimistic layers</span>
+      </div>
+      <div
+        className={`live live-${c.status}`}
+        data-testid="connection"
+        data-status={c.status}
+        data-transport={LIVE.transport}
+        data-last-event-id={c.lastEventId ?? ''}
+        data-reconnects={c.reconnects}
+      >
+        <div className="live-head">
+          <span className={`live-dot live-dot-${c.status}`} aria-hidden="true" />
+          <strong className="live-status" data-testid="connection-status">
+            {LIVE_TEXT[c.status] ?? c.status}
+          </strong>
+          <Chip tone="info" testid="connection-transport">
+            {LIVE.label}
+          </Chip>
+          <code className="live-url">{endpoint}</code>
+        </div>
+        <p className="live-hint muted">{LIVE_HINT[c.status]}</p>
+        <dl className="live-facts">
+          <div>
+            <dt>Last event</dt>
+            <dd data-testid="connection-event">{c.lastEventId !== null ? `#${c.lastEventId}` : <span className="muted">none yet</span>}</dd>
+          </div>
+          <div>
+            <dt>Last message</dt>
+            <dd data-testid="connection-message" title={c.lastMessageAt ? new Date(c.lastMessageAt).toISOString() : undefined}>
+              {c.lastMessageAt ? (
+                <>
+                  {new Date(c.lastMessageAt).toLocaleTimeString()} <span className="muted">· {ago(c.lastMessageAt, now)}</span>
+                </>
+              ) : (
+                <span className="muted">none yet</span>
+              )}
+            </dd>
+          </div>
+          <div>
+            <dt>Reconnects</dt>
+            <dd data-testid="connection-reconnects">{c.reconnects}</dd>
+          </div>
+        </dl>
+        {c.error && (
+          <div className="last-error live-error" data-testid="connection-error">
+            <Icon name="alert" size={14} />
+            <span>
+              <code>{c.error.code}</code> {c.error.message}
+            </span>
+          </div>
+        )}
+      </div>
+    </>
   );
 }
 
@@ -299,6 +375,17 @@ function walk(data, shape, out, seen) {
   }
 }
 
+/** The rows a query's data has: a list's length; an infinite query's items and pages. */
+function rowsOf(data) {
+  if (data === undefined) return 0;
+  if (Array.isArray(data)) return data.length;
+  if (data && Array.isArray(data.pages)) {
+    const items = data.pages.reduce((n, p) => n + (Array.isArray(p?.items) ? p.items.length : 1), 0);
+    return `${items} · ${data.pages.length} ${data.pages.length === 1 ? 'page' : 'pages'}`;
+  }
+  return 1;
+}
+
 function queryTags(state, observers) {
   if (!state) return [['removed', 'neutral']];
   const tags = [];
@@ -324,7 +411,7 @@ function CacheInspector() {
   const rows = qs.map((q) => {
     const state = store.getQueryState(q.queryKey);
     if (state?.data !== undefined) walk(state.data, q.shape, byType, seen);
-    const n = Array.isArray(state?.data) ? state.data.length : state?.data === undefined ? 0 : 1;
+    const n = rowsOf(state?.data);
     return { q, state, n };
   });
   const touched = new Map(list.map((m) => [subjectOf(m.request), m.status]));
@@ -549,7 +636,7 @@ function ServerPanel() {
   );
 }
 
-const OUTCOME_TONE = { read: 'neutral', applied: 'good', replayed: 'info', conflict: 'warn', rejected: 'bad', failed: 'bad', cut: 'bad', aborted: 'neutral', simulated: 'warn' };
+const OUTCOME_TONE = { read: 'neutral', applied: 'good', replayed: 'info', conflict: 'warn', rejected: 'bad', failed: 'bad', cut: 'bad', aborted: 'neutral', simulated: 'warn', stream: 'info' };
 
 export function useOutboxToasts(openSync) {
   const list = useMutationList();

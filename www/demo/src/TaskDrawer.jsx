@@ -1,5 +1,5 @@
 // A task's details: edit it, comment on it, and let "a teammate" change it on the server
-// behind this page's back (the way to make a conflict on purpose).
+// (pushed to the page live; offline, the way to make a conflict on purpose).
 import { useEffect, useState } from 'react';
 import { useEntity, useStore } from 'strata/react';
 import { ME, mutations, queries, server } from './store.js';
@@ -129,7 +129,7 @@ export function TaskDrawer({ taskId, onClose, offline }) {
         </button>
       </form>
 
-      <Teammate task={task} users={users.data ?? []} />
+      <Teammate task={task} users={users.data ?? []} offline={offline} />
 
       <div className="drawer-foot">
         <button
@@ -159,7 +159,7 @@ function Shell({ children, onClose }) {
   );
 }
 
-function Teammate({ task, users }) {
+function Teammate({ task, users, offline }) {
   const others = users.filter((u) => u.id !== ME);
   const [userId, setUserId] = useState('u2');
   const who = users.find((u) => u.id === userId);
@@ -175,7 +175,9 @@ function Teammate({ task, users }) {
       toast({
         kind: 'info',
         title: `${first} ${what} on the server`,
-        text: 'This page was not told. Edit the task now and strata gets a 409 with their version.',
+        text: offline
+          ? 'This page is offline: it gets the change when the connection is back. An edit of yours waiting in the outbox meets theirs then.'
+          : 'The server pushed the change to every open page: this one shows it without a refetch.',
         key: 'teammate',
       });
     } catch (e) {
@@ -190,7 +192,10 @@ function Teammate({ task, users }) {
       <h3>
         <Icon name="bolt" size={14} /> Simulate a teammate
       </h3>
-      <p className="muted">Changes the task on the server as someone else, without telling this page, the way a colleague on another laptop would.</p>
+      <p className="muted">
+        Changes the task on the server as someone else, the way a colleague on another laptop would; the server pushes it to this page. For a
+        conflict, go offline first, edit the task, let them change it too, then go online.
+      </p>
       <div className="teammate-row">
         <select value={userId} onChange={(e) => setUserId(e.target.value)} aria-label="Teammate">
           {others.map((u) => (

@@ -1,6 +1,6 @@
 // Small hooks the demo builds on top of strata/react.
 import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { useQuery, useStore } from 'strata/react';
+import { useInfiniteQuery, useQuery, useStore } from 'strata/react';
 import { subjectOf } from './store.js';
 
 // ---- queries the page uses, for the cache inspector ----------------------------------------
@@ -14,18 +14,29 @@ export function trackedQueries() {
   return [...tracked.values()];
 }
 
-export function useTrackedQuery(options) {
-  const result = useQuery(options);
-  const id = JSON.stringify(options.queryKey);
+function useTrack(queryKey, shape) {
+  const id = JSON.stringify(queryKey);
   useEffect(() => {
     let t = tracked.get(id);
-    if (!t) tracked.set(id, (t = { queryKey: options.queryKey, shape: options.shape ?? null, observers: 0 }));
+    if (!t) tracked.set(id, (t = { queryKey, shape, observers: 0 }));
     t.observers++;
     return () => {
       t.observers--;
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id]);
+}
+
+export function useTrackedQuery(options) {
+  const result = useQuery(options);
+  useTrack(options.queryKey, options.shape ?? null);
+  return result;
+}
+
+/** useInfiniteQuery, tracked: its data is `{ pages, pageParams }`, each page of `options.shape`. */
+export function useTrackedInfiniteQuery(options) {
+  const result = useInfiniteQuery(options);
+  useTrack(options.queryKey, { pages: [options.shape ?? null], pageParams: null });
   return result;
 }
 

@@ -41,6 +41,40 @@ export function createDemoStore({ onError } = {}) {
   });
 }
 
+// ---- live updates (server pushes) ---------------------------------------------------------
+
+/**
+ * How this page listens to the server: Server-Sent Events at /api/events by default, or a
+ * WebSocket at /api/ws with `?transport=websocket` in the page url. The server pushes every
+ * applied write (ours too, with its Idempotency-Key) and strata puts it in the cache's server
+ * base, under the optimistic layers: a teammate's edit shows without a refetch.
+ */
+export const LIVE = (() => {
+  let transport = 'sse';
+  try {
+    if (new URLSearchParams(location.search).get('transport') === 'websocket') transport = 'websocket';
+  } catch {
+    // no location (not a browser)
+  }
+  return transport === 'websocket'
+    ? // A browser WebSocket cannot send headers: the tab id goes in the url for the request log.
+      { transport, label: 'WebSocket', url: `/ws?tab=${encodeURIComponent(TAB_ID)}` }
+    : { transport, label: 'SSE', url: '/events' };
+})();
+
+/** Opens the store's connection (in a persisted store only the tab that sends the outbox connects). */
+export function connectDemoStore(store, { onError } = {}) {
+  return store.connect({
+    url: LIVE.url,
+    ...(LIVE.transport === 'websocket' ? { transport: 'websocket' } : {}),
+    onError,
+    // The demo server is local and its network cut is a switch: after "Online", the
+    // connection is back within about 3 s instead of strata's default 30 s backoff ceiling.
+    retryDelay: 500,
+    maxRetryDelay: 3000,
+  });
+}
+
 // ---- queries ----------------------------------------------------------------------------
 
 export const queries = {
@@ -48,6 +82,42 @@ export const queries = {
   projects: { queryKey: ['projects'], url: '/projects', shape: ['Project'] },
   projectTasks: (projectId) => ({ queryKey: ['project', projectId, 'tasks'], url: `/projects/${projectId}/tasks`, shape: ['Task'] }),
   myTasks: { queryKey: ['tasks', 'mine'], url: `/tasks?assignee=${ME}`, shape: ['Task'] },
+};
+
+// ---- infinite queries: every task (projects and the Inbox), page by page -----------------
+
+export const PAGE_SIZE = 20;
+
+/**
+ * "All tasks", two ways to page the same list. Each page is normalized through `shape`, so a
+ * task on page 3 is the Task entity the board shows: an edit anywhere reaches every page.
+ */
+export const pages = {
+  // A cursor API: GET /api/tasks/page?limit=20&cursor=C -> { items: [Task], nextCursor }.
+  // strata GETs `url(pageParam)` itself (baseUrl, headers); refetches go through every page again.
+  cursor: {
+    queryKey: ['tasks', 'all', 'cursor'],
+    url: (cursor) => `/tasks/page?limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    shape: { items: ['Task'], nextCursor: null },
+    initialPageParam: null,
+    getNextPageParam: (lastPage) => lastPage.nextCursor, // null: that was the last page
+  },
+  // An offset API: GET /api/tasks/page?offset=N&limit=20 -> { items, offset, total }, fetched by
+  // a queryFn (the page's own fetch), keeping a window of at most 3 pages (maxPages): a 4th
+  // page drops the first, which "Load earlier" (getPreviousPageParam) brings back.
+  offset: {
+    queryKey: ['tasks', 'all', 'offset'],
+    queryFn: async ({ pageParam, signal }) => {
+      const r = await fetch(`/api/tasks/page?offset=${pageParam}&limit=${PAGE_SIZE}`, { signal, headers: { 'X-Demo-Tab': TAB_ID } });
+      if (!r.ok) throw new Error(`GET /api/tasks/page: HTTP ${r.status}`);
+      return r.json();
+    },
+    shape: { items: ['Task'], offset: null, total: null },
+    initialPageParam: 0,
+    getNextPageParam: (last) => (last.offset + last.items.length < last.total ? last.offset + last.items.length : undefined),
+    getPreviousPageParam: (first) => (first.offset > 0 ? Math.max(0, first.offset - PAGE_SIZE) : undefined),
+    maxPages: 3,
+  },
 };
 
 // ---- mutations (plain data: they are persisted and replayed after a reload) --------------
@@ -80,10 +150,13 @@ export const mutations = {
     invalidate: [queries.myTasks.queryKey], // it may join or leave "My tasks"
   }),
 
-  createTask: (tempId, { projectId, title, assigneeId }) => {
+  // `allLoaded`: "All tasks" (cursor pages) has its last page, so the new task goes at its end
+  // too (`path` is read inside the page); otherwise it comes with the page it falls on.
+  createTask: (tempId, { projectId, title, assigneeId }, { allLoaded = false } = {}) => {
     const now = Date.now();
     const into = [{ queryKey: queries.projectTasks(projectId).queryKey, position: 'end' }];
     if (assigneeId === ME) into.push({ queryKey: queries.myTasks.queryKey, position: 'end' });
+    if (allLoaded) into.push({ queryKey: pages.cursor.queryKey, path: 'items', position: 'end' });
     return {
       request: { method: 'POST', url: '/tasks', body: { projectId, title, assigneeId, clientId: tempId } },
       optimistic: [

@@ -58,6 +58,7 @@ const paths = {
   sync: 'M4 12a8 8 0 0 1 14-5.3L20 9M20 4v5h-5M20 12a8 8 0 0 1-14 5.3L4 15M4 20v-5h5',
   user: 'M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0',
   trash: 'M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13',
+  list: 'M9 6h11M9 12h11M9 18h11M4 6h.01M4 12h.01M4 18h.01',
 };
 
 export function Icon({ name, size = 16, className = '' }) {

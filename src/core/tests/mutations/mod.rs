@@ -14,5 +14,6 @@ mod lifecycle;
 mod model;
 mod output_json;
 mod retries_backoff_auth;
+mod scopes;
 mod temp_ids;
 mod versions;

@@ -9,7 +9,9 @@ import { createStore } from 'strata';
 import {
   StoreProvider,
   queryOptions,
+  useConnection,
   useEntity,
+  useInfiniteQuery,
   useIsFetching,
   useIsMutating,
   useMutation,
@@ -562,6 +564,69 @@ test('useStore outside a StoreProvider throws INVALID_ARGUMENT; useEntity(type, 
   );
   assertEqual(m2.text('#maybe'), 'none');
   m2.unmount();
+  store.close();
+});
+
+test('useInfiniteQuery: pages load with fetchNextPage; an entity on page 2 updates in place', async () => {
+  await reset();
+  for (let n = 0; n < 3; n++) {
+    const items = [{ id: `f${n}`, title: `page ${n}`, assignee: { id: 'u1', name: 'Ann' } }];
+    await api(`/api/_set?path=/api/feed/${n}`, { items, next: n < 2 ? n + 1 : null });
+    // The second page takes a while, so its loading state shows.
+    if (n === 1) await fixture({ path: '/api/feed/1', delayMs: 300, times: 1, json: { items, next: 2 } });
+  }
+  const store = await newStore();
+  let feed;
+  function Feed() {
+    feed = useInfiniteQuery({
+      queryKey: ['feed'],
+      url: (n) => `/feed/${n}`,
+      shape: { items: ['Todo'], next: null },
+      initialPageParam: 0,
+      getNextPageParam: (last) => last.next,
+    });
+    const titles = feed.data ? feed.data.pages.map((p) => p.items[0].title).join(',') : '-';
+    return <span id="feed">{feed.status}:{titles}:{String(feed.hasNextPage)}:{String(feed.isFetchingNextPage)}</span>;
+  }
+  const m = mount(
+    <StrictMode>
+      <StoreProvider store={store}>
+        <Feed />
+      </StoreProvider>
+    </StrictMode>,
+  );
+  await waitFor(() => m.text('#feed') === 'success:page 0:true:false', 'the first page');
+  const more = feed.fetchNextPage();
+  await waitFor(() => m.text('#feed').endsWith(':true:true'), 'isFetchingNextPage');
+  await more;
+  await waitFor(() => m.text('#feed') === 'success:page 0,page 1:true:false', 'the second page');
+  await feed.fetchNextPage();
+  await waitFor(() => m.text('#feed') === 'success:page 0,page 1,page 2:false:false', 'the last page');
+  assertEqual(await count('/api/feed/0'), 1, 'StrictMode fetched the first page once');
+  store.updateEntity('Todo', 'f1', { title: 'renamed' });
+  await waitFor(() => m.text('#feed') === 'success:page 0,renamed,page 2:false:false', 'the entity on page 2');
+  m.unmount();
+  store.close();
+});
+
+test('useConnection: shows the connection state and its changes', async () => {
+  await reset();
+  const store = await newStore();
+  function Conn() {
+    const c = useConnection();
+    return <span id="conn">{c.status}</span>;
+  }
+  const m = mount(
+    <StoreProvider store={store}>
+      <Conn />
+    </StoreProvider>,
+  );
+  assertEqual(m.text('#conn'), 'closed');
+  const conn = store.connect({ url: '/events' });
+  await waitFor(() => m.text('#conn') === 'open', 'the connection to open');
+  conn.close();
+  await waitFor(() => m.text('#conn') === 'closed', 'closed again');
+  m.unmount();
   store.close();
 });
 
