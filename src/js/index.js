@@ -39,7 +39,7 @@ function wasmUrl() {
  */
 export async function createStore(options = {}) {
   if (!isPlainObject(options)) throw invalidArgument(`createStore options must be an object, got ${describe(options)}`);
-  const { headers, onError, ...given } = options;
+  const { headers, onError, fetch: fetcher, credentials, ...given } = options;
   const rest = { ...given };
   // `persist.migrate` is a function: kept here, the core is told there is one.
   let migrate;
@@ -52,6 +52,12 @@ export async function createStore(options = {}) {
   }
   if (headers !== undefined && typeof headers !== 'function' && !isPlainObject(headers)) {
     throw invalidArgument('`headers` must be a function returning an object of headers (evaluated at send time)');
+  }
+  if (fetcher !== undefined && typeof fetcher !== 'function') {
+    throw invalidArgument('`fetch` must be a function (url, init) => Promise<Response>, used for queries, mutations and connections');
+  }
+  if (credentials !== undefined && !['omit', 'same-origin', 'include'].includes(credentials)) {
+    throw invalidArgument("`credentials` is 'omit', 'same-origin' or 'include' (fetch's option, for every request of the store)");
   }
   if (onError !== undefined && typeof onError !== 'function') {
     throw invalidArgument('`onError` must be a function (error, context) => void');

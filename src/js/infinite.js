@@ -20,7 +20,7 @@ function pageJson(value, what) {
 }
 
 export class Infinite {
-  #host; // { data(hash), headers(), resolveUrl(url) }
+  #host; // { data(hash), headers(), fetch(url, init), resolveUrl(url) }
   #entries = new Map(); // hash -> { o: page options, queryKey, asked: direction | null, bound: { ticket, direction } | null }
 
   constructor(host) {
@@ -158,7 +158,7 @@ export class Infinite {
     const url = this.#host.resolveUrl(raw);
     let res;
     try {
-      res = await fetch(url, { headers: this.#host.headers(), signal, cache: 'no-store' });
+      res = await this.#host.fetch(url, { headers: this.#host.headers(), signal, cache: 'no-store' });
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       throw new StrataError('NETWORK', `GET ${url} failed: ${err && err.message}`);

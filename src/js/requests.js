@@ -218,7 +218,7 @@ export class Requests {
         return;
       }
       this.#core
-        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity)
+        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity, this.#options.fetch, this.#options.credentials)
         .then(
           (text) => {
             if (done()) this.#run(() => text);
@@ -299,7 +299,7 @@ export class Requests {
       return;
     }
     this.#core
-      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity)
+      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity, this.#options.fetch, this.#options.credentials)
       .then(
         (text) => {
           clearTimeout(t);
@@ -310,6 +310,13 @@ export class Requests {
           report(fromCore(e));
         },
       );
+  }
+
+  /** `fetch(url, init)` as the store's requests make it: its `fetch` option and `credentials`. */
+  fetch(url, init) {
+    const f = this.#options.fetch ?? globalThis.fetch;
+    const c = this.#options.credentials;
+    return f(url, c === undefined ? init : { ...init, credentials: c });
   }
 
   // Evaluated at send time, never stored.

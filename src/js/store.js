@@ -62,6 +62,7 @@ export class Store {
     this.#infinite = new Infinite({
       data: (hash) => this.#snap.query(hash),
       headers: () => this.#requests.headers(),
+      fetch: (url, init) => this.#requests.fetch(url, init),
       resolveUrl: (url) => this.#core.resolveUrl(url),
     });
     if (persistence) {
@@ -373,6 +374,7 @@ export class Store {
       },
       invalidate: () => this.invalidateQueries(),
       headers: () => this.#requests.headers(),
+      fetch: (url, init) => this.#requests.fetch(url, init),
       resolveUrl: (url) => this.#core.resolveUrl(url),
       whenLeader: this.#replica ? this.#replica.whenLeader() : null,
       changed: (state) => {

@@ -314,3 +314,4 @@ import './mutations.mjs';
 import './realtime.mjs';
 import './infinite.mjs';
 import './scopes.mjs';
+import './fetcher.mjs';
