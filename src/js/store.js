@@ -61,8 +61,8 @@ export class Store {
     this.#requests = new Requests(core, options, run, (hash) => this.#state(hash));
     this.#infinite = new Infinite({
       data: (hash) => this.#snap.query(hash),
-      headers: () => this.#requests.headers(),
-      fetch: (url, init) => this.#requests.fetch(url, init),
+      headers: (hash) => this.#requests.headers(hash),
+      fetch: (url, init, hash) => this.#requests.fetch(url, init, hash),
       resolveUrl: (url) => this.#core.resolveUrl(url),
     });
     if (persistence) {
@@ -263,7 +263,8 @@ export class Store {
       throw invalidArgument(`${what} expects options like { queryKey, url | queryFn, shape, initialPageParam, getNextPageParam }, got ${describe(options)}`);
     }
     const hash = hashKey(options.queryKey);
-    const { queryKey, ...rest } = this.#infinite.prepare(hash, options, what);
+    const { queryKey, ...prepared } = this.#infinite.prepare(hash, options, what);
+    const rest = this.#requests.requestOptions(hash, prepared, what);
     this.#requests.pagesSource(hash, queryKey, (ticket, signal) => this.#infinite.fetch(hash, ticket, signal));
     const json = { ...rest, queryFn: true };
     return { hash, keyJson: JSON.stringify(queryKey), optsJson: toJson(json, `${what} options`, 'INVALID_ARGUMENT', finite) };
@@ -536,11 +537,12 @@ export class Store {
     if (options === null || typeof options !== 'object') {
       throw invalidArgument(`${what} expects options like { queryKey, url | queryFn, shape }, got ${describe(options)}`);
     }
-    const { queryKey, queryFn, ...rest } = options;
+    const { queryKey, queryFn, ...given } = options;
     const hash = hashKey(queryKey);
     if (queryFn !== undefined && typeof queryFn !== 'function') {
       throw invalidArgument('`queryFn` must be a function ({ queryKey, signal }) => Promise<data>');
     }
+    const rest = this.#requests.requestOptions(hash, given, what);
     if (queryFn) this.#requests.source(hash, queryKey, queryFn);
     const json = { ...rest };
     if (queryFn) json.queryFn = true;

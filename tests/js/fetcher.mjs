@@ -56,3 +56,25 @@ test('fetch option: a fetch that throws is a NETWORK failure, retried like one; 
     assertEqual(code, 'INVALID_ARGUMENT', JSON.stringify(o));
   }
 });
+
+test('per-query headers (over the store\'s) and credentials', async () => {
+  await api('/api/_reset', {});
+  const seen = [];
+  const spy = (url, init) => {
+    const h = new Headers(init.headers);
+    seen.push([new URL(url, location.href).pathname, h.get('x-store'), h.get('x-query'), init.credentials]);
+    return fetch(url, init);
+  };
+  const store = await createStore({ persist: false, baseUrl: '/api', entities, fetch: spy, headers: { 'X-Store': 's', 'X-Query': 'store' } });
+  await store.fetchQuery({ queryKey: ['tasks'], url: '/tasks', shape: ['Task'], headers: () => ({ 'X-Query': 'q' }), credentials: 'omit' });
+  await store.fetchQuery({ queryKey: ['task', 1], url: '/tasks/1', shape: 'Task' });
+  assertEqual(seen, [['/api/tasks', 's', 'q', 'omit'], ['/api/tasks/1', 's', 'store', undefined]]);
+  let code;
+  try {
+    await store.fetchQuery({ queryKey: ['x'], url: '/x', credentials: 'nope' });
+  } catch (e) {
+    code = e.code;
+  }
+  assertEqual(code, 'INVALID_ARGUMENT');
+  store.close();
+});
