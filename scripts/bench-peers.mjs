@@ -28,7 +28,9 @@
 // Scenarios: 1 ingest, 2 fan-out, 3 precise update, 4 optimistic latency, 5 offline outbox
 // (strict IndexedDB writes, against raw IndexedDB), 6 cold start from IndexedDB (against raw
 // IndexedDB and TanStack's persister approach), 7 repeated read, 8 push fan-out (1,000 upserts/s
-// into 1,000 observed lists; strata through store.connect() and its SSE reader, fed in the page).
+// into 1,000 observed lists; strata through store.connect() and its SSE reader, fed in the page),
+// 9 infinite query (20 pages of 50 tasks: first page + fetchNextPage x19, then a refetch of all
+// 20, against TanStack's InfiniteQueryObserver).
 // Every IndexedDB database of scenarios 5 and 6 is made for one run and deleted after it.
 // With --only, the output file keeps the rows and checks of the other scenarios it already
 // holds (a partial run never drops them; `merged` in the file says what came from where).
@@ -91,7 +93,8 @@ function positive(v, name) {
 }
 
 function usage(error) {
-  const text = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 41).join('\n');
+  const lines = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1);
+  const text = lines.slice(0, lines.findIndex((l) => !l.startsWith('//'))).join('\n'); // the header comment
   if (error) console.error(`bench-peers: ${error}\n`);
   console.error(text.replace(/^\/\/ ?/gm, ''));
   process.exit(error ? 2 : 0);
@@ -252,6 +255,7 @@ const SCENARIO_TITLES = {
   6: '6. cold start: 10,000 tasks (40,200 entities) in IndexedDB -> first query data shown',
   7: '7. repeated read of a 1,000-row query (100,000 reads per sample)',
   8: '8. push fan-out: 1,000 upserts/s, each retitles a task shown by 10 of 1,000 observed lists -> per message (median = p50)',
+  9: '9. infinite query: 20 pages of 50 tasks (1,000 tasks, 4,200 entities) -> fill (first page + fetchNextPage x19), then refetch (20 pages again); ns/op = per page',
 };
 const SYSTEM = { strata: 'strata', apollo: 'Apollo', tanstack: 'TanStack', normalizr: 'normalizr', baseline: 'baseline', rawIdb: 'IndexedDB' };
 
@@ -330,6 +334,16 @@ function goals(rows, sizes) {
   g.push({ goal: '7. repeated read within 2x of Map.get', value: r7, met: r7 === undefined ? null : r7 <= 2, shown: r7 && `getQueryState/Map.get = ${r7.toFixed(2)} (${fmt(rd.perOp.median)} vs ${fmt(mp.perOp.median)} ns)` });
   const pu = m['push.strata'];
   g.push({ goal: '8. push: message -> observers notified, p95 < 1 ms', value: pu?.p95, met: pu ? pu.p95 < 1 : null, shown: pu && `p95 = ${fmt(pu.p95)} ms (p50 ${fmt(pu.median)}, p99 ${fmt(pu.p99)} ms; main-thread ${fmt(m['push.strata.busy']?.median)} ms per message)` });
+  const inf = (id) => m[id];
+  const infRatio = (a, b) => (inf(a) && inf(b) ? inf(a).median / inf(b).median : undefined);
+  const rf = infRatio('inf.strata.fill', 'inf.tanstack.fill');
+  const rr = infRatio('inf.strata.refetch', 'inf.tanstack.refetch');
+  g.push({
+    goal: '9. infinite query (no goal in the issue: reported; TanStack stores pages as given, strata normalizes each)',
+    value: rf,
+    met: null,
+    shown: rf !== undefined ? `fill strata/TanStack = ${rf.toFixed(2)} (${fmt(inf('inf.strata.fill').median)} vs ${fmt(inf('inf.tanstack.fill').median)} ms); refetch ${rr?.toFixed(2)} (${fmt(inf('inf.strata.refetch')?.median)} vs ${fmt(inf('inf.tanstack.refetch')?.median)} ms)` : undefined,
+  });
   const total = sizes.strata.total.gzip9;
   g.push({ goal: 'size: package < 100 kB gzipped', value: total / KB, met: total < 100 * KB, shown: `${(total / KB).toFixed(1)} kB (wasm ${(sizes.strata.wasm.gzip9 / KB).toFixed(1)} + js ${(sizes.strata.jsTotal.gzip9 / KB).toFixed(1)}); main entry with minified JS ${(sizes.strata.mainEntryMinified.wasmPlusJsGzip9 / KB).toFixed(1)} kB` });
   return g;
@@ -368,6 +382,20 @@ function printPush(rows, push) {
     const md = pr.medianMs;
     console.log(`  strata, where a message's time goes (probe, medians over ${pr.messages} messages, ${pr.coreCallsPerMessage.join('/')} core call(s) per message): enqueue -> applyPushes ${fmt(md.toCore)} ms, applyPushes (wasm) ${fmt(md.core)} ms, change batch -> last listener ${fmt(md.storeAndListeners)} ms (JSON.parse of the ${pr.changeBatchBytes}-byte change batch ${fmt(pr.changeBatchJsonParseMs)} ms), then ${fmt(md.afterLastListener)} ms until the flush returned; platform floor of the first part (bare Response body + TextDecoderStream, enqueue -> read()) ${fmt(md.streamFloor)} ms`);
   }
+}
+
+// Scenario 9: where strata's time goes (the probe).
+function printInfinite(inf) {
+  const pr = inf?.strataProbe;
+  if (!pr) return;
+  console.log('');
+  for (const phase of ['fill', 'refetch']) {
+    const md = pr.medianMs[phase];
+    const calls = Object.entries(pr.core[phase]).map(([n, c]) => `${n} x${c.calls} ${fmt(c.ms)} ms`).join(', ');
+    console.log(`9. strata ${phase}, where the time goes (probe, medians of ${pr.runs} runs): total ${fmt(md.total)} ms = wasm core ${fmt(md.core)} ms (${calls}; change batches ${(pr.changeBatchChars[phase] / 1024).toFixed(0)} k chars) + pages' JSON.stringify ${fmt(md.pageStringify)} ms + batches' JSON.parse ${fmt(md.batchParse)} ms + the rest ${fmt(md.rest)} ms`);
+  }
+  const bp = pr.settlePageMsByPage;
+  if (bp?.length) console.log(`9. strata settlePage (wasm) per page added, ms (pages 2..${bp.length + 1}): ${bp.map((x) => fmt(x)).join(' ')}`);
 }
 
 // With --only: the rows, checks and notes of the scenarios not run now are kept from the
@@ -507,6 +535,9 @@ try {
         'scenario 8, strata: the real path of a message: store.connect({ url }) fetches the events url, which the page answers (globalThis.fetch wrapped for that url only) with a Response whose body is a ReadableStream; each message is enqueued as the bytes `id: N\\ndata: <json>\\n\\n` and read by strata\'s SSE reader (TextDecoderStream, parser, one applyPushes call per microtask batch, change batch, listeners). Peers: the handler gets the data text (what an EventSource onmessage gets) and does JSON.parse, then TanStack setQueriesData({ queryKey: [lists] }, updater that copies the list where the task is and returns undefined elsewhere) as scenario 3, (info) setQueryData on the 10 list keys the app knows hold it; Apollo writeFragment (cache.watch observers, sized caches)',
         'scenario 8, latency: from the bytes enqueued (strata) or the handler invoked (peers) to the moment the last of the observers of the 10 lists showing the task was notified and read the new title; p50/p95/p99 are nearest ranks over every message of the recorded runs pooled. Main-thread time per message: the same start to the end of the work the message caused (peers: the handler returned, their listeners run inside it; strata: a microtask queued by that last listener, which runs after the core call, the change batch and the connection flush returned), summed over a run / messages; the median over runs is reported. Checks: every message reached its observers before the next message was sent, the notification counts, and after every run each observer shows the final titles',
         'scenario 8, (info) strata probe: extra runs with StoreCore.prototype.applyPushes wrapped to time the wasm call: the message time split into stream + SSE parse + microtask, the core call, and the change batch + listeners',
+        'scenario 9: 20 pages of 50 tasks (assignee User, 3 comments each; 1,000 tasks, ids 1..1,000, 4,200 entities), page p = { items, next: p + 1 | null }; strata shape { items: [\'Task\'], next: null } (one page), initialPageParam 0, getNextPageParam: (lastPage) => lastPage.next, the same functions for TanStack. A fresh store (persist: false) / QueryClient per run, built and closed untimed; runs interleaved. fill: from subscribeInfiniteQuery / InfiniteQueryObserver.subscribe (which fetch the first page) through fetchNextPage x19, each awaited, to the observer notified with 20 pages and the last promise resolved; refetch: from strata refetchQueries({ queryKey }) / TanStack observer.refetch() (every page again, in order from the first, in both) to the observer notified of the settled fetch (idle after a fetching notification) and the promise resolved. Pages without network noise: both queryFns resolve with a page object built before the run (({ pageParam }) => pages[pageParam])',
+        'scenario 9: TanStack does not normalize: each page object is stored as it is given (a refetch that gets the same objects is kept by structural sharing at a glance); strata normalizes every page into its entity cache (its queryFn path JSON.stringifies each page and the core parses and normalizes it; a User shared by pages is one object, checked), so the two do different work; (info) rows: the queryFn returns a fresh JSON.parse of the page text per call (what res.json() gives), and the url form: strata url: (p) => \'/api/bench/infinite/\' + p against the bench server (pages set with POST /api/_set untimed), TanStack queryFn fetch + res.json() on the same urls. Checks every run: 20 pages, 1,000 items, params 0..19, the last item\'s title, the observer saw the final data, 20 page fetches per fill and per refetch (server request counts for the url form)',
+        'scenario 9, (info) strata probe: extra runs with every StoreCore method wrapped (timed): the calls into the wasm core per phase, the pages\' JSON.stringify and the change batches\' JSON.parse timed apart, and the rest',
         'peers are bundled with esbuild (production conditions, minified) into one ES module; strata is loaded from /pkg/index.js',
       ],
     },
@@ -548,6 +579,7 @@ try {
   for (const m of bench.notMeasured) console.log(`  n/a    ${m.scenario}. ${m.name}: not measured: ${m.reason}`);
 
   printPush(bench.rows, bench.info.push);
+  printInfinite(bench.info.infinite);
 
   if (opts.only) mergeKept(result, opts.out);
   await mkdir(path.dirname(opts.out), { recursive: true });

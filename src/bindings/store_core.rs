@@ -140,6 +140,7 @@ impl StoreCore {
     /// Fetches `url` (`headers`: a plain object the wrapper evaluated at send time) and settles the query
     /// with the response text in Rust. Resolves with the batch.
     #[wasm_bindgen(js_name = fetchUrl)]
+    #[allow(clippy::too_many_arguments)]
     pub fn fetch_url(
         &self,
         hash: String,
@@ -148,10 +149,17 @@ impl StoreCore {
         headers: JsValue,
         signal: Option<AbortSignal>,
         timeout_ms: f64,
+        fetcher: Option<js_sys::Function>,
+        credentials: Option<String>,
     ) -> js_sys::Promise {
         let inner = Rc::clone(&self.inner);
+        let how = http::How {
+            fetcher,
+            credentials,
+            timeout_ms,
+        };
         wasm_bindgen_futures::future_to_promise(async move {
-            let result = http::get(&url, headers, signal, timeout_ms).await;
+            let result = http::get(&url, headers, signal, &how).await;
             let hint = match &result {
                 Settle::Http { body, .. } => body.len(),
                 _ => 0,
@@ -216,10 +224,17 @@ impl StoreCore {
         body: Option<String>,
         signal: Option<AbortSignal>,
         timeout_ms: f64,
+        fetcher: Option<js_sys::Function>,
+        credentials: Option<String>,
     ) -> js_sys::Promise {
         let inner = Rc::clone(&self.inner);
+        let how = http::How {
+            fetcher,
+            credentials,
+            timeout_ms,
+        };
         wasm_bindgen_futures::future_to_promise(async move {
-            let result = http::send(&method, &url, headers, body, signal, timeout_ms).await;
+            let result = http::send(&method, &url, headers, body, signal, &how).await;
             let mut s = inner.try_borrow_mut().map_err(|_| busy())?;
             let now = clock::now();
             let out = s.settle_mutation(&id, ticket as u64, result, now, clock::random());

@@ -318,7 +318,8 @@ export class Connection {
     this.#abort = controller;
     const network = (e) =>
       new StrataError('NETWORK', `the event stream ${url} failed: ${e && e.message ? e.message : e}; check that the server is up (and CORS for another origin)`);
-    fetch(url, { headers, signal: controller.signal, cache: 'no-store' })
+    Promise.resolve()
+      .then(() => this.#host.fetch(url, { headers, signal: controller.signal, cache: 'no-store' }))
       .then(async (res) => {
         if (attempt !== this.#attemptId) return;
         if (!res.ok) {

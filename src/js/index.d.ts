@@ -83,6 +83,10 @@ export interface StoreOptions {
   defaults?: Defaults;
   /** Sees every query and mutation error. */
   onError?: (error: StrataError, context: unknown) => void;
+  /** Every request of the store goes through it (queries, infinite pages, mutations, the push stream). Default: the global fetch. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** fetch's `credentials` for every request of the store. */
+  credentials?: 'omit' | 'same-origin' | 'include';
 }
 
 export type ErrorCode =
@@ -238,6 +242,10 @@ export interface QueryOptions<TData = unknown> {
   /** The data of a new query (value or function), written through `shape`; fresh as of `initialDataUpdatedAt` (default now). */
   initialData?: TData | (() => TData | undefined);
   initialDataUpdatedAt?: number | (() => number | undefined);
+  /** This query's own request headers, over the store's `headers` (a function is evaluated at send time). */
+  headers?: Record<string, string> | (() => Record<string, string>);
+  /** fetch's `credentials` for this query's requests (default: the store's). */
+  credentials?: 'omit' | 'same-origin' | 'include';
 }
 
 /** An infinite query's data: the pages in order and the param each was fetched with. */

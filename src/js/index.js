@@ -51,13 +51,10 @@ function functionAt(value, path, depth = 0) {
 export async function createStore(options = {}) {
   if (!isPlainObject(options)) throw invalidArgument(`createStore options must be an object, got ${describe(options)}`);
   // Every function the store takes is named here; any other would be dropped by JSON.
-  const { headers: _h, onError: _e, persist: _p, ...others } = options;
+  const { headers: _h, onError: _e, fetch: _f, persist: _p, ...others } = options;
   const stray = functionAt(others, '') ?? (isPlainObject(_p) ? functionAt({ ..._p, migrate: undefined }, 'persist') : null);
-  if (stray === 'fetch') {
-    throw invalidArgument('createStore option `fetch` is not supported: strata sends its requests with the browser\'s fetch (use `headers` for auth)');
-  }
   if (stray) throw invalidArgument(`createStore option \`${stray}\` is a function, which strata does not take there (unknown option, or one that takes data)`);
-  const { headers, onError, ...given } = options;
+  const { headers, onError, fetch: fetcher, credentials, ...given } = options;
   const rest = { ...given };
   // `persist.migrate` is a function: kept here, the core is told there is one.
   let migrate;
@@ -70,6 +67,12 @@ export async function createStore(options = {}) {
   }
   if (headers !== undefined && typeof headers !== 'function' && !isPlainObject(headers)) {
     throw invalidArgument('`headers` must be a function returning an object of headers (evaluated at send time)');
+  }
+  if (fetcher !== undefined && typeof fetcher !== 'function') {
+    throw invalidArgument('`fetch` must be a function (url, init) => Promise<Response>, used for queries, mutations and connections');
+  }
+  if (credentials !== undefined && !['omit', 'same-origin', 'include'].includes(credentials)) {
+    throw invalidArgument("`credentials` is 'omit', 'same-origin' or 'include' (fetch's option, for every request of the store)");
   }
   if (onError !== undefined && typeof onError !== 'function') {
     throw invalidArgument('`onError` must be a function (error, context) => void');

@@ -20,7 +20,7 @@ function pageJson(value, what) {
 }
 
 export class Infinite {
-  #host; // { data(hash), headers(), resolveUrl(url) }
+  #host; // { data(hash), headers(), fetch(url, init), resolveUrl(url) }
   #entries = new Map(); // hash -> { o: page options, queryKey, asked: direction | null, bound: { ticket, direction } | null }
 
   constructor(host) {
@@ -56,7 +56,7 @@ export class Infinite {
       entry.o = o;
       entry.queryKey = queryKey;
     } else {
-      this.#entries.set(hash, { o, queryKey, asked: null, bound: null });
+      this.#entries.set(hash, { o, queryKey, hash, asked: null, bound: null });
     }
     return {
       ...rest,
@@ -158,7 +158,7 @@ export class Infinite {
     const url = this.#host.resolveUrl(raw);
     let res;
     try {
-      res = await fetch(url, { headers: this.#host.headers(), signal, cache: 'no-store' });
+      res = await this.#host.fetch(url, { headers: this.#host.headers(e.hash), signal, cache: 'no-store' }, e.hash);
     } catch (err) {
       if (signal.aborted) throw signal.reason;
       throw new StrataError('NETWORK', `GET ${url} failed: ${err && err.message}`);

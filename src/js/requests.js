@@ -18,6 +18,14 @@ function queryFnError(e) {
   return err;
 }
 
+// A headers option's value now (a function is called at send time).
+function evaluate(h) {
+  const value = typeof h === 'function' ? h() : h;
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object') throw invalidArgument('headers must give an object of header names to values');
+  return value;
+}
+
 // Aborts `controller` with the timeout reason after `timeout` ms (none for Infinity).
 function timer(controller, timeout) {
   return typeof timeout === 'number' && Number.isFinite(timeout)
@@ -41,6 +49,7 @@ export class Requests {
   #state; // the Store's query state (the view getQueryState returns) of a hash
   #closed = false;
   #sources = new Map(); // hash -> { queryKey, queryFn }
+  #perQuery = new Map(); // hash -> { headers, credentials } of the query's latest options
   #inflight = new Map(); // hash -> { ticket, controller, timer }
   #waiters = new Map(); // hash -> [{ resolve, reject }]
   #mutations = new Map(); // mutation id -> [{ resolve, reject }]
@@ -242,13 +251,13 @@ export class Requests {
     if (url !== null) {
       let headers;
       try {
-        headers = this.headers();
+        headers = this.headers(hash);
       } catch (e) {
         finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', `headers() threw: ${e && e.message}`));
         return;
       }
       this.#core
-        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity)
+        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity, this.#options.fetch, this.#perQuery.get(hash)?.credentials ?? this.#options.credentials)
         .then(
           (text) => {
             if (done()) this.#run(() => text);
@@ -331,7 +340,7 @@ export class Requests {
       return;
     }
     this.#core
-      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity)
+      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity, this.#options.fetch, this.#options.credentials)
       .then(
         (text) => {
           clearTimeout(t);
@@ -344,12 +353,34 @@ export class Requests {
       );
   }
 
-  // Evaluated at send time, never stored.
-  headers() {
-    const h = this.#options.headers;
-    const value = typeof h === 'function' ? h() : h;
-    if (value === undefined || value === null) return {};
-    if (typeof value !== 'object') throw invalidArgument('headers must give an object of header names to values');
-    return value;
+  /**
+   * Takes a query's own `headers` (object or function, over the store's) and `credentials`
+   * out of its options (they are the wrapper's, not the core's); returns the rest.
+   */
+  requestOptions(hash, options, what) {
+    const { headers, credentials, ...rest } = options;
+    if (headers !== undefined && typeof headers !== 'function' && (headers === null || typeof headers !== 'object')) {
+      throw invalidArgument(`${what}: \`headers\` must be an object of headers or a function returning one`);
+    }
+    if (credentials !== undefined && !['omit', 'same-origin', 'include'].includes(credentials)) {
+      throw invalidArgument(`${what}: \`credentials\` is 'omit', 'same-origin' or 'include'`);
+    }
+    if (headers !== undefined || credentials !== undefined) this.#perQuery.set(hash, { headers, credentials });
+    else this.#perQuery.delete(hash);
+    return rest;
+  }
+
+  /** `fetch(url, init)` as the store's requests make it: its `fetch` option and `credentials` (query `hash`'s own first). */
+  fetch(url, init, hash) {
+    const f = this.#options.fetch ?? globalThis.fetch;
+    const c = (hash !== undefined ? this.#perQuery.get(hash)?.credentials : undefined) ?? this.#options.credentials;
+    return f(url, c === undefined ? init : { ...init, credentials: c });
+  }
+
+  // Evaluated at send time, never stored: the store's, under query `hash`'s own.
+  headers(hash) {
+    const value = evaluate(this.#options.headers);
+    const own = hash === undefined ? undefined : this.#perQuery.get(hash)?.headers;
+    return own === undefined ? value : { ...value, ...evaluate(own) };
   }
 }

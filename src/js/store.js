@@ -67,7 +67,8 @@ export class Store {
     this.#requests = new Requests(core, options, run, (hash) => this.#state(hash), (hash) => this.#registry.retryFns(hash));
     this.#infinite = new Infinite({
       data: (hash) => this.#snap.query(hash),
-      headers: () => this.#requests.headers(),
+      headers: (hash) => this.#requests.headers(hash),
+      fetch: (url, init, hash) => this.#requests.fetch(url, init, hash),
       resolveUrl: (url) => this.#core.resolveUrl(url),
     });
     if (persistence) {
@@ -367,7 +368,7 @@ export class Store {
       throw invalidArgument(`${what} expects options like { queryKey, url | queryFn, shape, initialPageParam, getNextPageParam }, got ${describe(options)}`);
     }
     const hash = hashKey(options.queryKey);
-    const prepared = this.#infinite.prepare(hash, options, what);
+    const prepared = this.#requests.requestOptions(hash, this.#infinite.prepare(hash, options, what), what);
     this.#requests.pagesSource(hash, prepared.queryKey, (ticket, signal) => this.#infinite.fetch(hash, ticket, signal));
     // The same split as a query's (function-valued options, meta, initialData); the pages
     // are the source.
@@ -506,6 +507,7 @@ export class Store {
       },
       invalidate: () => this.invalidateQueries(),
       headers: () => this.#requests.headers(),
+      fetch: (url, init) => this.#requests.fetch(url, init),
       resolveUrl: (url) => this.#core.resolveUrl(url),
       whenLeader: this.#replica ? this.#replica.whenLeader() : null,
       changed: (state) => {
@@ -665,7 +667,11 @@ export class Store {
   // Splits query options into what the core reads (JSON) and what stays in JS (queryFn,
   // meta, initialData, function-valued options), and registers the JS parts.
   #queryOptions(options, what) {
-    const q = splitOptions(options, what);
+    if (options === null || typeof options !== 'object') {
+      throw invalidArgument(`${what} expects options like { queryKey, url | queryFn, shape }, got ${describe(options)}`);
+    }
+    // Per-query `headers` and `credentials` stay with the requests.
+    const q = splitOptions(this.#requests.requestOptions(hashKey(options.queryKey), options, what), what);
     if (q.queryFn) this.#requests.source(q.hash, q.queryKey, q.queryFn, q.meta);
     this.#registry.saw(q);
     return q;

@@ -20,13 +20,16 @@ extern "C" {
 
 /// GETs `url` with `headers` (a plain object of strings, evaluated at send time by the
 /// wrapper) and reports how it ended.
-pub async fn get(
-    url: &str,
-    headers: JsValue,
-    signal: Option<AbortSignal>,
-    timeout_ms: f64,
-) -> Settle {
-    send("GET", url, headers, None, signal, timeout_ms).await
+pub async fn get(url: &str, headers: JsValue, signal: Option<AbortSignal>, how: &How) -> Settle {
+    send("GET", url, headers, None, signal, how).await
+}
+
+/// How a store sends: its `fetch` option (else the global one), its `credentials` option,
+/// and the attempt's timeout.
+pub struct How {
+    pub fetcher: Option<js_sys::Function>,
+    pub credentials: Option<String>,
+    pub timeout_ms: f64,
 }
 
 /// Sends one request (queries: GET; mutations: any method with a JSON body).
@@ -36,9 +39,14 @@ pub async fn send(
     headers: JsValue,
     body: Option<String>,
     signal: Option<AbortSignal>,
-    timeout_ms: f64,
+    how: &How,
 ) -> Settle {
+    let timeout_ms = how.timeout_ms;
     let init = RequestInit::new();
+    if let Some(c) = &how.credentials {
+        // Set by name: the typed setter needs another web-sys feature for one string.
+        let _ = js_sys::Reflect::set(&init, &"credentials".into(), &JsValue::from_str(c));
+    }
     init.set_method(method);
     if headers.is_object() {
         init.set_headers(&headers);
@@ -67,7 +75,14 @@ pub async fn send(
             ))
         }
     };
-    let resp: Response = match JsFuture::from(global_fetch(url, &init)).await {
+    let started = match &how.fetcher {
+        Some(f) => match f.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), &init) {
+            Ok(v) => js_sys::Promise::resolve(&v),
+            Err(e) => return failed(e),
+        },
+        None => global_fetch(url, &init),
+    };
+    let resp: Response = match JsFuture::from(started).await {
         Ok(r) => match r.dyn_into() {
             Ok(r) => r,
             Err(other) => return failed(other),

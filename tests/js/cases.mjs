@@ -315,3 +315,4 @@ import './realtime.mjs';
 import './tanstack.mjs';
 import './infinite.mjs';
 import './scopes.mjs';
+import './fetcher.mjs';

@@ -2,6 +2,8 @@
 // TanStack Query's QueryClient (query-core), normalizr, and raw IndexedDB (scenarios 5 and 6:
 // the offline outbox and the cold start from persisted data). Scenario 8 (push fan-out) feeds
 // strata's real connection (store.connect) from a stream this page answers its fetch with.
+// Scenario 9 (infinite query) fills 20 pages through fetchNextPage and refetches them, beside
+// TanStack's InfiniteQueryObserver.
 //
 // Loaded by www/bench/peers/index.html; driven headless by scripts/bench-peers.mjs, which
 // installs and bundles the pinned peers into ./dist/peers.js, serves the repo root with the
@@ -24,7 +26,7 @@ import { createStore } from '/pkg/index.js';
 // Only for the untimed probes of scenarios 5 and 6 (where the time goes): the wasm class the
 // package's store drives, from the same module instance.
 import { StoreCore } from '/pkg/strata_wasm.js';
-import { InMemoryCache, gql, cacheSizes, QueryClient, QueryObserver, notifyManager, dehydrate, hydrate, normalize, denormalize, schema } from './dist/peers.js';
+import { InMemoryCache, gql, cacheSizes, QueryClient, QueryObserver, InfiniteQueryObserver, notifyManager, dehydrate, hydrate, normalize, denormalize, schema } from './dist/peers.js';
 
 const params = new URLSearchParams(location.search);
 const RUNS = Math.max(3, Number(params.get('runs')) || 15);
@@ -1916,6 +1918,396 @@ async function pushFanOut() {
   }
 }
 
+// ---- scenario 9: infinite query ---------------------------------------------------------------
+//
+// 20 pages of 50 tasks (each with its assignee User and 3 comments, as everywhere here; 1,000
+// tasks, ids 1..1,000), page p being `{ items: [50 tasks], next: p + 1 | null }`. One run, on a
+// fresh store / QueryClient: subscribe (the first page is fetched), then fetchNextPage 19 times,
+// each awaited, as an app that loads the next page when the last one is shown; then a refetch of
+// the whole query (every page again, in order from the first: both libraries' semantics).
+//
+// The pages come without network noise: both systems' queryFn resolves with a page object built
+// before the run (`({ pageParam }) => pages[pageParam]`). (info) variants: the queryFn returns a
+// freshly parsed copy of the page text each call (what a fetch's res.json() gives: new objects,
+// so TanStack's structural sharing has work to do on a refetch), and a real GET per page from
+// the bench server (strata's `url: (pageParam) => string` form; TanStack's queryFn doing
+// fetch + res.json()), the pages set on the test API with POST /api/_set, untimed.
+//
+// Fill: from the subscribe call to the moment the observer was notified with 20 pages (the last
+// fetchNextPage's promise resolved too). Refetch: from the refetch call (strata
+// refetchQueries({ queryKey }), TanStack observer.refetch()) to the moment the observer was
+// notified of the settled refetch (fetchStatus back to idle after a fetching notification) and
+// the promise resolved, whichever is later. TanStack stores each page as it is given (no
+// normalization); strata normalizes every page into its entity cache (the User and Comment
+// entities are shared between pages, a page is stored as the keys of its tasks).
+
+const INF_PAGES = 20;
+const INF_PAGE_SIZE = 50;
+const INF_ITEMS = INF_PAGES * INF_PAGE_SIZE;
+const INF_PAGE_SHAPE = { items: ['Task'], next: null };
+const INF_API = '/api/bench/infinite/'; // GET <INF_API><p>: page p (set with POST /api/_set)
+const INF_WAIT_MS = 10_000;
+const INF_LAST_TITLE = `Task ${INF_ITEMS}: do the thing number ${INF_ITEMS}`;
+
+let infGeneration = 0;
+
+function infiniteTexts() {
+  const tasks = makeTasks(INF_ITEMS);
+  return Array.from({ length: INF_PAGES }, (_, p) =>
+    JSON.stringify({ items: tasks.slice(p * INF_PAGE_SIZE, (p + 1) * INF_PAGE_SIZE), next: p + 1 < INF_PAGES ? p + 1 : null }),
+  );
+}
+
+/**
+ * The observer's side: `see(state)` is its listener (the strata state / the TanStack result);
+ * `until(pred)` resolves with the time of the first notification whose state satisfies `pred`
+ * (made before the call that causes it, so a notification inside that call is seen).
+ */
+function infWatcher() {
+  const w = { state: undefined, notes: 0, sawFetching: false, pending: null };
+  w.see = (state) => {
+    w.notes++;
+    w.state = state;
+    if (state && state.fetchStatus === 'fetching') w.sawFetching = true;
+    const p = w.pending;
+    if (p && p.pred(state)) {
+      w.pending = null;
+      clearTimeout(p.timer);
+      p.resolve(now());
+    }
+  };
+  w.until = (pred, what) =>
+    new Promise((resolve, reject) => {
+      if (pred(w.state)) return resolve(now());
+      const timer = setTimeout(() => { w.pending = null; reject(new Error(`9. no notification with ${what} within ${INF_WAIT_MS} ms`)); }, INF_WAIT_MS);
+      w.pending = { pred, resolve, timer };
+    });
+  return w;
+}
+
+const infPages = (state) => state?.data?.pages;
+const infItems = (data) => (data?.pages ?? []).reduce((n, p) => n + (p?.items?.length ?? 0), 0);
+
+/** What every run must show: 20 pages, 1,000 items, the params 0..19, the last item's title. */
+function infProblems(data, observed, calls, expectedCalls) {
+  const bad = [];
+  if (!data || !Array.isArray(data.pages) || data.pages.length !== INF_PAGES) bad.push(`pages ${data?.pages?.length}`);
+  if (infItems(data) !== INF_ITEMS) bad.push(`items ${infItems(data)}`);
+  if (!data || JSON.stringify(data.pageParams) !== JSON.stringify(Array.from({ length: INF_PAGES }, (_, p) => p))) bad.push('pageParams');
+  const lastPage = data?.pages?.[INF_PAGES - 1];
+  if (lastPage?.items?.[INF_PAGE_SIZE - 1]?.title !== INF_LAST_TITLE || lastPage?.next !== null) bad.push('last item');
+  if (observed !== data) bad.push('the observer did not see the final data');
+  if (calls !== undefined && calls !== expectedCalls) bad.push(`${calls} page fetches, expected ${expectedCalls}`);
+  return bad;
+}
+
+/**
+ * One system's infinite query for one run. `source`: 'prebuilt' (the page objects, built before
+ * the run), 'fresh' (JSON.parse of the page text per call) or 'url' (GET from the bench server).
+ * Returns { fill(), refetch(), data(), calls(), close() }.
+ */
+async function strataInfinite(texts, source) {
+  const store = await createStore({ entities, persist: false }); // in memory, as scenarios 2-3 and 7
+  const queryKey = ['inf', ++infGeneration];
+  const built = source === 'prebuilt' ? texts.map((t) => JSON.parse(t)) : null;
+  let calls = 0;
+  const from =
+    source === 'url'
+      ? { url: (pageParam) => { calls++; return `${INF_API}${pageParam}`; } }
+      : { queryFn: built ? ({ pageParam }) => { calls++; return built[pageParam]; } : ({ pageParam }) => { calls++; return JSON.parse(texts[pageParam]); } };
+  const options = { queryKey, ...from, shape: INF_PAGE_SHAPE, initialPageParam: 0, getNextPageParam: (lastPage) => lastPage.next };
+  const w = infWatcher();
+  let stop = null;
+  return {
+    w,
+    async fill() {
+      const t0 = now();
+      const first = w.until((s) => infPages(s)?.length === 1, '1 page');
+      stop = store.subscribeInfiniteQuery(options, () => w.see(store.getInfiniteQueryState(queryKey)));
+      await first;
+      let at = 0;
+      for (let n = 2; n <= INF_PAGES; n++) {
+        const landed = w.until((s) => infPages(s)?.length === n, `${n} pages`);
+        const done = store.fetchNextPage(queryKey).then(() => now());
+        const [seen, resolved] = await Promise.all([landed, done]);
+        at = Math.max(seen, resolved);
+      }
+      return at - t0;
+    },
+    async refetch() {
+      w.sawFetching = false;
+      const t0 = now();
+      const settled = w.until((s) => w.sawFetching && s?.fetchStatus === 'idle', 'the settled refetch');
+      const done = store.refetchQueries({ queryKey }).then(() => now());
+      const [seen, resolved] = await Promise.all([settled, done]);
+      return Math.max(seen, resolved) - t0;
+    },
+    data: () => store.getInfiniteQueryState(queryKey)?.data,
+    calls: () => calls,
+    close() { stop?.(); store.close(); },
+  };
+}
+
+async function tanstackInfinite(texts, source) {
+  const client = newQueryClient();
+  const queryKey = ['inf', ++infGeneration];
+  const built = source === 'prebuilt' ? texts.map((t) => JSON.parse(t)) : null;
+  let calls = 0;
+  const queryFn =
+    source === 'url'
+      ? async ({ pageParam, signal }) => {
+          calls++;
+          const res = await fetch(`${INF_API}${pageParam}`, { signal, cache: 'no-store' });
+          if (!res.ok) throw new Error(`GET ${INF_API}${pageParam} answered ${res.status}`);
+          return res.json();
+        }
+      : built ? ({ pageParam }) => { calls++; return built[pageParam]; } : ({ pageParam }) => { calls++; return JSON.parse(texts[pageParam]); };
+  const observer = new InfiniteQueryObserver(client, { queryKey, queryFn, initialPageParam: 0, getNextPageParam: (lastPage) => lastPage.next });
+  const w = infWatcher();
+  let stop = null;
+  return {
+    w,
+    async fill() {
+      const t0 = now();
+      const first = w.until((s) => infPages(s)?.length === 1, '1 page');
+      stop = observer.subscribe((result) => w.see(result)); // the first page is fetched on subscribe
+      await first;
+      let at = 0;
+      for (let n = 2; n <= INF_PAGES; n++) {
+        const landed = w.until((s) => infPages(s)?.length === n, `${n} pages`);
+        const done = observer.fetchNextPage().then(() => now());
+        const [seen, resolved] = await Promise.all([landed, done]);
+        at = Math.max(seen, resolved);
+      }
+      return at - t0;
+    },
+    async refetch() {
+      w.sawFetching = false;
+      const t0 = now();
+      const settled = w.until((s) => w.sawFetching && s?.fetchStatus === 'idle', 'the settled refetch');
+      const done = observer.refetch().then(() => now());
+      const [seen, resolved] = await Promise.all([settled, done]);
+      return Math.max(seen, resolved) - t0;
+    },
+    data: () => observer.getCurrentResult().data,
+    calls: () => calls,
+    close() { stop?.(); client.clear(); },
+  };
+}
+
+async function infiniteQuery() {
+  const texts = infiniteTexts();
+  const pageBytes = texts.map((t) => new TextEncoder().encode(t).length);
+  log(`9. infinite query: ${INF_PAGES} pages of ${INF_PAGE_SIZE} tasks (${(pageBytes.reduce((a, b) => a + b, 0) / 1e6).toFixed(2)} MB of JSON), fill + refetch`);
+  const expected = texts.map((t) => JSON.parse(t));
+
+  // The url form's pages on the test API (untimed), and its request counts before the runs.
+  for (let p = 0; p < INF_PAGES; p++) {
+    const res = await fetch(`/api/_set?path=${encodeURIComponent(`${INF_API}${p}`)}`, { method: 'POST', body: texts[p] });
+    if (!res.ok) throw new Error(`9. POST /api/_set for page ${p} answered ${res.status}`);
+  }
+  const serverCounts = async () => {
+    const { counts } = await (await fetch('/api/_count')).json();
+    let n = 0;
+    for (let p = 0; p < INF_PAGES; p++) n += counts[`${INF_API}${p}`] ?? 0;
+    return n;
+  };
+  const serverBefore = await serverCounts();
+
+  const make = {
+    strata: () => strataInfinite(texts, 'prebuilt'),
+    tanstack: () => tanstackInfinite(texts, 'prebuilt'),
+    strataFresh: () => strataInfinite(texts, 'fresh'),
+    tanstackFresh: () => tanstackInfinite(texts, 'fresh'),
+    strataUrl: () => strataInfinite(texts, 'url'),
+    tanstackUrl: () => tanstackInfinite(texts, 'url'),
+  };
+
+  // Once, untimed: the pages deep-equal the input after the fill and after the refetch; what
+  // each system shares between pages; whether the refetch kept the data object.
+  const shape = {};
+  for (const [name, mk] of Object.entries(make)) {
+    const sys = await mk();
+    await sys.fill();
+    const filled = sys.data();
+    check(`9. ${name}: after the fill the pages deep-equal the responses`, deepEqual(filled?.pages, expected), { pages: filled?.pages?.length });
+    await sys.refetch();
+    const refetched = sys.data();
+    check(`9. ${name}: after the refetch the pages deep-equal the responses`, deepEqual(refetched?.pages, expected));
+    // Task 1 (page 0) and task 201 (page 4) have the same assignee (User 2).
+    const a = refetched?.pages?.[0]?.items?.[0]?.assignee;
+    const b = refetched?.pages?.[4]?.items?.[0]?.assignee;
+    shape[name] = {
+      sharedUserIsOneObject: a !== undefined && a === b,
+      refetchKeptDataObject: refetched === filled,
+      refetchKeptFirstPage: refetched?.pages?.[0] === filled?.pages?.[0],
+      notifications: sys.w.notes,
+    };
+    if (name.startsWith('strata')) check(`9. ${name}: a User shared by two pages is one object (normalized)`, shape[name].sharedUserIsOneObject);
+    sys.close();
+    await yieldTask();
+  }
+
+  // The timed runs, interleaved; a fresh instance per run, built and closed untimed.
+  const problems = Object.fromEntries(Object.keys(make).map((n) => [n, []]));
+  const notes = Object.fromEntries(Object.keys(make).map((n) => [n, new Set()]));
+  const s = await interleaved(
+    Object.fromEntries(
+      Object.entries(make).map(([name, mk]) => [
+        name,
+        async (recorded) => {
+          const sys = await mk();
+          await yieldTask();
+          const fill = await sys.fill();
+          const bad = infProblems(sys.data(), sys.w.state?.data, sys.calls(), INF_PAGES).map((x) => `fill: ${x}`);
+          const notesAfterFill = sys.w.notes;
+          await yieldTask();
+          const refetch = await sys.refetch();
+          bad.push(...infProblems(sys.data(), sys.w.state?.data, sys.calls(), 2 * INF_PAGES).map((x) => `refetch: ${x}`));
+          if (recorded) {
+            if (bad.length) problems[name].push(bad);
+            notes[name].add(`${notesAfterFill}+${sys.w.notes - notesAfterFill}`);
+          }
+          sys.close();
+          return { fill, refetch };
+        },
+      ]),
+    ),
+  );
+  const runsDone = (WARMUP + RUNS) + 1; // the untimed check run too
+  const serverRequests = (await serverCounts()) - serverBefore;
+  for (const name of Object.keys(make)) {
+    check(`9. ${name}: every run: ${INF_PAGES} pages, ${INF_ITEMS} items, params 0..${INF_PAGES - 1}, the last item's title, the observer saw the final data, ${INF_PAGES} page fetches per fill and per refetch`, problems[name].length === 0, problems[name].slice(0, 3));
+  }
+  check(`9. url form: the bench server answered ${INF_PAGES} GETs per fill and per refetch, each run (strata and TanStack)`, serverRequests === 2 * 2 * INF_PAGES * runsDone, { requests: serverRequests, expected: 2 * 2 * INF_PAGES * runsDone });
+
+  // (info) where strata's time goes: more runs of the headline variant with every call into
+  // the wasm core timed (a wrapper on each StoreCore method), per phase.
+  const probe = await infiniteProbe(texts);
+
+  info.infinite = {
+    pages: INF_PAGES, pageSize: INF_PAGE_SIZE, items: INF_ITEMS, pageShape: INF_PAGE_SHAPE,
+    pageBytes: { min: Math.min(...pageBytes), max: Math.max(...pageBytes), total: pageBytes.reduce((a, b) => a + b, 0) },
+    entities: INF_ITEMS + USERS + INF_ITEMS * COMMENTS_PER_TASK,
+    page: '{ items: [50 tasks with assignee (User) and 3 comments (author User)], next: p + 1 | null }',
+    notificationsPerRun: Object.fromEntries(Object.entries(notes).map(([k, v]) => [k, [...v]])),
+    shape,
+    urlFormRequests: serverRequests,
+    strataProbe: probe,
+  };
+
+  row('inf.strata.fill', 9, 'strata', `fill: subscribe + fetchNextPage x${INF_PAGES - 1} -> observer has ${INF_PAGES} pages (queryFn, built pages)`, s.strata.fill, { perOp: INF_PAGES, headline: true });
+  row('inf.tanstack.fill', 9, 'tanstack', `fill: InfiniteQueryObserver + fetchNextPage() x${INF_PAGES - 1} (queryFn, built pages)`, s.tanstack.fill, { perOp: INF_PAGES, vs: 'inf.strata.fill', headline: true });
+  row('inf.strata.refetch', 9, 'strata', `refetch: refetchQueries -> ${INF_PAGES} pages again -> observer notified`, s.strata.refetch, { perOp: INF_PAGES, headline: true });
+  row('inf.tanstack.refetch', 9, 'tanstack', `refetch: observer.refetch() -> ${INF_PAGES} pages again -> observer notified`, s.tanstack.refetch, { perOp: INF_PAGES, vs: 'inf.strata.refetch', headline: true });
+  row('inf.strataFresh.fill', 9, 'strata', '(info) fill, queryFn returns a fresh JSON.parse of the page', s.strataFresh.fill, { perOp: INF_PAGES, info: true });
+  row('inf.tanstackFresh.fill', 9, 'tanstack', '(info) fill, queryFn returns a fresh JSON.parse of the page', s.tanstackFresh.fill, { perOp: INF_PAGES, vs: 'inf.strataFresh.fill', info: true });
+  row('inf.strataFresh.refetch', 9, 'strata', '(info) refetch, fresh JSON.parse of each page', s.strataFresh.refetch, { perOp: INF_PAGES, info: true });
+  row('inf.tanstackFresh.refetch', 9, 'tanstack', '(info) refetch, fresh JSON.parse of each page (structural sharing compares)', s.tanstackFresh.refetch, { perOp: INF_PAGES, vs: 'inf.strataFresh.refetch', info: true });
+  row('inf.strataUrl.fill', 9, 'strata', `(info) fill, url: (p) => '${INF_API}' + p (GET from the bench server)`, s.strataUrl.fill, { perOp: INF_PAGES, info: true });
+  row('inf.tanstackUrl.fill', 9, 'tanstack', '(info) fill, queryFn: fetch + res.json() from the bench server', s.tanstackUrl.fill, { perOp: INF_PAGES, vs: 'inf.strataUrl.fill', info: true });
+  row('inf.strataUrl.refetch', 9, 'strata', '(info) refetch, url form (20 GETs)', s.strataUrl.refetch, { perOp: INF_PAGES, info: true });
+  row('inf.tanstackUrl.refetch', 9, 'tanstack', '(info) refetch, fetch + res.json() (20 GETs)', s.tanstackUrl.refetch, { perOp: INF_PAGES, vs: 'inf.strataUrl.refetch', info: true });
+  for (const phase of ['fill', 'refetch']) {
+    const p = probe.perRun[phase];
+    for (const [k, label] of Object.entries({
+      total: `probe ${phase} total`,
+      core: `of which calls into the wasm core (${Object.keys(probe.core[phase]).join(', ')})`,
+      pageStringify: 'of which JSON.stringify of the pages (strata passes page texts to the core; measured apart)',
+      batchParse: "of which JSON.parse of the core's change batches (measured apart on the same outputs)",
+      rest: 'the rest: snapshots, listeners, promise hops, param functions',
+    })) {
+      row(`inf.strata.probe.${phase}.${k}`, 9, 'strata', `  (info) ${label}`, p[k], { info: true });
+    }
+  }
+}
+
+/** (info) The strata headline variant with each StoreCore call timed, INFO_RUNS runs. */
+async function infiniteProbe(texts) {
+  const proto = StoreCore.prototype;
+  const names = Object.getOwnPropertyNames(proto).filter((n) => n !== 'constructor' && typeof Object.getOwnPropertyDescriptor(proto, n).value === 'function');
+  const originals = new Map(names.map((n) => [n, proto[n]]));
+  let bucket = null; // { name: { count, ms, chars } } of the phase running
+  let outputs = null;
+  let pageCalls = null; // the fill's settlePage calls in order (pages 2..20)
+  const byPage = [];
+  for (const n of names) {
+    const orig = originals.get(n);
+    proto[n] = function (...args) {
+      const t = now();
+      const r = orig.apply(this, args);
+      const ms = now() - t;
+      if (bucket) {
+        const c = (bucket[n] ??= { count: 0, ms: 0, chars: 0 });
+        c.count++;
+        c.ms += ms;
+        if (typeof r === 'string') { c.chars += r.length; outputs?.push(r); }
+        if (n === 'settlePage') pageCalls?.push(ms);
+      }
+      return r;
+    };
+  }
+  const perRun = { fill: { total: [], core: [], pageStringify: [], batchParse: [], rest: [] }, refetch: { total: [], core: [], pageStringify: [], batchParse: [], rest: [] } };
+  const core = { fill: {}, refetch: {} };
+  const batchChars = { fill: [], refetch: [] };
+  const built = texts.map((t) => JSON.parse(t));
+  const stringifyAll = () => { const t = now(); for (const p of built) JSON.stringify(p); return now() - t; };
+  try {
+    for (let i = 0; i < INFO_WARMUP + INFO_RUNS; i++) {
+      const sys = await strataInfinite(texts, 'prebuilt');
+      await yieldTask();
+      const result = {};
+      for (const phase of ['fill', 'refetch']) {
+        bucket = {};
+        outputs = [];
+        pageCalls = phase === 'fill' && i >= INFO_WARMUP ? [] : null;
+        const total = await sys[phase]();
+        if (pageCalls) byPage.push(pageCalls);
+        pageCalls = null;
+        const b = bucket;
+        const outs = outputs;
+        bucket = null;
+        outputs = null;
+        await yieldTask();
+        const coreMs = Object.values(b).reduce((a, c) => a + c.ms, 0);
+        const t = now();
+        for (const o of outs) JSON.parse(o);
+        const parseMs = now() - t;
+        const strMs = stringifyAll();
+        result[phase] = { total, core: coreMs, pageStringify: strMs, batchParse: parseMs, rest: total - coreMs - strMs - parseMs, b, chars: outs.reduce((a, o) => a + o.length, 0) };
+      }
+      sys.close();
+      await sleep(0);
+      if (i < INFO_WARMUP) continue;
+      for (const phase of ['fill', 'refetch']) {
+        const r = result[phase];
+        for (const k of Object.keys(perRun[phase])) perRun[phase][k].push(r[k]);
+        batchChars[phase].push(r.chars);
+        for (const [n, c] of Object.entries(r.b)) {
+          const acc = (core[phase][n] ??= { count: [], ms: [], chars: [] });
+          acc.count.push(c.count);
+          acc.ms.push(c.ms);
+          acc.chars.push(c.chars);
+        }
+      }
+    }
+  } finally {
+    for (const [n, f] of originals) proto[n] = f;
+  }
+  const med = (a) => stats(a).median;
+  const summary = (phase) => Object.fromEntries(Object.entries(core[phase]).map(([n, c]) => [n, { calls: med(c.count), ms: med(c.ms), outputChars: med(c.chars) }]));
+  return {
+    runs: INFO_RUNS,
+    perRun,
+    medianMs: Object.fromEntries(['fill', 'refetch'].map((ph) => [ph, Object.fromEntries(Object.entries(perRun[ph]).map(([k, v]) => [k, med(v)]))])),
+    core: { fill: summary('fill'), refetch: summary('refetch') },
+    changeBatchChars: { fill: med(batchChars.fill), refetch: med(batchChars.refetch) },
+    settlePageMsByPage: Array.from({ length: INF_PAGES - 1 }, (_, k) => med(byPage.map((r) => r[k]).filter((x) => x !== undefined))),
+    settlePageNote: 'settlePageMsByPage[k]: median ms of the settlePage call that added page k + 2 (does a page cost more when more pages are cached?)',
+    what: "each StoreCore method wrapped (two performance.now() calls more per call); core: the wasm calls' time summed per phase (median per method: calls, ms, characters of JSON returned); pageStringify: JSON.stringify of the 20 built pages timed apart (strata's queryFn path stringifies each page before handing it to the core); batchParse: JSON.parse of the returned change batches timed apart; rest: total minus those",
+  };
+}
+
 // ---- report -----------------------------------------------------------------------------------
 
 function timerResolution() {
@@ -1963,6 +2355,7 @@ async function main() {
   if (want(6)) await coldStart();
   if (want(7)) await repeatedRead();
   if (want(8)) await pushFanOut();
+  if (want(9)) await infiniteQuery();
 
   info.durationMs = now() - started;
   render();

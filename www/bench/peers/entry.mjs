@@ -3,5 +3,5 @@
 // Versions are pinned in package.json / package-lock.json next to this file.
 export { InMemoryCache, gql } from '@apollo/client';
 export { cacheSizes } from '@apollo/client/utilities';
-export { QueryClient, QueryObserver, notifyManager, dehydrate, hydrate } from '@tanstack/query-core';
+export { QueryClient, QueryObserver, InfiniteQueryObserver, notifyManager, dehydrate, hydrate } from '@tanstack/query-core';
 export { normalize, denormalize, schema } from 'normalizr';
