@@ -45,7 +45,8 @@
 //   (`_reset` also resets the push hub: buffer emptied, event ids restart at 1, streams closed,
 //    connection list cleared, heartbeat back to 15000, refuse off.)
 //
-// Push (real-time) endpoints: never counted, logged or matched by fixtures; no latency.
+// Push (real-time) endpoints, served by the push hub the demo API shares (www/server/push-hub.mjs):
+// never counted, logged or matched by fixtures; no latency.
 //   GET  /api/events           Server-Sent Events: 200, Content-Type: text/event-stream,
 //                              Cache-Control: no-store, no Content-Length, headers flushed at once.
 //                              Each event is `id: <eventId>\ndata: <one-line JSON>\n\n` (a raw
@@ -135,14 +136,12 @@
 //                    unconditionally, version + 1 -> 200 task; { id, delete: true } removes
 //                    the task -> 200 { deleted: task }; 404 { error } if missing.
 
-import { WebSocketServer } from 'ws';
+import { createPushHub, EVENTS_PATH, requestUrl, WS_PATH } from '../../www/server/push-hub.mjs';
 
 const CONTROL = new Set([
   '/api/_set', '/api/_fixture', '/api/_count', '/api/_log', '/api/_reset', '/api/_edit', '/api/_tasks', '/api/_after',
   '/api/_push', '/api/_events/drop', '/api/_events/connections', '/api/_events/heartbeat', '/api/_events/refuse',
 ]);
-const EVENTS_PATH = '/api/events';
-const WS_PATH = '/api/ws';
 const MAX_REQUEST_BODY = 16 * 1024 * 1024;
 const MAX_GENERATED_BODY = 256 * 1024 * 1024;
 const NO_BODY_STATUSES = new Set([204, 205, 304]);
@@ -353,168 +352,6 @@ function conflictAnswer(req, task) {
   return jsonAnswer(409, shape === 'wrapped' ? { current: task } : task, { etag });
 }
 
-// ---- Push hub: event ids, the replay buffer, SSE responses and WebSockets.
-// (www/server/api.mjs has a copy of this hub; keep the two in step.)
-
-const DEFAULT_HEARTBEAT_MS = 15000;
-const REPLAY_LIMIT = 1000;
-const WS_HEARTBEAT = JSON.stringify({ type: 'batch', messages: [] });
-
-/** One SSE event: `id:` line, the text as `data:` lines (one per line of it), blank line. */
-function sseFrame(id, text) {
-  return `id: ${id}\n${text.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join('')}\n`;
-}
-
-/** The Last-Event-ID a stream request sent: the header, else `?lastEventId=`, else null. */
-function lastEventIdOf(req, url) {
-  const h = req.headers['last-event-id'];
-  if (typeof h === 'string' && h !== '') return h;
-  return url.searchParams.get('lastEventId');
-}
-
-function createHub() {
-  const wss = new WebSocketServer({ noServer: true, clientTracking: false });
-  let lastId = 0;
-  let buffer = []; // [{ id: number, text }], oldest first, at most REPLAY_LIMIT
-  let clients = new Set(); // open streams: { transport, record, send(id, text), beat(), close(abrupt), silent, timer }
-  let connections = []; // every attempt's record, in order
-  let heartbeatMs = DEFAULT_HEARTBEAT_MS;
-
-  function record(transport, req, url, refused) {
-    const r = {
-      transport,
-      at: Date.now(),
-      url: req.url,
-      lastEventId: lastEventIdOf(req, url),
-      headers: { ...req.headers },
-      open: !refused,
-      refused,
-    };
-    connections.push(r);
-    return r;
-  }
-
-  function startBeat(c) {
-    clearInterval(c.timer);
-    c.timer = null;
-    if (heartbeatMs > 0 && !c.silent) {
-      c.timer = setInterval(() => c.beat(), heartbeatMs);
-      c.timer.unref();
-    }
-  }
-
-  /** Forget a stream (idempotent); `how`: 'end' (orderly close), 'kill' (socket destroyed), or null (already gone). */
-  function finish(c, how) {
-    clearInterval(c.timer);
-    c.timer = null;
-    if (!clients.delete(c)) return;
-    c.record.open = false;
-    if (how) c.close(how === 'kill');
-  }
-
-  /** Replays the buffered events after the request's Last-Event-ID, then goes live. */
-  function open(c) {
-    const raw = c.record.lastEventId;
-    if (raw !== null && /^\d+$/.test(raw.trim())) {
-      const after = Number(raw.trim());
-      for (const e of buffer) if (e.id > after) c.send(e.id, e.text);
-    }
-    clients.add(c);
-    startBeat(c);
-  }
-
-  function publishText(text) {
-    const id = ++lastId;
-    buffer.push({ id, text });
-    if (buffer.length > REPLAY_LIMIT) buffer = buffer.slice(buffer.length - REPLAY_LIMIT);
-    for (const c of clients) if (!c.silent) c.send(id, text);
-    return String(id);
-  }
-
-  return {
-    /** Broadcasts a message object with the next event id as its `eventId`; returns that id. */
-    publish(message) {
-      return publishText(JSON.stringify({ ...message, eventId: String(lastId + 1) }));
-    },
-    /** Broadcasts a text verbatim (no eventId inside); returns its event id. */
-    publishRaw(text) {
-      return publishText(text);
-    },
-    /** A refused attempt, for the connection list. */
-    refused(transport, req, url) {
-      record(transport, req, url, true);
-    },
-    /** Answers GET /api/events with an SSE stream. */
-    sse(req, res, url) {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-      res.flushHeaders();
-      req.socket.setNoDelay(true);
-      const c = {
-        transport: 'sse',
-        record: record('sse', req, url, false),
-        silent: false,
-        timer: null,
-        send: (id, text) => res.write(sseFrame(id, text)),
-        beat: () => res.write(': ping\n\n'),
-        close: (abrupt) => (abrupt ? res.destroy() : res.end()),
-      };
-      res.on('close', () => finish(c, null));
-      open(c);
-    },
-    /** Completes a WebSocket upgrade and streams to it. */
-    ws(req, socket, head, url) {
-      const rec = record('ws', req, url, false);
-      rec.open = false; // until the handshake is done
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        const c = {
-          transport: 'ws',
-          record: rec,
-          silent: false,
-          timer: null,
-          send: (_id, text) => ws.send(text),
-          beat: () => ws.send(WS_HEARTBEAT),
-          close: (abrupt) => (abrupt ? ws.terminate() : ws.close(1001, 'closed by the server')),
-        };
-        ws.on('error', () => {});
-        ws.on('close', () => finish(c, null));
-        rec.open = true;
-        open(c);
-      });
-    },
-    /** Closes every stream (`silent`: sends them nothing more instead); returns how many. */
-    drop({ silent = false, abrupt = false } = {}) {
-      const list = [...clients];
-      for (const c of list) {
-        if (silent) {
-          c.silent = true;
-          startBeat(c);
-        } else {
-          finish(c, abrupt ? 'kill' : 'end');
-        }
-      }
-      return list.length;
-    },
-    connections: () => connections.map((r) => ({ ...r, headers: { ...r.headers } })),
-    get heartbeatMs() {
-      return heartbeatMs;
-    },
-    setHeartbeat(ms) {
-      heartbeatMs = ms;
-      for (const c of clients) startBeat(c);
-    },
-    reset() {
-      for (const c of [...clients]) finish(c, 'end');
-      lastId = 0;
-      buffer = [];
-      connections = [];
-      heartbeatMs = DEFAULT_HEARTBEAT_MS;
-    },
-    close() {
-      for (const c of [...clients]) finish(c, 'kill');
-    },
-  };
-}
-
 export function createApi() {
   let fixtures = new Map(); // path -> compiled fixture (head of its `then` chain)
   let data = seedData(); // path -> JSON value served by the built-in handler
@@ -524,14 +361,24 @@ export function createApi() {
   let nextTaskId = FIRST_CREATED_TASK;
   let idempotent = new Map(); // Idempotency-Key -> stored answer { status, headers, data }
   let after = { times: 0, delayMs: 0, lose: false }; // see `_after`
-  const hub = createHub();
   let refuse = false; // see `_events/refuse`
-
-  /** Broadcasts the push message of an applied write (with the request's Idempotency-Key, if any). */
-  function broadcast(message, req) {
-    const key = req.headers['idempotency-key'];
-    hub.publish(typeof key === 'string' && key !== '' ? { ...message, idempotencyKey: key } : message);
-  }
+  // The push hub (www/server/push-hub.mjs, shared with the demo API): GET /api/events and /api/ws
+  // (never counted or logged); while `refuse` is on, SSE gets a 503 and an upgrade a 503 and a
+  // closed socket.
+  const hub = createPushHub({
+    isRefused: () => refuse,
+    refuseSse: (_req, res) => sendJson(res, 503, { error: 'push streams refused (POST /api/_events/refuse)' }),
+    refuseWs: (_req, socket) => {
+      if (!socket.destroyed) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n', () => socket.destroy());
+      }
+    },
+    notGet: (_req, res) =>
+      send(res, 405, { 'content-type': JSON_TYPE, allow: 'GET' }, Buffer.from(JSON.stringify({ error: 'method not allowed' }))),
+    notUpgrade: (_req, res) =>
+      send(res, 426, { 'content-type': JSON_TYPE, upgrade: 'websocket' }, Buffer.from(JSON.stringify({ error: 'this is a WebSocket endpoint' }))),
+  });
+  const broadcast = hub.broadcast;
   const upsertTask = (task) => ({ type: 'upsert', entity: 'Task', data: task });
   const deleteTask = (task) => ({ type: 'delete', entity: 'Task', id: task.id });
 
@@ -730,39 +577,8 @@ export function createApi() {
     }
   }
 
-  /** GET /api/events (never counted or logged). */
-  function events(req, res, url) {
-    if (req.method !== 'GET') {
-      send(res, 405, { 'content-type': JSON_TYPE, allow: 'GET' }, Buffer.from(JSON.stringify({ error: 'method not allowed' })));
-      return;
-    }
-    if (refuse) {
-      hub.refused('sse', req, url);
-      sendJson(res, 503, { error: 'push streams refused (POST /api/_events/refuse)' });
-      return;
-    }
-    hub.sse(req, res, url);
-  }
-
   /** Takes the WebSocket upgrade of /api/ws (returns true); any other path: false. */
-  function upgrade(req, socket, head) {
-    let url;
-    try {
-      url = new URL(req.url, 'http://localhost');
-    } catch {
-      return false;
-    }
-    if (url.pathname !== WS_PATH) return false;
-    if (refuse) {
-      hub.refused('ws', req, url);
-      if (!socket.destroyed) {
-        socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n', () => socket.destroy());
-      }
-      return true;
-    }
-    hub.ws(req, socket, head, url);
-    return true;
-  }
+  const upgrade = hub.upgrade;
 
   /** Send an answer and record its status in the request's log entry. */
   function reply(entry, res, status, headers, body) {
@@ -856,21 +672,9 @@ export function createApi() {
   }
 
   function handle(req, res) {
-    let url;
-    try {
-      url = new URL(req.url, 'http://localhost');
-    } catch {
-      return false;
-    }
-    if (!isApiPath(url.pathname)) return false;
-    if (url.pathname === EVENTS_PATH) {
-      events(req, res, url);
-      return true;
-    }
-    if (url.pathname === WS_PATH) {
-      send(res, 426, { 'content-type': JSON_TYPE, upgrade: 'websocket' }, Buffer.from(JSON.stringify({ error: 'this is a WebSocket endpoint' })));
-      return true;
-    }
+    const url = requestUrl(req);
+    if (url === null || !isApiPath(url.pathname)) return false;
+    if (hub.handle(req, res, url)) return true; // /api/events, and /api/ws without an upgrade (426)
     processRequest(req, res, url).catch((err) => {
       if (err instanceof BadRequest) sendJson(res, err.status ?? 400, { error: err.message });
       else if (!res.headersSent) sendJson(res, 500, { error: String(err?.stack ?? err) });

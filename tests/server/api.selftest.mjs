@@ -935,6 +935,33 @@ test('demo: the network cut kills open streams and refuses new ones (logged as c
   });
 });
 
+test('both APIs (one push hub, www/server/push-hub.mjs): a non-GET /api/events is each one\'s 405, /api/ws a 426, other upgrade paths untouched', async () => {
+  const r = await fetch(base + '/api/events', { method: 'POST', body: '{}' });
+  assert.equal(r.status, 405);
+  assert.equal(r.headers.get('allow'), 'GET');
+  assert.equal(r.headers.get('cache-control'), 'no-store');
+  assert.deepEqual(await r.json(), { error: 'method not allowed' });
+  assert.deepEqual(await connections(), [], 'a 405 is no connection attempt');
+  const fakeSocket = { destroyed: false, destroy() { this.destroyed = true; }, end() { throw new Error('touched'); } };
+  assert.equal(api.upgrade({ url: '/api/events', headers: {} }, fakeSocket, Buffer.alloc(0)), false);
+  assert.equal(api.upgrade({ url: '/api/wsx', headers: {} }, fakeSocket, Buffer.alloc(0)), false);
+  assert.equal(fakeSocket.destroyed, false);
+  await withDemo(async ({ demo, at, call }) => {
+    const d = await call('DELETE', '/api/events');
+    assert.equal(d.status, 405);
+    assert.equal(d.headers.get('allow'), 'GET');
+    assert.deepEqual(await d.json(), { error: 'DELETE is not allowed here (allowed: GET)' });
+    assert.equal((await fetch(`${at}/api/ws`)).status, 426);
+    assert.equal(demo.upgrade({ url: '/api/other', headers: {} }, fakeSocket, Buffer.alloc(0)), false);
+    assert.equal(fakeSocket.destroyed, false);
+    demo.setControl({ networkCut: true });
+    await assert.rejects(fetch(`${at}/api/events?lastEventId=7`), TypeError);
+    const conns = await (await fetch(`${at}/api/_control/events/connections`)).json();
+    assert.deepEqual(conns.map((c) => [c.transport, c.refused, c.open, c.lastEventId]), [['sse', true, false, '7']]);
+    assert.deepEqual(demo.log().map((e) => [e.path, e.status, e.outcome]), [['/api/events?lastEventId=7', null, 'cut']], 'the 405 and 426 are not logged');
+  });
+});
+
 let passed = 0;
 const failures = [];
 for (const t of tests) {

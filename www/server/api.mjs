@@ -3,7 +3,8 @@
 // network cut, and edits made "as another user". Data lives in one JSON file and survives a
 // restart (format 2, www/server/seed.mjs; a format 1 file, from before the Inbox, gets the
 // Inbox's tickets added when it is loaded, keeping what it had). One dependency (`ws`, for
-// the WebSocket push endpoint); mounted by www/server/main.mjs next to the built demo page.
+// the WebSocket push endpoint, used by the push hub www/server/push-hub.mjs, which the test API
+// shares); mounted by www/server/main.mjs next to the built demo page.
 //
 //   import { createDemoApi } from './www/server/api.mjs';
 //   const api = createDemoApi({ dataFile: 'www/server/data/db.json' });   // null: memory only
@@ -68,8 +69,9 @@
 //   it); its `tab` is X-Demo-Tab or else the `?tab=` query parameter (a browser WebSocket
 //   cannot send headers). The pushes themselves are not requests and are not logged.
 //
-// Push (real-time; never delayed or failed; while networkCut is on, new streams are refused
-// with a destroyed socket and turning it on kills the open ones):
+// Push (real-time, served by the push hub www/server/push-hub.mjs; never delayed or failed;
+// while networkCut is on, new streams are refused with a destroyed socket and turning it on
+// kills the open ones):
 //   GET  /api/events   Server-Sent Events: 200, Content-Type: text/event-stream, Cache-Control:
 //                      no-store, no Content-Length, headers flushed at once. Each event is
 //                      `id: <eventId>\ndata: <one-line JSON>\n\n`; heartbeat: the comment
@@ -110,7 +112,7 @@
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { WebSocketServer } from 'ws';
+import { createPushHub, requestUrl } from './push-hub.mjs';
 import { addInbox, INBOX_SIZE, ME, seed } from './seed.mjs';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -119,8 +121,6 @@ const MAX_BODY = 1024 * 1024;
 const LOG_LIMIT = 500;
 const KEY_LIMIT = 5000;
 const DEFAULT_CONTROL = Object.freeze({ latencyMs: 0, failureRate: 0, failureStatus: 500, networkCut: false });
-const EVENTS_PATH = '/api/events';
-const WS_PATH = '/api/ws';
 
 class HttpError extends Error {
   constructor(status, message) {
@@ -192,168 +192,6 @@ function parseIfMatch(header) {
   return Number.isFinite(n) ? n : m ? m[1] : first;
 }
 
-// ---- Push hub: event ids, the replay buffer, SSE responses and WebSockets.
-// (a copy of the hub in tests/server/api.mjs; keep the two in step.)
-
-const DEFAULT_HEARTBEAT_MS = 15000;
-const REPLAY_LIMIT = 1000;
-const WS_HEARTBEAT = JSON.stringify({ type: 'batch', messages: [] });
-
-/** One SSE event: `id:` line, the text as `data:` lines (one per line of it), blank line. */
-function sseFrame(id, text) {
-  return `id: ${id}\n${text.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join('')}\n`;
-}
-
-/** The Last-Event-ID a stream request sent: the header, else `?lastEventId=`, else null. */
-function lastEventIdOf(req, url) {
-  const h = req.headers['last-event-id'];
-  if (typeof h === 'string' && h !== '') return h;
-  return url.searchParams.get('lastEventId');
-}
-
-function createHub() {
-  const wss = new WebSocketServer({ noServer: true, clientTracking: false });
-  let lastId = 0;
-  let buffer = []; // [{ id: number, text }], oldest first, at most REPLAY_LIMIT
-  let clients = new Set(); // open streams: { transport, record, send(id, text), beat(), close(abrupt), silent, timer }
-  let connections = []; // every attempt's record, in order
-  let heartbeatMs = DEFAULT_HEARTBEAT_MS;
-
-  function record(transport, req, url, refused) {
-    const r = {
-      transport,
-      at: Date.now(),
-      url: req.url,
-      lastEventId: lastEventIdOf(req, url),
-      headers: { ...req.headers },
-      open: !refused,
-      refused,
-    };
-    connections.push(r);
-    return r;
-  }
-
-  function startBeat(c) {
-    clearInterval(c.timer);
-    c.timer = null;
-    if (heartbeatMs > 0 && !c.silent) {
-      c.timer = setInterval(() => c.beat(), heartbeatMs);
-      c.timer.unref();
-    }
-  }
-
-  /** Forget a stream (idempotent); `how`: 'end' (orderly close), 'kill' (socket destroyed), or null (already gone). */
-  function finish(c, how) {
-    clearInterval(c.timer);
-    c.timer = null;
-    if (!clients.delete(c)) return;
-    c.record.open = false;
-    if (how) c.close(how === 'kill');
-  }
-
-  /** Replays the buffered events after the request's Last-Event-ID, then goes live. */
-  function open(c) {
-    const raw = c.record.lastEventId;
-    if (raw !== null && /^\d+$/.test(raw.trim())) {
-      const after = Number(raw.trim());
-      for (const e of buffer) if (e.id > after) c.send(e.id, e.text);
-    }
-    clients.add(c);
-    startBeat(c);
-  }
-
-  function publishText(text) {
-    const id = ++lastId;
-    buffer.push({ id, text });
-    if (buffer.length > REPLAY_LIMIT) buffer = buffer.slice(buffer.length - REPLAY_LIMIT);
-    for (const c of clients) if (!c.silent) c.send(id, text);
-    return String(id);
-  }
-
-  return {
-    /** Broadcasts a message object with the next event id as its `eventId`; returns that id. */
-    publish(message) {
-      return publishText(JSON.stringify({ ...message, eventId: String(lastId + 1) }));
-    },
-    /** Broadcasts a text verbatim (no eventId inside); returns its event id. */
-    publishRaw(text) {
-      return publishText(text);
-    },
-    /** A refused attempt, for the connection list. */
-    refused(transport, req, url) {
-      record(transport, req, url, true);
-    },
-    /** Answers GET /api/events with an SSE stream. */
-    sse(req, res, url) {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
-      res.flushHeaders();
-      req.socket.setNoDelay(true);
-      const c = {
-        transport: 'sse',
-        record: record('sse', req, url, false),
-        silent: false,
-        timer: null,
-        send: (id, text) => res.write(sseFrame(id, text)),
-        beat: () => res.write(': ping\n\n'),
-        close: (abrupt) => (abrupt ? res.destroy() : res.end()),
-      };
-      res.on('close', () => finish(c, null));
-      open(c);
-    },
-    /** Completes a WebSocket upgrade and streams to it. */
-    ws(req, socket, head, url) {
-      const rec = record('ws', req, url, false);
-      rec.open = false; // until the handshake is done
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        const c = {
-          transport: 'ws',
-          record: rec,
-          silent: false,
-          timer: null,
-          send: (_id, text) => ws.send(text),
-          beat: () => ws.send(WS_HEARTBEAT),
-          close: (abrupt) => (abrupt ? ws.terminate() : ws.close(1001, 'closed by the server')),
-        };
-        ws.on('error', () => {});
-        ws.on('close', () => finish(c, null));
-        rec.open = true;
-        open(c);
-      });
-    },
-    /** Closes every stream (`silent`: sends them nothing more instead); returns how many. */
-    drop({ silent = false, abrupt = false } = {}) {
-      const list = [...clients];
-      for (const c of list) {
-        if (silent) {
-          c.silent = true;
-          startBeat(c);
-        } else {
-          finish(c, abrupt ? 'kill' : 'end');
-        }
-      }
-      return list.length;
-    },
-    connections: () => connections.map((r) => ({ ...r, headers: { ...r.headers } })),
-    get heartbeatMs() {
-      return heartbeatMs;
-    },
-    setHeartbeat(ms) {
-      heartbeatMs = ms;
-      for (const c of clients) startBeat(c);
-    },
-    reset() {
-      for (const c of [...clients]) finish(c, 'end');
-      lastId = 0;
-      buffer = [];
-      connections = [];
-      heartbeatMs = DEFAULT_HEARTBEAT_MS;
-    },
-    close() {
-      for (const c of [...clients]) finish(c, 'kill');
-    },
-  };
-}
-
 /**
  * Creates the API. `dataFile`: the JSON file the data lives in (created with the seed data
  * when missing; null keeps everything in memory). `now`: the clock (tests may pass one).
@@ -363,13 +201,18 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
   let control = { ...DEFAULT_CONTROL };
   let log = [];
   let seq = 0;
-  const hub = createHub();
-
-  /** Broadcasts the push message of an applied write (with the request's Idempotency-Key, if any). */
-  function broadcast(message, req) {
-    const key = req.headers['idempotency-key'];
-    hub.publish(typeof key === 'string' && key !== '' ? { ...message, idempotencyKey: key } : message);
-  }
+  // The push hub (./push-hub.mjs, shared with the test API): GET /api/events and /api/ws, no
+  // latency, no failures; while networkCut is on, new streams are refused with a destroyed
+  // socket. Every attempt is logged (logStream).
+  const hub = createPushHub({
+    isRefused: () => control.networkCut,
+    refuseSse: (req) => cut(req),
+    refuseWs: (_req, socket) => socket.destroy(),
+    notGet: (req, res) => send(res, 405, { error: `${req.method} is not allowed here (allowed: GET)` }, { Allow: 'GET' }),
+    notUpgrade: (_req, res) => send(res, 426, { error: 'this is a WebSocket endpoint' }, { Upgrade: 'websocket' }),
+    onStream: (_transport, req, url, status) => logStream(req, url, status, status === null ? 'cut' : 'stream'),
+  });
+  const broadcast = hub.broadcast;
 
   /** Sets the control settings; turning networkCut on kills the open push streams. */
   function applyControl(next) {
@@ -842,59 +685,16 @@ export function createDemoApi({ dataFile = null, now = Date.now } = {}) {
     addLog({ tab, method: 'GET', path: url.pathname + url.search, status, outcome, ifMatch: null });
   }
 
-  /** GET /api/events: an SSE stream (no latency, no failures; the network cut refuses it). */
-  function events(req, res, url) {
-    if (req.method !== 'GET') {
-      send(res, 405, { error: `${req.method} is not allowed here (allowed: GET)` }, { Allow: 'GET' });
-      return;
-    }
-    if (control.networkCut) {
-      hub.refused('sse', req, url);
-      logStream(req, url, null, 'cut');
-      cut(req);
-      return;
-    }
-    logStream(req, url, 200, 'stream');
-    hub.sse(req, res, url);
-  }
-
   /** Takes the WebSocket upgrade of /api/ws (returns true); any other path: false. */
-  function upgrade(req, socket, head) {
-    let url;
-    try {
-      url = new URL(req.url, 'http://localhost');
-    } catch {
-      return false;
-    }
-    if (url.pathname !== WS_PATH) return false;
-    if (control.networkCut) {
-      hub.refused('ws', req, url);
-      logStream(req, url, null, 'cut');
-      socket.destroy();
-      return true;
-    }
-    logStream(req, url, 101, 'stream');
-    hub.ws(req, socket, head, url);
-    return true;
-  }
+  const upgrade = hub.upgrade;
 
   /** Answers /api requests (returns true); anything else returns false. */
   function handle(req, res) {
-    let url;
-    try {
-      url = new URL(req.url, 'http://localhost');
-    } catch {
-      return false;
-    }
-    if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) return false;
-    if (url.pathname === EVENTS_PATH) {
-      events(req, res, url);
-      return true;
-    }
-    if (url.pathname === WS_PATH) {
-      send(res, 426, { error: 'this is a WebSocket endpoint' }, { Upgrade: 'websocket' });
-      return true;
-    }
+    const url = requestUrl(req);
+    if (url === null || (url.pathname !== '/api' && !url.pathname.startsWith('/api/'))) return false;
+    // /api/events (an SSE stream: no latency, no failures; the network cut refuses it), and
+    // /api/ws without an upgrade (426)
+    if (hub.handle(req, res, url)) return true;
     serve(req, res, url).catch((e) => {
       console.error('demo api:', e);
       if (!res.headersSent) send(res, 500, { error: String(e && e.message) });
