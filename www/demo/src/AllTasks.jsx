@@ -4,8 +4,9 @@
 // TaskRows over the same Task entities: an edit on the board, in a drawer or pushed by the
 // server shows here without a request, on whatever page the task is.
 import { useEffect, useRef, useState } from 'react';
+import { useInfiniteQuery } from 'strata/react';
 import { PAGE_SIZE, pages } from './store.js';
-import { usePendingByEntity, useTrackedInfiniteQuery } from './hooks.js';
+import { usePendingByEntity } from './hooks.js';
 import { ColumnBody, Failed, Skeleton, TaskRow, Waiting } from './Board.jsx';
 import { Chip, Icon, Spinner } from './ui.jsx';
 
@@ -73,7 +74,7 @@ function pageLabel(kind, param, index) {
 }
 
 function PagedList({ kind, query, onOpenTask, offline, autoLoad = false }) {
-  const q = useTrackedInfiniteQuery(query);
+  const q = useInfiniteQuery(query);
   const pending = usePendingByEntity();
   const [onScroll, setOnScroll] = useState(false);
   const sentinel = useRef(null);

@@ -2,13 +2,13 @@
 // three queries whose rows are shared Task entities (and whose assignees are shared Users):
 // one change reaches every column that shows it (and All tasks, whose rows are TaskRows too).
 import { useEffect, useRef, useState } from 'react';
-import { useEntity, useStore } from 'strata/react';
+import { useEntity, useQuery, useStore } from 'strata/react';
 import { ME, mutations, pages, queries } from './store.js';
-import { toast, usePendingByEntity, useRun, useTrackedQuery } from './hooks.js';
+import { toast, usePendingByEntity, useRun } from './hooks.js';
 import { Avatar, Chip, Icon, Spinner } from './ui.jsx';
 
 export function Board({ onOpenTask, offline }) {
-  const projects = useTrackedQuery(queries.projects);
+  const projects = useQuery(queries.projects);
   const list = projects.data ?? [];
   return (
     <section className="board" aria-label="Task lists">
@@ -86,7 +86,7 @@ function ColumnError({ title, q, offline }) {
 }
 
 function TaskColumn({ testid, title, badge, accent, query, projectId, showProject, onOpenTask, offline }) {
-  const q = useTrackedQuery(query);
+  const q = useQuery(query);
   const pending = usePendingByEntity();
   const tasks = q.data ?? [];
   const open = tasks.filter((t) => !t.done).length;
@@ -189,7 +189,7 @@ export function SyncMark({ sync, offline }) {
 /** One task: toggle, rename (click the title), assign, open (details). `page`: its page in All tasks. */
 export function TaskRow({ task, sync, showProject, onOpen, offline, page }) {
   const run = useRun();
-  const users = useTrackedQuery(queries.users);
+  const users = useQuery(queries.users);
   const [editing, setEditing] = useState(false);
   const temp = String(task.id).startsWith('tmp-');
 
@@ -293,7 +293,7 @@ export function TitleEditor({ value, onDone, testid = 'title-input' }) {
 function NewTask({ projectId }) {
   const store = useStore();
   const run = useRun();
-  const users = useTrackedQuery(queries.users);
+  const users = useQuery(queries.users);
   const [title, setTitle] = useState('');
   const [assigneeId, setAssignee] = useState(ME);
   const submit = (e) => {
@@ -333,7 +333,7 @@ function NewTask({ projectId }) {
 // ---- the team strip ------------------------------------------------------------------------
 
 export function Team({ offline }) {
-  const users = useTrackedQuery(queries.users);
+  const users = useQuery(queries.users);
   const pending = usePendingByEntity();
   return (
     <section className="team" aria-label="Team" data-testid="team">

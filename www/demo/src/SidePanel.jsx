@@ -1,12 +1,12 @@
 // The side panel: what strata is doing right now.
 //   Sync   - syncState(), the live connection (useConnection()), the outbox (mutations()),
 //            retry/discard, conflicts side by side
-//   Cache  - the queries this page uses with their state, optimistic layers, entities
+//   Cache  - the cached queries (queries()) with their state, optimistic layers, entities
 //   Server - the demo server's knobs and its request log
 import { useEffect, useRef, useState } from 'react';
 import { useConnection, useStore, useSyncState } from 'strata/react';
 import { describeRequest, entities, LIVE, server, subjectOf, TAB_ID } from './store.js';
-import { ago, layerOps, settledConflicts, toast, trackedQueries, useMutationList, useNow } from './hooks.js';
+import { ago, layerOps, settledConflicts, toast, useMutationList, useNow, useQueryList } from './hooks.js';
 import { setServerControl, useServerControl } from './control.js';
 import { Chip, Icon, Spinner } from './ui.jsx';
 
@@ -387,7 +387,6 @@ function rowsOf(data) {
 }
 
 function queryTags(state, observers) {
-  if (!state) return [['removed', 'neutral']];
   const tags = [];
   if (state.fetchStatus === 'fetching') tags.push(['fetching', 'info']);
   if (state.fetchStatus === 'paused') tags.push(['paused', 'warn']);
@@ -400,19 +399,22 @@ function queryTags(state, observers) {
 
 function CacheInspector() {
   const store = useStore();
-  const now = useNow(500); // reads are Map lookups: polling twice a second costs nothing
+  // The listing re-renders this on every change of a query (state, data, observers); the
+  // clock only moves the "updated" times (reads are Map lookups: twice a second costs nothing).
+  const qs = useQueryList();
+  const now = useNow(500);
   const list = useMutationList();
   const [openType, setOpenType] = useState('Task');
   const [openEntity, setOpenEntity] = useState(null);
-  const qs = trackedQueries();
 
+  // An entry's meta.shape (store.js) says where its entities are; a query known only from
+  // another tab or IndexedDB has no meta until this tab uses it.
   const byType = new Map();
   const seen = new Set();
   const rows = qs.map((q) => {
-    const state = store.getQueryState(q.queryKey);
-    if (state?.data !== undefined) walk(state.data, q.shape, byType, seen);
-    const n = rowsOf(state?.data);
-    return { q, state, n };
+    const { state } = q;
+    if (state.data !== undefined) walk(state.data, q.meta?.shape, byType, seen);
+    return { q, state, n: rowsOf(state.data) };
   });
   const touched = new Map(list.map((m) => [subjectOf(m.request), m.status]));
 
@@ -433,7 +435,7 @@ function CacheInspector() {
         </thead>
         <tbody>
           {rows.map(({ q, state, n }) => (
-            <tr key={JSON.stringify(q.queryKey)} data-testid="query-row">
+            <tr key={q.queryHash} data-testid="query-row" data-observers={q.observers}>
               <td>
                 <code>{JSON.stringify(q.queryKey)}</code>
               </td>
@@ -445,7 +447,7 @@ function CacheInspector() {
                 ))}
               </td>
               <td>{n}</td>
-              <td className="muted">{state?.dataUpdatedAt ? ago(state.dataUpdatedAt, now) : '-'}</td>
+              <td className="muted">{state.dataUpdatedAt ? ago(state.dataUpdatedAt, now) : '-'}</td>
             </tr>
           ))}
         </tbody>

@@ -1,9 +1,9 @@
 // A task's details: edit it, comment on it, and let "a teammate" change it on the server
 // (pushed to the page live; offline, the way to make a conflict on purpose).
 import { useEffect, useState } from 'react';
-import { useEntity, useStore } from 'strata/react';
+import { useEntity, useQuery, useStore } from 'strata/react';
 import { ME, mutations, queries, server } from './store.js';
-import { ago, toast, useNow, usePendingByEntity, useRun, useTrackedQuery } from './hooks.js';
+import { ago, toast, useNow, usePendingByEntity, useRun } from './hooks.js';
 import { Avatar, Icon } from './ui.jsx';
 import { SyncMark } from './Board.jsx';
 
@@ -13,7 +13,7 @@ export function TaskDrawer({ taskId, onClose, offline }) {
   const now = useNow(10_000);
   const run = useRun();
   const store = useStore();
-  const users = useTrackedQuery(queries.users);
+  const users = useQuery(queries.users);
   const [title, setTitle] = useState(task?.title ?? '');
   const [comment, setComment] = useState('');
 

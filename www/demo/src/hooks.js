@@ -1,43 +1,30 @@
 // Small hooks the demo builds on top of strata/react.
-import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
-import { useInfiniteQuery, useQuery, useStore } from 'strata/react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useStore } from 'strata/react';
 import { subjectOf } from './store.js';
 
-// ---- queries the page uses, for the cache inspector ----------------------------------------
-// The Store API reads a query by key but has no listing of the cache, so the page remembers
-// every key it asked for (with its shape, to find the entities inside) and how many mounted
-// components observe it (0: inactive; strata garbage-collects it after gcTime).
+// ---- the query cache, for the inspector --------------------------------------------------
 
-const tracked = new Map(); // JSON key -> { queryKey, shape, observers }
+const sameEntries = (a, b) => a === b || (a.length === b.length && a.every((e, i) => e === b[i]));
 
-export function trackedQueries() {
-  return [...tracked.values()];
-}
-
-function useTrack(queryKey, shape) {
-  const id = JSON.stringify(queryKey);
-  useEffect(() => {
-    let t = tracked.get(id);
-    if (!t) tracked.set(id, (t = { queryKey, shape, observers: 0 }));
-    t.observers++;
-    return () => {
-      t.observers--;
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [id]);
-}
-
-export function useTrackedQuery(options) {
-  const result = useQuery(options);
-  useTrack(options.queryKey, options.shape ?? null);
-  return result;
-}
-
-/** useInfiniteQuery, tracked: its data is `{ pages, pageParams }`, each page of `options.shape`. */
-export function useTrackedInfiniteQuery(options) {
-  const result = useInfiniteQuery(options);
-  useTrack(options.queryKey, { pages: [options.shape ?? null], pageParams: null });
-  return result;
+/**
+ * store.queries(filters): every query the cache holds (`{ queryKey, state, observers, meta, ... }`),
+ * re-rendering when the listing changes (store.subscribeQueries). The snapshot is cached: the
+ * same array while its entries are the same objects (an entry is replaced when its query's
+ * state, meta or observers change), so useSyncExternalStore sees a stable value.
+ */
+export function useQueryList(filters) {
+  const store = useStore();
+  const last = useRef(null);
+  const subscribe = useCallback((f) => store.subscribeQueries(f), [store]);
+  const get = () => {
+    const next = store.queries(filters);
+    if (last.current === null || last.current.store !== store || !sameEntries(last.current.list, next)) {
+      last.current = { store, list: next };
+    }
+    return last.current.list;
+  };
+  return useSyncExternalStore(subscribe, get, get);
 }
 
 // ---- the outbox --------------------------------------------------------------------------

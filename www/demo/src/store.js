@@ -77,11 +77,21 @@ export function connectDemoStore(store, { onError } = {}) {
 
 // ---- queries ----------------------------------------------------------------------------
 
+// Each query carries its data's shape in `meta` too: the cache inspector (SidePanel) lists the
+// cache with store.queries(), whose entries have the query's meta, and walks the data with it
+// to find the entities inside.
+const USERS = ['User'];
+const PROJECTS = ['Project'];
+const TASKS = ['Task'];
+const USERS_META = { shape: USERS };
+const PROJECTS_META = { shape: PROJECTS };
+const TASKS_META = { shape: TASKS };
+
 export const queries = {
-  users: { queryKey: ['users'], url: '/users', shape: ['User'] },
-  projects: { queryKey: ['projects'], url: '/projects', shape: ['Project'] },
-  projectTasks: (projectId) => ({ queryKey: ['project', projectId, 'tasks'], url: `/projects/${projectId}/tasks`, shape: ['Task'] }),
-  myTasks: { queryKey: ['tasks', 'mine'], url: `/tasks?assignee=${ME}`, shape: ['Task'] },
+  users: { queryKey: ['users'], url: '/users', shape: USERS, meta: USERS_META },
+  projects: { queryKey: ['projects'], url: '/projects', shape: PROJECTS, meta: PROJECTS_META },
+  projectTasks: (projectId) => ({ queryKey: ['project', projectId, 'tasks'], url: `/projects/${projectId}/tasks`, shape: TASKS, meta: TASKS_META }),
+  myTasks: { queryKey: ['tasks', 'mine'], url: `/tasks?assignee=${ME}`, shape: TASKS, meta: TASKS_META },
 };
 
 // ---- infinite queries: every task (projects and the Inbox), page by page -----------------
@@ -99,6 +109,8 @@ export const pages = {
     queryKey: ['tasks', 'all', 'cursor'],
     url: (cursor) => `/tasks/page?limit=${PAGE_SIZE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     shape: { items: ['Task'], nextCursor: null },
+    // The data is `{ pages, pageParams }`, each page of `shape` (for the cache inspector).
+    meta: { shape: { pages: [{ items: ['Task'], nextCursor: null }], pageParams: null } },
     initialPageParam: null,
     getNextPageParam: (lastPage) => lastPage.nextCursor, // null: that was the last page
   },
@@ -113,6 +125,7 @@ export const pages = {
       return r.json();
     },
     shape: { items: ['Task'], offset: null, total: null },
+    meta: { shape: { pages: [{ items: ['Task'], offset: null, total: null }], pageParams: null } },
     initialPageParam: 0,
     getNextPageParam: (last) => (last.offset + last.items.length < last.total ? last.offset + last.items.length : undefined),
     getPreviousPageParam: (first) => (first.offset > 0 ? Math.max(0, first.offset - PAGE_SIZE) : undefined),
