@@ -368,6 +368,11 @@ export declare function queryOptions<TData = unknown, TKey extends QueryKey = Qu
   options: QueryOptions<TData> & { queryKey: TKey },
 ): QueryOptions<TData> & { queryKey: DataTag<TKey, TData> };
 
+/** Typed infinite query options: the returned `queryKey` carries `InfiniteData<TPage, TParam>`. */
+export declare function infiniteQueryOptions<TPage = unknown, TParam = unknown, TKey extends QueryKey = QueryKey>(
+  options: InfiniteQueryOptions<TPage, TParam> & { queryKey: TKey },
+): InfiniteQueryOptions<TPage, TParam> & { queryKey: DataTag<TKey, InfiniteData<TPage, TParam>> };
+
 export declare class Store {
   private constructor();
   /**

@@ -104,4 +104,9 @@ export function queryOptions(options) {
   return options;
 }
 
+/** The same for infinite query options (its `queryKey` carries `{ pages, pageParams }`). */
+export function infiniteQueryOptions(options) {
+  return options;
+}
+
 export { Store, StrataError, ERROR_CODES };

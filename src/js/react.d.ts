@@ -13,6 +13,7 @@ export type {
   EntityId, QueryKey, Shape, Store, StrataError, QueryStatus, FetchStatus, QueryState, SyncState,
   QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription, ConnectionState,
   QueryEntry, QueryFilters, MutationFilters, MutationEntry, DataTag, InferDataFromTag,
+  InfiniteData, InfiniteQueryOptions,
 };
 
 // ---- provider ------------------------------------------------------------------------------
@@ -161,6 +162,11 @@ export declare function useQueries<const T extends QueriesOptions, TCombined = Q
 export declare function queryOptions<TData = unknown, TSelected = TData, TKey extends QueryKey = QueryKey>(
   options: UseQueryOptions<TData, TSelected> & { queryKey: TKey },
 ): UseQueryOptions<TData, TSelected> & { queryKey: DataTag<TKey, TData> };
+
+/** Typed infinite query options: the returned `queryKey` carries `InfiniteData<TPage, TParam>`. */
+export declare function infiniteQueryOptions<TPage = unknown, TParam = unknown, TKey extends QueryKey = QueryKey>(
+  options: UseInfiniteQueryOptions<TPage, TParam> & { queryKey: TKey },
+): UseInfiniteQueryOptions<TPage, TParam> & { queryKey: DataTag<TKey, InfiniteData<TPage, TParam>> };
 
 /** How many queries (matching `filters`) are fetching; re-renders when it changes. */
 export declare function useIsFetching(filters?: QueryFilters): number;

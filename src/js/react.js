@@ -357,6 +357,11 @@ export function queryOptions(options) {
   return options;
 }
 
+/** A typed options object for useInfiniteQuery, fetchInfiniteQuery... (identity at run time). */
+export function infiniteQueryOptions(options) {
+  return options;
+}
+
 /** How many queries (matching `filters`) are fetching, re-rendering when it changes. */
 export function useIsFetching(filters) {
   const store = useStore();
@@ -445,7 +450,7 @@ export function useInfiniteQuery(options) {
   const fetchNextPage = useCallback(() => store.fetchNextPage(observerOptions.queryKey), [store, observerOptions]);
   const fetchPreviousPage = useCallback(() => store.fetchPreviousPage(observerOptions.queryKey), [store, observerOptions]);
   const refetch = useCallback(
-    () => store.refetchQueries({ queryKey: observerOptions.queryKey }).then(() => store.getInfiniteQueryState(observerOptions.queryKey)),
+    () => store.refetchQueries({ queryKey: observerOptions.queryKey, exact: true }).then(() => store.getInfiniteQueryState(observerOptions.queryKey)),
     [store, observerOptions],
   );
 

@@ -49,7 +49,7 @@ await check('SSR: importing strata and strata/react touches no window/document',
   assertEqual(
     Object.keys(strataReact).sort(),
     [
-      'StoreProvider', 'queryOptions', 'useConnection', 'useEntity', 'useInfiniteQuery', 'useIsFetching', 'useIsMutating',
+      'StoreProvider', 'infiniteQueryOptions', 'queryOptions', 'useConnection', 'useEntity', 'useInfiniteQuery', 'useIsFetching', 'useIsMutating',
       'useMutation', 'useMutationState', 'useQueries', 'useQuery', 'useStore', 'useSuspenseQuery', 'useSyncState',
     ],
     'strata/react exports',

@@ -3,7 +3,10 @@
 import { createStore, queryOptions as storeQueryOptions, type Store, type QueryEntry } from 'strata';
 import {
   StoreProvider,
+  infiniteQueryOptions,
   queryOptions,
+  useInfiniteQuery,
+  useConnection,
   useEntity,
   useIsFetching,
   useIsMutating,
@@ -17,6 +20,7 @@ import {
   type MutationDescription,
   type MutationStatus,
   type QueryState,
+  type InfiniteData,
   type SyncState,
   type UseQueryResult,
 } from 'strata/react';
@@ -206,4 +210,32 @@ export async function mountApp(element: HTMLElement) {
   );
   // @ts-expect-error StoreProvider needs a store
   void (<StoreProvider />);
+}
+
+// Infinite queries: the options' key carries { pages, pageParams }; the hook's data is typed.
+type TaskPage = { items: Todo[]; next: number | null };
+const feedOptions = infiniteQueryOptions({
+  queryKey: ['feed', 'typed'],
+  url: (cursor: number) => `/feed/${cursor}`,
+  shape: { items: ['Todo'], next: null },
+  initialPageParam: 0,
+  getNextPageParam: (last: TaskPage) => last.next,
+});
+
+export function TypedFeed() {
+  const store = useStore();
+  const cached = store.getQueryData(feedOptions.queryKey);
+  expectType<Equal<typeof cached, InfiniteData<TaskPage, number> | undefined>>();
+  const feed = useInfiniteQuery(feedOptions);
+  if (feed.status === 'success') {
+    const first: Todo[] = feed.data.pages[0].items;
+    void first;
+  }
+  const more: boolean = feed.hasNextPage && !feed.isFetchingNextPage;
+  void feed.fetchNextPage();
+  // @ts-expect-error initialPageParam is required
+  useInfiniteQuery({ queryKey: ['f'], url: (n: number) => `/f/${n}`, getNextPageParam: () => null });
+  const conn = useConnection();
+  const open: boolean = conn.status === 'open';
+  return more && open ? null : null;
 }
