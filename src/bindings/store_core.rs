@@ -5,7 +5,7 @@
 //! The store sits in an `Rc<RefCell<..>>` so a fetch can settle after its `.await`: the
 //! borrow is taken only once the response is in, never across the await.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
@@ -27,17 +27,31 @@ fn busy() -> JsValue {
 }
 
 impl StoreCore {
-    /// Runs `f` on the store and renders its output as a batch.
+    /// Runs `f` on the store and renders its output as a batch. Only the call of `f` is
+    /// generic (this is instantiated once per export): the borrow, the clock, the error and
+    /// the batch are shared code, inlined into every export they cost kilobytes of wasm.
     fn run(
         &self,
         hint: usize,
         f: impl FnOnce(&mut Store, f64) -> Result<Output, Error>,
     ) -> Result<String, JsValue> {
-        let mut s = self.inner.try_borrow_mut().map_err(|_| busy())?;
-        let now = clock::now();
-        let out = f(&mut s, now).map_err(to_js)?;
-        Ok(render(&s, &out, hint, now))
+        let (mut s, now) = self.begin()?;
+        let out = f(&mut s, now);
+        end(&s, out, hint, now)
     }
+
+    #[inline(never)]
+    fn begin(&self) -> Result<(RefMut<'_, Store>, f64), JsValue> {
+        let s = self.inner.try_borrow_mut().map_err(|_| busy())?;
+        Ok((s, clock::now()))
+    }
+}
+
+/// The batch of a use case's output, or its error as a JS value.
+#[inline(never)]
+fn end(s: &Store, out: Result<Output, Error>, hint: usize, now: f64) -> Result<String, JsValue> {
+    let out = out.map_err(to_js)?;
+    Ok(render(s, &out, hint, now))
 }
 
 /// The batch of `out` (the core's finish step already decided what to persist).
