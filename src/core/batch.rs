@@ -230,7 +230,11 @@ fn field(out: &mut Vec<u8>, name: &str, value: &impl Serialize) {
     out.push(b',');
     json_str(out, name);
     out.push(b':');
-    // Serializing these plain structures into a Vec cannot fail.
+    write(out, value);
+}
+
+/// `value` as serde_json writes it. Serializing these plain structures into a Vec cannot fail.
+fn write(out: &mut Vec<u8>, value: &impl Serialize) {
     let _ = serde_json::to_writer(&mut *out, value);
 }
 
@@ -240,43 +244,6 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
         .states
         .iter()
         .filter_map(|h| store.meta(h).map(|m| (h.as_str(), m.state(now))))
-        .collect();
-    let a: Vec<Value> = out
-        .actions
-        .iter()
-        .map(|a| match a {
-            Action::Fetch {
-                hash,
-                ticket,
-                url,
-                timeout,
-            } => serde_json::json!(["f", hash, ticket, url, timeout]),
-            Action::Abort { hash, ticket } => serde_json::json!(["x", hash, ticket]),
-            Action::AskRetry {
-                hash,
-                ticket,
-                failure_count,
-                error,
-                would_retry,
-            } => serde_json::json!(["r", hash, ticket, failure_count, error, would_retry]),
-            Action::Send {
-                id,
-                ticket,
-                method,
-                url,
-                headers,
-                body,
-                timeout,
-            } => serde_json::json!(["m", id, ticket, method, url, headers, body, timeout]),
-        })
-        .collect();
-    let ms: Vec<Value> = out
-        .settled
-        .iter()
-        .map(|(id, r)| match r {
-            Ok(v) => serde_json::json!([id, true, v]),
-            Err(e) => serde_json::json!([id, false, e]),
-        })
         .collect();
     let mut text_out = buffer(size_hint);
     write_data(&mut text_out, &build(store, &out.changes));
@@ -291,19 +258,46 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
         &mut text_out,
         out.removed_entities.iter().map(String::as_str),
     );
+    // Actions and settled mutations are tuples, which serde_json writes as arrays: the same
+    // text as building them as `Value`s first, without the copy.
     text_out.extend_from_slice(b",\"a\":");
-    json_value(&mut text_out, &Value::Array(a));
+    json_list(&mut text_out, &out.actions, |o, a| match a {
+        Action::Fetch {
+            hash,
+            ticket,
+            url,
+            timeout,
+        } => write(o, &("f", hash, ticket, url, timeout)),
+        Action::Abort { hash, ticket } => write(o, &("x", hash, ticket)),
+        Action::AskRetry {
+            hash,
+            ticket,
+            failure_count,
+            error,
+            would_retry,
+        } => write(o, &("r", hash, ticket, failure_count, error, would_retry)),
+        Action::Send {
+            id,
+            ticket,
+            method,
+            url,
+            headers,
+            body,
+            timeout,
+        } => write(o, &("m", id, ticket, method, url, headers, body, timeout)),
+    });
     field(&mut text_out, "w", &out.wake_at);
     text_out.extend_from_slice(b",\"ms\":");
-    json_value(&mut text_out, &Value::Array(ms));
+    json_list(&mut text_out, &out.settled, |o, (id, r)| match r {
+        Ok(v) => write(o, &(id, true, v)),
+        Err(e) => write(o, &(id, false, e)),
+    });
     if out.sync {
         // The list itself is read on demand (`StoreCore.mutationList`): re-sending it
         // with every batch made each mutate cost O(pending).
-        text_out.extend_from_slice(b",\"y\":");
-        json_value(
-            &mut text_out,
-            &serde_json::json!({ "state": store.sync_state() }),
-        );
+        text_out.extend_from_slice(b",\"y\":{\"state\":");
+        write(&mut text_out, &store.sync_state());
+        text_out.push(b'}');
     }
     if !out.outbox.is_empty() {
         field(&mut text_out, "ob", &out.outbox);
@@ -312,16 +306,7 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
         text_out.extend_from_slice(b",\"p\":true");
     }
     if let Some(p) = &out.pushes {
-        let rejected: Vec<Value> = p
-            .rejected
-            .iter()
-            .map(|(i, e)| serde_json::json!([i, e]))
-            .collect();
-        field(
-            &mut text_out,
-            "pu",
-            &serde_json::json!([p.event_id, rejected]),
-        );
+        field(&mut text_out, "pu", &(&p.event_id, &p.rejected));
     }
     text_out.push(b'}');
     text(text_out)
