@@ -17,8 +17,9 @@ import {
   useRef,
   useSyncExternalStore,
 } from 'react';
-import { StrataError, invalidArgument, report } from './errors.js';
-import { hashKey } from './keys.js';
+// The main entry's own copy of these (one StrataError class for `instanceof` across entries,
+// and one module to load: the main entry ships as a single file).
+import { StrataError, __invalidArgument as invalidArgument, __report as report, __hashKey as hashKey } from './index.js';
 
 const StoreContext = createContext(null);
 
