@@ -2,7 +2,8 @@
 // useSyncExternalStore; the store hands out the same snapshot object until it changes, so a
 // component re-renders only when its own query, entity or sync state changed.
 //
-// Nothing here runs at import time beyond creating a context (safe to import during SSR).
+// Nothing here runs at import time beyond creating a context (safe to import during SSR); the
+// main entry it imports starts compiling the wasm then, in a browser page only.
 // React is a peer dependency; this module is only reached through the `strata/react` subpath,
 // so the main entry stays free of bare imports.
 
