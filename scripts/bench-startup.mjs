@@ -10,7 +10,8 @@
 //   const s = await m.createStore({ persist: false, entities: {...} }); // -> createStore ms
 //   t1 = performance.now();                                           // total = t1 - t0
 //
-// and counts the requests the page made (its own HTML aside). Each build is served by a server
+// when index.js has arrived and when the wasm's request starts (both after t0), and the
+// requests of /pkg/ files the page made. Each build is served by a server
 // of its own (its own origin) from a copy of its pkg/ directory.
 //
 // Usage:
@@ -22,7 +23,8 @@
 //     --latency  added round-trip latency per request in ms (Chromium's network emulation;
 //                default 0: localhost). Shows what a module waterfall costs over a real network.
 //     --json     also write the runs and medians to FILE
-// Prints per build the median (and p25-p75) of import, createStore and total, and the requests.
+// Prints per build the median (and p25-p75) of import, createStore, total and the wasm request's
+// start, and the requests.
 import { cpSync, mkdtempSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,9 +53,12 @@ try {
   const t1 = performance.now();
   const s = await m.createStore({ persist: false, entities });
   const t2 = performance.now();
-  const requests = performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname);
+  const entries = performance.getEntriesByType('resource').filter((r) => new URL(r.name).pathname.startsWith('/pkg/'));
+  const requests = entries.map((r) => new URL(r.name).pathname);
+  const wasm = entries.find((r) => r.name.endsWith('.wasm'));
+  const index = entries.find((r) => r.name.endsWith('/index.js'));
   s.close();
-  window.__bench = { ok: true, importMs: t1 - t0, createStoreMs: t2 - t1, totalMs: t2 - t0, requests };
+  window.__bench = { ok: true, importMs: t1 - t0, createStoreMs: t2 - t1, totalMs: t2 - t0, indexLoadedMs: index.responseEnd - t0, wasmFetchStartMs: wasm.startTime - t0, wasmFetchEndMs: wasm.responseEnd - t0, requests };
 } catch (e) {
   window.__bench = { ok: false, error: String((e && e.stack) || e) };
 }
@@ -126,11 +131,11 @@ const quantile = (xs, q) => {
 };
 const summary = {};
 console.log(`strata startup, ${RUNS} runs per build, interleaved, fresh context per run${LATENCY ? `, +${LATENCY} ms latency per request` : ''}`);
-console.log(`${'build'.padEnd(8)} ${'import'.padStart(20)} ${'createStore'.padStart(20)} ${'total'.padStart(20)}  requests`);
+console.log(`${'build'.padEnd(8)} ${'import'.padStart(20)} ${'createStore'.padStart(20)} ${'total'.padStart(20)} ${'index.js loaded'.padStart(20)} ${'wasm fetch starts'.padStart(20)}  requests`);
 for (const name of ['before', 'after']) {
   const row = {};
   let line = name.padEnd(8);
-  for (const k of ['importMs', 'createStoreMs', 'totalMs']) {
+  for (const k of ['importMs', 'createStoreMs', 'totalMs', 'indexLoadedMs', 'wasmFetchStartMs']) {
     const xs = runs[name].map((r) => r[k]);
     row[k] = { median: quantile(xs, 0.5), p25: quantile(xs, 0.25), p75: quantile(xs, 0.75) };
     line += ` ${`${row[k].median.toFixed(1)} (${row[k].p25.toFixed(1)}-${row[k].p75.toFixed(1)})`.padStart(20)}`;
