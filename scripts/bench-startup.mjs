@@ -15,13 +15,15 @@
 // of its own (its own origin) from a copy of its pkg/ directory.
 //
 // Usage:
-//   node scripts/bench-startup.mjs [--before=DIR] [--after=DIR] [--runs=N] [--latency=MS] [--json=FILE]
+//   node scripts/bench-startup.mjs [--before=DIR] [--after=DIR] [--runs=N] [--latency=MS] [--gap=MS] [--json=FILE]
 //     --before   the baseline pkg/ (default /tmp/pkg-before: copy main's pkg/ there first,
 //                `cp -r /work/main/pkg /tmp/pkg-before`, or build an older commit into it)
 //     --after    the build to compare (default ./pkg, from ./scripts/build.sh)
 //     --runs     runs per build (default 25)
 //     --latency  added round-trip latency per request in ms (Chromium's network emulation;
 //                default 0: localhost). Shows what a module waterfall costs over a real network.
+//     --gap      ms of busy main-thread work between the import and createStore (default 0),
+//                standing for the app's own startup; createStore ms then excludes it, total not
 //     --json     also write the runs and medians to FILE
 // Prints per build the median (and p25-p75) of import, createStore, total and the wasm request's
 // start, and the requests.
@@ -39,18 +41,22 @@ const arg = (name, dflt) => {
 const builds = { before: path.resolve(arg('before', '/tmp/pkg-before')), after: path.resolve(arg('after', path.join(root, 'pkg'))) };
 const RUNS = Math.max(1, Number(arg('runs', 25)));
 const LATENCY = Math.max(0, Number(arg('latency', 0)));
+const GAP = Math.max(0, Number(arg('gap', 0)));
 const JSON_OUT = arg('json', '');
 for (const [name, dir] of Object.entries(builds)) {
   if (!existsSync(path.join(dir, 'index.js'))) throw new Error(`bench-startup: --${name}=${dir} has no index.js (not a built pkg/)`);
 }
 
-const PAGE = `<!doctype html><meta charset="utf-8"><title>strata startup</title>
+const PAGE = (GAP) => `<!doctype html><meta charset="utf-8"><title>strata startup</title>
 <script type="module">
+const GAP = ${GAP};
 const entities = { Todo: { relations: { owner: 'User' } }, User: { relations: { todos: ['Todo'] } } };
 const t0 = performance.now();
 try {
   const m = await import('/pkg/index.js');
   const t1 = performance.now();
+  // --gap: the app's own startup work between the import and createStore (main thread busy).
+  while (performance.now() - t1 < GAP);
   const s = await m.createStore({ persist: false, entities });
   const t2 = performance.now();
   const entries = performance.getEntriesByType('resource').filter((r) => new URL(r.name).pathname.startsWith('/pkg/'));
@@ -58,7 +64,7 @@ try {
   const wasm = entries.find((r) => r.name.endsWith('.wasm'));
   const index = entries.find((r) => r.name.endsWith('/index.js'));
   s.close();
-  window.__bench = { ok: true, importMs: t1 - t0, createStoreMs: t2 - t1, totalMs: t2 - t0, indexLoadedMs: index.responseEnd - t0, wasmFetchStartMs: wasm.startTime - t0, wasmFetchEndMs: wasm.responseEnd - t0, requests };
+  window.__bench = { ok: true, importMs: t1 - t0, createStoreMs: t2 - t1 - GAP, totalMs: t2 - t0, indexLoadedMs: index.responseEnd - t0, wasmFetchStartMs: wasm.startTime - t0, wasmFetchEndMs: wasm.responseEnd - t0, requests };
 } catch (e) {
   window.__bench = { ok: false, error: String((e && e.stack) || e) };
 }
@@ -78,7 +84,7 @@ for (const [name, dir] of Object.entries(builds)) {
       }
       if (req.url !== '/bench.html') return false;
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-      res.end(PAGE);
+      res.end(PAGE(GAP));
       return true;
     },
   });
@@ -130,7 +136,7 @@ const quantile = (xs, q) => {
   return s[Math.floor(i)] + (s[Math.ceil(i)] - s[Math.floor(i)]) * (i - Math.floor(i));
 };
 const summary = {};
-console.log(`strata startup, ${RUNS} runs per build, interleaved, fresh context per run${LATENCY ? `, +${LATENCY} ms latency per request` : ''}`);
+console.log(`strata startup, ${RUNS} runs per build, interleaved, fresh context per run${LATENCY ? `, +${LATENCY} ms latency per request` : ''}${GAP ? `, ${GAP} ms of app work between import and createStore` : ''}`);
 console.log(`${'build'.padEnd(8)} ${'import'.padStart(20)} ${'createStore'.padStart(20)} ${'total'.padStart(20)} ${'index.js loaded'.padStart(20)} ${'wasm fetch starts'.padStart(20)}  requests`);
 for (const name of ['before', 'after']) {
   const row = {};
@@ -145,4 +151,4 @@ for (const name of ['before', 'after']) {
   console.log(`${line}  ${row.requests.length}: ${row.requests.map((p) => p.replace(/^\/pkg\//, '')).join(', ')}`);
 }
 console.log(`total: ${summary.before.totalMs.median.toFixed(1)} ms -> ${summary.after.totalMs.median.toFixed(1)} ms (median)`);
-if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ runs: RUNS, latencyMs: LATENCY, builds, summary, raw: runs }, null, 2) + '\n');
+if (JSON_OUT) writeFileSync(JSON_OUT, JSON.stringify({ runs: RUNS, latencyMs: LATENCY, gapMs: GAP, builds, summary, raw: runs }, null, 2) + '\n');

@@ -53,14 +53,17 @@ function inBrowserPage() {
 // failure (never rejects: createStore then loads it the usual way and reports the error).
 async function compileEarly() {
   try {
-    const response = await fetch(wasmUrl());
-    if (!response.ok) return undefined;
-    // compileStreaming needs `Content-Type: application/wasm`; with another type, the bytes.
-    const type = (response.headers.get('Content-Type') || '').split(';')[0].trim().toLowerCase();
-    if (type === 'application/wasm' && typeof WebAssembly.compileStreaming === 'function') {
-      return await WebAssembly.compileStreaming(response);
+    const response = fetch(wasmUrl());
+    if (typeof WebAssembly.compileStreaming === 'function') {
+      try {
+        // Straight from the response promise: the compile starts as the bytes arrive.
+        return await WebAssembly.compileStreaming(response);
+      } catch {
+        // Not `Content-Type: application/wasm` (rejected before the body is read): the bytes.
+      }
     }
-    return await WebAssembly.compile(await response.arrayBuffer());
+    const r = await response;
+    return r.ok ? await WebAssembly.compile(await r.arrayBuffer()) : undefined;
   } catch {
     return undefined;
   }
