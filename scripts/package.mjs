@@ -1,11 +1,17 @@
-// Completes pkg/ after wasm-pack: copies the JS wrapper next to the wasm glue and writes
+// Completes pkg/ after wasm-pack: bundles the JS wrapper with the wasm glue and writes
 // package.json whose entry is the wrapper (no bare imports, so it loads from static files
-// and from bundlers alike). The `strata/react` subpath (react.js) imports the peer
-// dependency 'react'; nothing else does. Every .js file ships minified (esbuild, one file at a
-// time, so the modules and their exports stay as they are) with a source map holding the
-// original source; only the modules private to store.js (STORE_PARTS) ship bundled into it.
-// Prints the gzipped size of what ships.
-import { readFileSync, writeFileSync, copyFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+// and from bundlers alike). What ships:
+//   index.js  the main entry `strata`: src/js/index.js bundled with everything it imports
+//             (store.js and its parts, errors.js, keys.js, persist.js, and wasm-bindgen's glue
+//             strata_wasm.js), so loading it is one request, not a waterfall of ~9 modules.
+//   react.js  `strata/react`: imports the peer dependency 'react' and './index.js' (the main
+//             entry's single copy of StrataError etc.), nothing else.
+//   strata_wasm_bg.wasm, index.d.ts, react.d.ts, README.md, package.json.
+// Both JS files ship minified (esbuild) with a source map holding the original sources.
+// wasm-pack's glue (strata_wasm.js) is patched, then moved out of pkg/ to target/pkg-glue/
+// (so that nothing can load a second copy of it from pkg/, and so that this script can rerun
+// without wasm-pack). Prints the gzipped size of what ships.
+import { readFileSync, writeFileSync, copyFileSync, readdirSync, rmSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { build, transformSync } from 'esbuild';
@@ -13,15 +19,9 @@ import { build, transformSync } from 'esbuild';
 const root = new URL('..', import.meta.url).pathname;
 const pkg = join(root, 'pkg');
 const src = join(root, 'src/js');
+const glueDir = join(root, 'target/pkg-glue');
 
 const version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'))[1];
-// The modules only store.js and each other import (one concern each in src/js): bundled into
-// store.js. Shipped as files of their own, each is gzipped without the others' words: splitting
-// store.js into them cost 1.6 kB that way; bundled, the JS is no larger than before the split.
-const STORE_PARTS = ['notifier.js', 'requests.js', 'replica.js', 'snapshots.js', 'tabs.js', 'connection.js', 'infinite.js', 'query-registry.js', 'filters.js'];
-const wrapper = readdirSync(src).filter((f) => (f.endsWith('.js') && !STORE_PARTS.includes(f)) || f.endsWith('.d.ts'));
-for (const f of STORE_PARTS.flatMap((f) => [f, `${f}.map`])) rmSync(join(pkg, f), { force: true }); // from older builds
-for (const f of wrapper) copyFileSync(join(src, f), join(pkg, f));
 // wasm-pack writes a '*' .gitignore into pkg/, which would hide files from npm pack.
 if (existsSync(join(pkg, '.gitignore'))) rmSync(join(pkg, '.gitignore'));
 
@@ -29,42 +29,56 @@ if (existsSync(join(pkg, '.gitignore'))) rmSync(join(pkg, '.gitignore'));
 // then TextEncoder.encodeInto for what is left after the first non-ASCII one; it encodes with
 // TextEncoder.encode only when there is no realloc. For a large argument (a 7 MB response)
 // the loop took 16-30 ms where encode + copy takes 6: long strings take the encode branch too.
-const glue = join(pkg, 'strata_wasm.js');
+const glue = join(glueDir, 'strata_wasm.js');
+const fresh = join(pkg, 'strata_wasm.js');
 const loop = 'function passStringToWasm0(arg, malloc, realloc) {\n    if (realloc === undefined) {';
-const glueCode = readFileSync(glue, 'utf8');
-if (glueCode.includes(loop)) {
-  writeFileSync(glue, glueCode.replace(loop, loop.replace('realloc === undefined', 'realloc === undefined || arg.length > 1024')));
-} else if (!glueCode.includes('//# sourceMappingURL=')) {
-  throw new Error('package.mjs: passStringToWasm0 in strata_wasm.js is not the one of wasm-bindgen 0.2.130; check the long-string patch');
+const patched = loop.replace('realloc === undefined', 'realloc === undefined || arg.length > 1024');
+if (existsSync(fresh) && !readFileSync(fresh, 'utf8').includes('//# sourceMappingURL=')) {
+  // Just written by wasm-pack (a minified one is from a build before the single-file entry).
+  const glueCode = readFileSync(fresh, 'utf8');
+  if (!glueCode.includes(loop)) {
+    throw new Error('package.mjs: passStringToWasm0 in strata_wasm.js is not the one of wasm-bindgen 0.2.130; check the long-string patch');
+  }
+  mkdirSync(glueDir, { recursive: true });
+  writeFileSync(glue, glueCode.replace(loop, patched));
+} else if (!existsSync(glue) || !readFileSync(glue, 'utf8').includes(patched)) {
+  throw new Error('package.mjs: no wasm-bindgen glue (pkg/strata_wasm.js or target/pkg-glue/strata_wasm.js): run ./scripts/build.sh');
 }
+// Only what ships stays in pkg/: the modules of older builds, wasm-pack's glue and its types.
+const SHIPPED = new Set(['index.js', 'index.js.map', 'react.js', 'react.js.map', 'index.d.ts', 'react.d.ts', 'strata_wasm_bg.wasm', 'package.json', 'README.md']);
+for (const f of readdirSync(pkg)) if (!SHIPPED.has(f)) rmSync(join(pkg, f), { recursive: true, force: true });
+for (const f of ['index.d.ts', 'react.d.ts']) copyFileSync(join(src, f), join(pkg, f));
 
 const esbuildOptions = { minify: true, format: 'esm', target: 'es2022', sourcemap: 'external', sourcesContent: true, legalComments: 'none' };
 
-// store.js with STORE_PARTS inlined; every other import stays an import of the module next to it.
-async function bundleStore() {
-  const keepImports = {
-    name: 'keep-imports',
-    setup(build) {
-      build.onResolve({ filter: /^\.\/[^/]+\.js$/ }, (args) => (STORE_PARTS.includes(args.path.slice(2)) ? undefined : { path: args.path, external: true }));
-    },
-  };
-  const out = await build({ ...esbuildOptions, entryPoints: [join(src, 'store.js')], bundle: true, write: false, outfile: join(pkg, 'store.js'), plugins: [keepImports] });
+function withMap(out, f) {
   const code = out.outputFiles.find((o) => o.path.endsWith('.js')).text.replace(/\/\/# sourceMappingURL=.*\n?$/, '');
   const map = JSON.parse(out.outputFiles.find((o) => o.path.endsWith('.map')).text);
-  map.sources = map.sources.map((s) => s.split('/').pop()); // like the other maps: the file names
-  return { code, map: JSON.stringify(map) };
+  map.sources = map.sources.map((s) => s.split('/').pop()); // the file names, as in src/js
+  writeFileSync(join(pkg, f), `${code}//# sourceMappingURL=${f}.map\n`);
+  writeFileSync(join(pkg, `${f}.map`), JSON.stringify(map));
 }
 
-const scripts = [...wrapper.filter((f) => f.endsWith('.js')), 'strata_wasm.js'];
-for (const f of scripts) {
-  const code = readFileSync(join(pkg, f), 'utf8');
-  if (code.includes(`//# sourceMappingURL=${f}.map`)) continue; // already minified (a rerun without wasm-pack)
-  const out = f === 'store.js' ? await bundleStore() : transformSync(code, { ...esbuildOptions, sourcefile: f });
+// index.js: everything inlined; './strata_wasm.js' is the patched glue.
+const glueFile = {
+  name: 'strata-glue',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/strata_wasm\.js$/ }, () => ({ path: glue }));
+  },
+};
+withMap(await build({ ...esbuildOptions, entryPoints: [join(src, 'index.js')], bundle: true, write: false, outfile: join(pkg, 'index.js'), plugins: [glueFile] }), 'index.js');
+// react.js: one module of its own; its imports ('react', './index.js') stay imports.
+{
+  const f = 'react.js';
+  const out = transformSync(readFileSync(join(src, f), 'utf8'), { ...esbuildOptions, sourcefile: f });
   writeFileSync(join(pkg, f), `${out.code}//# sourceMappingURL=${f}.map\n`);
   writeFileSync(join(pkg, `${f}.map`), out.map);
 }
+const imports = (f) => [...readFileSync(join(pkg, f), 'utf8').matchAll(/\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
+if (imports('index.js').length) throw new Error(`package.mjs: pkg/index.js still imports ${imports('index.js').join(', ')}`);
+if (imports('react.js').some((i) => i !== 'react' && i !== './index.js')) throw new Error(`package.mjs: pkg/react.js imports ${imports('react.js').join(', ')}`);
 
-const files = [...wrapper, 'strata_wasm.js', 'strata_wasm.d.ts', 'strata_wasm_bg.wasm', 'strata_wasm_bg.wasm.d.ts', ...scripts.map((f) => `${f}.map`)];
+const files = ['index.js', 'index.js.map', 'index.d.ts', 'react.js', 'react.js.map', 'react.d.ts', 'strata_wasm_bg.wasm'];
 const manifest = {
   name: 'strata',
   version,

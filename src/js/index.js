@@ -1,16 +1,25 @@
-// strata: the package entry. Loads the wasm core on first use (no work at import time, so
-// importing during server-side rendering is safe) and creates stores.
+// strata: the package entry. Creates stores; the wasm core is instantiated on first use.
+// At import time in a browser page (a `window` and `fetch`, not Node) it starts fetching and
+// compiling the wasm, so that work overlaps the app's own startup; nothing else runs at import
+// (importing during server-side rendering touches no `window`/`document` and fetches nothing).
+// Shipped as one module: scripts/package.mjs bundles this file with everything it imports.
 
 import initWasm, { StoreCore } from './strata_wasm.js';
-import { StrataError, fromCore, invalidArgument, ERROR_CODES } from './errors.js';
-import { toJson, finite, isPlainObject, describe } from './keys.js';
+import { StrataError, fromCore, invalidArgument, report, ERROR_CODES } from './errors.js';
+import { toJson, finite, isPlainObject, describe, hashKey } from './keys.js';
 import { Store, INIT } from './store.js';
 import { openPersistence } from './persist.js';
 
 let loading;
 
 function loadWasm() {
-  loading ??= initWasm({ module_or_path: wasmUrl() }).catch((e) => {
+  loading ??= (async () => {
+    // The module compiled since import time, if that worked; else (no early compile, or it
+    // failed) the glue fetches and instantiates it, and reports what went wrong.
+    const compiled = early && (await early);
+    early = undefined; // compiled once: a failed instantiation (or a retry) fetches again
+    return initWasm({ module_or_path: compiled || wasmUrl() });
+  })().catch((e) => {
     loading = undefined; // let a later createStore try again
     const err = new StrataError(
       'INTERNAL',
@@ -32,6 +41,35 @@ function wasmUrl() {
   const dev = /^(.*\/node_modules\/)\.vite\/deps[^/]*\/[^/]*$/.exec(url.pathname);
   return dev ? new URL(dev[1] + 'strata/strata_wasm_bg.wasm', url) : url;
 }
+
+// A browser page: not Node (nor Deno/Bun, which carry `process.versions.node`; checked first, so
+// SSR never reads `window`), a `window`, `fetch` and WebAssembly.
+function inBrowserPage() {
+  if (typeof process === 'object' && process !== null && process.versions && process.versions.node) return false;
+  return typeof window === 'object' && window !== null && typeof fetch === 'function' && typeof WebAssembly === 'object';
+}
+
+// Fetches and compiles the wasm; resolves to the WebAssembly.Module, or to undefined on any
+// failure (never rejects: createStore then loads it the usual way and reports the error).
+async function compileEarly() {
+  try {
+    const response = fetch(wasmUrl());
+    if (typeof WebAssembly.compileStreaming === 'function') {
+      try {
+        // Straight from the response promise: the compile starts as the bytes arrive.
+        return await WebAssembly.compileStreaming(response);
+      } catch {
+        // Not `Content-Type: application/wasm` (rejected before the body is read): the bytes.
+      }
+    }
+    const r = await response;
+    return r.ok ? await WebAssembly.compile(await r.arrayBuffer()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let early = inBrowserPage() ? compileEarly() : undefined;
 
 /**
  * Creates a store. Accepts every option of the design (name, persist, baseUrl, headers,
@@ -110,3 +148,8 @@ export function infiniteQueryOptions(options) {
 }
 
 export { Store, StrataError, ERROR_CODES };
+
+// Internal, not API (no types, may change in any release): what strata/react shares with this
+// entry, so both use this module's single copy; and the wasm class itself, for the probes of
+// www/bench/peers (the instance the stores drive).
+export { invalidArgument as __invalidArgument, report as __report, hashKey as __hashKey, StoreCore as __StoreCore };

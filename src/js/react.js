@@ -2,7 +2,8 @@
 // useSyncExternalStore; the store hands out the same snapshot object until it changes, so a
 // component re-renders only when its own query, entity or sync state changed.
 //
-// Nothing here runs at import time beyond creating a context (safe to import during SSR).
+// Nothing here runs at import time beyond creating a context (safe to import during SSR); the
+// main entry it imports starts compiling the wasm then, in a browser page only.
 // React is a peer dependency; this module is only reached through the `strata/react` subpath,
 // so the main entry stays free of bare imports.
 
@@ -17,8 +18,9 @@ import {
   useRef,
   useSyncExternalStore,
 } from 'react';
-import { StrataError, invalidArgument, report } from './errors.js';
-import { hashKey } from './keys.js';
+// The main entry's own copy of these (one StrataError class for `instanceof` across entries,
+// and one module to load: the main entry ships as a single file).
+import { StrataError, __invalidArgument as invalidArgument, __report as report, __hashKey as hashKey } from './index.js';
 
 const StoreContext = createContext(null);
 

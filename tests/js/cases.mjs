@@ -32,6 +32,43 @@ function counter(store, kind, ...args) {
   return c;
 }
 
+// Another copy of the package whose wasm is not served (404), or served with a wrong type.
+async function loadVariant(variant) {
+  const rejections = [];
+  const onRejection = (e) => rejections.push(String(e.reason && e.reason.message));
+  window.addEventListener('unhandledrejection', onRejection);
+  try {
+    const m = await import(`/_pkg/${variant}/index.js`);
+    let result;
+    try {
+      const store = await m.createStore({ persist: false });
+      store.close();
+      result = { ok: true };
+    } catch (e) {
+      result = { ok: false, error: e, isStrataError: e instanceof m.StrataError };
+    }
+    await new Promise((r) => setTimeout(r, 50)); // unhandledrejection fires after a task
+    return { ...result, rejections };
+  } finally {
+    window.removeEventListener('unhandledrejection', onRejection);
+  }
+}
+
+test('wasm not served: importing does not throw or leave an unhandled rejection; createStore is INTERNAL', async () => {
+  const r = await loadVariant('missing');
+  assertEqual(r.ok, false, 'createStore rejects');
+  assert(r.isStrataError, 'a StrataError');
+  assertEqual(r.error.code, 'INTERNAL');
+  assert(/could not load strata_wasm_bg\.wasm \(it must be served next to the package's index\.js as application\/wasm\)/.test(r.error.message), r.error.message);
+  assertEqual(r.rejections, [], 'unhandled rejections');
+});
+
+test('wasm served as application/octet-stream: it still loads (compiled from the bytes)', async () => {
+  const r = await loadVariant('octet');
+  assertEqual(r.ok, true, `createStore resolves (${r.error && r.error.message})`);
+  assertEqual(r.rejections, [], 'unhandled rejections');
+});
+
 test('reading a query denormalizes it; reads return the same object', async () => {
   const store = await seeded();
   const list = store.getQueryData(['todos']);

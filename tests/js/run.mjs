@@ -15,7 +15,7 @@
 //   CHROMIUM_PATH   browser binary (default /usr/bin/chromium)
 //   JS_TEST_TIMEOUT overall timeout in ms waiting for results (default 120000)
 
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,7 +66,26 @@ async function writeResults(payload) {
 
 try {
   // Same-origin test API under /api/ (tests/server/api.mjs); everything else is static.
-  server = await startStaticServer({ root: repoRoot, port: 0, handler: createApi().handle });
+  // /_pkg/<variant>/<file>: pkg/<file> with the wasm served wrong (for the loading tests in
+  // cases.mjs): `missing` answers 404, `octet` serves it as application/octet-stream.
+  const api = createApi().handle;
+  const variants = async (req, res) => {
+    const m = /^\/_pkg\/(missing|octet)\/([\w.]+)$/.exec(new URL(req.url, 'http://x').pathname);
+    if (!m) return api(req, res);
+    const file = path.join(repoRoot, 'pkg', m[2]);
+    const wasm = m[2] === 'strata_wasm_bg.wasm';
+    if (!existsSync(file) || (wasm && m[1] === 'missing')) {
+      res.writeHead(404, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' });
+      res.end('not found\n');
+      return true;
+    }
+    const type = wasm ? 'application/octet-stream' : m[2].endsWith('.js') ? 'text/javascript' : 'application/json';
+    res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store' });
+    res.end(await readFile(file));
+    return true;
+  };
+  variants.upgrade = api.upgrade;
+  server = await startStaticServer({ root: repoRoot, port: 0, handler: variants });
   const url = `${server.url}/${pagePath}`;
   console.log(`js tests: opening ${url}`);
 

@@ -94,7 +94,7 @@ const packed = await check('package: npm pack pkg/ has strata/react, its types a
   const json = JSON.parse(sh('npm', ['pack', pkgDir, '--pack-destination', outDir, '--json', '--silent'], { cwd: repoRoot, quiet: true }));
   tarball = path.join(outDir, json[0].filename);
   const files = json[0].files.map((f) => f.path);
-  for (const f of ['package.json', 'index.js', 'index.d.ts', 'react.js', 'react.d.ts', 'strata_wasm.js', 'strata_wasm_bg.wasm']) {
+  for (const f of ['package.json', 'index.js', 'index.d.ts', 'react.js', 'react.d.ts', 'strata_wasm_bg.wasm']) {
     if (!files.includes(f)) throw new Error(`${f} is missing from the tarball (has: ${files.join(', ')})`);
   }
   const manifest = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
@@ -109,6 +109,10 @@ const packed = await check('package: npm pack pkg/ has strata/react, its types a
     const bare = /\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^./"'][^"']*)["']/.exec(readFileSync(path.join(pkgDir, f), 'utf8'));
     if (bare) throw new Error(`${f} imports the bare specifier '${bare[1]}'`);
   }
+  // One request for the main entry (no import waterfall), and strata/react shares its one copy.
+  const importsOf = (f) => [...readFileSync(path.join(pkgDir, f), 'utf8').matchAll(/\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
+  assertEqual(importsOf('index.js'), [], 'modules index.js imports');
+  assertEqual([...new Set(importsOf('react.js'))].sort(), ['./index.js', 'react'], 'modules react.js imports');
   console.log(`    ${path.relative(repoRoot, tarball)}: ${json[0].entryCount} files, ${(json[0].size / 1024).toFixed(1)} kB`);
 });
 if (!packed) finish();

@@ -56,6 +56,23 @@ await check('SSR: importing strata and strata/react touches no window/document',
   );
 });
 
+await check('SSR: strata/react throws the main entry\'s StrataError (one copy across entries)', async () => {
+  const { createElement: h } = await import('react');
+  const { renderToString } = await import('react-dom/server');
+  function Orphan() {
+    strataReact.useStore();
+    return null;
+  }
+  let error;
+  try {
+    renderToString(h(Orphan));
+  } catch (e) {
+    error = e;
+  }
+  assertEqual(error instanceof strata.StrataError, true, 'a hook without a provider throws an instance of strata.StrataError');
+  assertEqual(error.code, 'INVALID_ARGUMENT', 'its code');
+});
+
 await check('SSR: renderToString of the hooks over a real store', async () => {
   // Node's fetch cannot read file: URLs; serve the package's wasm file the way a server would.
   const realFetch = globalThis.fetch;

@@ -24,8 +24,8 @@
 
 import { createStore } from '/pkg/index.js';
 // Only for the untimed probes of scenarios 5 and 6 (where the time goes): the wasm class the
-// package's store drives, from the same module instance.
-import { StoreCore } from '/pkg/strata_wasm.js';
+// package's store drives, from the same module instance (an internal export of the entry).
+import { __StoreCore as StoreCore } from '/pkg/index.js';
 import { InMemoryCache, gql, cacheSizes, QueryClient, QueryObserver, InfiniteQueryObserver, notifyManager, dehydrate, hydrate, normalize, denormalize, schema } from './dist/peers.js';
 
 const params = new URLSearchParams(location.search);
