@@ -65,6 +65,11 @@ export class Infinite {
     };
   }
 
+  /** The page options of `hash` (a new object whenever they are given again). */
+  options(hash) {
+    return this.#entries.get(hash)?.o;
+  }
+
   /** Whether `hash` is an infinite query this page knows the options of. */
   has(hash) {
     return this.#entries.has(hash);

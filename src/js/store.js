@@ -55,7 +55,7 @@ export class Store {
   #registry; // per query: key, meta, initialData, subscriptions and their function options
   #evaluating = false; // function options are being evaluated again (no nested round)
   #infinite;
-  #infiniteViews = new WeakMap(); // query state view -> infinite query state view
+  #infiniteViews = new WeakMap(); // query state view -> { options, view }: the infinite query state
 
   /** @internal use createStore() */
   constructor(core, options, persistence = null) {
@@ -331,17 +331,20 @@ export class Store {
     if (state === undefined) return undefined;
     const hash = hashKey(queryKey);
     const inf = this.#infinite;
+    // The app's page functions run once per state and options, not on every read (a render
+    // loop reads it again and again); a fetch's direction is bound when its state changes.
+    const options = inf.options(hash);
+    const cached = this.#infiniteViews.get(state);
+    if (cached !== undefined && cached.options === options) return cached.view;
     const fetching = state.fetchStatus === 'fetching' ? inf.direction(hash) : null;
-    const extra = {
+    const view = Object.freeze({
+      ...state,
       hasNextPage: inf.hasPage(hash, state.data, true),
       hasPreviousPage: inf.hasPage(hash, state.data, false),
       isFetchingNextPage: fetching === 'forward',
       isFetchingPreviousPage: fetching === 'backward',
-    };
-    const cached = this.#infiniteViews.get(state);
-    if (cached !== undefined && Object.keys(extra).every((k) => cached[k] === extra[k])) return cached;
-    const view = Object.freeze({ ...state, ...extra });
-    this.#infiniteViews.set(state, view);
+    });
+    this.#infiniteViews.set(state, { options, view });
     return view;
   }
 
