@@ -4,7 +4,7 @@
 //   index.js  the main entry `strata`: src/js/index.js bundled with everything it imports
 //             (store.js and its parts, errors.js, keys.js, persist.js, and wasm-bindgen's glue
 //             strata_wasm.js), so loading it is one request, not a waterfall of ~9 modules.
-//   react.js  `strata/react`: imports the peer dependency 'react' and './index.js' (the main
+//   react.js  `strata-store/react`: imports the peer dependency 'react' and './index.js' (the main
 //             entry's single copy of StrataError etc.), nothing else.
 //   strata_wasm_bg.wasm, index.d.ts, react.d.ts, README.md, package.json.
 // Both JS files ship minified (esbuild) with a source map holding the original sources.
@@ -80,7 +80,7 @@ if (imports('react.js').some((i) => i !== 'react' && i !== './index.js')) throw 
 
 const files = ['index.js', 'index.js.map', 'index.d.ts', 'react.js', 'react.js.map', 'react.d.ts', 'strata_wasm_bg.wasm'];
 const manifest = {
-  name: 'strata',
+  name: 'strata-store',
   version,
   description: 'Client-side state store: normalized entity cache, stale-while-revalidate queries, optimistic mutations, offline sync queue (Rust + WebAssembly).',
   license: 'MIT',
@@ -95,7 +95,7 @@ const manifest = {
   },
   files: files.filter((f) => existsSync(join(pkg, f))),
   sideEffects: false,
-  // Only `strata/react` needs React; apps without React install nothing extra.
+  // Only `strata-store/react` needs React; apps without React install nothing extra.
   peerDependencies: { react: '^18 || ^19' },
   peerDependenciesMeta: { react: { optional: true } },
 };
@@ -105,4 +105,4 @@ if (existsSync(join(root, 'README.md'))) copyFileSync(join(root, 'README.md'), j
 const gz = (f) => gzipSync(readFileSync(join(pkg, f)), { level: 9 }).length;
 const wasm = gz('strata_wasm_bg.wasm');
 const js = manifest.files.filter((f) => f.endsWith('.js')).reduce((n, f) => n + gz(f), 0);
-console.log(`pkg/ ready: strata ${version}; gzipped wasm ${(wasm / 1024).toFixed(1)} kB + js ${(js / 1024).toFixed(1)} kB (minified) = ${((wasm + js) / 1024).toFixed(1)} kB`);
+console.log(`pkg/ ready: strata-store ${version}; gzipped wasm ${(wasm / 1024).toFixed(1)} kB + js ${(js / 1024).toFixed(1)} kB (minified) = ${((wasm + js) / 1024).toFixed(1)} kB`);

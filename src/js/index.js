@@ -149,7 +149,7 @@ export function infiniteQueryOptions(options) {
 
 export { Store, StrataError, ERROR_CODES };
 
-// Internal, not API (no types, may change in any release): what strata/react shares with this
+// Internal, not API (no types, may change in any release): what strata-store/react shares with this
 // entry, so both use this module's single copy; and the wasm class itself, for the probes of
 // www/bench/peers (the instance the stores drive).
 export { invalidArgument as __invalidArgument, report as __report, hashKey as __hashKey, StoreCore as __StoreCore };

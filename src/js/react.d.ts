@@ -1,4 +1,4 @@
-// Type declarations for `strata/react` (written by hand). React is a peer dependency; these
+// Type declarations for `strata-store/react` (written by hand). React is a peer dependency; these
 // declarations need `@types/react` (18 or 19).
 
 import type { ReactElement, ReactNode } from 'react';

@@ -1,10 +1,10 @@
-// strata/react: React bindings for a strata Store. Every hook reads through
+// strata-store/react: React bindings for a strata Store. Every hook reads through
 // useSyncExternalStore; the store hands out the same snapshot object until it changes, so a
 // component re-renders only when its own query, entity or sync state changed.
 //
 // Nothing here runs at import time beyond creating a context (safe to import during SSR); the
 // main entry it imports starts compiling the wasm then, in a browser page only.
-// React is a peer dependency; this module is only reached through the `strata/react` subpath,
+// React is a peer dependency; this module is only reached through the `strata-store/react` subpath,
 // so the main entry stays free of bare imports.
 
 import {

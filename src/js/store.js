@@ -230,7 +230,7 @@ export class Store {
   }
 
   /**
-   * @internal (strata/react) Evaluates the function-valued options of the query's latest
+   * @internal (strata-store/react) Evaluates the function-valued options of the query's latest
    * subscription again (a component re-rendered: its closures may read new props).
    */
   [Symbol.for('strata.refreshOptions')](queryKey) {

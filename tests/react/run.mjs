@@ -87,7 +87,7 @@ function finish() {
 // ---- 1. npm pack ----------------------------------------------------------------------------
 
 let tarball;
-const packed = await check('package: npm pack pkg/ has strata/react, its types and the React peer dependency', () => {
+const packed = await check('package: npm pack pkg/ has strata-store/react, its types and the React peer dependency', () => {
   if (!existsSync(path.join(pkgDir, 'package.json'))) throw new Error('pkg/ is not built: run ./scripts/build.sh first');
   mkdirSync(outDir, { recursive: true });
   for (const f of readdirSync(outDir)) if (f.endsWith('.tgz')) rmSync(path.join(outDir, f));
@@ -109,7 +109,7 @@ const packed = await check('package: npm pack pkg/ has strata/react, its types a
     const bare = /\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^./"'][^"']*)["']/.exec(readFileSync(path.join(pkgDir, f), 'utf8'));
     if (bare) throw new Error(`${f} imports the bare specifier '${bare[1]}'`);
   }
-  // One request for the main entry (no import waterfall), and strata/react shares its one copy.
+  // One request for the main entry (no import waterfall), and strata-store/react shares its one copy.
   const importsOf = (f) => [...readFileSync(path.join(pkgDir, f), 'utf8').matchAll(/\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
   assertEqual(importsOf('index.js'), [], 'modules index.js imports');
   assertEqual([...new Set(importsOf('react.js'))].sort(), ['./index.js', 'react'], 'modules react.js imports');
@@ -130,14 +130,14 @@ const installed = await check('app: npm ci (pinned Vite 8, React 19, TypeScript)
   // The tarball changes with every build; the app's package.json and lock do not name it.
   const digest = createHash('sha256').update(readFileSync(tarball)).digest('hex');
   const stamp = path.join(appDir, 'node_modules', '.strata-tarball.sha256');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest && existsSync(path.join(appDir, 'node_modules', 'strata', 'react.js'))) {
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest && existsSync(path.join(appDir, 'node_modules', 'strata-store', 'react.js'))) {
     console.log('    strata tarball already installed (same sha256)');
   } else {
     sh('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
     writeFileSync(stamp, digest);
   }
-  const m = JSON.parse(readFileSync(path.join(appDir, 'node_modules', 'strata', 'package.json'), 'utf8'));
-  if (!m.exports || !m.exports['./react']) throw new Error('node_modules/strata has no ./react export');
+  const m = JSON.parse(readFileSync(path.join(appDir, 'node_modules', 'strata-store', 'package.json'), 'utf8'));
+  if (!m.exports || !m.exports['./react']) throw new Error('node_modules/strata-store has no ./react export');
 });
 if (!installed) finish();
 

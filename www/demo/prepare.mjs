@@ -76,7 +76,7 @@ export function prepareDemo() {
     sh('npm', ['ci', '--no-audit', '--no-fund']);
   }
   const stamp = path.join(here, 'node_modules', '.strata-tarball.sha256');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === tarballSha && existsSync(path.join(here, 'node_modules', 'strata', 'react.js'))) {
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === tarballSha && existsSync(path.join(here, 'node_modules', 'strata-store', 'react.js'))) {
     console.log('demo: strata tarball already installed');
   } else {
     sh('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', tarball]);

@@ -1,5 +1,5 @@
 // Server-side rendering checks, run by tests/react/run.mjs with Node from this directory (so
-// `strata` and `strata/react` resolve to the installed tarball through its `exports`):
+// `strata` and `strata-store/react` resolve to the installed tarball through its `exports`):
 //   1. importing both entries touches neither `window` nor `document`;
 //   2. renderToString of the hooks over a real store (the wasm loaded from the package's
 //      file) renders cached data, pending state for unknown queries, and starts no fetch.
@@ -27,7 +27,7 @@ function assertEqual(actual, expected, what) {
 
 let strata;
 let strataReact;
-await check('SSR: importing strata and strata/react touches no window/document', async () => {
+await check('SSR: importing strata and strata-store/react touches no window/document', async () => {
   const touched = [];
   for (const name of ['window', 'document']) {
     Object.defineProperty(globalThis, name, {
@@ -39,8 +39,8 @@ await check('SSR: importing strata and strata/react touches no window/document',
     });
   }
   try {
-    strata = await import('strata');
-    strataReact = await import('strata/react');
+    strata = await import('strata-store');
+    strataReact = await import('strata-store/react');
   } finally {
     delete globalThis.window;
     delete globalThis.document;
@@ -52,11 +52,11 @@ await check('SSR: importing strata and strata/react touches no window/document',
       'StoreProvider', 'infiniteQueryOptions', 'queryOptions', 'useConnection', 'useEntity', 'useInfiniteQuery', 'useIsFetching', 'useIsMutating',
       'useMutation', 'useMutationState', 'useQueries', 'useQuery', 'useStore', 'useSuspenseQuery', 'useSyncState',
     ],
-    'strata/react exports',
+    'strata-store/react exports',
   );
 });
 
-await check('SSR: strata/react throws the main entry\'s StrataError (one copy across entries)', async () => {
+await check('SSR: strata-store/react throws the main entry\'s StrataError (one copy across entries)', async () => {
   const { createElement: h } = await import('react');
   const { renderToString } = await import('react-dom/server');
   function Orphan() {

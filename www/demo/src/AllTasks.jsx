@@ -4,7 +4,7 @@
 // TaskRows over the same Task entities: an edit on the board, in a drawer or pushed by the
 // server shows here without a request, on whatever page the task is.
 import { useEffect, useRef, useState } from 'react';
-import { useInfiniteQuery } from 'strata/react';
+import { useInfiniteQuery } from 'strata-store/react';
 import { PAGE_SIZE, pages } from './store.js';
 import { usePendingByEntity } from './hooks.js';
 import { ColumnBody, Failed, Skeleton, TaskRow, Waiting } from './Board.jsx';

@@ -1,7 +1,7 @@
 // Teamboard: the page. Header (network switch, sync badge), the team strip, two views (the
 // board; All tasks, page by page), the task drawer, and the side panel (Sync, Cache, Server).
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { useStore, useSyncState } from 'strata/react';
+import { useStore, useSyncState } from 'strata-store/react';
 import { AllTasks } from './AllTasks.jsx';
 import { Board, Me, Team } from './Board.jsx';
 import { TaskDrawer } from './TaskDrawer.jsx';

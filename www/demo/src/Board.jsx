@@ -2,7 +2,7 @@
 // three queries whose rows are shared Task entities (and whose assignees are shared Users):
 // one change reaches every column that shows it (and All tasks, whose rows are TaskRows too).
 import { useEffect, useRef, useState } from 'react';
-import { useEntity, useQuery, useStore } from 'strata/react';
+import { useEntity, useQuery, useStore } from 'strata-store/react';
 import { ME, mutations, pages, queries } from './store.js';
 import { toast, usePendingByEntity, useRun } from './hooks.js';
 import { Avatar, Chip, Icon, Spinner } from './ui.jsx';

@@ -4,7 +4,7 @@
 //   Cache  - the cached queries (queries()) with their state, optimistic layers, entities
 //   Server - the demo server's knobs and its request log
 import { useEffect, useRef, useState } from 'react';
-import { useConnection, useStore, useSyncState } from 'strata/react';
+import { useConnection, useStore, useSyncState } from 'strata-store/react';
 import { describeRequest, entities, LIVE, server, subjectOf, TAB_ID } from './store.js';
 import { ago, layerOps, settledConflicts, toast, useMutationList, useNow, useQueryList } from './hooks.js';
 import { setServerControl, useServerControl } from './control.js';

@@ -1,7 +1,7 @@
 // A task's details: edit it, comment on it, and let "a teammate" change it on the server
 // (pushed to the page live; offline, the way to make a conflict on purpose).
 import { useEffect, useState } from 'react';
-import { useEntity, useQuery, useStore } from 'strata/react';
+import { useEntity, useQuery, useStore } from 'strata-store/react';
 import { ME, mutations, queries, server } from './store.js';
 import { ago, toast, useNow, usePendingByEntity, useRun } from './hooks.js';
 import { Avatar, Icon } from './ui.jsx';

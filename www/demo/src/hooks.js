@@ -1,6 +1,6 @@
-// Small hooks the demo builds on top of strata/react.
+// Small hooks the demo builds on top of strata-store/react.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { useStore } from 'strata/react';
+import { useStore } from 'strata-store/react';
 import { subjectOf } from './store.js';
 
 // ---- the query cache, for the inspector --------------------------------------------------

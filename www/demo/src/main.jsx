@@ -3,7 +3,7 @@
 // ?transport=websocket), then render. The store is also on window.store for the curious.
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { StoreProvider } from 'strata/react';
+import { StoreProvider } from 'strata-store/react';
 import { connectDemoStore, createDemoStore } from './store.js';
 import { toast } from './hooks.js';
 import { App } from './App.jsx';

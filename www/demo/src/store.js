@@ -1,6 +1,6 @@
 // Everything the demo tells strata: the entity types, the store's options, the queries and the
 // mutations. Components only pick from here.
-import { createStore } from 'strata';
+import { createStore } from 'strata-store';
 
 /** The signed-in user (the demo has no login). */
 export const ME = 'u1';

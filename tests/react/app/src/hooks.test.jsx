@@ -5,7 +5,7 @@
 import { Component, StrictMode, Suspense, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { flushSync } from 'react-dom';
-import { createStore } from 'strata';
+import { createStore } from 'strata-store';
 import {
   StoreProvider,
   queryOptions,
@@ -21,7 +21,7 @@ import {
   useStore,
   useSuspenseQuery,
   useSyncState,
-} from 'strata/react';
+} from 'strata-store/react';
 import { assert, assertEqual, nextFrame, run, sleep, test, waitFor } from './harness.js';
 
 // React's own warnings (getSnapshot not cached, updates during render...) fail the last test.

@@ -3,8 +3,8 @@
 // from /api/todos renders (then reads window.__app).
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createStore } from 'strata';
-import { StoreProvider, useEntity, useQuery, useSyncState } from 'strata/react';
+import { createStore } from 'strata-store';
+import { StoreProvider, useEntity, useQuery, useSyncState } from 'strata-store/react';
 
 interface User {
   id: string;

@@ -1,6 +1,6 @@
-// Typed usage of strata/react, checked by `tsc --noEmit` (tests/react/run.mjs); never run.
+// Typed usage of strata-store/react, checked by `tsc --noEmit` (tests/react/run.mjs); never run.
 // Every `@ts-expect-error` line must be an error, so the declarations are checked both ways.
-import { createStore, queryOptions as storeQueryOptions, type Store, type QueryEntry } from 'strata';
+import { createStore, queryOptions as storeQueryOptions, type Store, type QueryEntry } from 'strata-store';
 import {
   StoreProvider,
   infiniteQueryOptions,
@@ -23,7 +23,7 @@ import {
   type InfiniteData,
   type SyncState,
   type UseQueryResult,
-} from 'strata/react';
+} from 'strata-store/react';
 
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(): void {}
