@@ -87,6 +87,13 @@ export interface StoreOptions {
   fetch?: (url: string, init: RequestInit) => Promise<Response>;
   /** fetch's `credentials` for every request of the store. */
   credentials?: 'omit' | 'same-origin' | 'include';
+  /**
+   * Where the wasm core comes from, for bundlers that do not follow `new URL('./strata_wasm_bg.wasm',
+   * import.meta.url)`: its URL, a Response (or a promise of one), a compiled module, or its bytes.
+   * Default: the file next to the package's index.js (read from disk in Node). The first store of a
+   * page loads the core; later stores share it.
+   */
+  wasm?: string | URL | Response | Promise<Response> | WebAssembly.Module | ArrayBuffer | ArrayBufferView;
 }
 
 export type ErrorCode =

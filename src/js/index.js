@@ -12,13 +12,20 @@ import { openPersistence } from './persist.js';
 
 let loading;
 
-function loadWasm() {
+// `given`: createStore's `wasm` option (a URL or string, a Response or a promise of one, a
+// WebAssembly.Module, or the bytes), for bundlers that do not follow `new URL(...)` below. The
+// first store of the page loads the core; later stores share it.
+function loadWasm(given) {
   loading ??= (async () => {
+    if (given !== undefined) {
+      early = undefined;
+      return initWasm({ module_or_path: await given });
+    }
     // The module compiled since import time, if that worked; else (no early compile, or it
     // failed) the glue fetches and instantiates it, and reports what went wrong.
     const compiled = early && (await early);
     early = undefined; // compiled once: a failed instantiation (or a retry) fetches again
-    return initWasm({ module_or_path: compiled || wasmUrl() });
+    return initWasm({ module_or_path: compiled || (inNode() ? await readNextToModule() : wasmUrl()) });
   })().catch((e) => {
     loading = undefined; // let a later createStore try again
     const err = new StrataError(
@@ -39,13 +46,27 @@ function wasmUrl() {
   // (vitejs/vite#8427; Vite 8 rewrites the URL itself), so `url` would fetch index.html. The
   // package's own files are still served from node_modules/strata/.
   const dev = /^(.*\/node_modules\/)\.vite\/deps[^/]*\/[^/]*$/.exec(url.pathname);
-  return dev ? new URL(dev[1] + 'strata/strata_wasm_bg.wasm', url) : url;
+  return dev ? new URL(dev[1] + 'strata-store/strata_wasm_bg.wasm', url) : url;
+}
+
+// Node (SSR, scripts) has no fetch for file: URLs: the bytes are read from the file. The module
+// name is a variable so that bundlers building for the browser do not try to resolve it.
+async function readNextToModule() {
+  const url = wasmUrl();
+  if (url.protocol !== 'file:') return url;
+  const fs = 'node:fs/promises';
+  const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
+  return readFile(url);
+}
+
+function inNode() {
+  return typeof process === 'object' && process !== null && !!(process.versions && process.versions.node);
 }
 
 // A browser page: not Node (nor Deno/Bun, which carry `process.versions.node`; checked first, so
 // SSR never reads `window`), a `window`, `fetch` and WebAssembly.
 function inBrowserPage() {
-  if (typeof process === 'object' && process !== null && process.versions && process.versions.node) return false;
+  if (inNode()) return false;
   return typeof window === 'object' && window !== null && typeof fetch === 'function' && typeof WebAssembly === 'object';
 }
 
@@ -89,10 +110,10 @@ function functionAt(value, path, depth = 0) {
 export async function createStore(options = {}) {
   if (!isPlainObject(options)) throw invalidArgument(`createStore options must be an object, got ${describe(options)}`);
   // Every function the store takes is named here; any other would be dropped by JSON.
-  const { headers: _h, onError: _e, fetch: _f, persist: _p, ...others } = options;
+  const { headers: _h, onError: _e, fetch: _f, persist: _p, wasm: _w, ...others } = options;
   const stray = functionAt(others, '') ?? (isPlainObject(_p) ? functionAt({ ..._p, migrate: undefined }, 'persist') : null);
   if (stray) throw invalidArgument(`createStore option \`${stray}\` is a function, which strata does not take there (unknown option, or one that takes data)`);
-  const { headers, onError, fetch: fetcher, credentials, ...given } = options;
+  const { headers, onError, fetch: fetcher, credentials, wasm, ...given } = options;
   const rest = { ...given };
   // `persist.migrate` is a function: kept here, the core is told there is one.
   let migrate;
@@ -116,7 +137,10 @@ export async function createStore(options = {}) {
     throw invalidArgument('`onError` must be a function (error, context) => void');
   }
   const json = toJson(rest, 'createStore options', 'INVALID_ARGUMENT', finite);
-  await loadWasm();
+  if (wasm !== undefined && !isWasmSource(wasm)) {
+    throw invalidArgument('`wasm` is a URL or string, a Response (or a promise of one), a WebAssembly.Module, or the bytes of strata_wasm_bg.wasm');
+  }
+  await loadWasm(wasm);
   let core;
   try {
     core = new StoreCore(json);
@@ -135,6 +159,13 @@ export async function createStore(options = {}) {
   const store = new Store(core, options, persistence && { idb: persistence, migrate });
   await store[INIT]();
   return store;
+}
+
+function isWasmSource(w) {
+  if (typeof w === 'string' || w instanceof URL || w instanceof ArrayBuffer || ArrayBuffer.isView(w)) return true;
+  if (typeof WebAssembly === 'object' && w instanceof WebAssembly.Module) return true;
+  if (typeof Response === 'function' && w instanceof Response) return true;
+  return w !== null && typeof w === 'object' && typeof w.then === 'function';
 }
 
 /** A typed options object (its `queryKey` carries the data type in the types); identity at run time. */
