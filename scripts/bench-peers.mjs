@@ -173,7 +173,7 @@ function peersMatchLock() {
 }
 const peersRequire = createRequire(path.join(peersDir, 'package.json'));
 const installedVersion = (name) => JSON.parse(readFileSync(path.join(peersDir, 'node_modules', name, 'package.json'), 'utf8')).version;
-const versions = Object.fromEntries(['@apollo/client', 'graphql', 'rxjs', '@tanstack/query-core', 'normalizr', 'esbuild'].map((n) => [n, installedVersion(n)]));
+const versions = Object.fromEntries(['@apollo/client', 'graphql', 'rxjs', '@tanstack/query-core', '@tanstack/db', '@normy/query-core', 'normalizr', 'esbuild'].map((n) => [n, installedVersion(n)]));
 
 // ---- 3. bundle and sizes ----------------------------------------------------------------------
 
@@ -192,6 +192,10 @@ const buildOptions = {
 await mkdir(path.dirname(BUNDLE), { recursive: true });
 await esbuild.build({ ...buildOptions, entryPoints: [path.join(peersDir, 'entry.mjs')], outfile: BUNDLE });
 say(`bundled the peers into ${path.relative(repoRoot, BUNDLE)} (${(statSync(BUNDLE).size / KB).toFixed(1)} kB, esbuild ${esbuild.version})`);
+// Scenario 11 (www/bench/peers/lean.mjs): TanStack DB and normy in a bundle of their own, and
+// query-core alone for its startup row (import -> new QueryClient()).
+await esbuild.build({ ...buildOptions, stdin: { contents: "export { createCollection, localOnlyCollectionOptions } from '@tanstack/db'; export { createQueryNormalizer } from '@normy/query-core';", resolveDir: peersDir, loader: 'js', sourcefile: 'lean-entry.mjs' }, outfile: path.join(peersDir, 'dist/lean-peers.js') });
+await esbuild.build({ ...buildOptions, stdin: { contents: "export { QueryClient } from '@tanstack/query-core';", resolveDir: peersDir, loader: 'js', sourcefile: 'query-core-entry.mjs' }, outfile: path.join(peersDir, 'dist/query-core.js') });
 
 const gz = (buf) => ({ bytes: buf.length, gzip9: gzipSync(buf, { level: 9 }).length });
 
@@ -255,6 +259,7 @@ const SCENARIO_TITLES = {
   6: '6. cold start: 10,000 tasks (40,200 entities) in IndexedDB -> first query data shown',
   7: '7. repeated read of a 1,000-row query (100,000 reads per sample)',
   8: '8. push fan-out: 1,000 upserts/s, each retitles a task shown by 10 of 1,000 observed lists -> per message (median = p50)',
+  11: '11. lean data path (issue 16): 500 small responses, 20,000 tasks, memory after them (MB, not ms), startup import -> ready store',
   9: '9. infinite query: 20 pages of 50 tasks (1,000 tasks, 4,200 entities) -> fill (first page + fetchNextPage x19), then refetch (20 pages again); ns/op = per page',
 };
 const SYSTEM = { strata: 'strata', apollo: 'Apollo', tanstack: 'TanStack', normalizr: 'normalizr', baseline: 'baseline', rawIdb: 'IndexedDB' };
@@ -437,6 +442,38 @@ function mergeKept(result, file) {
 const { chromium } = rootRequire('playwright-core');
 if (!existsSync(CHROMIUM)) die(`browser not found at ${CHROMIUM}; install Debian's chromium (scripts/setup.sh) or set CHROMIUM_PATH`);
 
+// Issue 16's table: each row of the issue beside TanStack Query, from scenarios 11, 4, 6 and the
+// size report (run `--only 4,6,11` for all of it in one run).
+function printLean(rows, sizes) {
+  const m = Object.fromEntries(rows.map((r) => [r.id, r]));
+  if (!m['lean.small.strata']) return;
+  const lines = [
+    ['500 responses of 20 tasks, per response p50 (ms)', 'lean.small.strata', 'lean.small.tanstack', 3],
+    ['20,000 tasks (2 comments each), ingest + first read (ms)', 'lean.big.strata', 'lean.big.tanstack', 3],
+    ['memory after those 20,000 tasks: JS heap + wasm (MB)', 'lean.mem.strata', 'lean.mem.tanstack', 2.5],
+    ['startup: import() -> ready store (ms)', 'lean.start.strata', 'lean.start.tanstack', 1.5],
+    ['optimistic toggle -> observer, p50 (ms; scenario 4)', 'opt.strata', 'opt.tanstack', 1.0],
+    ['cold start: 10,000 persisted tasks -> first data (ms; scenario 6)', 'cold.strata', 'cold.tanstack', null],
+  ];
+  console.log('');
+  console.log('issue 16 (a lean data path), medians: strata | TanStack Query | ratio | goal');
+  const out = [];
+  for (const [what, a, b, goal] of lines) {
+    const s = m[a];
+    const t = m[b];
+    if (!s || !t) { console.log(`  ${what}: not in this run`); continue; }
+    const ratio = s.median / t.median;
+    const extra = a === 'lean.mem.strata' && m['lean.mem.strata.heap'] ? ` (JS ${fmt(m['lean.mem.strata.heap'].median)} + wasm ${fmt(m['lean.mem.strata.wasm'].median)})` : '';
+    const g = goal === null ? (s.median <= 150 ? 'met (<= 150 ms)' : 'MISSED (<= 150 ms)') : ratio <= goal ? `met (<= ${goal}x)` : `MISSED (<= ${goal}x)`;
+    console.log(`  ${what}: ${fmt(s.median)}${extra} | ${fmt(t.median)} | ${ratio.toFixed(1)}x | ${g}`);
+    out.push({ what, strata: s.median, tanstack: t.median, ratio, goal });
+  }
+  const z = sizes.strata.total.gzip9 / KB;
+  const q = sizes.peers.tanstackQueryCore.gzip9 / KB;
+  console.log(`  size, gzip -9, as shipped (kB): ${z.toFixed(1)} | ${q.toFixed(1)} (query-core) | ${(z / q).toFixed(1)}x | ${z <= 60 ? 'met' : 'MISSED'} (<= 60 kB)`);
+  return out;
+}
+
 function git(...args) {
   const r = spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trimEnd() : undefined;
@@ -469,7 +506,15 @@ try {
   const url = `${server.url}/${PAGE}${query.size ? `?${query}` : ''}`;
   say(`opening ${url}`);
 
-  const opened = await runBenchPage(url, TIMEOUT_MS);
+  // Scenario 11's memory rows: a full GC, then the page isolate's used heap (CDP).
+  const exposeHeap = async (page, ctx) => {
+    const cdp = await ctx.newCDPSession(page);
+    await page.exposeFunction('__benchHeap', async () => {
+      await cdp.send('HeapProfiler.collectGarbage');
+      return cdp.send('Runtime.getHeapUsage');
+    });
+  };
+  const opened = await runBenchPage(url, TIMEOUT_MS, exposeHeap);
   context = opened.context;
   userDataDir = opened.userDataDir;
   const { bench, browser } = opened;
@@ -578,6 +623,7 @@ try {
   for (const g of result.goals) console.log(`  ${g.met === null || g.met === undefined ? (g.shown ? 'info  ' : 'n/a   ') : g.met ? 'met   ' : 'MISSED'} ${g.goal}: ${g.shown ?? 'not measured'}`);
   for (const m of bench.notMeasured) console.log(`  n/a    ${m.scenario}. ${m.name}: not measured: ${m.reason}`);
 
+  printLean(result.rows ?? bench.rows, sizeReport);
   printPush(bench.rows, bench.info.push);
   printInfinite(bench.info.infinite);
 

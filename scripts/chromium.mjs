@@ -18,9 +18,10 @@ export const CHROMIUM_ARGS = [
  * Opens `url` (a benchmark page that sets `window.__bench = { ok, ... }` when done) in a fresh
  * headless Chromium, forwards the page's console and failures, and returns the page's result
  * with the browser's version. The caller closes `context` and removes `userDataDir`; on a
- * failure here both are cleaned up before the error is thrown.
+ * failure here both are cleaned up before the error is thrown. `setup(page, context)`, when given,
+ * runs before the page loads (e.g. to expose a function to it).
  */
-export async function runBenchPage(url, timeoutMs) {
+export async function runBenchPage(url, timeoutMs, setup) {
   const { chromium } = await import('playwright-core');
   const { mkdtemp, rm } = await import('node:fs/promises');
   const os = await import('node:os');
@@ -50,6 +51,7 @@ export async function runBenchPage(url, timeoutMs) {
     } catch (err) {
       browser = { error: String(err.message || err) };
     }
+    if (setup) await setup(page, context);
     const response = await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
     if (!response || !response.ok()) throw new Error(`failed to load ${url}: HTTP ${response ? response.status() : 'no response'}`);
     try {
