@@ -128,7 +128,7 @@ fn json_list<T>(out: &mut Vec<u8>, items: &[T], item: impl Fn(&mut Vec<u8>, &T))
 }
 
 /// A JSON string, escaped as serde_json escapes it.
-fn json_str(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn json_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
     let bytes = s.as_bytes();
@@ -175,7 +175,7 @@ fn json_strs<'s>(out: &mut Vec<u8>, items: impl Iterator<Item = &'s str>) {
     out.push(b']');
 }
 
-fn json_object(out: &mut Vec<u8>, m: &Map<String, Value>) {
+pub(crate) fn json_object(out: &mut Vec<u8>, m: &Map<String, Value>) {
     out.push(b'{');
     for (i, (k, v)) in m.iter().enumerate() {
         if i > 0 {
@@ -189,7 +189,7 @@ fn json_object(out: &mut Vec<u8>, m: &Map<String, Value>) {
 }
 
 /// A JSON value as serde_json writes it (floats are left to serde_json's own formatting).
-fn json_value(out: &mut Vec<u8>, v: &Value) {
+pub(crate) fn json_value(out: &mut Vec<u8>, v: &Value) {
     match v {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),

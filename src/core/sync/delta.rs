@@ -5,31 +5,61 @@
 
 use std::collections::HashSet;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
+use crate::core::batch;
 use crate::core::cache::{Cache, Query};
 use crate::core::error::Result;
 use crate::core::json;
 use crate::core::key::type_of;
 use crate::core::shape::Shape;
 
-/// The delta of `keys` and `hashes` as the cache holds them now (server base only).
+/// The delta of `keys` and `hashes` as the cache holds them now (server base only). Written
+/// straight from the records (the text `json!` would give, without a `Value` copy of each).
 pub fn write(cache: &Cache, keys: &HashSet<String>, hashes: &HashSet<String>) -> String {
-    let e: Vec<Value> = keys
-        .iter()
-        .map(|k| json!([k, cache.base_record(k)]))
-        .collect();
-    let q: Vec<Value> = hashes
-        .iter()
-        .map(|h| {
-            let rec = cache.query(h).map(|q| {
+    let mut out = Vec::new();
+    out.extend_from_slice(b"{\"e\":[");
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        batch::json_str(&mut out, k);
+        out.push(b',');
+        match cache.base_record(k) {
+            Some(rec) => batch::json_object(&mut out, rec),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b"],\"q\":[");
+    for (i, h) in hashes.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        batch::json_str(&mut out, h);
+        out.push(b',');
+        match cache.query(h) {
+            Some(q) => {
                 let result = cache.base_result(h).unwrap_or(&q.result);
-                json!({ "k": q.key, "s": q.shape.to_json(), "r": result, "t": q.updated_at })
-            });
-            json!([h, rec])
-        })
-        .collect();
-    json!({ "e": e, "q": q }).to_string()
+                out.extend_from_slice(b"{\"k\":");
+                batch::json_value(&mut out, &q.key);
+                out.extend_from_slice(b",\"s\":");
+                batch::json_value(&mut out, &q.shape.to_json());
+                out.extend_from_slice(b",\"r\":");
+                batch::json_value(&mut out, result);
+                out.extend_from_slice(b",\"t\":");
+                batch::json_value(&mut out, &Value::from(q.updated_at));
+                out.push(b'}');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b"]}");
+    // Only whole UTF-8 strings and ASCII were written.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// A delta read back: entity records (`None`: gone) and query results (`None`: removed).
@@ -45,37 +75,59 @@ pub fn read(text: &str, cache: &Cache) -> Result<Delta> {
     let v = json::parse_stored(text, "the cache delta")?;
     let schema = cache.schema();
     let mut d = Delta::default();
-    for pair in v.get("e").and_then(Value::as_array).into_iter().flatten() {
-        let (Some(key), rec) = (pair.get(0).and_then(Value::as_str), pair.get(1)) else {
+    // The parsed records are moved into the delta, not copied (a cold start reads every
+    // record of the cache through here).
+    let Value::Object(mut root) = v else {
+        return Ok(d);
+    };
+    for pair in owned_array(root.remove("e")) {
+        let mut pair = owned_array(Some(pair)).into_iter();
+        let (Some(Value::String(key)), rec) = (pair.next(), pair.next()) else {
             continue;
         };
-        if schema.get(type_of(key)).is_none() {
+        if schema.get(type_of(&key)).is_none() {
             continue; // a type this version of the app no longer declares
         }
-        let rec = rec.and_then(Value::as_object).cloned();
-        d.entities.push((key.to_owned(), rec));
+        let rec = match rec {
+            Some(Value::Object(m)) => Some(m),
+            _ => None,
+        };
+        d.entities.push((key, rec));
     }
-    for pair in v.get("q").and_then(Value::as_array).into_iter().flatten() {
-        let Some(hash) = pair.get(0).and_then(Value::as_str) else {
+    for pair in owned_array(root.remove("q")) {
+        let mut pair = owned_array(Some(pair)).into_iter();
+        let Some(Value::String(hash)) = pair.next() else {
             continue;
         };
-        match pair.get(1).and_then(Value::as_object) {
-            Some(q) => {
+        match pair.next() {
+            Some(Value::Object(q)) => {
                 if let Some(query) = read_query(q, cache) {
-                    d.queries.push((hash.to_owned(), Some(query)));
+                    d.queries.push((hash, Some(query)));
                 }
             }
-            None => d.queries.push((hash.to_owned(), None)),
+            _ => d.queries.push((hash, None)),
         }
     }
     Ok(d)
 }
 
-fn read_query(q: &Map<String, Value>, cache: &Cache) -> Option<Query> {
+/// The items of a JSON array; nothing for anything else.
+fn owned_array(v: Option<Value>) -> Vec<Value> {
+    match v {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
+}
+
+fn read_query(mut q: Map<String, Value>, cache: &Cache) -> Option<Query> {
+    let shape = Shape::from_json(q.get("s")?, cache.schema()).ok()?;
+    let updated_at = q.get("t").and_then(Value::as_f64).unwrap_or(0.0);
+    let key = q.remove("k").filter(Value::is_array)?;
+    let result = q.remove("r")?;
     Some(Query {
-        key: q.get("k").filter(|k| k.is_array())?.clone(),
-        shape: Shape::from_json(q.get("s")?, cache.schema()).ok()?,
-        result: q.get("r")?.clone(),
-        updated_at: q.get("t").and_then(Value::as_f64).unwrap_or(0.0),
+        key,
+        shape,
+        result,
+        updated_at,
     })
 }

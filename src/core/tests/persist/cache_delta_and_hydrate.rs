@@ -119,3 +119,31 @@ fn an_unobserved_hydrated_query_is_collected_after_gc_time() {
     assert!(b.query(LIST).is_none());
     assert_eq!(b.entity_count(), 0, "its entities went with it");
 }
+
+/// The delta is written straight from the records (sync/delta.rs): its text is serde_json's
+/// own rendering of the same value (escapes, floats, big and negative numbers, unicode, nested
+/// data, a query's key and time), and it reads back into an equal cache.
+#[test]
+fn the_delta_text_is_what_serde_json_writes_and_reads_back_equal() {
+    let mut a = persisting_store();
+    let tasks = json!([
+        { "id": 1, "title": "quote \" back\\slash \n tab\t \u{1} é 😀", "done": false,
+          "score": 0.1, "big": 18446744073709551615u64, "neg": -7, "exp": 1e300,
+          "tags": ["a", { "deep": [null, true, 2.5] }], "assignee": { "id": "u1", "name": "Ann" } },
+        { "id": 2, "title": "two", "done": true, "assignee": null }
+    ]);
+    put(&mut a, LIST, tasks, list_shape(), T0 + 0.25);
+    let text = a.take_cache_delta();
+    let v: Value = serde_json::from_str(&text).expect("delta");
+    assert_eq!(v.to_string(), text, "same text as serde_json writes");
+    assert_eq!(v["e"].as_array().map(Vec::len), Some(3));
+    assert_eq!(v["q"][0][1]["t"], json!(T0 + 0.25));
+
+    let mut b = persisting_store();
+    b.apply_cache(&text, true, T0 + 10.0).expect("apply");
+    assert_eq!(read(&b, LIST), read(&a, LIST));
+    assert_eq!(
+        b.cache().base_record("Task:1"),
+        a.cache().base_record("Task:1")
+    );
+}
