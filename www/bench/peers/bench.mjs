@@ -2357,7 +2357,7 @@ async function main() {
   if (want(8)) await pushFanOut();
   if (want(9)) await infiniteQuery();
   // Scenario 11 (issue 16, a lean data path): www/bench/peers/lean.mjs, a block of its own.
-  if (want(11)) await (await import('./lean.mjs')).lean({ row, check, interleaved, deepEqual, log, now, yieldTask, createStore, entities, newApollo, gql, QueryClient, info, RUNS });
+  if (want(11)) await (await import('./lean.mjs')).lean({ row, check, interleaved, deepEqual, log, now, yieldTask, createStore, entities, newApollo, gql, QueryClient, info, RUNS, StoreCore });
 
   info.durationMs = now() - started;
   render();

@@ -112,7 +112,7 @@ function frame(body) {
 }
 
 export async function lean(h) {
-  const { row, check, interleaved, deepEqual, log, now, yieldTask, createStore, entities, newApollo, gql, QueryClient, info } = h;
+  const { row, check, interleaved, deepEqual, log, now, yieldTask, createStore, entities, newApollo, gql, QueryClient, info, StoreCore } = h;
   const P = await import('./dist/lean-peers.js');
   const TASKS_SHAPE = { tasks: ['Task'] };
   const USER_SEL = '__typename id name email';
@@ -211,6 +211,63 @@ export async function lean(h) {
     row(`lean.big.tanstack.${part}`, 11, 'tanstack', `  of which ${part}`, big.tanstack[part], { vs: `lean.big.strata.${part}`, info: true });
   }
 
+  // ---- (info) probe: where strata's time goes in 11a and 11b --------------------------------
+  // StoreCore.prototype.setQueryData (the wasm call, with the boundary's string copies) and the
+  // global JSON.stringify / JSON.parse are wrapped while setQueryData / getQueryData run; the
+  // app's own parse of the response is outside. Untimed by the rows above (extra runs).
+  const probe = async (texts, runs) => {
+    const parts = { stringify: [], core: [], parseBatch: [], jsWrite: [], read: [], total: [] };
+    const proto = StoreCore.prototype;
+    const origCall = proto.setQueryData;
+    const origStr = JSON.stringify;
+    const origParse = JSON.parse;
+    let acc = null;
+    proto.setQueryData = function (...a) { const t = now(); try { return origCall.apply(this, a); } finally { if (acc) acc.core += now() - t; } };
+    JSON.stringify = function (...a) { const t = now(); try { return origStr.apply(this, a); } finally { if (acc) acc.stringify += now() - t; } };
+    JSON.parse = function (...a) { const t = now(); try { return origParse.apply(this, a); } finally { if (acc) acc.parse += now() - t; } };
+    try {
+      for (let run = 0; run < runs; run++) {
+        const store = await createStore({ entities, persist: false });
+        const per = { stringify: [], core: [], parseBatch: [], jsWrite: [], read: [], total: [] };
+        for (let r = 0; r < texts.length; r++) {
+          const data = origParse(texts[r]);
+          const key = ['tasks', r];
+          acc = { core: 0, stringify: 0, parse: 0 };
+          const t0 = now();
+          store.setQueryData(key, data, { shape: TASKS_SHAPE });
+          const t1 = now();
+          store.getQueryData(key);
+          const t2 = now();
+          const a = acc;
+          acc = null;
+          per.stringify.push(a.stringify);
+          per.core.push(a.core);
+          per.parseBatch.push(a.parse);
+          per.jsWrite.push(t1 - t0 - a.core - a.stringify - a.parse);
+          per.read.push(t2 - t1);
+          per.total.push(t2 - t0);
+        }
+        store.close();
+        for (const k of Object.keys(parts)) parts[k].push(median(per[k]));
+        await yieldTask();
+      }
+    } finally {
+      proto.setQueryData = origCall;
+      JSON.stringify = origStr;
+      JSON.parse = origParse;
+    }
+    return parts;
+  };
+  for (const [id, texts, runs, what] of [['small', smallTexts, 5, 'per 20-task response'], ['big', [bigText], 3, '20,000 tasks']]) {
+    const p = await probe(texts, runs);
+    row(`lean.probe.${id}.total`, 11, 'strata', `(info) probe ${what}: setQueryData + getQueryData (app parse excluded)`, p.total, { info: true });
+    row(`lean.probe.${id}.stringify`, 11, 'strata', '  of which JSON.stringify of the data (+ key)', p.stringify, { info: true });
+    row(`lean.probe.${id}.core`, 11, 'strata', '  of which the wasm call (strings in and out included)', p.core, { info: true });
+    row(`lean.probe.${id}.parseBatch`, 11, 'strata', '  of which JSON.parse of the change batch', p.parseBatch, { info: true });
+    row(`lean.probe.${id}.jsWrite`, 11, 'strata', '  of which the rest of setQueryData (hash, mirror, notify)', p.jsWrite, { info: true });
+    row(`lean.probe.${id}.read`, 11, 'strata', '  of which getQueryData (snapshots built)', p.read, { info: true });
+  }
+
   // ---- 11c. memory after 11b ----------------------------------------------------------------
   const heap = async () => {
     if (typeof window.__benchHeap === 'function') {
@@ -222,18 +279,19 @@ export async function lean(h) {
   info.lean.memory = { method: typeof window.__benchHeap === 'function' ? 'CDP HeapProfiler.collectGarbage + Runtime.getHeapUsage (whole page isolate), after minus before' : 'performance.memory (coarse)' };
   const mem = {};
   const MEM_RUNS = 3;
-  for (let run = 0; run < MEM_RUNS; run++) {
-    for (const name of bigNames) {
-      if (name === 'strata') continue;
-      const h0 = await heap();
-      const kept = await bigRun(name, true)();
-      const h1 = await heap();
-      (mem[name] ??= []).push(h1 - h0);
-      await kept.sys.close();
-      await yieldTask();
-    }
-    // strata in a fresh iframe: a wasm instance of its own, so memory.buffer.byteLength is this
-    // ingest's high-water mark, not that of the scenarios before it.
+  // Each measurement in a function of its own: an async function keeps its locals (the kept
+  // data, the iframe) alive until they are overwritten, which would put one system's data into
+  // the next one's "before".
+  const measurePeer = async (name) => {
+    const h0 = await heap();
+    const kept = await bigRun(name, true)();
+    const h1 = await heap();
+    await kept.sys.close();
+    return h1 - h0;
+  };
+  // strata in a fresh iframe: a wasm instance of its own, so memory.buffer.byteLength is this
+  // ingest's high-water mark, not that of the scenarios before it.
+  const measureStrata = async (first) => {
     const { frame: f } = await frame(`
       const orig = WebAssembly.instantiate;
       WebAssembly.instantiate = async function (...a) {
@@ -254,17 +312,29 @@ export async function lean(h) {
     const view = w.__store.getQueryData(['tasks', 0]);
     const h1 = await heap();
     const wasm1 = w.__wasmMemory.buffer.byteLength;
-    (mem.strata ??= []).push(h1 - h0);
-    (mem.strataWasm ??= []).push(wasm1);
-    (mem.strataWasmGrowth ??= []).push(wasm1 - wasm0);
-    if (run === 0) check('11c. strata (iframe): the first read has every task', view.tasks.length === BIG_TASKS);
+    if (first) check('11c. strata (iframe): the first read has every task', view.tasks.length === BIG_TASKS);
     w.__store.close();
     f.remove();
-    // A removed iframe's realm is freed some time later: wait for it, so it does not fall into
-    // the next system's measurement as negative growth.
+    return { heap: h1 - h0, wasm: wasm1, growth: wasm1 - wasm0 };
+  };
+  const settle = async () => {
+    // A removed iframe's realm is freed some time later: wait for it.
     await new Promise((r) => setTimeout(r, 1000));
     await heap();
     await yieldTask();
+  };
+  await settle();
+  for (let run = 0; run < MEM_RUNS; run++) {
+    for (const name of bigNames) {
+      if (name === 'strata') continue;
+      (mem[name] ??= []).push(await measurePeer(name));
+      await settle();
+    }
+    const m = await measureStrata(run === 0);
+    (mem.strata ??= []).push(m.heap);
+    (mem.strataWasm ??= []).push(m.wasm);
+    (mem.strataWasmGrowth ??= []).push(m.growth);
+    await settle();
   }
   const MB = 1 / 1e6;
   const mrow = (id, system, name, bytes, opts = {}) => {
