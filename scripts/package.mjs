@@ -57,9 +57,59 @@ for (const f of ['index.d.ts', 'react.d.ts']) copyFileSync(join(src, f), join(pk
 
 const esbuildOptions = { minify: true, format: 'esm', target: 'es2022', sourcemap: 'external', sourcesContent: true, legalComments: 'none' };
 
+// Minifying drops the comments of index.js's one `import(variable)` (Node reading the wasm file,
+// SSR); without `webpackIgnore` webpack warns "Critical dependency: the request of a dependency is
+// an expression" in every app's build. They go back in here, and the source map's columns after
+// them on that line move by as much: the first mapping segment at or after the insertion point
+// (columns are deltas within a line, so only that one changes).
+const MAGIC = '/* webpackIgnore: true */ /* @vite-ignore */ ';
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+function vlqFirst(segment) {
+  let value = 0;
+  let shift = 0;
+  for (let i = 0; ; i++) {
+    const digit = B64.indexOf(segment[i]);
+    value += (digit & 31) << shift;
+    shift += 5;
+    if (!(digit & 32)) return { value: value & 1 ? -(value >>> 1) : value >>> 1, length: i + 1 };
+  }
+}
+function vlq(n) {
+  let v = n < 0 ? (-n << 1) | 1 : n << 1;
+  let out = '';
+  do {
+    const digit = v & 31;
+    v >>>= 5;
+    out += B64[v ? digit | 32 : digit];
+  } while (v);
+  return out;
+}
+function keepImportComments(code, map) {
+  const lines = code.split('\n');
+  const found = lines.flatMap((l, line) => [...l.matchAll(/\bimport\(([A-Za-z_$][\w$]*)\)/g)].map((m) => ({ line, column: m.index + 'import('.length })));
+  if (found.length > 1) throw new Error(`package.mjs: ${found.length} import(variable) in index.js; expected the one that reads the wasm in Node`);
+  if (found.length === 0) return code;
+  const { line, column } = found[0];
+  lines[line] = lines[line].slice(0, column) + MAGIC + lines[line].slice(column);
+  const mapLines = map.mappings.split(';');
+  let col = 0;
+  mapLines[line] = mapLines[line]
+    .split(',')
+    .map((seg, i, all) => {
+      const { value, length } = vlqFirst(seg);
+      const before = col;
+      col += value;
+      const moved = col >= column && (i === 0 || before < column);
+      return moved ? vlq(value + MAGIC.length) + seg.slice(length) : seg;
+    })
+    .join(',');
+  map.mappings = mapLines.join(';');
+  return lines.join('\n');
+}
+
 function withMap(out, f) {
-  const code = out.outputFiles.find((o) => o.path.endsWith('.js')).text.replace(/\/\/# sourceMappingURL=.*\n?$/, '');
   const map = JSON.parse(out.outputFiles.find((o) => o.path.endsWith('.map')).text);
+  const code = keepImportComments(out.outputFiles.find((o) => o.path.endsWith('.js')).text.replace(/\/\/# sourceMappingURL=.*\n?$/, ''), map);
   map.sources = map.sources.map((s) => s.split('/').pop()); // the file names, as in src/js
   writeFileSync(join(pkg, f), `${code}//# sourceMappingURL=${f}.map\n`);
   writeFileSync(join(pkg, `${f}.map`), JSON.stringify(map));
@@ -115,6 +165,8 @@ const manifest = {
   exports: {
     '.': { types: './index.d.ts', import: './index.js', default: './index.js' },
     './react': { types: './react.d.ts', import: './react.js', default: './react.js' },
+    // For `createStore({ wasm })` with the bundler's asset URL (`import url from 'strata-store/strata_wasm_bg.wasm'`).
+    './strata_wasm_bg.wasm': './strata_wasm_bg.wasm',
     './package.json': './package.json',
   },
   files: files.filter((f) => existsSync(join(pkg, f))),

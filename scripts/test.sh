@@ -74,6 +74,8 @@ stage "sync tests (node tests/sync/run.mjs)" node tests/sync/run.mjs
 # npm pack pkg/ into a throwaway Vite 8 + React 19 app (tests/react/app), tsc, vite build, SSR
 # import, and the hook tests in Chromium. Needs the npm registry the first time.
 stage "react tests (node tests/react/run.mjs)" node tests/react/run.mjs
+# The tarball in throwaway webpack 5, Rollup and esbuild apps: built, then run in Chromium.
+stage "bundler tests (node tests/bundlers/run.mjs: webpack, Rollup, esbuild)" node tests/bundlers/run.mjs
 stage "e2e tests (node tests/e2e/run.mjs: the demo page + demo API in Chromium)" node tests/e2e/run.mjs
 # Three tabs, 1,000 mutations, random network cuts, 500s, slow and lost answers, reloads and a
 # closed tab; the server's state must show each mutation once, in each tab's order.
