@@ -5,7 +5,7 @@
 // origin. Vite is tests/react; here:
 //
 //   webpack/  webpack 5 + React (strata-store/react); the wasm: webpack follows new URL() itself
-//   rollup/   Rollup 4, no framework; the wasm: copied next to the bundle by build.mjs
+//   rollup/   Rollup 4, no framework; the wasm: emitted next to the bundle (build.mjs's plugin)
 //   esbuild/  esbuild + React (JSX); the wasm: imported with the file loader, createStore({ wasm })
 //
 // For each app: `npm ci` of its pinned dependencies (skipped while node_modules matches its
@@ -36,7 +36,7 @@ const started = Date.now();
 // Where each bundler's build leaves the wasm the page must load (path under dist/).
 const APPS = {
   webpack: { react: true, wasm: /^\/assets\/strata_wasm_bg-[0-9a-f]+\.wasm$/, how: 'webpack asset (new URL followed)' },
-  rollup: { react: false, wasm: /^\/strata_wasm_bg\.wasm$/, how: 'copied next to the bundle' },
+  rollup: { react: false, wasm: /^\/strata_wasm_bg\.wasm$/, how: 'emitted next to the bundle by a 10-line plugin' },
   esbuild: { react: true, wasm: /^\/assets\/strata_wasm_bg-[A-Z0-9]+\.wasm$/, how: "file loader + createStore({ wasm })" },
 };
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(APPS);

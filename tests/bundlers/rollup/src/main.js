@@ -1,5 +1,5 @@
 // Rollup, no framework: the store's own subscribe API renders the list. The wasm sits next to
-// the bundle (build.mjs copies it), where the package looks for it by default.
+// the bundle (build.mjs's plugin emits it there), where the package looks for it by default.
 import { createStore } from 'strata-store';
 import { entities, failed, line, rename, report, todosQuery } from '../../shared/scenario.js';
 
