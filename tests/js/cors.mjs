@@ -1,6 +1,6 @@
 // Requests to another origin (run.mjs serves one on another port: window.__crossOrigin). A server
 // without CORS headers: the browser refuses the answer, fetch rejects, and the NETWORK error says
-// to check CORS. A server with the headers docs/INSTALL.md lists: queries and mutations work.
+// to check CORS. A server with the headers the README lists (Cross-origin servers): queries and mutations work.
 import { test, assert, assertEqual, assertThrowsCode } from './harness.mjs';
 import { createStore } from '/pkg/index.js';
 
@@ -77,7 +77,7 @@ test('CORS: a same-origin NETWORK error has no CORS hint', async () => {
   }
 });
 
-test('CORS: with the headers docs/INSTALL.md lists, a query and a mutation (Idempotency-Key, a custom header) work cross-origin', async () => {
+test('CORS: with the headers the README lists (Cross-origin servers), a query and a mutation (Idempotency-Key, a custom header) work cross-origin', async () => {
   const store = await createStore({ persist: false, entities, headers: { 'X-Tenant': 't1' } });
   try {
     const todos = await store.fetchQuery({ queryKey: ['todos'], url: `${cross()}/open/todos`, shape: ['Todo'], retry: 0 });

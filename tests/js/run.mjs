@@ -36,7 +36,7 @@ const pagePath = pageArg.replace(/^\/+/, '');
 
 // A server on another port: another origin than the test page. /closed/* answers without any
 // CORS header (the browser refuses to give the page the answer: fetch rejects); /open/* sends the
-// CORS headers docs/INSTALL.md tells servers to send, and /open/_log lists what it received.
+// CORS headers README.md "Bundlers, cross-origin servers and CSP" tells servers to send, and /open/_log lists what it received.
 async function startCrossOrigin() {
   const { createServer } = await import('node:http');
   const log = [];

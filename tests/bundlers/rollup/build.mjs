@@ -1,6 +1,6 @@
 // Rollup 4 through its JS API: the app into dist/main.js (an ES module). Rollup keeps the
 // package's `new URL('./strata_wasm_bg.wasm', import.meta.url)` as it is, and import.meta.url is
-// then the bundle's URL: the documented way (docs/INSTALL.md) is to put the wasm next to the
+// then the bundle's URL: the documented way (README.md "Bundlers, cross-origin servers and CSP") is to put the wasm next to the
 // bundle; the small plugin below, the one the docs show, emits it there as an asset.
 import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
