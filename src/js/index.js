@@ -110,10 +110,10 @@ function functionAt(value, path, depth = 0) {
 export async function createStore(options = {}) {
   if (!isPlainObject(options)) throw invalidArgument(`createStore options must be an object, got ${describe(options)}`);
   // Every function the store takes is named here; any other would be dropped by JSON.
-  const { headers: _h, onError: _e, fetch: _f, persist: _p, wasm: _w, ...others } = options;
+  const { headers: _h, onError: _e, fetch: _f, persist: _p, wasm: _w, hydrate: _s, ...others } = options;
   const stray = functionAt(others, '') ?? (isPlainObject(_p) ? functionAt({ ..._p, migrate: undefined }, 'persist') : null);
   if (stray) throw invalidArgument(`createStore option \`${stray}\` is a function, which strata does not take there (unknown option, or one that takes data)`);
-  const { headers, onError, fetch: fetcher, credentials, wasm, ...given } = options;
+  const { headers, onError, fetch: fetcher, credentials, wasm, hydrate, ...given } = options;
   const rest = { ...given };
   // `persist.migrate` is a function: kept here, the core is told there is one.
   let migrate;
@@ -149,15 +149,25 @@ export async function createStore(options = {}) {
   }
   let persistence = null;
   if (rest.persist !== false) {
-    persistence = await openPersistence(rest.name ?? 'strata');
+    // On the server (Node without IndexedDB) a store is memory only, as it should be: no warning.
+    const server = inNode() && typeof indexedDB === 'undefined';
+    persistence = server ? null : await openPersistence(rest.name ?? 'strata');
     if (!persistence) {
-      // No IndexedDB (a warning was printed): the same store, memory only.
+      // No IndexedDB (in a browser, a warning was printed): the same store, memory only.
       core.free();
       core = new StoreCore(toJson({ ...rest, persist: false }, 'createStore options', 'INVALID_ARGUMENT', finite));
     }
   }
   const store = new Store(core, options, persistence && { idb: persistence, migrate });
   await store[INIT]();
+  if (hydrate !== undefined) {
+    try {
+      store.hydrate(hydrate); // after IndexedDB's data: the newer of both stands
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
   return store;
 }
 

@@ -95,6 +95,12 @@ fn hydrated_data_is_the_same_and_fresh_within_stale_time() {
         T0 + 20.0,
     );
     no_fetch(&out);
+    assert!(
+        out.states.contains(&LIST.to_owned()),
+        "isStale is reported again: {:?}",
+        out.states
+    );
+    assert!(!meta(&b, LIST).is_stale(T0 + 20.0) && !meta(&b, LIST).reported_stale());
     // Past staleTime it refetches, as any query would.
     let mut c = new_store();
     hydrate(&mut c, &state, T0 + 10.0);
