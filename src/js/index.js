@@ -53,10 +53,22 @@ function wasmUrl() {
 // name is a variable so that bundlers building for the browser do not try to resolve it.
 async function readNextToModule() {
   const url = wasmUrl();
-  if (url.protocol !== 'file:') return url;
+  const href = String(url);
+  if (/^https?:/i.test(href)) return url;
   const fs = 'node:fs/promises';
   const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
-  return readFile(url);
+  if (href.startsWith('file:')) return readFile(url);
+  // A server bundle rewrote the URL into a path of its own (Next.js does), which is no file:
+  // the installed package's file, resolved from the app's directory.
+  const mod = 'node:module';
+  const { createRequire } = await import(/* webpackIgnore: true */ /* @vite-ignore */ mod);
+  let manifest;
+  try {
+    manifest = createRequire(`${process.cwd()}/`).resolve('strata-store/package.json');
+  } catch (e) {
+    throw new Error(`the server bundle moved the wasm to ${href} and strata-store is not installed under ${process.cwd()}: pass createStore({ wasm: bytes }) (${e && e.message})`);
+  }
+  return readFile(manifest.replace(/package\.json$/, 'strata_wasm_bg.wasm'));
 }
 
 function inNode() {
