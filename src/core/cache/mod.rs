@@ -151,15 +151,13 @@ impl Cache {
     pub fn queries_showing(&self, key: &str) -> Vec<String> {
         let mut seen = std::collections::HashSet::new();
         let mut stack = vec![key.to_owned()];
-        let mut found = Vec::new();
+        let mut found = Vec::new(); // a query may be listed more than once
         while let Some(k) = stack.pop() {
             if seen.insert(k.clone()) {
                 found.extend(self.index.queries_of(&k));
                 stack.extend(self.index.parents_of(&k));
             }
         }
-        found.sort();
-        found.dedup();
         found
     }
 

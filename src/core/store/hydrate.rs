@@ -6,9 +6,7 @@
 //! "dataUpdatedAt", "status" }] }`, records and results normalized as the cache holds them.
 //! The JS side adds each query's `hash` before `hydrate` (hashes are the wrapper's).
 
-use std::collections::{HashMap, HashSet};
-
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::{Source, Store};
 use crate::core::cache::guard::Order;
@@ -18,7 +16,7 @@ use crate::core::error::{Error, Result};
 use crate::core::json::{self, Origin};
 use crate::core::key::{id_string, type_of};
 use crate::core::output::Output;
-use crate::core::query::state::Event;
+use crate::core::query::state::{Event, Status};
 use crate::core::shape::Shape;
 
 /// The version of the dehydrated state this core writes and reads.
@@ -56,13 +54,18 @@ impl Store {
             let mut refs = Vec::new();
             result_refs(&q.shape, result, &mut refs);
             stack.extend(refs.into_iter().map(str::to_owned));
-            queries.push(json!({
-                "queryKey": q.key,
-                "shape": q.shape.to_json(),
-                "result": result,
-                "dataUpdatedAt": m.data_updated_at(),
-                "status": m.status(),
-            }));
+            let status = match m.status() {
+                Status::Success => "success",
+                Status::Error => "error",
+                Status::Pending => "pending",
+            };
+            let mut o = Map::new();
+            o.insert("queryKey".to_owned(), q.key.clone());
+            o.insert("shape".to_owned(), q.shape.to_json());
+            o.insert("result".to_owned(), result.clone());
+            o.insert("dataUpdatedAt".to_owned(), Value::from(m.data_updated_at()));
+            o.insert("status".to_owned(), Value::from(status));
+            queries.push(Value::Object(o));
         }
         let mut entities = Map::new();
         let schema = self.cache.schema();
@@ -80,13 +83,17 @@ impl Store {
             }
             entities.insert(key, Value::Object(rec.clone()));
         }
-        Ok(json!({ "version": FORMAT, "entities": entities, "queries": queries }).to_string())
+        let mut state = Map::new();
+        state.insert("version".to_owned(), Value::from(FORMAT));
+        state.insert("entities".to_owned(), Value::Object(entities));
+        state.insert("queries".to_owned(), Value::Array(queries));
+        Ok(Value::Object(state).to_string())
     }
 
     /// Applies a dehydrated state (`createStore({ hydrate })`, `store.hydrate`,
     /// `<HydrationBoundary>`). A query lands when this store has none or its data is older
     /// (TanStack's rule); an entity unless a query here that shows it has data newer than the
-    /// newest dehydrated query reaching it (ties go to the state); records go through the
+    /// state's newest query (ties go to the state); records go through the
     /// base's version rule. `only_new`: only queries and entities this store has never seen
     /// (a render pass must not change what is already shown). The whole state is checked
     /// first: a bad one is INVALID_ARGUMENT (SHAPE for a shape) and nothing is applied.
@@ -99,7 +106,12 @@ impl Store {
     }
 
     fn apply_state(&mut self, state: State, only_new: bool, now: f64, out: &mut Output) {
-        let ages = reach(&state, self.cache.schema());
+        // The state's time: its newest data (one server render fetches within moments).
+        let at = state
+            .queries
+            .iter()
+            .map(|h| h.query.updated_at)
+            .fold(0.0, f64::max);
         let known = |s: &Store, key: &str| s.cache.base_record(key).is_some();
         let entities: Vec<(String, Map<String, Value>)> = state
             .entities
@@ -111,7 +123,6 @@ impl Store {
                 if only_new {
                     return false;
                 }
-                let at = ages.get(key).copied().unwrap_or(0.0);
                 self.cache
                     .queries_showing(key)
                     .iter()
@@ -145,35 +156,6 @@ impl Store {
     }
 }
 
-/// The newest `dataUpdatedAt` among the state's queries that reach each entity of the state.
-fn reach(state: &State, schema: &crate::core::schema::Schema) -> HashMap<String, f64> {
-    let records: HashMap<&str, &Map<String, Value>> = state
-        .entities
-        .iter()
-        .map(|(k, r)| (k.as_str(), r))
-        .collect();
-    let mut ages: HashMap<String, f64> = HashMap::new();
-    for h in &state.queries {
-        let mut stack = Vec::new();
-        result_refs(&h.query.shape, &h.query.result, &mut stack);
-        let mut seen = HashSet::new();
-        while let Some(key) = stack.pop() {
-            let Some((&k, rec)) = records.get_key_value(key) else {
-                continue;
-            };
-            if !seen.insert(k) {
-                continue;
-            }
-            let age = ages.entry(k.to_owned()).or_insert(0.0);
-            *age = age.max(h.query.updated_at);
-            if let Some(t) = schema.get(type_of(k)) {
-                record_refs(&t.relations, rec, &mut stack);
-            }
-        }
-    }
-    ages
-}
-
 fn bad(what: impl std::fmt::Display) -> Error {
     Error::InvalidArgument(format!("hydrate: {what}"))
 }
@@ -201,11 +183,11 @@ fn read(text: &str, cache: &Cache) -> Result<State> {
     };
     for (key, rec) in given {
         let Some((type_name, id)) = key.split_once(':') else {
-            return Err(bad(format_args!("entity key {key:?} is not \"Type:id\"")));
+            return Err(bad(format_args!("entity key {key} is not \"Type:id\"")));
         };
         let Some(t) = schema.get(type_name) else {
             return Err(bad(format_args!(
-                "entity type {type_name:?} is not declared in createStore({{ entities }})"
+                "entity type {type_name} is not declared in createStore({{ entities }})"
             )));
         };
         let Some(rec) = rec.as_object() else {
