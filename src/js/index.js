@@ -170,7 +170,9 @@ export async function createStore(options = {}) {
       core = new StoreCore(toJson({ ...rest, persist: false }, 'createStore options', 'INVALID_ARGUMENT', finite));
     }
   }
-  const store = new Store(core, options, persistence && { idb: persistence, migrate });
+  // The state is applied once below; the store does not keep it.
+  const kept = hydrate === undefined ? options : { ...options, hydrate: undefined };
+  const store = new Store(core, kept, persistence && { idb: persistence, migrate });
   await store[INIT]();
   if (hydrate !== undefined) {
     try {
