@@ -123,6 +123,7 @@ fn newer_data_in_the_store_is_not_overwritten() {
     let t = ticket(&observe(&mut b, LIST, opts, T0 + 50.0), LIST);
     let mut newer = seed_tasks();
     newer[0]["title"] = json!("newer");
+    newer[0]["assignee"]["name"] = json!("Ann (renamed)"); // shown through a relation only
     settle(&mut b, LIST, t, ok(newer), T0 + 60.0);
     let before = entities_of(&b);
     let out = hydrate(&mut b, &state, T0 + 70.0);
@@ -130,6 +131,10 @@ fn newer_data_in_the_store_is_not_overwritten() {
     assert_eq!(meta(&b, LIST).data_updated_at(), T0 + 60.0);
     assert_eq!(entities_of(&b), before, "no entity went back in time");
     assert_eq!(task(&b, "1")["title"], "newer");
+    assert_eq!(
+        b.entity("User:u1").map(|u| u["name"].clone()),
+        Some(json!("Ann (renamed)"))
+    );
 
     // The other way round: a newer state replaces older data.
     let mut old = new_store();
