@@ -49,19 +49,16 @@ function wasmUrl() {
   return dev ? new URL(dev[1] + 'strata-store/strata_wasm_bg.wasm', url) : url;
 }
 
-// Node (SSR, scripts) has no fetch for file: URLs: the bytes are read from the file. The module
-// name is a variable so that bundlers building for the browser do not try to resolve it.
+// Node (SSR, scripts) has no fetch for file: URLs: the bytes are read from the file.
 async function readNextToModule() {
   const url = wasmUrl();
   const href = String(url);
   if (/^https?:/i.test(href)) return url;
-  const fs = 'node:fs/promises';
-  const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
+  const { readFile } = await builtin('node:fs/promises');
   if (href.startsWith('file:')) return readFile(url);
   // A server bundle rewrote the URL into a path of its own (Next.js does), which is no file:
   // the installed package's file, resolved from the app's directory.
-  const mod = 'node:module';
-  const { createRequire } = await import(/* webpackIgnore: true */ /* @vite-ignore */ mod);
+  const { createRequire } = await builtin('node:module');
   let manifest;
   try {
     manifest = createRequire(`${process.cwd()}/`).resolve('strata-store/package.json');
@@ -69,6 +66,14 @@ async function readNextToModule() {
     throw new Error(`the server bundle moved the wasm to ${href} and strata-store is not installed under ${process.cwd()}: pass createStore({ wasm: bytes }) (${e && e.message})`);
   }
   return readFile(manifest.replace(/package\.json$/, 'strata_wasm_bg.wasm'));
+}
+
+// A Node built-in module. process.getBuiltinModule (Node >= 20.16) is no import, so no bundler
+// (webpack building a server bundle included) tries to resolve it; older Node imports it, by a
+// variable name so that bundlers building for the browser leave it alone.
+function builtin(name) {
+  if (typeof process.getBuiltinModule === 'function') return process.getBuiltinModule(name);
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ name);
 }
 
 function inNode() {

@@ -17,7 +17,7 @@
 //      request with its user agent); a mutation from the browser still works.
 //
 // Results go to tests/next/out/results.json. Exit code 0 only when everything passed.
-// Environment: CHROMIUM_PATH (default /usr/bin/chromium).
+// Environment: CHROMIUM_PATH (default /usr/bin/chromium); NEXT_BUNDLER=webpack (next build --webpack).
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -130,7 +130,9 @@ if (!installed) await finish();
 
 // ---- 2. next build, next start ----------------------------------------------------------------
 
-const built = await check('build: next build (App Router, Turbopack)', () => {
+// NEXT_BUNDLER=webpack builds with `next build --webpack` instead (not a CI stage).
+const bundler = process.env.NEXT_BUNDLER === 'webpack' ? 'webpack' : 'turbopack';
+const built = await check(`build: next build (App Router, ${bundler === 'webpack' ? 'webpack' : 'Turbopack'})`, () => {
   // What the build depends on: the installed tarball, the lock, the config and app/.
   const sources = [];
   const walk = (dir) => {
@@ -142,13 +144,13 @@ const built = await check('build: next build (App Router, Turbopack)', () => {
   };
   walk(path.join(here, 'app'));
   const files = [path.join(here, 'node_modules', '.strata-tarball.sha256'), path.join(here, 'package-lock.json'), path.join(here, 'next.config.mjs'), ...sources];
-  const digest = sha(...files.flatMap((f) => [f, readFileSync(f)]));
+  const digest = sha(bundler, ...files.flatMap((f) => [f, readFileSync(f)]));
   const stamp = path.join(here, '.next', '.strata-build.sha256');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) {
     console.log('    .next is up to date (same tarball, lock and sources)');
     return;
   }
-  sh(process.execPath, [nextBin, 'build'], { env: { NEXT_TELEMETRY_DISABLED: '1' } });
+  sh(process.execPath, [nextBin, 'build', ...(bundler === 'webpack' ? ['--webpack'] : [])], { env: { NEXT_TELEMETRY_DISABLED: '1' } });
   writeFileSync(stamp, digest);
 });
 if (!built) await finish();
