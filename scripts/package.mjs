@@ -6,7 +6,9 @@
 //             strata_wasm.js), so loading it is one request, not a waterfall of ~9 modules.
 //   react.js  `strata-store/react`: imports the peer dependency 'react' and './index.js' (the main
 //             entry's single copy of StrataError etc.), nothing else.
-//   strata_wasm_bg.wasm, index.d.ts, react.d.ts, README.md, package.json.
+//   devtools.js  `strata-store/devtools`: imports 'react', './index.js' and './react.js' only
+//             (apps that do not import it do not ship it).
+//   strata_wasm_bg.wasm, index.d.ts, react.d.ts, devtools.d.ts, README.md, package.json.
 // Both JS files ship minified (esbuild) with a source map holding the original sources.
 // wasm-pack's glue (strata_wasm.js) is patched, then moved out of pkg/ to target/pkg-glue/
 // (so that nothing can load a second copy of it from pkg/, and so that this script can rerun
@@ -45,9 +47,9 @@ if (existsSync(fresh) && !readFileSync(fresh, 'utf8').includes('//# sourceMappin
   throw new Error('package.mjs: no wasm-bindgen glue (pkg/strata_wasm.js or target/pkg-glue/strata_wasm.js): run ./scripts/build.sh');
 }
 // Only what ships stays in pkg/: the modules of older builds, wasm-pack's glue and its types.
-const SHIPPED = new Set(['index.js', 'index.js.map', 'react.js', 'react.js.map', 'index.d.ts', 'react.d.ts', 'strata_wasm_bg.wasm', 'package.json', 'README.md']);
+const SHIPPED = new Set(['index.js', 'index.js.map', 'react.js', 'react.js.map', 'devtools.js', 'devtools.js.map', 'index.d.ts', 'react.d.ts', 'devtools.d.ts', 'strata_wasm_bg.wasm', 'package.json', 'README.md']);
 for (const f of readdirSync(pkg)) if (!SHIPPED.has(f)) rmSync(join(pkg, f), { recursive: true, force: true });
-for (const f of ['index.d.ts', 'react.d.ts']) copyFileSync(join(src, f), join(pkg, f));
+for (const f of ['index.d.ts', 'react.d.ts', 'devtools.d.ts']) copyFileSync(join(src, f), join(pkg, f));
 
 const esbuildOptions = { minify: true, format: 'esm', target: 'es2022', sourcemap: 'external', sourcesContent: true, legalComments: 'none' };
 
@@ -67,9 +69,8 @@ const glueFile = {
   },
 };
 withMap(await build({ ...esbuildOptions, entryPoints: [join(src, 'index.js')], bundle: true, write: false, outfile: join(pkg, 'index.js'), plugins: [glueFile] }), 'index.js');
-// react.js: one module of its own; its imports ('react', './index.js') stay imports.
-{
-  const f = 'react.js';
+// react.js, devtools.js: one module each; their imports ('react', './index.js', './react.js') stay imports.
+for (const f of ['react.js', 'devtools.js']) {
   const out = transformSync(readFileSync(join(src, f), 'utf8'), { ...esbuildOptions, sourcefile: f });
   writeFileSync(join(pkg, f), `${out.code}//# sourceMappingURL=${f}.map\n`);
   writeFileSync(join(pkg, `${f}.map`), out.map);
@@ -77,8 +78,9 @@ withMap(await build({ ...esbuildOptions, entryPoints: [join(src, 'index.js')], b
 const imports = (f) => [...readFileSync(join(pkg, f), 'utf8').matchAll(/\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
 if (imports('index.js').length) throw new Error(`package.mjs: pkg/index.js still imports ${imports('index.js').join(', ')}`);
 if (imports('react.js').some((i) => i !== 'react' && i !== './index.js')) throw new Error(`package.mjs: pkg/react.js imports ${imports('react.js').join(', ')}`);
+if (imports('devtools.js').some((i) => i !== 'react' && i !== './index.js' && i !== './react.js')) throw new Error(`package.mjs: pkg/devtools.js imports ${imports('devtools.js').join(', ')}`);
 
-const files = ['index.js', 'index.js.map', 'index.d.ts', 'react.js', 'react.js.map', 'react.d.ts', 'strata_wasm_bg.wasm'];
+const files = ['index.js', 'index.js.map', 'index.d.ts', 'react.js', 'react.js.map', 'react.d.ts', 'devtools.js', 'devtools.js.map', 'devtools.d.ts', 'strata_wasm_bg.wasm'];
 const manifest = {
   name: 'strata-store',
   version,
@@ -91,11 +93,12 @@ const manifest = {
   exports: {
     '.': { types: './index.d.ts', import: './index.js', default: './index.js' },
     './react': { types: './react.d.ts', import: './react.js', default: './react.js' },
+    './devtools': { types: './devtools.d.ts', import: './devtools.js', default: './devtools.js' },
     './package.json': './package.json',
   },
   files: files.filter((f) => existsSync(join(pkg, f))),
   sideEffects: false,
-  // Only `strata-store/react` needs React; apps without React install nothing extra.
+  // Only `strata-store/react` and `/devtools` need React; apps without React install nothing extra.
   peerDependencies: { react: '^18 || ^19' },
   peerDependenciesMeta: { react: { optional: true } },
 };
@@ -104,5 +107,5 @@ if (existsSync(join(root, 'README.md'))) copyFileSync(join(root, 'README.md'), j
 
 const gz = (f) => gzipSync(readFileSync(join(pkg, f)), { level: 9 }).length;
 const wasm = gz('strata_wasm_bg.wasm');
-const js = manifest.files.filter((f) => f.endsWith('.js')).reduce((n, f) => n + gz(f), 0);
-console.log(`pkg/ ready: strata-store ${version}; gzipped wasm ${(wasm / 1024).toFixed(1)} kB + js ${(js / 1024).toFixed(1)} kB (minified) = ${((wasm + js) / 1024).toFixed(1)} kB`);
+const js = manifest.files.filter((f) => f.endsWith('.js') && f !== 'devtools.js').reduce((n, f) => n + gz(f), 0);
+console.log(`pkg/ ready: strata-store ${version}; gzipped wasm ${(wasm / 1024).toFixed(1)} kB + js ${(js / 1024).toFixed(1)} kB (minified) = ${((wasm + js) / 1024).toFixed(1)} kB; devtools.js ${(gz('devtools.js') / 1024).toFixed(1)} kB (not in apps that do not import it)`);
