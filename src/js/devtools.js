@@ -294,7 +294,7 @@ function LayersTab({ store }) {
         'div',
         { key: l.id, 'data-testid': 'sd-layer', style: { ...base, border: `1px solid ${C.line}`, borderRadius: 4, padding: 6, marginBottom: 6 } },
         h('div', { style: { ...base, marginBottom: 4 } }, h('b', null, `${i + 1}. `), m ? h('code', { style: code }, `${m.request.method} ${m.request.url}`) : l.id, ' ', m ? h(Tag, { tone: m.status }, m.status) : null),
-        l.writes.map((w) => h('div', { key: w.key }, h('code', { style: code }, w.patch === null ? `delete ${w.key}` : `${w.key} ← ${JSON.stringify(w.patch)}`))),
+        l.writes.map((w, j) => h('div', { key: `w${j}` }, h('code', { style: code }, w.patch === null ? `delete ${w.key}` : `${w.key} ← ${JSON.stringify(w.patch)}`))),
         l.inserts.map((ins, j) => h('div', { key: `i${j}` }, h('code', { style: code }, `insert ${ins.key} into ${keyText(ins.queryHash)}`))),
       );
     }),
