@@ -589,8 +589,9 @@ export class Store {
       const i = key.indexOf(':');
       return { key, type: key.slice(0, i), id: key.slice(i + 1) };
     };
+    const byText = (a, b) => (a < b ? -1 : a > b ? 1 : 0); // the core lists them in no order
     return {
-      entities: r.entities.map(([key, queries]) => ({ ...split(key), queries })),
+      entities: r.entities.map(([key, queries]) => ({ ...split(key), queries: queries.sort(byText) })).sort((a, b) => byText(a.key, b.key)),
       layers: r.layers.map((l) => ({
         id: l.id,
         active: l.active,
