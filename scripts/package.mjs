@@ -69,12 +69,16 @@ const glueFile = {
   },
 };
 withMap(await build({ ...esbuildOptions, entryPoints: [join(src, 'index.js')], bundle: true, write: false, outfile: join(pkg, 'index.js'), plugins: [glueFile] }), 'index.js');
-// react.js, devtools.js: one module each; their imports ('react', './index.js', './react.js') stay imports.
-for (const f of ['react.js', 'devtools.js']) {
+// react.js: one module of its own; its imports ('react', './index.js') stay imports.
+{
+  const f = 'react.js';
   const out = transformSync(readFileSync(join(src, f), 'utf8'), { ...esbuildOptions, sourcefile: f });
   writeFileSync(join(pkg, f), `${out.code}//# sourceMappingURL=${f}.map\n`);
   writeFileSync(join(pkg, `${f}.map`), out.map);
 }
+// devtools.js: src/js/devtools.js and its parts (src/js/devtools/) in one module; 'react' and
+// the package's own entries stay imports (one copy of the store's code).
+withMap(await build({ ...esbuildOptions, entryPoints: [join(src, 'devtools.js')], bundle: true, write: false, outfile: join(pkg, 'devtools.js'), external: ['react', './react.js', './index.js'] }), 'devtools.js');
 const imports = (f) => [...readFileSync(join(pkg, f), 'utf8').matchAll(/\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
 if (imports('index.js').length) throw new Error(`package.mjs: pkg/index.js still imports ${imports('index.js').join(', ')}`);
 if (imports('react.js').some((i) => i !== 'react' && i !== './index.js')) throw new Error(`package.mjs: pkg/react.js imports ${imports('react.js').join(', ')}`);
