@@ -978,6 +978,30 @@ try {
     const page = await openPage(context, 'tab');
     await waitBoard(page);
     await page.waitForSelector('html[data-offline-ready="true"]', { timeout: WAIT, state: 'attached' });
+    // The board's lists are in IndexedDB (the cache is written a moment after it changes).
+    const stored = () =>
+      page.evaluate(async () => {
+        const info = (await indexedDB.databases()).find((d) => d.name.startsWith('strata:teamboard'));
+        if (!info) return [];
+        const db = await new Promise((resolve, reject) => {
+          const r = indexedDB.open(info.name);
+          r.onsuccess = () => resolve(r.result);
+          r.onerror = () => reject(r.error);
+        });
+        try {
+          return await new Promise((resolve, reject) => {
+            const r = db.transaction('queries', 'readonly').objectStore('queries').getAllKeys();
+            r.onsuccess = () => resolve(r.result.map(String));
+            r.onerror = () => reject(r.error);
+          });
+        } finally {
+          db.close();
+        }
+      });
+    await until(async () => {
+      const keys = await stored();
+      return ['["project","p1","tasks"]', '["project","p2","tasks"]', '["tasks","mine"]'].every((k) => keys.includes(k)) || { ok: false, seen: keys };
+    }, 'the board lists stored in IndexedDB');
     await context.setOffline(true);
     await load(page, true);
     await waitBoard(page);
