@@ -27,7 +27,7 @@ summary() {
   for i in "${!STAGE_NAMES[@]}"; do
     printf '  %-6s %-55s %4ss\n' "${STAGE_STATUS[$i]}" "${STAGE_NAMES[$i]}" "${STAGE_TIMES[$i]}"
     # The tests' own summary lines (cargo/wasm-bindgen "test result:", the JS runner's "js tests:").
-    grep -hE '^(test result:|js tests: [0-9]|sync tests:|react tests:|e2e tests:|api selftest:|soak: [0-9]|pkg/ ready:)' "$LOG_DIR/$i.log" 2>/dev/null | sed 's/^/           /' || true
+    grep -hE '^(test result:|js tests: [0-9]|sync tests:|react tests:|quickstart tests:|e2e tests:|api selftest:|soak: [0-9]|pkg/ ready:)' "$LOG_DIR/$i.log" 2>/dev/null | sed 's/^/           /' || true
   done
   echo "======================================================"
 }
@@ -73,6 +73,9 @@ stage "sync tests (node tests/sync/run.mjs)" node tests/sync/run.mjs
 # npm pack pkg/ into a throwaway Vite 8 + React 19 app (tests/react/app), tsc, vite build, SSR
 # import, and the hook tests in Chromium. Needs the npm registry the first time.
 stage "react tests (node tests/react/run.mjs)" node tests/react/run.mjs
+# The README's quick start as a new user follows it: Vite's React template, npm install of the
+# packed tarball, npm run dev with its /api proxy, driven in Chromium.
+stage "quickstart tests (node tests/quickstart/run.mjs: the README's quick start)" node tests/quickstart/run.mjs
 stage "e2e tests (node tests/e2e/run.mjs: the demo page + demo API in Chromium)" node tests/e2e/run.mjs
 # Three tabs, 1,000 mutations, random network cuts, 500s, slow and lost answers, reloads and a
 # closed tab; the server's state must show each mutation once, in each tab's order.
