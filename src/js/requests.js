@@ -2,7 +2,7 @@
 // query's queryFn, mutation sends, aborts), their timeouts (abort reason `strata:timeout`),
 // the app's headers, and the promises waiting on them (fetchQuery, mutate, retry).
 
-import { StrataError, fromCore, invalidArgument, report, errorFromState } from './errors.js';
+import { StrataError, fromCore, invalidArgument, report, errorFromState, corsHint } from './errors.js';
 import { describe } from './keys.js';
 import { now } from './events.js';
 
@@ -60,6 +60,18 @@ export class Requests {
   #sent = new Map(); // mutation id -> { t0, info, name } of its send under way (only while events are on)
   #mutationEntry; // the Store's mutations() entry of an id
 
+  // The fetch the core sends queries and mutations with: the app's `fetch` option, else the global
+  // one. A rejection for another origin gets the CORS hint into its message, which the core's
+  // NETWORK error quotes.
+  #coreFetch = (url, init) =>
+    new Promise((resolve) => resolve((this.#options.fetch ?? globalThis.fetch)(url, init))).catch((e) => {
+      const hint = init && init.signal && init.signal.aborted ? '' : corsHint(url);
+      if (!hint) throw e;
+      const err = new TypeError(`${e && e.message ? e.message : String(e)}; ${hint}`);
+      err.cause = e;
+      throw err;
+    });
+
   constructor(core, options, run, state, retryFns, events, mutationEntry) {
     this.#core = core;
     this.#options = options;
@@ -72,7 +84,7 @@ export class Requests {
 
   // While events are on: the store's fetch wrapped to note the response's status and size.
   #timedFetch(info) {
-    const base = this.#options.fetch ?? globalThis.fetch;
+    const base = this.#coreFetch;
     return (url, init) =>
       base(url, init).then((res) => {
         info.status = res.status;
@@ -327,7 +339,7 @@ export class Requests {
         return;
       }
       this.#core
-        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity, info ? this.#timedFetch(info) : this.#options.fetch, this.#perQuery.get(hash)?.credentials ?? this.#options.credentials)
+        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity, info ? this.#timedFetch(info) : this.#coreFetch, this.#perQuery.get(hash)?.credentials ?? this.#options.credentials)
         .then(
           (text) => {
             if (!done()) return;
@@ -421,7 +433,7 @@ export class Requests {
       this.#events.emit({ type: 'mutation-sent', id, name, method, url, ticket });
     }
     this.#core
-      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity, info ? this.#timedFetch(info) : this.#options.fetch, this.#options.credentials)
+      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity, info ? this.#timedFetch(info) : this.#coreFetch, this.#options.credentials)
       .then(
         (text) => {
           clearTimeout(t);
