@@ -19,6 +19,7 @@
 
 mod data;
 mod hydrate;
+mod inspect;
 mod mutations;
 mod pages;
 mod persistence;

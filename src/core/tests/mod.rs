@@ -19,6 +19,7 @@ mod config;
 mod denormalize;
 mod finish;
 mod hydrate;
+mod inspect;
 mod mutations;
 mod normalize;
 mod numbers;

@@ -1,5 +1,6 @@
 // Typed usage of strata-store/react, checked by `tsc --noEmit` (tests/react/run.mjs); never run.
 // Every `@ts-expect-error` line must be an error, so the declarations are checked both ways.
+import { StrataDevtools } from 'strata-store/devtools';
 import { createStore, queryOptions as storeQueryOptions, type Store, type QueryEntry, type DehydratedState } from 'strata-store';
 import {
   HydrationBoundary,
@@ -261,4 +262,11 @@ export async function ssrUsage(server: Store): Promise<unknown> {
       </HydrationBoundary>
     </StoreProvider>
   );
+}
+
+// strata-store/devtools: the props are typed.
+export function TypedDevtools() {
+  // @ts-expect-error position is one of four corners
+  void (<StrataDevtools position="middle" />);
+  return <StrataDevtools initialIsOpen position="bottom-left" initialTab="timeline" />;
 }
