@@ -680,7 +680,7 @@ export class Store {
   /**
    * Plain JSON of the chosen queries (TanStack's `dehydrate`: by default the successful ones;
    * `filter` takes the query filters and `shouldDehydrateQuery(query)`) and of every entity
-   * they show, for `hydrate` in another store. Format: docs/SSR.md.
+   * they show, for `hydrate` in another store. Format: README, "Server-side rendering and hydration".
    */
   dehydrate(filter) {
     this.#open();
