@@ -281,6 +281,14 @@ impl StoreCore {
             .unwrap_or_else(|_| "[]".to_owned())
     }
 
+    /// `store.inspect()` (devtools) as JSON text: entities with the queries showing them, layers.
+    pub fn inspect(&self) -> String {
+        self.inner
+            .try_borrow()
+            .map(|s| s.inspect().to_string())
+            .unwrap_or_else(|_| "{\"entities\":[],\"layers\":[]}".to_owned())
+    }
+
     #[wasm_bindgen(js_name = resolveConflict)]
     pub fn resolve_conflict(&self, id: &str, choice_json: &str) -> Result<String, JsValue> {
         self.run(0, |s, now| s.resolve_conflict(id, choice_json, now))
@@ -424,6 +432,19 @@ impl StoreCore {
     pub fn apply_cache(&self, delta_json: &str, hydrate: bool) -> Result<String, JsValue> {
         self.run(delta_json.len(), |s, now| {
             s.apply_cache(delta_json, hydrate, now)
+        })
+    }
+
+    /// The dehydrated state (JSON) of the queries `hashes_json` lists (a read: no batch).
+    pub fn dehydrate(&self, hashes_json: &str) -> Result<String, JsValue> {
+        let s = self.inner.try_borrow().map_err(|_| busy())?;
+        s.dehydrate(hashes_json).map_err(to_js)
+    }
+
+    /// Applies a dehydrated state (`only_new`: only what this store has never seen).
+    pub fn hydrate(&self, state_json: &str, only_new: bool) -> Result<String, JsValue> {
+        self.run(state_json.len(), |s, now| {
+            s.hydrate(state_json, only_new, now)
         })
     }
 

@@ -14,6 +14,8 @@ import { Requests } from './requests.js';
 import { Replica } from './replica.js';
 import { Connection, CLOSED } from './connection.js';
 import { Infinite } from './infinite.js';
+import { dehydrateFilter, hydrateJson, HYDRATE_NEW } from './hydrate.js';
+import { Events } from './events.js';
 
 const MAX_TIMER = 2 ** 31 - 1;
 const PAGES = () => {}; // an infinite query's source marker: its pages are fetched by infinite.js
@@ -47,6 +49,7 @@ export class Store {
   #epoch = 0; // bumped by every applied batch
   #lastState = { key: undefined, epoch: -1, view: undefined };
   #notify = new Notifier();
+  #events = new Events(); // the timeline: subscribeEvents(), events()
   #requests;
   #replica = null; // IndexedDB and the other tabs (persisted stores only)
   #connection = null; // connect()'s Connection
@@ -64,7 +67,9 @@ export class Store {
     this.#snap = new Snapshots(options.entities);
     const run = (call) => this.#run(call);
     this.#registry = new QueryRegistry((hash) => this.#state(hash));
-    this.#requests = new Requests(core, options, run, (hash) => this.#state(hash), (hash) => this.#registry.retryFns(hash));
+    this.#requests = new Requests(core, options, run, (hash) => this.#state(hash), (hash) => this.#registry.retryFns(hash), this.#events, (id) =>
+      this.mutations().find((m) => m.id === id),
+    );
     this.#infinite = new Infinite({
       data: (hash) => this.#snap.query(hash),
       headers: (hash) => this.#requests.headers(hash),
@@ -73,6 +78,7 @@ export class Store {
     });
     if (persistence) {
       this.#replica = new Replica(core, persistence.idb, {
+        events: this.#events,
         migrate: persistence.migrate,
         run,
         flush: () => this.flush(),
@@ -506,6 +512,12 @@ export class Store {
       apply: (joined) => {
         this.#pushReport = null;
         this.#run(() => this.#core.applyPushes(joined));
+        if (this.#events.on) {
+          let count = 1;
+          for (let i = joined.indexOf('\0'); i !== -1; i = joined.indexOf('\0', i + 1)) count++;
+          const r = this.#pushReport;
+          this.#events.emit({ type: 'push', count, refused: r ? r[1].length : 0, eventId: r ? r[0] : null });
+        }
         return this.#pushReport;
       },
       invalidate: () => this.invalidateQueries(),
@@ -515,7 +527,11 @@ export class Store {
       whenLeader: this.#replica ? this.#replica.whenLeader() : null,
       changed: (state) => {
         if (this.#connection !== c && state.status !== 'closed') return;
+        const previous = this.#connectionState.status;
         this.#connectionState = state;
+        if (this.#events.on && previous !== state.status) {
+          this.#events.emit({ type: 'connection', status: state.status, previous, error: state.error ? state.error.code : null });
+        }
         this.#notify.connectionChanged();
       },
       post: (state) => this.#replica?.postConnection(state),
@@ -540,6 +556,50 @@ export class Store {
   subscribeConnection(listener) {
     this.#open();
     return this.#notify.onConnection(listener);
+  }
+
+  // ---- events (devtools, performance monitoring) ---------------------------------------------
+
+  /**
+   * `listener(event)` for each later event of the store's timeline (fetches, mutation sends,
+   * rollbacks, conflicts, pushes, tab messages, connection changes); returns the unsubscribe
+   * function. Nothing is recorded while nobody listens.
+   */
+  subscribeEvents(listener) {
+    this.#open();
+    if (typeof listener !== 'function') throw invalidArgument('subscribeEvents(listener): listener must be a function');
+    return this.#events.subscribe(listener);
+  }
+
+  /** The last events (up to 300, oldest first) recorded while a subscribeEvents listener was subscribed. */
+  events() {
+    this.#open();
+    return this.#events.history();
+  }
+
+  /**
+   * What devtools show beyond the public reads (a wasm call: not for render loops):
+   * `{ entities: [{ key, type, id, queries }], layers: [{ id, active, writes: [{ key, patch }], inserts: [{ queryHash, key }] }] }`.
+   * `queries`: the hashes of the queries showing the entity (directly or through relations);
+   * a write's `patch` is null for a delete.
+   */
+  inspect() {
+    this.#open();
+    const r = JSON.parse(this.#callRead(() => this.#core.inspect()));
+    const split = (key) => {
+      const i = key.indexOf(':');
+      return { key, type: key.slice(0, i), id: key.slice(i + 1) };
+    };
+    const byText = (a, b) => (a < b ? -1 : a > b ? 1 : 0); // the core lists them in no order
+    return {
+      entities: r.entities.map(([key, queries]) => ({ ...split(key), queries: queries.sort(byText) })).sort((a, b) => byText(a.key, b.key)),
+      layers: r.layers.map((l) => ({
+        id: l.id,
+        active: l.active,
+        writes: l.writes.map(([key, patch]) => ({ key, patch })),
+        inserts: l.inserts.map(([queryHash, key]) => ({ queryHash, key })),
+      })),
+    };
   }
 
   /**
@@ -615,6 +675,38 @@ export class Store {
     return this.#notify.onEntity(this.#key(type, id), listener);
   }
 
+  // ---- server-side rendering ------------------------------------------------------------
+
+  /**
+   * Plain JSON of the chosen queries (TanStack's `dehydrate`: by default the successful ones;
+   * `filter` takes the query filters and `shouldDehydrateQuery(query)`) and of every entity
+   * they show, for `hydrate` in another store. Format: README, "Server-side rendering and hydration".
+   */
+  dehydrate(filter) {
+    this.#open();
+    const { filters, should } = dehydrateFilter(filter);
+    const hashes = this.#matched(filters, 'dehydrate').filter((h) => {
+      const entry = this.#registry.entry(h);
+      return entry !== undefined && Boolean(should(entry));
+    });
+    return JSON.parse(this.#callRead(() => this.#core.dehydrate(JSON.stringify(hashes))));
+  }
+
+  /** Applies what `dehydrate` returned, never over newer data; a bad state applies nothing. */
+  hydrate(state) {
+    this.#open();
+    const json = hydrateJson(state);
+    this.#run(() => this.#core.hydrate(json, false));
+  }
+
+  /** @internal (strata-store/react) `hydrate` of only what this store has never seen. */
+  [HYDRATE_NEW](state) {
+    this.#open();
+    const json = hydrateJson(state);
+    this.#notify.holdUntilMicrotask(); // called during a render: listeners run after it
+    this.#run(() => this.#core.hydrate(json, true));
+  }
+
   // ---- lifecycle -------------------------------------------------------------------------
 
   /**
@@ -638,6 +730,7 @@ export class Store {
     for (const off of this.#unlisten) off();
     this.#requests.close();
     this.#notify.clear();
+    this.#events.clear();
     this.#snap.clear();
     this.#states.clear();
     this.#stateViews.clear();

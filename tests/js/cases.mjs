@@ -397,3 +397,5 @@ import './tanstack.mjs';
 import './infinite.mjs';
 import './scopes.mjs';
 import './fetcher.mjs';
+import './hydrate.mjs';
+import './events.mjs';

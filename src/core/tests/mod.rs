@@ -18,6 +18,8 @@ mod changes;
 mod config;
 mod denormalize;
 mod finish;
+mod hydrate;
+mod inspect;
 mod mutations;
 mod normalize;
 mod numbers;

@@ -5,8 +5,11 @@
 import { Component, StrictMode, Suspense, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { flushSync } from 'react-dom';
+import { hydrateRoot } from 'react-dom/client';
+import { renderToString } from 'react-dom/server';
 import { createStore } from 'strata-store';
 import {
+  HydrationBoundary,
   StoreProvider,
   queryOptions,
   useConnection,
@@ -22,6 +25,7 @@ import {
   useSuspenseQuery,
   useSyncState,
 } from 'strata-store/react';
+import { StrataDevtools, StrataDevtoolsPanel } from 'strata-store/devtools';
 import { assert, assertEqual, nextFrame, run, sleep, test, waitFor } from './harness.js';
 
 // React's own warnings (getSnapshot not cached, updates during render...) fail the last test.
@@ -926,6 +930,142 @@ test('useIsFetching, useIsMutating and useMutationState follow the store', async
   offA();
   offB();
   m.unmount();
+  store.close();
+});
+
+// ---- HydrationBoundary --------------------------------------------------------------------
+
+// The server's side in the page: a store fetches, dehydrates; the state crosses as JSON.
+async function serverState() {
+  await reset();
+  await fixture({ path: '/api/todos', json: todos });
+  const server = await newStore();
+  await server.fetchQuery({ queryKey: ['todos'], url: '/todos', shape: ['Todo'] });
+  const state = JSON.parse(JSON.stringify(server.dehydrate()));
+  server.close();
+  return state;
+}
+
+function HydratedTodos({ seen }) {
+  const q = useQuery({ queryKey: ['todos'], url: '/todos', shape: ['Todo'], staleTime: 60_000 });
+  seen?.push(q.status);
+  return <p className="todos">{q.status}:{(q.data ?? []).map((t) => `${t.title}/${t.assignee.name}`).join(',')}</p>;
+}
+
+test('HydrationBoundary: server HTML hydrates without a mismatch or a refetch; the first render has the data', async () => {
+  const state = await serverState();
+  const app = (store, seen) => (
+    <StrictMode>
+      <StoreProvider store={store}>
+        <HydrationBoundary state={state}>
+          <HydratedTodos seen={seen} />
+        </HydrationBoundary>
+      </StoreProvider>
+    </StrictMode>
+  );
+  // "Server" render: a fresh store, only the boundary gives it data.
+  const ssrStore = await newStore();
+  const html = renderToString(app(ssrStore));
+  ssrStore.close();
+  assertEqual(html, '<p class="todos">success<!-- -->:<!-- -->a/Ann,b/Bo</p>', 'server HTML');
+  // "Browser": another fresh store hydrates that HTML.
+  const store = await newStore();
+  const container = document.createElement('div');
+  container.innerHTML = html;
+  stage.appendChild(container);
+  const seen = [];
+  const errors = [];
+  const root = hydrateRoot(container, app(store, seen), { onRecoverableError: (e) => errors.push(String(e)) });
+  await waitFor(() => seen.length > 0 && container.querySelector('.todos'), 'hydrated');
+  await nextFrame();
+  assertEqual(errors, [], 'no hydration mismatch');
+  assertEqual([...new Set(seen)], ['success'], 'no render without the data');
+  assertEqual(container.querySelector('.todos').textContent, 'success:a/Ann,b/Bo');
+  assertEqual(await count('/api/todos'), 1, 'fresh: the browser did not fetch again');
+  root.unmount();
+  container.remove();
+  store.close();
+});
+
+test('HydrationBoundary: a newer state updates what the store shows (after render); an older one does not', async () => {
+  const store = await newStore();
+  store.setQueryData(['todos'], [{ id: 1, title: 'old', assignee: { id: 'u1', name: 'Ann' } }], { shape: ['Todo'] });
+  await sleep(2); // the server's data must be newer than this write, in ms
+  const state = await serverState();
+  const seen = [];
+  const m = mount(
+    <StoreProvider store={store}>
+      <HydrationBoundary state={state}>
+        <HydratedTodos seen={seen} />
+      </HydrationBoundary>
+    </StoreProvider>,
+  );
+  await waitFor(() => m.text('.todos') === 'success:a/Ann,b/Bo', 'the newer state shown');
+  // Now the store has newer data than a state made before it: the boundary keeps it.
+  const older = { ...state, queries: state.queries.map((q) => ({ ...q, dataUpdatedAt: q.dataUpdatedAt - 1000 })), entities: { ...state.entities, 'Todo:1': { ...state.entities['Todo:1'], title: 'stale' } } };
+  const m2 = mount(
+    <StoreProvider store={store}>
+      <HydrationBoundary state={older}>
+        <HydratedTodos />
+      </HydrationBoundary>
+    </StoreProvider>,
+  );
+  await nextFrame();
+  assertEqual(m2.text('.todos'), 'success:a/Ann,b/Bo');
+  assertEqual(store.getEntity('Todo', 1).title, 'a');
+  m.unmount();
+  m2.unmount();
+  store.close();
+});
+
+// The devtools (strata-store/devtools): the button opens the panel; each tab shows the
+// store's state; a failed mutation is retried from the outbox tab.
+test('StrataDevtools: queries, entities, the outbox (retry) and the timeline', async () => {
+  await reset();
+  const store = await newStore();
+  const m = mount(
+    <StoreProvider store={store}>
+      <StrataDevtools />
+    </StoreProvider>,
+  );
+  const q = (s) => m.container.querySelector(s);
+  const all = (s) => [...m.container.querySelectorAll(s)];
+  await store.fetchQuery({ queryKey: ['tasks'], url: '/tasks', shape: ['Task'] });
+  assert(q('[data-testid="strata-devtools-panel"]') === null, 'closed at first: only the button');
+  q('[data-testid="strata-devtools-toggle"]').click();
+  await waitFor(() => all('[data-testid="sd-query"]').length === 1, 'the query row');
+  assertEqual(q('[data-testid="sd-query"]').dataset.hash, '["tasks"]');
+  assertEqual(q('[data-testid="sd-query"]').dataset.status, 'success');
+  q('[data-testid="sd-query"]').click();
+  await waitFor(() => q('[data-testid="sd-query-detail"] pre')?.textContent.includes('"title"'), "the query's data");
+
+  q('[data-testid="sd-tab-entities"]').click();
+  await waitFor(() => all('[data-testid="sd-entity"]').some((e) => e.dataset.key === 'Task:1'), 'Task:1 listed');
+  all('[data-testid="sd-entity"]').find((e) => e.dataset.key === 'Task:1').click();
+  await waitFor(() => q('[data-testid="sd-entity-query"]')?.textContent === '["tasks"]', 'the query showing Task:1');
+
+  await fixture({ path: '/api/tasks/1', status: 422, json: { error: 'no' }, times: 1 });
+  const failed = store.mutate({ request: { method: 'PATCH', url: '/tasks/1', body: { title: 'again' } }, optimistic: [{ op: 'update', type: 'Task', id: 1, patch: { title: 'again' } }] });
+  failed.catch(() => {});
+  q('[data-testid="sd-tab-outbox"]').click();
+  await waitFor(() => q('[data-testid="sd-mutation"]')?.dataset.status === 'failed', 'the failed mutation in the outbox');
+  q('[data-testid="sd-retry"]').click();
+  await waitFor(() => q('[data-testid="sd-mutation"]') === null, 'retried from the devtools and acknowledged');
+  assertEqual(store.getEntity('Task', 1).title, 'again');
+
+  q('[data-testid="sd-tab-timeline"]').click();
+  await waitFor(() => {
+    const t = all('[data-testid="sd-event"]').map((e) => e.dataset.type);
+    return t.includes('fetch-end') && t.includes('rollback') && t.includes('mutation-settled');
+  }, 'fetches, the rollback and the settled retry on the timeline');
+  q('[data-testid="strata-devtools-close"]').click();
+  await waitFor(() => q('[data-testid="strata-devtools-toggle"]'), 'closed again');
+  m.unmount();
+
+  // The panel alone takes the store as a prop (no provider).
+  const p = mount(<StrataDevtoolsPanel store={store} initialTab="connection" />);
+  assertEqual(p.container.querySelector('[data-testid="sd-connection"]').dataset.status, 'closed');
+  p.unmount();
   store.close();
 });
 
