@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Size check for CI (a size, never a timing): fails when pkg/ as shipped (the wasm plus every
-// .js file the manifest ships, each gzip -9, as scripts/package.mjs prints it) grows past the
+// .js file the manifest ships, each gzip -9, as scripts/package.mjs prints it; the opt-in
+// devtools.js entry is printed apart and not counted, as package.mjs does) grows past the
 // ceiling below. Run by scripts/test.sh right after the build stage.
 //
 // Usage: node scripts/check-size.mjs [pkgDir]   (default pkg/)
@@ -12,11 +13,12 @@ import { gzipSync } from 'node:zlib';
 
 // The issue's budget ("a lean data path", issue 16): 60 kB gzipped for the whole package.
 const GOAL_BYTES = 60 * 1024;
-// What CI enforces until the goal is reached: the best total measured (186.6 kB on 2026-12-01, after merging main,
-// see docs/SIZE.md) plus a 2 kB margin for honest growth. Lower it whenever the package
+// What CI enforces until the goal is reached: the best total measured (193.3 kB on 2026-12-01,
+// after merging main's devtools and hydration; 186.6 kB before them; see docs/SIZE.md) plus a
+// 2 kB margin for honest growth. Lower it whenever the package
 // shrinks; raising it needs a reason in the commit message. Departure recorded in
 // docs/ARCHITECTURE.md ("Departures").
-const CEILING_BYTES = Math.round(188.6 * 1024);
+const CEILING_BYTES = Math.round(195.3 * 1024);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = path.resolve(process.argv[2] ?? path.join(root, 'pkg'));
@@ -27,7 +29,9 @@ try {
   console.error(`check-size: cannot read ${path.join(pkg, 'package.json')} (run ./scripts/build.sh first): ${err.message}`);
   process.exit(1);
 }
-const shipped = files.filter((f) => f.endsWith('.js') || f.endsWith('.wasm')).sort();
+// Opt-in entries an app only pays for when it imports them.
+const APART = new Set(['devtools.js']);
+const shipped = files.filter((f) => (f.endsWith('.js') || f.endsWith('.wasm')) && !APART.has(f)).sort();
 if (!shipped.some((f) => f.endsWith('.wasm'))) {
   console.error('check-size: the manifest ships no .wasm file');
   process.exit(1);
@@ -38,6 +42,9 @@ for (const f of shipped) {
   const gz = gzipSync(readFileSync(path.join(pkg, f)), { level: 9 }).length;
   total += gz;
   console.log(`  ${f.padEnd(22)} ${kB(gz).padStart(9)}`);
+}
+for (const f of files.filter((f) => APART.has(f))) {
+  console.log(`  ${f.padEnd(22)} ${kB(gzipSync(readFileSync(path.join(pkg, f)), { level: 9 }).length).padStart(9)}  (opt-in entry, not counted)`);
 }
 const ok = total <= CEILING_BYTES;
 console.log(`size: ${kB(total)} gzipped (wasm + shipped js); ceiling ${kB(CEILING_BYTES)} (enforced); goal ${kB(GOAL_BYTES)} (issue 16, not yet met: ${kB(total - GOAL_BYTES)} over)`);
