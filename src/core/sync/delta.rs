@@ -13,8 +13,14 @@ use crate::core::json;
 use crate::core::key::type_of;
 use crate::core::shape::Shape;
 
-/// The delta of `keys` and `hashes` as the cache holds them now (server base only).
-pub fn write(cache: &Cache, keys: &HashSet<String>, hashes: &HashSet<String>) -> String {
+/// The delta of `keys` and `hashes` as the cache holds them now (server base only); `live`
+/// gives a live query's definition, stored with its result (`l`).
+pub fn write(
+    cache: &Cache,
+    keys: &HashSet<String>,
+    hashes: &HashSet<String>,
+    live: impl Fn(&str) -> Option<Value>,
+) -> String {
     let e: Vec<Value> = keys
         .iter()
         .map(|k| json!([k, cache.base_record(k)]))
@@ -24,7 +30,12 @@ pub fn write(cache: &Cache, keys: &HashSet<String>, hashes: &HashSet<String>) ->
         .map(|h| {
             let rec = cache.query(h).map(|q| {
                 let result = cache.base_result(h).unwrap_or(&q.result);
-                json!({ "k": q.key, "s": q.shape.to_json(), "r": result, "t": q.updated_at })
+                let mut rec =
+                    json!({ "k": q.key, "s": q.shape.to_json(), "r": result, "t": q.updated_at });
+                if let (Some(def), Some(m)) = (live(h), rec.as_object_mut()) {
+                    m.insert("l".to_owned(), def);
+                }
+                rec
             });
             json!([h, rec])
         })
@@ -39,6 +50,8 @@ pub fn write(cache: &Cache, keys: &HashSet<String>, hashes: &HashSet<String>) ->
 pub struct Delta {
     pub entities: Vec<(String, Option<Map<String, Value>>)>,
     pub queries: Vec<(String, Option<Query>)>,
+    /// Live definitions stored with query results (checked when applied).
+    pub live: Vec<(String, Value)>,
 }
 
 pub fn read(text: &str, cache: &Cache) -> Result<Delta> {
@@ -62,6 +75,9 @@ pub fn read(text: &str, cache: &Cache) -> Result<Delta> {
         match pair.get(1).and_then(Value::as_object) {
             Some(q) => {
                 if let Some(query) = read_query(q, cache) {
+                    if let Some(def) = q.get("l") {
+                        d.live.push((hash.to_owned(), def.clone()));
+                    }
                     d.queries.push((hash.to_owned(), Some(query)));
                 }
             }
