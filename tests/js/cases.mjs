@@ -353,3 +353,4 @@ import './tanstack.mjs';
 import './infinite.mjs';
 import './scopes.mjs';
 import './fetcher.mjs';
+import './live.mjs';
