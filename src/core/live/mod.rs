@@ -22,7 +22,7 @@ mod set;
 use foldhash::HashMap;
 use serde_json::{Map, Value};
 
-use self::index::TypeIndex;
+use self::index::{Qid, TypeIndex};
 use self::order::OrderBy;
 use self::predicate::Pred;
 use self::set::Set;
@@ -132,10 +132,13 @@ pub struct Shown {
 
 #[derive(Debug, Default)]
 pub struct Live {
-    queries: HashMap<String, LiveQuery>,
+    queries: HashMap<Qid, LiveQuery>,
+    /// Query hash <-> the small id the indexes use (kept once given).
+    ids: HashMap<String, Qid>,
+    names: Vec<String>,
     types: HashMap<String, TypeIndex>,
     /// Queries to hand out at the next `apply` whatever moved (new, rebuilt, overwritten).
-    dirty: Vec<String>,
+    dirty: Vec<Qid>,
 }
 
 impl Live {
@@ -143,29 +146,46 @@ impl Live {
         self.queries.is_empty()
     }
 
+    fn id(&self, hash: &str) -> Option<Qid> {
+        self.ids
+            .get(hash)
+            .copied()
+            .filter(|q| self.queries.contains_key(q))
+    }
+
     pub fn has(&self, hash: &str) -> bool {
-        self.queries.contains_key(hash)
+        self.id(hash).is_some()
     }
 
     pub fn def(&self, hash: &str) -> Option<&Def> {
-        self.queries.get(hash).map(|q| &q.def)
+        self.queries.get(&self.id(hash)?).map(|q| &q.def)
     }
 
     /// Makes query `hash` live with `def` (a different definition replaces the old one; the
     /// same one changes nothing), its set built from the entities cached now.
     pub fn define(&mut self, hash: &str, key: Value, def: Def, cache: &Cache) {
-        if self.queries.get(hash).is_some_and(|q| q.def == def) {
+        if self.def(hash) == Some(&def) {
             return;
         }
         self.remove(hash);
+        let qid = match self.ids.get(hash) {
+            Some(q) => *q,
+            None => {
+                // More than u32::MAX live queries cannot fit in wasm memory anyway.
+                let q = Qid::try_from(self.names.len()).unwrap_or(Qid::MAX);
+                self.ids.insert(hash.to_owned(), q);
+                self.names.push(hash.to_owned());
+                q
+            }
+        };
         let set = build(&def, cache);
         let idx = self.types.entry(def.from.clone()).or_default();
-        idx.add(hash, def.pred.as_ref().and_then(Pred::guard));
+        idx.add(qid, def.pred.as_ref().and_then(Pred::guard));
         for k in set.keys() {
-            idx.joined(k, hash);
+            idx.joined(k, qid);
         }
         self.queries.insert(
-            hash.to_owned(),
+            qid,
             LiveQuery {
                 def,
                 key,
@@ -173,16 +193,20 @@ impl Live {
                 shown: None,
             },
         );
-        self.dirty.push(hash.to_owned());
+        self.dirty.push(qid);
     }
 
     /// Query `hash` is no longer live.
     pub fn remove(&mut self, hash: &str) {
-        let Some(q) = self.queries.remove(hash) else {
+        let Some(q) = self
+            .id(hash)
+            .and_then(|qid| self.queries.remove(&qid).map(|q| (qid, q)))
+        else {
             return;
         };
+        let (qid, q) = q;
         if let Some(idx) = self.types.get_mut(&q.def.from) {
-            idx.remove(hash, q.set.keys().map(|k| &**k));
+            idx.remove(qid, q.set.keys());
             if idx.is_empty() {
                 self.types.remove(&q.def.from);
             }
@@ -192,7 +216,7 @@ impl Live {
     /// Builds query `hash` again from the cache and hands it out (its result was dropped, or
     /// the whole cache changed under it).
     pub fn rebuild(&mut self, hash: &str, cache: &Cache) {
-        if let Some(q) = self.queries.get(hash) {
+        if let Some(q) = self.id(hash).and_then(|qid| self.queries.get(&qid)) {
             let (key, def) = (q.key.clone(), q.def.clone());
             self.remove(hash);
             self.define(hash, key, def, cache);
@@ -205,14 +229,14 @@ impl Live {
     /// and of new definitions.
     pub fn apply(&mut self, keys: &[String], forced: &[String], cache: &Cache) -> Vec<Shown> {
         let mut touched = std::mem::take(&mut self.dirty);
-        let forced: Vec<&String> = forced.iter().filter(|h| self.has(h)).collect();
+        let forced: Vec<Qid> = forced.iter().filter_map(|h| self.id(h)).collect();
         for key in keys {
             let Some(idx) = self.types.get_mut(type_of(key)) else {
                 continue;
             };
             let rec = cache.entity(key);
-            for h in idx.candidates(key, rec, cache) {
-                let Some(q) = self.queries.get_mut(&h) else {
+            for qid in idx.candidates(key, rec, cache) {
+                let Some(q) = self.queries.get_mut(&qid) else {
                     continue;
                 };
                 let moved = match rec.filter(|r| q.def.matches(r, cache)) {
@@ -221,30 +245,32 @@ impl Live {
                             .schema()
                             .get(&q.def.from)
                             .and_then(|t| r.get(&t.id_field));
-                        idx.joined(key, &h);
-                        q.set.put(q.def.order.member(key, id, r, cache))
+                        let m = q.def.order.member(key, id, r, cache);
+                        idx.joined(&m.key, qid);
+                        q.set.put(m)
                     }
                     None => {
-                        idx.left(key, &h);
+                        idx.left(key, qid);
                         q.set.remove(key)
                     }
                 };
-                if moved && !touched.contains(&h) {
-                    touched.push(h);
+                if moved && !touched.contains(&qid) {
+                    touched.push(qid);
                 }
             }
         }
-        for h in forced {
-            if let Some(q) = self.queries.get_mut(h.as_str()) {
+        for qid in forced {
+            if let Some(q) = self.queries.get_mut(&qid) {
                 q.shown = None;
             }
-            if !touched.contains(h) {
-                touched.push(h.clone());
+            if !touched.contains(&qid) {
+                touched.push(qid);
             }
         }
         let mut out = Vec::new();
-        for h in touched {
-            let Some(q) = self.queries.get_mut(&h) else {
+        for qid in touched {
+            let (Some(q), Some(hash)) = (self.queries.get_mut(&qid), self.names.get(qid as usize))
+            else {
                 continue;
             };
             let window = q.set.window(q.def.offset, q.def.limit);
@@ -254,7 +280,7 @@ impl Live {
                 continue;
             }
             out.push(Shown {
-                hash: h,
+                hash: hash.clone(),
                 key: q.key.clone(),
                 from: q.def.from.clone(),
                 result: now.0.clone(),

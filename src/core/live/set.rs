@@ -1,6 +1,6 @@
 //! One live query's members, kept sorted, and the window (`offset`, `limit`) shown of them.
-//! A sorted vector of pointers: a move is a binary search and a shift of pointers (4 bytes
-//! each in wasm), and the window is a slice.
+//! Sorted blocks of pointers (at most `2 * BLOCK` each): a move is two binary searches and a
+//! shift within one block, whatever the set's size, and the window is read block by block.
 
 use std::rc::Rc;
 
@@ -9,30 +9,49 @@ use serde_json::Value;
 
 use super::order::Member;
 
+const BLOCK: usize = 256;
+
 #[derive(Debug, Default)]
 pub struct Set {
-    sorted: Vec<Rc<Member>>,
+    /// Each block sorted and non-empty; their concatenation sorted.
+    blocks: Vec<Vec<Rc<Member>>>,
+    len: usize,
     by_key: HashMap<Rc<str>, Rc<Member>>,
 }
 
 impl Set {
     /// A set built from unsorted members at once.
-    pub fn build(mut members: Vec<Member>) -> Set {
-        crate::core::sort::sort(&mut members);
-        let sorted: Vec<Rc<Member>> = members.into_iter().map(Rc::new).collect();
+    pub fn build(members: Vec<Member>) -> Set {
+        let mut sorted: Vec<Rc<Member>> = members.into_iter().map(Rc::new).collect();
+        crate::core::sort::sort(&mut sorted);
         let by_key = sorted
             .iter()
             .map(|m| (Rc::clone(&m.key), Rc::clone(m)))
             .collect();
-        Set { sorted, by_key }
+        let len = sorted.len();
+        let blocks = sorted.chunks(BLOCK).map(<[Rc<Member>]>::to_vec).collect();
+        Set {
+            blocks,
+            len,
+            by_key,
+        }
     }
 
     pub fn len(&self) -> usize {
-        self.sorted.len()
+        self.len
     }
 
-    fn position(&self, m: &Member) -> usize {
-        self.sorted.partition_point(|x| **x < *m)
+    /// The block and the place in it where `m` is or would go.
+    fn locate(&self, m: &Member) -> (usize, usize) {
+        let b = self
+            .blocks
+            .partition_point(|blk| blk.last().is_some_and(|x| **x < *m));
+        let b = b.min(self.blocks.len().saturating_sub(1));
+        let at = self
+            .blocks
+            .get(b)
+            .map_or(0, |blk| blk.partition_point(|x| **x < *m));
+        (b, at)
     }
 
     /// Removes `key`; whether it was a member.
@@ -40,9 +59,15 @@ impl Set {
         let Some(old) = self.by_key.remove(key) else {
             return false;
         };
-        let at = self.position(&old);
-        if self.sorted.get(at).is_some_and(|x| Rc::ptr_eq(x, &old)) {
-            self.sorted.remove(at);
+        let (b, at) = self.locate(&old);
+        if let Some(blk) = self.blocks.get_mut(b) {
+            if blk.get(at).is_some_and(|x| Rc::ptr_eq(x, &old)) {
+                blk.remove(at);
+                self.len -= 1;
+                if blk.is_empty() {
+                    self.blocks.remove(b);
+                }
+            }
         }
         true
     }
@@ -57,24 +82,45 @@ impl Set {
             self.remove(&key);
         }
         let m = Rc::new(m);
-        let at = self.position(&m);
-        self.sorted.insert(at, Rc::clone(&m));
-        self.by_key.insert(Rc::clone(&m.key), m);
+        self.by_key.insert(Rc::clone(&m.key), Rc::clone(&m));
+        self.len += 1;
+        if self.blocks.is_empty() {
+            self.blocks.push(vec![m]);
+            return true;
+        }
+        let (b, at) = self.locate(&m);
+        if let Some(blk) = self.blocks.get_mut(b) {
+            blk.insert(at, m);
+            if blk.len() > 2 * BLOCK {
+                let tail = blk.split_off(BLOCK);
+                self.blocks.insert(b + 1, tail);
+            }
+        }
         true
     }
 
     /// The keys in the window, as the query's normalized result (a list of entity keys).
     pub fn window(&self, offset: usize, limit: Option<usize>) -> Vec<Value> {
-        let end = limit.map_or(self.sorted.len(), |l| offset.saturating_add(l));
-        self.sorted
-            .iter()
-            .skip(offset)
-            .take(end.saturating_sub(offset))
-            .map(|m| Value::String(m.key.to_string()))
-            .collect()
+        let want = limit.unwrap_or(self.len);
+        let mut out = Vec::with_capacity(want.min(self.len));
+        let mut skip = offset;
+        for blk in &self.blocks {
+            if out.len() >= want {
+                break;
+            }
+            if skip >= blk.len() {
+                skip -= blk.len();
+                continue;
+            }
+            for m in blk.iter().skip(skip).take(want - out.len()) {
+                out.push(Value::String(m.key.to_string()));
+            }
+            skip = 0;
+        }
+        out
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &Rc<str>> {
-        self.sorted.iter().map(|m| &m.key)
+        self.blocks.iter().flatten().map(|m| &m.key)
     }
 }

@@ -730,3 +730,35 @@ fn bad_definitions_are_invalid_argument_naming_the_part() {
     refused(json!({ "from": "Task", "select": [] }), "select");
     refused(json!("Task"), "live");
 }
+
+/// Where the time of scenario 10 goes in the core (not a test of behaviour: run with
+/// `cargo test --release --lib live_timing -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn live_timing() {
+    use std::time::Instant;
+    let mut s = live_store();
+    let n = 100_000u64;
+    let tasks: Vec<Value> = (0..n)
+        .map(|i| json!({ "id": i + 1, "project": format!("p{}", i % 1000), "done": i % 3 == 0, "due": (i * 7919) % n, "title": format!("Task {}", i + 1) }))
+        .collect();
+    put(&mut s, "all", json!(tasks), json!(["Task"]), T0);
+    let t = Instant::now();
+    let def = json!({ "from": "Task", "where": { "done": false }, "orderBy": [["due", "asc"]], "limit": 100 });
+    must(observe_live(&mut s, "open", def), "observe");
+    println!("build {:?}", t.elapsed());
+    let t = Instant::now();
+    for k in 0..100u64 {
+        let list = keys(&s, "open");
+        let who = &list[(10 + k % 20) as usize]["Task:".len()..];
+        let patch = json!({ "due": 50 + k % 30 }).to_string();
+        let _ = s.update_entity("Task", who, &patch, T0);
+    }
+    println!("move {:?} per update", t.elapsed() / 100);
+    let t = Instant::now();
+    for k in 0..100u64 {
+        let patch = json!({ "title": format!("x{k}") }).to_string();
+        let _ = s.update_entity("Task", "3", &patch, T0);
+    }
+    println!("plain update of a done task {:?}", t.elapsed() / 100);
+}
