@@ -10,7 +10,7 @@ use std::rc::Rc;
 use foldhash::{HashMap, HashMapExt};
 use serde_json::{Map, Value};
 
-use super::predicate::Path;
+use super::path::Path;
 use crate::core::cache::Cache;
 
 pub type Qid = u32;

@@ -9,13 +9,15 @@
 //! | file | holds | tests |
 //! |---|---|---|
 //! | `mod.rs` | `Live` (definitions, sets, indexes), `Def` (a definition read and checked whole), `apply` | tests/live.rs (model, sources) |
-//! | `predicate.rs` | the `where` language: parse + check once, evaluate; paths through relations | tests/live.rs `where_*`, `bad_*` |
+//! | `predicate.rs` | the `where` language: parse + check once, evaluate | tests/live.rs `where_*`, `bad_*` |
+//! | `path.rs` | field paths through to-one relations, resolved once, read through the cache | tests/live.rs `where_relation_*` |
 //! | `order.rs` | `orderBy`, the total order of JSON values, ties by id | tests/live.rs `order_*` |
 //! | `index.rs` | per type: queries filed by a top-level equality, members -> queries | tests/live.rs `index_*` |
 //! | `set.rs` | a query's sorted members and its window | tests/live.rs model |
 
 mod index;
 mod order;
+mod path;
 pub mod predicate;
 mod set;
 

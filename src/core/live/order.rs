@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
-use super::predicate::Path;
+use super::path::Path;
 use crate::core::cache::Cache;
 use crate::core::error::{Error, Result};
 use crate::core::json::type_name;
