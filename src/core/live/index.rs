@@ -37,7 +37,8 @@ pub fn value_key(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => "z".to_owned(),
         Some(Value::Bool(b)) => if *b { "t" } else { "f" }.to_owned(),
-        Some(Value::Number(n)) => format!("n{}", n.as_f64().unwrap_or(0.0) + 0.0),
+        // By the bits of the double (-0 folded into 0): no float formatting in the wasm.
+        Some(Value::Number(n)) => format!("n{:x}", (n.as_f64().unwrap_or(0.0) + 0.0).to_bits()),
         Some(Value::String(s)) => format!("s{s}"),
         // Never an equality operand (the parser refuses them); never equal to one.
         Some(Value::Array(_) | Value::Object(_)) => "x".to_owned(),
