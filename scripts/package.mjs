@@ -6,7 +6,9 @@
 //             strata_wasm.js), so loading it is one request, not a waterfall of ~9 modules.
 //   react.js  `strata-store/react`: imports the peer dependency 'react' and './index.js' (the main
 //             entry's single copy of StrataError etc.), nothing else.
-//   strata_wasm_bg.wasm, index.d.ts, react.d.ts, README.md, package.json.
+//   strata_wasm_bg.wasm, index.d.ts, react.d.ts, README.md, CHANGELOG.md, LICENSE, package.json.
+// The version and the repository URL come from Cargo.toml only (repository, homepage and bugs
+// are derived from it, and so are the absolute image URLs of the shipped README).
 // Both JS files ship minified (esbuild) with a source map holding the original sources.
 // wasm-pack's glue (strata_wasm.js) is patched, then moved out of pkg/ to target/pkg-glue/
 // (so that nothing can load a second copy of it from pkg/, and so that this script can rerun
@@ -21,7 +23,11 @@ const pkg = join(root, 'pkg');
 const src = join(root, 'src/js');
 const glueDir = join(root, 'target/pkg-glue');
 
-const version = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'))[1];
+const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8');
+const version = /^version\s*=\s*"([^"]+)"/m.exec(cargo)[1];
+const repoUrl = /^repository\s*=\s*"([^"]+)"/m.exec(cargo)?.[1]?.replace(/\.git$/, '');
+const gh = repoUrl && /^https:\/\/github\.com\/([^/]+)\/([^/]+)$/.exec(repoUrl);
+if (!gh) throw new Error(`package.mjs: Cargo.toml's repository must be https://github.com/<owner>/<repo>, got ${repoUrl}`);
 // wasm-pack writes a '*' .gitignore into pkg/, which would hide files from npm pack.
 if (existsSync(join(pkg, '.gitignore'))) rmSync(join(pkg, '.gitignore'));
 
@@ -45,15 +51,65 @@ if (existsSync(fresh) && !readFileSync(fresh, 'utf8').includes('//# sourceMappin
   throw new Error('package.mjs: no wasm-bindgen glue (pkg/strata_wasm.js or target/pkg-glue/strata_wasm.js): run ./scripts/build.sh');
 }
 // Only what ships stays in pkg/: the modules of older builds, wasm-pack's glue and its types.
-const SHIPPED = new Set(['index.js', 'index.js.map', 'react.js', 'react.js.map', 'index.d.ts', 'react.d.ts', 'strata_wasm_bg.wasm', 'package.json', 'README.md']);
+const SHIPPED = new Set(['index.js', 'index.js.map', 'react.js', 'react.js.map', 'index.d.ts', 'react.d.ts', 'strata_wasm_bg.wasm', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']);
 for (const f of readdirSync(pkg)) if (!SHIPPED.has(f)) rmSync(join(pkg, f), { recursive: true, force: true });
 for (const f of ['index.d.ts', 'react.d.ts']) copyFileSync(join(src, f), join(pkg, f));
 
 const esbuildOptions = { minify: true, format: 'esm', target: 'es2022', sourcemap: 'external', sourcesContent: true, legalComments: 'none' };
 
+// Minifying drops the comments of index.js's one `import(variable)` (Node reading the wasm file,
+// SSR); without `webpackIgnore` webpack warns "Critical dependency: the request of a dependency is
+// an expression" in every app's build. They go back in here, and the source map's columns after
+// them on that line move by as much: the first mapping segment at or after the insertion point
+// (columns are deltas within a line, so only that one changes).
+const MAGIC = '/* webpackIgnore: true */ /* @vite-ignore */ ';
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+function vlqFirst(segment) {
+  let value = 0;
+  let shift = 0;
+  for (let i = 0; ; i++) {
+    const digit = B64.indexOf(segment[i]);
+    value += (digit & 31) << shift;
+    shift += 5;
+    if (!(digit & 32)) return { value: value & 1 ? -(value >>> 1) : value >>> 1, length: i + 1 };
+  }
+}
+function vlq(n) {
+  let v = n < 0 ? (-n << 1) | 1 : n << 1;
+  let out = '';
+  do {
+    const digit = v & 31;
+    v >>>= 5;
+    out += B64[v ? digit | 32 : digit];
+  } while (v);
+  return out;
+}
+function keepImportComments(code, map) {
+  const lines = code.split('\n');
+  const found = lines.flatMap((l, line) => [...l.matchAll(/\bimport\(([A-Za-z_$][\w$]*)\)/g)].map((m) => ({ line, column: m.index + 'import('.length })));
+  if (found.length > 1) throw new Error(`package.mjs: ${found.length} import(variable) in index.js; expected the one that reads the wasm in Node`);
+  if (found.length === 0) return code;
+  const { line, column } = found[0];
+  lines[line] = lines[line].slice(0, column) + MAGIC + lines[line].slice(column);
+  const mapLines = map.mappings.split(';');
+  let col = 0;
+  mapLines[line] = mapLines[line]
+    .split(',')
+    .map((seg, i, all) => {
+      const { value, length } = vlqFirst(seg);
+      const before = col;
+      col += value;
+      const moved = col >= column && (i === 0 || before < column);
+      return moved ? vlq(value + MAGIC.length) + seg.slice(length) : seg;
+    })
+    .join(',');
+  map.mappings = mapLines.join(';');
+  return lines.join('\n');
+}
+
 function withMap(out, f) {
-  const code = out.outputFiles.find((o) => o.path.endsWith('.js')).text.replace(/\/\/# sourceMappingURL=.*\n?$/, '');
   const map = JSON.parse(out.outputFiles.find((o) => o.path.endsWith('.map')).text);
+  const code = keepImportComments(out.outputFiles.find((o) => o.path.endsWith('.js')).text.replace(/\/\/# sourceMappingURL=.*\n?$/, ''), map);
   map.sources = map.sources.map((s) => s.split('/').pop()); // the file names, as in src/js
   writeFileSync(join(pkg, f), `${code}//# sourceMappingURL=${f}.map\n`);
   writeFileSync(join(pkg, `${f}.map`), JSON.stringify(map));
@@ -78,12 +134,30 @@ const imports = (f) => [...readFileSync(join(pkg, f), 'utf8').matchAll(/\b(?:imp
 if (imports('index.js').length) throw new Error(`package.mjs: pkg/index.js still imports ${imports('index.js').join(', ')}`);
 if (imports('react.js').some((i) => i !== 'react' && i !== './index.js')) throw new Error(`package.mjs: pkg/react.js imports ${imports('react.js').join(', ')}`);
 
-const files = ['index.js', 'index.js.map', 'index.d.ts', 'react.js', 'react.js.map', 'react.d.ts', 'strata_wasm_bg.wasm'];
+// npm shows the README outside the repository: relative links would break there. Images point at
+// the raw files on the main branch, other relative links at the repository's pages.
+const raw = `https://raw.githubusercontent.com/${gh[1]}/${gh[2]}/main/`;
+const blob = `${repoUrl}/blob/main/`;
+const absolute = (md) =>
+  md.replace(/(!?\[[^\]]*\]\()([^)\s#][^)\s]*)(\))/g, (all, open, target, close) => {
+    if (/^[a-z][a-z0-9+.-]*:/i.test(target) || target.startsWith('/')) return all;
+    const rel = target.replace(/^\.\//, '');
+    return `${open}${/\.(png|jpe?g|gif|svg|webp)$/i.test(rel) ? raw : blob}${rel}${close}`;
+  });
+writeFileSync(join(pkg, 'README.md'), absolute(readFileSync(join(root, 'README.md'), 'utf8')));
+for (const f of ['CHANGELOG.md', 'LICENSE']) copyFileSync(join(root, f), join(pkg, f));
+
+const files = ['CHANGELOG.md', 'LICENSE', 'index.js', 'index.js.map', 'index.d.ts', 'react.js', 'react.js.map', 'react.d.ts', 'strata_wasm_bg.wasm'];
 const manifest = {
   name: 'strata-store',
   version,
   description: 'Client-side state store: normalized entity cache, stale-while-revalidate queries, optimistic mutations, offline sync queue (Rust + WebAssembly).',
   license: 'MIT',
+  repository: { type: 'git', url: `git+${repoUrl}.git` },
+  homepage: `${repoUrl}#readme`,
+  bugs: { url: `${repoUrl}/issues` },
+  keywords: ['state', 'store', 'cache', 'normalized', 'normalized-cache', 'query', 'swr', 'optimistic', 'offline', 'offline-first', 'mutations', 'indexeddb', 'react', 'hooks', 'webassembly', 'wasm', 'rust'],
+  engines: { node: '>=18' },
   type: 'module',
   main: './index.js',
   module: './index.js',
@@ -91,6 +165,8 @@ const manifest = {
   exports: {
     '.': { types: './index.d.ts', import: './index.js', default: './index.js' },
     './react': { types: './react.d.ts', import: './react.js', default: './react.js' },
+    // For `createStore({ wasm })` with the bundler's asset URL (`import url from 'strata-store/strata_wasm_bg.wasm'`).
+    './strata_wasm_bg.wasm': './strata_wasm_bg.wasm',
     './package.json': './package.json',
   },
   files: files.filter((f) => existsSync(join(pkg, f))),
@@ -100,7 +176,6 @@ const manifest = {
   peerDependenciesMeta: { react: { optional: true } },
 };
 writeFileSync(join(pkg, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
-if (existsSync(join(root, 'README.md'))) copyFileSync(join(root, 'README.md'), join(pkg, 'README.md'));
 
 const gz = (f) => gzipSync(readFileSync(join(pkg, f)), { level: 9 }).length;
 const wasm = gz('strata_wasm_bg.wasm');

@@ -27,7 +27,7 @@ summary() {
   for i in "${!STAGE_NAMES[@]}"; do
     printf '  %-6s %-55s %4ss\n' "${STAGE_STATUS[$i]}" "${STAGE_NAMES[$i]}" "${STAGE_TIMES[$i]}"
     # The tests' own summary lines (cargo/wasm-bindgen "test result:", the JS runner's "js tests:").
-    grep -hE '^(test result:|js tests: [0-9]|sync tests:|react tests:|e2e tests:|api selftest:|soak: [0-9]|pkg/ ready:)' "$LOG_DIR/$i.log" 2>/dev/null | sed 's/^/           /' || true
+    grep -hE '^(test result:|js tests: [0-9]|sync tests:|react tests:|quickstart tests:|bundler tests:|package check:|e2e tests:|api selftest:|soak: [0-9]|pkg/ ready:)' "$LOG_DIR/$i.log" 2>/dev/null | sed 's/^/           /' || true
   done
   echo "======================================================"
 }
@@ -65,6 +65,7 @@ stage "cargo clippy (wasm32: bindings, web, browser tests)" \
 stage "cargo test (native)" cargo test
 stage "wasm-pack test --headless --chrome" run_wasm_tests
 stage "build (scripts/build.sh)" ./scripts/build.sh
+stage "package check (node scripts/check-package.mjs: the packed tarball)" node scripts/check-package.mjs
 # The test and demo APIs themselves (push hub, replay, idempotency), in Node.
 stage "api selftest (node tests/server/api.selftest.mjs)" node tests/server/api.selftest.mjs
 stage "js tests (node tests/js/run.mjs)" node tests/js/run.mjs
@@ -73,6 +74,11 @@ stage "sync tests (node tests/sync/run.mjs)" node tests/sync/run.mjs
 # npm pack pkg/ into a throwaway Vite 8 + React 19 app (tests/react/app), tsc, vite build, SSR
 # import, and the hook tests in Chromium. Needs the npm registry the first time.
 stage "react tests (node tests/react/run.mjs)" node tests/react/run.mjs
+# The tarball in throwaway webpack 5, Rollup and esbuild apps: built, then run in Chromium.
+stage "bundler tests (node tests/bundlers/run.mjs: webpack, Rollup, esbuild)" node tests/bundlers/run.mjs
+# The README's quick start as a new user follows it: Vite's React template, npm install of the
+# packed tarball, npm run dev with its /api proxy, driven in Chromium.
+stage "quickstart tests (node tests/quickstart/run.mjs: the README's quick start)" node tests/quickstart/run.mjs
 stage "e2e tests (node tests/e2e/run.mjs: the demo page + demo API in Chromium)" node tests/e2e/run.mjs
 # Three tabs, 1,000 mutations, random network cuts, 500s, slow and lost answers, reloads and a
 # closed tab; the server's state must show each mutation once, in each tab's order.

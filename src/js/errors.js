@@ -52,3 +52,19 @@ export function report(error) {
   if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
   else console.error(error);
 }
+
+/**
+ * What a NETWORK error of a request to `url` adds when it went to another origin than the page
+ * (CORS refusing it fails the same way, "Failed to fetch"); '' for the page's own origin.
+ */
+export function corsHint(url) {
+  try {
+    const page = globalThis.location && globalThis.location.origin;
+    if (!page || page === 'null') return '';
+    const there = new URL(url, globalThis.location.href);
+    if (!/^https?:$/.test(there.protocol) || there.origin === page) return '';
+    return `${there.origin} is another origin than this page (${page}): check that the server's CORS answers allow it (Access-Control-Allow-Origin, Access-Control-Allow-Methods, Access-Control-Allow-Headers with the headers strata sends: Content-Type, Idempotency-Key, If-Match and your own headers; Access-Control-Expose-Headers: Retry-After)`;
+  } catch {
+    return '';
+  }
+}

@@ -90,7 +90,14 @@ async function compileEarly() {
   }
 }
 
-let early = inBrowserPage() ? compileEarly() : undefined;
+// Started a microtask after import, so that an app passing `createStore({ wasm })` in its startup
+// code (the same task) never fetches the default URL, where there is no file (a 404 in its console).
+let early;
+if (inBrowserPage()) {
+  queueMicrotask(() => {
+    if (loading === undefined) early = compileEarly();
+  });
+}
 
 /**
  * Creates a store. Accepts every option of the design (name, persist, baseUrl, headers,

@@ -5,7 +5,7 @@
 // the last / before the first) and settles it in one call (src/core/store/pages.rs). The
 // lifecycle (staleness, retries, pause, gc, persistence, tabs) is the core's, as for any query.
 
-import { StrataError, invalidArgument } from './errors.js';
+import { StrataError, corsHint, invalidArgument } from './errors.js';
 import { describe } from './keys.js';
 
 function pageJson(value, what) {
@@ -166,7 +166,7 @@ export class Infinite {
       res = await this.#host.fetch(url, { headers: this.#host.headers(e.hash), signal, cache: 'no-store' }, e.hash);
     } catch (err) {
       if (signal.aborted) throw signal.reason;
-      throw new StrataError('NETWORK', `GET ${url} failed: ${err && err.message}`);
+      throw new StrataError('NETWORK', `GET ${url} failed: ${err && err.message}${corsHint(url) && `. ${corsHint(url)}`}`);
     }
     const text = await res.text();
     if (!res.ok) {

@@ -2,7 +2,7 @@
 // query's queryFn, mutation sends, aborts), their timeouts (abort reason `strata:timeout`),
 // the app's headers, and the promises waiting on them (fetchQuery, mutate, retry).
 
-import { StrataError, fromCore, invalidArgument, report, errorFromState } from './errors.js';
+import { StrataError, fromCore, invalidArgument, report, errorFromState, corsHint } from './errors.js';
 import { describe } from './keys.js';
 
 const TIMEOUT_REASON = 'strata:timeout'; // src/web/http.rs reads this abort reason
@@ -55,6 +55,18 @@ export class Requests {
   #mutations = new Map(); // mutation id -> [{ resolve, reject }]
 
   #retryFns; // hash -> the app's { retry?, retryDelay? } functions the core asks about
+
+  // The fetch the core sends queries and mutations with: the app's `fetch` option, else the global
+  // one. A rejection for another origin gets the CORS hint into its message, which the core's
+  // NETWORK error quotes.
+  #coreFetch = (url, init) =>
+    new Promise((resolve) => resolve((this.#options.fetch ?? globalThis.fetch)(url, init))).catch((e) => {
+      const hint = init && init.signal && init.signal.aborted ? '' : corsHint(url);
+      if (!hint) throw e;
+      const err = new TypeError(`${e && e.message ? e.message : String(e)}; ${hint}`);
+      err.cause = e;
+      throw err;
+    });
 
   constructor(core, options, run, state, retryFns) {
     this.#core = core;
@@ -257,7 +269,7 @@ export class Requests {
         return;
       }
       this.#core
-        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity, this.#options.fetch, this.#perQuery.get(hash)?.credentials ?? this.#options.credentials)
+        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity, this.#coreFetch, this.#perQuery.get(hash)?.credentials ?? this.#options.credentials)
         .then(
           (text) => {
             if (done()) this.#run(() => text);
@@ -340,7 +352,7 @@ export class Requests {
       return;
     }
     this.#core
-      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity, this.#options.fetch, this.#options.credentials)
+      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity, this.#coreFetch, this.#options.credentials)
       .then(
         (text) => {
           clearTimeout(t);

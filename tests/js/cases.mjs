@@ -63,6 +63,49 @@ test('wasm not served: importing does not throw or leave an unhandled rejection;
   assertEqual(r.rejections, [], 'unhandled rejections');
 });
 
+// createStore({ wasm }): a copy of the package whose own wasm is not served (404), so a store that
+// works was loaded from what the option gave. Each import is a fresh module (its own query string).
+async function storeWith(label, wasm) {
+  const m = await import(`/_pkg/missing/index.js?wasm=${label}`);
+  performance.clearResourceTimings(); // the buffer (250 entries) fills up over the suite
+  const store = await m.createStore({ persist: false, entities: { Todo: {} }, wasm });
+  try {
+    store.setQueryData(['todos'], [{ id: 1, title: label }], { shape: ['Todo'] });
+    return store.getEntity('Todo', 1);
+  } finally {
+    store.close();
+  }
+}
+const wasmFile = (via) => `/pkg/strata_wasm_bg.wasm?via=${via}`;
+const requested = (via) => performance.getEntriesByType('resource').some((e) => e.name.endsWith(wasmFile(via)));
+
+test('createStore({ wasm: URL }) loads the core from that URL (the package\'s own is 404 here)', async () => {
+  assertEqual(await storeWith('url', new URL(wasmFile('url'), location.href)), { id: 1, title: 'url' });
+  assert(requested('url'), 'the URL was fetched');
+});
+
+test('createStore({ wasm: string }) resolves it like fetch does (relative to the page)', async () => {
+  assertEqual(await storeWith('string', wasmFile('string')), { id: 1, title: 'string' });
+  assert(requested('string'), 'the path was fetched');
+});
+
+test('createStore({ wasm: Response }) and a promise of one: instantiated from the response', async () => {
+  assertEqual(await storeWith('response', await fetch(wasmFile('response'))), { id: 1, title: 'response' });
+  assertEqual(await storeWith('response-promise', fetch(wasmFile('response-promise'))), { id: 1, title: 'response-promise' });
+});
+
+test('createStore({ wasm: WebAssembly.Module }) uses the compiled module', async () => {
+  const module = await WebAssembly.compileStreaming(fetch(wasmFile('module')));
+  assertEqual(await storeWith('module', module), { id: 1, title: 'module' });
+});
+
+test('createStore({ wasm }) with something else is INVALID_ARGUMENT, and the page can still load the core', async () => {
+  const m = await import('/_pkg/missing/index.js?wasm=invalid');
+  await assertThrowsCode(() => m.createStore({ persist: false, wasm: 42 }), 'INVALID_ARGUMENT');
+  const store = await m.createStore({ persist: false, wasm: wasmFile('after-invalid') });
+  store.close();
+});
+
 test('wasm served as application/octet-stream: it still loads (compiled from the bytes)', async () => {
   const r = await loadVariant('octet');
   assertEqual(r.ok, true, `createStore resolves (${r.error && r.error.message})`);
@@ -349,6 +392,7 @@ test('query keys hash by value: object key order does not matter, arrays may be 
 import './queries.mjs';
 import './mutations.mjs';
 import './realtime.mjs';
+import './cors.mjs';
 import './tanstack.mjs';
 import './infinite.mjs';
 import './scopes.mjs';
