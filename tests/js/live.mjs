@@ -151,6 +151,14 @@ test('live: with a url the response fills the cache through shape and the defini
   store.close();
 });
 
+test('live: fetchQuery of a live query without a source resolves with its rows', async () => {
+  const store = await setup();
+  const data = await store.fetchQuery({ queryKey: ['open'], live: OPEN });
+  assertEqual(ids(data), [2, 1]);
+  assertSame(data, store.getQueryData(['open']));
+  store.close();
+});
+
 test('live: 100 live queries over the type; one change notifies only the queries it moves', async () => {
   const store = await setup();
   const counters = [];

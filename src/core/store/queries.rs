@@ -154,13 +154,15 @@ impl Store {
         now: f64,
     ) -> Result<Output> {
         let opts = self.parse_options(opts_json)?;
-        if !opts.0.has_source() {
+        let source = opts.0.has_source();
+        // A live query without a source has its data at once: fetching it reads it.
+        if !source && opts.2.is_none() {
             return Err(Error::InvalidArgument(
-                "fetchQuery needs a source: `url` or `queryFn`".to_owned(),
+                "fetchQuery needs a source: `url` or `queryFn` (or a `live` definition)".to_owned(),
             ));
         }
         self.with_query(hash, key_json, opts, now, |s, out| {
-            if s.queries.get(hash).is_some_and(|m| m.is_stale(now)) {
+            if source && s.queries.get(hash).is_some_and(|m| m.is_stale(now)) {
                 s.start_fetch(hash, now, false, out);
             }
         })
