@@ -6,10 +6,12 @@
 //             strata_wasm.js), so loading it is one request, not a waterfall of ~9 modules.
 //   react.js  `strata-store/react`: imports the peer dependency 'react' and './index.js' (the main
 //             entry's single copy of StrataError etc.), nothing else.
-//   strata_wasm_bg.wasm, index.d.ts, react.d.ts, README.md, CHANGELOG.md, LICENSE, package.json.
+//   devtools.js  `strata-store/devtools`: imports 'react', './index.js' and './react.js' only
+//             (apps that do not import it do not ship it).
+//   strata_wasm_bg.wasm, index.d.ts, react.d.ts, devtools.d.ts, README.md, CHANGELOG.md, LICENSE, package.json.
 // The version and the repository URL come from Cargo.toml only (repository, homepage and bugs
 // are derived from it, and so are the absolute image URLs of the shipped README).
-// Both JS files ship minified (esbuild) with a source map holding the original sources.
+// The JS files ship minified (esbuild) with a source map holding the original sources.
 // wasm-pack's glue (strata_wasm.js) is patched, then moved out of pkg/ to target/pkg-glue/
 // (so that nothing can load a second copy of it from pkg/, and so that this script can rerun
 // without wasm-pack). Prints the gzipped size of what ships.
@@ -51,9 +53,9 @@ if (existsSync(fresh) && !readFileSync(fresh, 'utf8').includes('//# sourceMappin
   throw new Error('package.mjs: no wasm-bindgen glue (pkg/strata_wasm.js or target/pkg-glue/strata_wasm.js): run ./scripts/build.sh');
 }
 // Only what ships stays in pkg/: the modules of older builds, wasm-pack's glue and its types.
-const SHIPPED = new Set(['index.js', 'index.js.map', 'react.js', 'react.js.map', 'index.d.ts', 'react.d.ts', 'strata_wasm_bg.wasm', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']);
+const SHIPPED = new Set(['index.js', 'index.js.map', 'react.js', 'react.js.map', 'devtools.js', 'devtools.js.map', 'index.d.ts', 'react.d.ts', 'devtools.d.ts', 'strata_wasm_bg.wasm', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']);
 for (const f of readdirSync(pkg)) if (!SHIPPED.has(f)) rmSync(join(pkg, f), { recursive: true, force: true });
-for (const f of ['index.d.ts', 'react.d.ts']) copyFileSync(join(src, f), join(pkg, f));
+for (const f of ['index.d.ts', 'react.d.ts', 'devtools.d.ts']) copyFileSync(join(src, f), join(pkg, f));
 
 const esbuildOptions = { minify: true, format: 'esm', target: 'es2022', sourcemap: 'external', sourcesContent: true, legalComments: 'none' };
 
@@ -130,9 +132,13 @@ withMap(await build({ ...esbuildOptions, entryPoints: [join(src, 'index.js')], b
   writeFileSync(join(pkg, f), `${out.code}//# sourceMappingURL=${f}.map\n`);
   writeFileSync(join(pkg, `${f}.map`), out.map);
 }
+// devtools.js: src/js/devtools.js and its parts (src/js/devtools/) in one module; 'react' and
+// the package's own entries stay imports (one copy of the store's code).
+withMap(await build({ ...esbuildOptions, entryPoints: [join(src, 'devtools.js')], bundle: true, write: false, outfile: join(pkg, 'devtools.js'), external: ['react', './react.js', './index.js'] }), 'devtools.js');
 const imports = (f) => [...readFileSync(join(pkg, f), 'utf8').matchAll(/\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
 if (imports('index.js').length) throw new Error(`package.mjs: pkg/index.js still imports ${imports('index.js').join(', ')}`);
 if (imports('react.js').some((i) => i !== 'react' && i !== './index.js')) throw new Error(`package.mjs: pkg/react.js imports ${imports('react.js').join(', ')}`);
+if (imports('devtools.js').some((i) => i !== 'react' && i !== './index.js' && i !== './react.js')) throw new Error(`package.mjs: pkg/devtools.js imports ${imports('devtools.js').join(', ')}`);
 
 // npm shows the README outside the repository: relative links would break there. Images point at
 // the raw files on the main branch, other relative links at the repository's pages.
@@ -147,7 +153,7 @@ const absolute = (md) =>
 writeFileSync(join(pkg, 'README.md'), absolute(readFileSync(join(root, 'README.md'), 'utf8')));
 for (const f of ['CHANGELOG.md', 'LICENSE']) copyFileSync(join(root, f), join(pkg, f));
 
-const files = ['CHANGELOG.md', 'LICENSE', 'index.js', 'index.js.map', 'index.d.ts', 'react.js', 'react.js.map', 'react.d.ts', 'strata_wasm_bg.wasm'];
+const files = ['CHANGELOG.md', 'LICENSE', 'index.js', 'index.js.map', 'index.d.ts', 'react.js', 'react.js.map', 'react.d.ts', 'devtools.js', 'devtools.js.map', 'devtools.d.ts', 'strata_wasm_bg.wasm'];
 const manifest = {
   name: 'strata-store',
   version,
@@ -165,13 +171,14 @@ const manifest = {
   exports: {
     '.': { types: './index.d.ts', import: './index.js', default: './index.js' },
     './react': { types: './react.d.ts', import: './react.js', default: './react.js' },
+    './devtools': { types: './devtools.d.ts', import: './devtools.js', default: './devtools.js' },
     // For `createStore({ wasm })` with the bundler's asset URL (`import url from 'strata-store/strata_wasm_bg.wasm'`).
     './strata_wasm_bg.wasm': './strata_wasm_bg.wasm',
     './package.json': './package.json',
   },
   files: files.filter((f) => existsSync(join(pkg, f))),
   sideEffects: false,
-  // Only `strata-store/react` needs React; apps without React install nothing extra.
+  // Only `strata-store/react` and `/devtools` need React; apps without React install nothing extra.
   peerDependencies: { react: '^18 || ^19' },
   peerDependenciesMeta: { react: { optional: true } },
 };
@@ -179,5 +186,5 @@ writeFileSync(join(pkg, 'package.json'), JSON.stringify(manifest, null, 2) + '\n
 
 const gz = (f) => gzipSync(readFileSync(join(pkg, f)), { level: 9 }).length;
 const wasm = gz('strata_wasm_bg.wasm');
-const js = manifest.files.filter((f) => f.endsWith('.js')).reduce((n, f) => n + gz(f), 0);
-console.log(`pkg/ ready: strata-store ${version}; gzipped wasm ${(wasm / 1024).toFixed(1)} kB + js ${(js / 1024).toFixed(1)} kB (minified) = ${((wasm + js) / 1024).toFixed(1)} kB`);
+const js = manifest.files.filter((f) => f.endsWith('.js') && f !== 'devtools.js').reduce((n, f) => n + gz(f), 0);
+console.log(`pkg/ ready: strata-store ${version}; gzipped wasm ${(wasm / 1024).toFixed(1)} kB + js ${(js / 1024).toFixed(1)} kB (minified) = ${((wasm + js) / 1024).toFixed(1)} kB; devtools.js ${(gz('devtools.js') / 1024).toFixed(1)} kB (not in apps that do not import it)`);

@@ -281,6 +281,14 @@ impl StoreCore {
             .unwrap_or_else(|_| "[]".to_owned())
     }
 
+    /// `store.inspect()` (devtools) as JSON text: entities with the queries showing them, layers.
+    pub fn inspect(&self) -> String {
+        self.inner
+            .try_borrow()
+            .map(|s| s.inspect().to_string())
+            .unwrap_or_else(|_| "{\"entities\":[],\"layers\":[]}".to_owned())
+    }
+
     #[wasm_bindgen(js_name = resolveConflict)]
     pub fn resolve_conflict(&self, id: &str, choice_json: &str) -> Result<String, JsValue> {
         self.run(0, |s, now| s.resolve_conflict(id, choice_json, now))

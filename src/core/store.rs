@@ -17,6 +17,7 @@
 //! time or the persistence of what it wrote (tests/finish.rs calls every one of them).
 
 mod data;
+mod inspect;
 mod mutations;
 mod pages;
 mod persistence;

@@ -213,6 +213,68 @@ export interface ConnectOptions {
   maxRetryDelay?: number;
 }
 
+/** Fields every timeline event has. */
+interface StoreEventBase {
+  /** Increases by one per event of this store. */
+  readonly seq: number;
+  /** ms epoch. */
+  readonly at: number;
+}
+
+/** The events of `store.subscribeEvents` / `store.events()`: the store's timeline. */
+export type StoreEvent = StoreEventBase &
+  (
+    | { readonly type: 'fetch-start'; readonly queryHash: string; readonly queryKey: QueryKey; readonly url: string | null; readonly ticket: number }
+    | {
+        readonly type: 'fetch-end';
+        readonly queryHash: string;
+        readonly queryKey: QueryKey;
+        readonly url: string | null;
+        readonly ticket: number;
+        /** ms from the start (performance.now()). */
+        readonly duration: number;
+        /** The response body's size: Content-Length, else Resource Timing's; a queryFn's: its JSON's length. null: unknown. */
+        readonly bytes: number | null;
+        /** The HTTP status (null: no answer, or a queryFn without one). */
+        readonly status: number | null;
+        /** The error code of a failed attempt (NETWORK, HTTP, TIMEOUT, ...); null on success. */
+        readonly error: string | null;
+        readonly ok: boolean;
+      }
+    | { readonly type: 'mutation-sent'; readonly id: string; readonly name: string; readonly method: string; readonly url: string; readonly ticket: number }
+    | {
+        readonly type: 'mutation-settled';
+        readonly id: string;
+        /** `"METHOD url"` */
+        readonly name: string;
+        /** 'success'; 'error' (failed, rolled back); 'conflict'; 'queued' (sent again later). */
+        readonly status: 'success' | 'error' | 'conflict' | 'queued' | 'inflight' | 'saving';
+        readonly httpStatus: number | null;
+        readonly error: string | null;
+        readonly duration: number;
+      }
+    | { readonly type: 'rollback'; readonly id: string; readonly name: string; readonly error: string | null }
+    | { readonly type: 'conflict'; readonly id: string; readonly name: string }
+    | { readonly type: 'push'; readonly count: number; readonly refused: number; readonly eventId: string | null }
+    | { readonly type: 'tab-message'; readonly direction: 'sent' | 'received'; readonly kind: string }
+    | { readonly type: 'connection'; readonly status: ConnectionState['status']; readonly previous: ConnectionState['status']; readonly error: string | null }
+  );
+
+export type StoreEventType = StoreEvent['type'];
+
+/** What `store.inspect()` returns. */
+export interface StoreInspection {
+  /** Every cached entity; `queries`: hashes of the queries that show it (directly or through relations). */
+  readonly entities: readonly { readonly key: string; readonly type: string; readonly id: string; readonly queries: readonly string[] }[];
+  /** Each listed mutation's layer (`active`: applied to what is shown); a write's `patch` is null for a delete. */
+  readonly layers: readonly {
+    readonly id: string;
+    readonly active: boolean;
+    readonly writes: readonly { readonly key: string; readonly patch: Record<string, unknown> | null }[];
+    readonly inserts: readonly { readonly queryHash: string; readonly key: string }[];
+  }[];
+}
+
 /** What `store.connectionState()` returns: the same object until it changes. */
 export interface ConnectionState {
   readonly status: 'connecting' | 'open' | 'paused' | 'closed';
@@ -488,6 +550,12 @@ export declare class Store {
   connect(options: ConnectOptions): Connection;
   connectionState(): ConnectionState;
   subscribeConnection(listener: () => void): () => void;
+  /** `listener(event)` for each later event of the timeline; returns the unsubscribe function. Free while nobody listens. */
+  subscribeEvents(listener: (event: StoreEvent) => void): () => void;
+  /** The last events (up to 300, oldest first) recorded while a `subscribeEvents` listener was subscribed. */
+  events(): readonly StoreEvent[];
+  /** Devtools' read (a wasm call, not for render loops): entities with the queries showing them, and each pending mutation's optimistic layer. */
+  inspect(): StoreInspection;
   /**
    * Resumes a queue paused by a 401; resolves when nothing more can be sent now (asked of the
    * tab that sends when this tab does not).

@@ -31,7 +31,7 @@ export class Replica {
   #leading = null; // { promise, resolve }: whenLeader()
 
   /**
-   * @param host `run(call)`: one wasm call, its batch applied; `flush()`: the store's;
+   * @param host `run(call)`: one wasm call, its batch applied; `flush()`: the store's; `events`: the timeline;
    *   `settle(id, ok, value)`: another tab sent this tab's mutation; `sync(state)`: the
    *   sending tab's sync state arrived.
    */
@@ -60,7 +60,7 @@ export class Replica {
     } catch (e) {
       console.warn(`strata: could not read IndexedDB (${e && (e.name || e.message)}); starting empty`);
     }
-    this.#tabs = new Tabs(name, (msg) => this.#onTab(msg));
+    this.#tabs = new Tabs(name, (msg) => this.#onTab(msg), this.#host.events);
     this.#leader = false;
     run(() => this.#core.setTab(newId())); // orders two tabs' copies of one record
     run(() => this.#core.setLeader(false));

@@ -4,6 +4,7 @@
 
 import { StrataError, fromCore, invalidArgument, report, errorFromState, corsHint } from './errors.js';
 import { describe } from './keys.js';
+import { now } from './events.js';
 
 const TIMEOUT_REASON = 'strata:timeout'; // src/web/http.rs reads this abort reason
 const MAX_TIMER = 2 ** 31 - 1;
@@ -55,6 +56,9 @@ export class Requests {
   #mutations = new Map(); // mutation id -> [{ resolve, reject }]
 
   #retryFns; // hash -> the app's { retry?, retryDelay? } functions the core asks about
+  #events; // the store's timeline (events.js): fetches and sends are timed only while it is on
+  #sent = new Map(); // mutation id -> { t0, info, name } of its send under way (only while events are on)
+  #mutationEntry; // the Store's mutations() entry of an id
 
   // The fetch the core sends queries and mutations with: the app's `fetch` option, else the global
   // one. A rejection for another origin gets the CORS hint into its message, which the core's
@@ -68,12 +72,68 @@ export class Requests {
       throw err;
     });
 
-  constructor(core, options, run, state, retryFns) {
+  constructor(core, options, run, state, retryFns, events, mutationEntry) {
     this.#core = core;
     this.#options = options;
     this.#run = run;
     this.#state = state;
     this.#retryFns = retryFns;
+    this.#events = events;
+    this.#mutationEntry = mutationEntry;
+  }
+
+  // While events are on: the store's fetch wrapped to note the response's status and size.
+  #timedFetch(info) {
+    const base = this.#coreFetch;
+    return (url, init) =>
+      base(url, init).then((res) => {
+        info.status = res.status;
+        const n = Number(res.headers?.get('content-length'));
+        if (n > 0) info.bytes = n;
+        info.resolved = res.url || url;
+        return res;
+      });
+  }
+
+  // The response size when no Content-Length came (compressed, chunked): Resource Timing's.
+  static #bytes(info) {
+    if (info.bytes !== null || !info.resolved || typeof performance === 'undefined' || !performance.getEntriesByName) return info.bytes;
+    const entries = performance.getEntriesByName(info.resolved);
+    const last = entries[entries.length - 1];
+    return last && last.decodedBodySize > 0 ? last.decodedBodySize : null;
+  }
+
+  #fetchEnded(hash, ticket, url, info, code) {
+    const state = this.#state(hash);
+    let error = code ?? null;
+    if (error === null && state !== undefined && (state.failureCount > info.failures || state.errorUpdatedAt > info.errorAt)) {
+      error = state.errorUpdatedAt > info.errorAt && state.error ? state.error.code : info.status === null ? 'NETWORK' : info.status === 401 ? 'AUTH' : 'HTTP';
+    }
+    this.#events.emit({
+      type: 'fetch-end',
+      queryHash: hash,
+      queryKey: JSON.parse(hash),
+      url,
+      ticket,
+      duration: now() - info.t0,
+      bytes: Requests.#bytes(info),
+      status: info.status,
+      error,
+      ok: error === null,
+    });
+  }
+
+  /** A send's batch was applied: its outcome on the timeline (settled, conflict, rollback). */
+  #sendEnded(id, code) {
+    const s = this.#sent.get(id);
+    this.#sent.delete(id);
+    if (s === undefined || !this.#events.on) return;
+    const entry = this.#mutationEntry(id);
+    const status = entry === undefined ? 'success' : entry.status === 'failed' ? 'error' : entry.status;
+    const error = code ?? (entry?.error ? entry.error.code : null);
+    this.#events.emit({ type: 'mutation-settled', id, name: s.name, status, httpStatus: s.info.status, error: status === 'success' ? null : error, duration: now() - s.t0 });
+    if (status === 'conflict') this.#events.emit({ type: 'conflict', id, name: s.name });
+    else if (status === 'error') this.#events.emit({ type: 'rollback', id, name: s.name, error });
   }
 
   /** The queryFn a fetch of this query without a url calls (with `meta` in its context). */
@@ -244,6 +304,15 @@ export class Requests {
     }
     const controller = new AbortController();
     this.#inflight.set(hash, { ticket, controller, timer: timer(controller, timeout) });
+    let info = null; // timed while events are on
+    if (this.#events.on) {
+      const before = this.#state(hash);
+      info = { t0: now(), status: null, bytes: null, resolved: null, failures: before?.failureCount ?? 0, errorAt: before?.errorUpdatedAt ?? 0 };
+      this.#events.emit({ type: 'fetch-start', queryHash: hash, queryKey: JSON.parse(hash), url, ticket });
+    }
+    const ended = (code) => {
+      if (info !== null && this.#events.on) this.#fetchEnded(hash, ticket, url, info, code);
+    };
     const done = () => {
       const f = this.#inflight.get(hash);
       if (f !== undefined && f.ticket === ticket) {
@@ -252,13 +321,14 @@ export class Requests {
       }
       return !this.#closed;
     };
-    const finish = (call) => {
+    const finish = (call, code) => {
       if (!done()) return;
       try {
         this.#run(call);
       } catch (e) {
         report(e);
       }
+      ended(code);
     };
     if (url !== null) {
       let headers;
@@ -269,10 +339,12 @@ export class Requests {
         return;
       }
       this.#core
-        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity, this.#coreFetch, this.#perQuery.get(hash)?.credentials ?? this.#options.credentials)
+        .fetchUrl(hash, ticket, url, headers, controller.signal, typeof timeout === 'number' ? timeout : Infinity, info ? this.#timedFetch(info) : this.#coreFetch, this.#perQuery.get(hash)?.credentials ?? this.#options.credentials)
         .then(
           (text) => {
-            if (done()) this.#run(() => text);
+            if (!done()) return;
+            this.#run(() => text);
+            ended();
           },
           (e) => report(fromCore(e)),
         );
@@ -322,15 +394,17 @@ export class Requests {
           finish(() => this.#core.settleError(hash, ticket, 'INVALID_ARGUMENT', `queryFn resolved with ${describe(data)}; resolve with JSON data`));
           return;
         }
+        if (info !== null) info.bytes = json.length;
         finish(() => this.#core.settleData(hash, ticket, json));
       },
       (e) => {
         if (controller.signal.aborted && controller.signal.reason === TIMEOUT_REASON) {
-          finish(() => this.#core.settleError(hash, ticket, 'TIMEOUT', `queryFn did not settle within ${timeout} ms`));
+          finish(() => this.#core.settleError(hash, ticket, 'TIMEOUT', `queryFn did not settle within ${timeout} ms`), 'TIMEOUT');
         } else {
           const err = queryFnError(e);
           const status = typeof err.status === 'number' ? err.status : undefined;
-          finish(() => this.#core.settleError(hash, ticket, err.code, err.message, status));
+          if (info !== null && status !== undefined) info.status = status;
+          finish(() => this.#core.settleError(hash, ticket, err.code, err.message, status), err.code);
         }
       },
     );
@@ -351,15 +425,25 @@ export class Requests {
       this.#run(() => this.#core.failMutation(id, ticket, 'AUTH', message));
       return;
     }
+    let info = null;
+    if (this.#events.on) {
+      info = { status: null, bytes: null, resolved: null };
+      const name = `${method} ${url}`;
+      this.#sent.set(id, { t0: now(), info, name });
+      this.#events.emit({ type: 'mutation-sent', id, name, method, url, ticket });
+    }
     this.#core
-      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity, this.#coreFetch, this.#options.credentials)
+      .sendMutation(id, ticket, method, url, all, body, controller.signal, typeof timeout === 'number' ? timeout : Infinity, info ? this.#timedFetch(info) : this.#coreFetch, this.#options.credentials)
       .then(
         (text) => {
           clearTimeout(t);
-          if (!this.#closed) this.#run(() => text);
+          if (this.#closed) return;
+          this.#run(() => text);
+          if (info !== null) this.#sendEnded(id);
         },
         (e) => {
           clearTimeout(t);
+          this.#sent.delete(id);
           report(fromCore(e));
         },
       );

@@ -14,6 +14,7 @@ import { Requests } from './requests.js';
 import { Replica } from './replica.js';
 import { Connection, CLOSED } from './connection.js';
 import { Infinite } from './infinite.js';
+import { Events } from './events.js';
 
 const MAX_TIMER = 2 ** 31 - 1;
 const PAGES = () => {}; // an infinite query's source marker: its pages are fetched by infinite.js
@@ -48,6 +49,7 @@ export class Store {
   #epoch = 0; // bumped by every applied batch
   #lastState = { key: undefined, epoch: -1, view: undefined };
   #notify = new Notifier();
+  #events = new Events(); // the timeline: subscribeEvents(), events()
   #requests;
   #replica = null; // IndexedDB and the other tabs (persisted stores only)
   #connection = null; // connect()'s Connection
@@ -65,7 +67,9 @@ export class Store {
     this.#snap = new Snapshots(options.entities);
     const run = (call) => this.#run(call);
     this.#registry = new QueryRegistry((hash) => this.#state(hash));
-    this.#requests = new Requests(core, options, run, (hash) => this.#state(hash), (hash) => this.#registry.retryFns(hash));
+    this.#requests = new Requests(core, options, run, (hash) => this.#state(hash), (hash) => this.#registry.retryFns(hash), this.#events, (id) =>
+      this.mutations().find((m) => m.id === id),
+    );
     this.#infinite = new Infinite({
       data: (hash) => this.#snap.query(hash),
       headers: (hash) => this.#requests.headers(hash),
@@ -74,6 +78,7 @@ export class Store {
     });
     if (persistence) {
       this.#replica = new Replica(core, persistence.idb, {
+        events: this.#events,
         migrate: persistence.migrate,
         run,
         flush: () => this.flush(),
@@ -509,6 +514,12 @@ export class Store {
       apply: (joined) => {
         this.#pushReport = null;
         this.#run(() => this.#core.applyPushes(joined));
+        if (this.#events.on) {
+          let count = 1;
+          for (let i = joined.indexOf('\0'); i !== -1; i = joined.indexOf('\0', i + 1)) count++;
+          const r = this.#pushReport;
+          this.#events.emit({ type: 'push', count, refused: r ? r[1].length : 0, eventId: r ? r[0] : null });
+        }
         return this.#pushReport;
       },
       invalidate: () => this.invalidateQueries(),
@@ -518,7 +529,11 @@ export class Store {
       whenLeader: this.#replica ? this.#replica.whenLeader() : null,
       changed: (state) => {
         if (this.#connection !== c && state.status !== 'closed') return;
+        const previous = this.#connectionState.status;
         this.#connectionState = state;
+        if (this.#events.on && previous !== state.status) {
+          this.#events.emit({ type: 'connection', status: state.status, previous, error: state.error ? state.error.code : null });
+        }
         this.#notify.connectionChanged();
       },
       post: (state) => this.#replica?.postConnection(state),
@@ -543,6 +558,50 @@ export class Store {
   subscribeConnection(listener) {
     this.#open();
     return this.#notify.onConnection(listener);
+  }
+
+  // ---- events (devtools, performance monitoring) ---------------------------------------------
+
+  /**
+   * `listener(event)` for each later event of the store's timeline (fetches, mutation sends,
+   * rollbacks, conflicts, pushes, tab messages, connection changes); returns the unsubscribe
+   * function. Nothing is recorded while nobody listens.
+   */
+  subscribeEvents(listener) {
+    this.#open();
+    if (typeof listener !== 'function') throw invalidArgument('subscribeEvents(listener): listener must be a function');
+    return this.#events.subscribe(listener);
+  }
+
+  /** The last events (up to 300, oldest first) recorded while a subscribeEvents listener was subscribed. */
+  events() {
+    this.#open();
+    return this.#events.history();
+  }
+
+  /**
+   * What devtools show beyond the public reads (a wasm call: not for render loops):
+   * `{ entities: [{ key, type, id, queries }], layers: [{ id, active, writes: [{ key, patch }], inserts: [{ queryHash, key }] }] }`.
+   * `queries`: the hashes of the queries showing the entity (directly or through relations);
+   * a write's `patch` is null for a delete.
+   */
+  inspect() {
+    this.#open();
+    const r = JSON.parse(this.#callRead(() => this.#core.inspect()));
+    const split = (key) => {
+      const i = key.indexOf(':');
+      return { key, type: key.slice(0, i), id: key.slice(i + 1) };
+    };
+    const byText = (a, b) => (a < b ? -1 : a > b ? 1 : 0); // the core lists them in no order
+    return {
+      entities: r.entities.map(([key, queries]) => ({ ...split(key), queries: queries.sort(byText) })).sort((a, b) => byText(a.key, b.key)),
+      layers: r.layers.map((l) => ({
+        id: l.id,
+        active: l.active,
+        writes: l.writes.map(([key, patch]) => ({ key, patch })),
+        inserts: l.inserts.map(([queryHash, key]) => ({ queryHash, key })),
+      })),
+    };
   }
 
   /**
@@ -641,6 +700,7 @@ export class Store {
     for (const off of this.#unlisten) off();
     this.#requests.close();
     this.#notify.clear();
+    this.#events.clear();
     this.#snap.clear();
     this.#states.clear();
     this.#stateViews.clear();

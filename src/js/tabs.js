@@ -5,6 +5,7 @@
 /**
  * @param {string} name the store name
  * @param {(msg: any) => void} onMessage called with each message another tab posted
+ * @param {import('./events.js').Events} [events] the store's timeline (messages sent and received)
  */
 export class Tabs {
   #channel = null;
@@ -12,12 +13,17 @@ export class Tabs {
   #abort = null;
   #closed = false;
 
-  constructor(name, onMessage) {
+  #events;
+
+  constructor(name, onMessage, events) {
     this.name = name;
+    this.#events = events;
     if (typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(`strata:${name}`);
       this.#channel.onmessage = (e) => {
-        if (!this.#closed) onMessage(e.data);
+        if (this.#closed) return;
+        if (this.#events?.on) this.#events.emit({ type: 'tab-message', direction: 'received', kind: String(e.data?.t) });
+        onMessage(e.data);
       };
     } else {
       console.warn('strata: BroadcastChannel is not available; other tabs will not see this tab\'s changes');
@@ -25,7 +31,9 @@ export class Tabs {
   }
 
   post(msg) {
-    if (this.#channel && !this.#closed) this.#channel.postMessage(msg);
+    if (!this.#channel || this.#closed) return;
+    this.#channel.postMessage(msg);
+    if (this.#events?.on) this.#events.emit({ type: 'tab-message', direction: 'sent', kind: String(msg.t) });
   }
 
   /**

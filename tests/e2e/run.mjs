@@ -196,6 +196,12 @@ async function setNetwork(page, online) {
   await until(async () => (await sw.getAttribute('data-online')) === String(online) || { ok: false, seen: await sw.getAttribute('data-online') }, `the network switch to show ${online ? 'online' : 'offline'}`);
 }
 
+/** Opens the floating devtools (strata-store/devtools) on one of its tabs. */
+async function openDevtools(page, tab) {
+  if ((await page.locator('[data-testid="strata-devtools-panel"]').count()) === 0) await page.click('[data-testid="strata-devtools-toggle"]');
+  await page.click(`[data-testid="sd-tab-${tab}"]`);
+}
+
 /** The tab id the page sends as X-Demo-Tab (the `tab` of its request log entries). */
 const tabIdOf = (page) => page.evaluate(() => sessionStorage.getItem('teamboard-tab'));
 /** The last request log sequence number so far (0: none). */
@@ -431,6 +437,8 @@ try {
   await test('board: loads the three lists; renaming a user changes every list at once', async (context) => {
     const page = await openPage(context, 'tab');
     await waitBoard(page);
+    const columnCounts = await page.locator('[data-testid="column-count"]').allTextContents();
+    assert(columnCounts.length === 3 && columnCounts.every((t) => /^\d+ open of \d+$/.test(t.trim())), `column counts read "N open of M": ${JSON.stringify(columnCounts)}`);
     const counts = await page.evaluate(() =>
       ['p1', 'p2', 'mine'].map((c) => document.querySelectorAll(`[data-testid="column-${c}"] [data-testid^="task-"]`).length),
     );
@@ -534,9 +542,17 @@ try {
     await until(async () => (await page.locator('[data-testid="column-mine"] [data-title="Record the offline demo video"]').count()) === 1, 'the new task in My tasks');
     await waitBadge(page, { pending: 3 }, 'three changes waiting');
     assertEqual(applied().length, 0, 'writes applied while offline');
-    await page.click('[data-testid="tab-cache"]');
-    await page.waitForSelector('[data-testid="inspector"] .layers li:nth-child(3)', { timeout: WAIT });
+    // Offline, a NETWORK failure is the expected state: no red error next to the banner.
+    await until(async () => {
+      const shown = await page.evaluate(() => ({
+        errors: [...document.querySelectorAll('.last-error:not(.waiting), .mutation-error:not(.waiting)')].map((e) => e.textContent),
+      }));
+      return shown.errors.every((t) => !/NETWORK/.test(t)) || { ok: false, seen: shown };
+    }, 'no NETWORK error shown as an error while offline');
+    await openDevtools(page, 'layers');
+    await until(async () => (await page.locator('[data-testid="sd-layer"]').count()) === 3 || { ok: false, seen: await page.locator('[data-testid="sd-layer"]').count() }, 'three optimistic layers in the devtools');
     await shot(page, 'cache-inspector.png');
+    await page.click('[data-testid="strata-devtools-close"]');
 
     await load(page, true);
     // After the reload: the outbox comes back from IndexedDB with its optimistic layers.
@@ -605,9 +621,12 @@ try {
     assertEqual(await conflict.locator('[data-testid="theirs-title"]').textContent(), 'Beta feedback triage (Lin: top 5 only)', 'theirs');
     const file = await shot(page, 'conflict.png');
 
+    const conflictToasts = async () => (await page.locator('[data-testid="toast"]').allTextContents()).filter((t) => t.includes('changed this too'));
+    await until(async () => (await conflictToasts()).length === 1 || { ok: false, seen: await conflictToasts() }, 'the conflict toast');
     await conflict.locator('[data-testid="keep-mine"]').click();
     await waitRow(page, 'p2', 't9', { sync: 'saved', title: 'Beta feedback: crashes first' }, 'my title to be saved');
     await waitBadge(page, { conflicts: 0, pending: 0 });
+    await until(async () => (await conflictToasts()).length === 0 || { ok: false, seen: await conflictToasts() }, 'the conflict toast to be dismissed once resolved');
     assertEqual([task('t9').title, task('t9').version], ['Beta feedback: crashes first', 3], 'the server has my title on top of Lin\'s version');
     // (attempts while the network was cut never reached the server: outcome 'cut')
     const t9 = api.log().filter((e) => e.path === '/api/tasks/t9' && e.method === 'PATCH' && e.outcome !== 'cut');
@@ -867,6 +886,135 @@ try {
       return (last.n === 133 && last.id === created.id && last.sync === 'saved') || { ok: false, seen: last };
     }, `the new task (${created.id}) at the end of the last page`);
     assertEqual(pageReads(tab, beforeRest).length, 4, 'page requests after the new task');
+    return file;
+  });
+
+  await test('devtools: the floating panel shows queries, entities, layers, the outbox and the timeline; retry and discard from it', async (context) => {
+    const page = await openPage(context, 'tab');
+    await waitBoard(page);
+    await waitConnection(page, { status: 'open' });
+    assertEqual(await page.locator('[data-testid="strata-devtools-panel"]').count(), 0, 'closed at first (the floating button)');
+
+    // Queries: the board's, with their state and observers; a query's data.
+    await openDevtools(page, 'queries');
+    const queryRows = () => page.locator('[data-testid="sd-query"]').evaluateAll((els) => els.map((e) => ({ hash: e.dataset.hash, status: e.dataset.status })));
+    await until(async () => {
+      const rows = await queryRows();
+      return ['["projects"]', '["users"]', '["tasks","mine"]'].every((h) => rows.some((r) => r.hash === h && r.status === 'success')) || { ok: false, seen: rows };
+    }, 'the board queries listed as success');
+    await page.click('[data-testid="sd-query"][data-hash="[\\"tasks\\",\\"mine\\"]"]');
+    await until(async () => /Write the launch announcement/.test((await page.textContent('[data-testid="sd-query-detail"]')) ?? '') || { ok: false, seen: await page.textContent('[data-testid="sd-query-detail"]') }, "My tasks' data in the detail");
+
+    // Entities: one Task, shown by its project's list and My tasks.
+    await openDevtools(page, 'entities');
+    await page.click('[data-testid="sd-entity"][data-key="Task:t1"]');
+    const shownBy = async () => page.locator('[data-testid="sd-entity-query"]').allTextContents();
+    await until(async () => {
+      const q = await shownBy();
+      return (q.includes('["project","p1","tasks"]') && q.includes('["tasks","mine"]')) || { ok: false, seen: q };
+    }, 'Task:t1 shown by its project and My tasks');
+
+    // Outbox: a write that fails is listed; Retry from the devtools saves it.
+    api.setControl({ failureRate: 1 });
+    await page.click(`${sel.row('p1', 't4')} [data-testid="toggle"]`);
+    await waitRow(page, 'p1', 't4', { done: false, sync: 'failed' }, 'the toggle to be rolled back');
+    await openDevtools(page, 'outbox');
+    const failedCard = page.locator('[data-testid="sd-mutation"][data-status="failed"]');
+    await failedCard.waitFor({ timeout: WAIT });
+    assert(/PATCH \/api\/tasks\/t4/.test(await failedCard.textContent()), 'the failed PATCH is listed');
+    api.setControl({ failureRate: 0 });
+    await failedCard.locator('[data-testid="sd-retry"]').click();
+    await waitRow(page, 'p1', 't4', { done: true, sync: 'saved' }, 'the retried toggle to be saved');
+    await until(async () => (await page.locator('[data-testid="sd-mutation"]').count()) === 0, 'the outbox to be empty');
+    assertEqual(task('t4').done, true, 'the server state after Retry from the devtools');
+
+    // Discard from the devtools: a waiting change and its layer are dropped.
+    await setNetwork(page, false);
+    await page.click(`${sel.row('p1', 't2')} [data-testid="toggle"]`);
+    await waitRow(page, 'p1', 't2', { done: true }, 'the optimistic toggle');
+    await openDevtools(page, 'layers');
+    await page.locator('[data-testid="sd-layer"]').first().waitFor({ timeout: WAIT });
+    await openDevtools(page, 'outbox');
+    await page.locator('[data-testid="sd-mutation"] [data-testid="sd-discard"]').click();
+    await waitRow(page, 'p1', 't2', { done: false }, 'the discarded toggle rolled back');
+    await setNetwork(page, true);
+
+    // Timeline: fetches with durations, the sends, the rollback, pushes and their connection.
+    await page.evaluate(() => fetch('/api/_control/edit-as', { method: 'POST', body: JSON.stringify({ taskId: 't3', userId: 'u2', patch: { title: 'Pushed by Lin' } }) }));
+    await waitRow(page, 'p1', 't3', { title: 'Pushed by Lin' }, 'the push');
+    await openDevtools(page, 'timeline');
+    await until(async () => {
+      const t = await page.locator('[data-testid="sd-event"]').evaluateAll((els) => els.map((e) => e.dataset.type));
+      return ['fetch-start', 'fetch-end', 'mutation-sent', 'mutation-settled', 'rollback', 'push', 'connection'].every((x) => t.includes(x)) || { ok: false, seen: [...new Set(t)] };
+    }, 'fetches, sends, the rollback, the push and connection changes on the timeline');
+    return shot(page, 'devtools.png');
+  });
+
+  await test('phone width (390 px): no horizontal scroll, the top bar wraps, titles are not cut by the offline chip', async (context) => {
+    const page = await openPage(context, 'tab');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await waitBoard(page);
+    const width = () => page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    await until(async () => {
+      const w = await width();
+      return w.scroll <= 390 || { ok: false, seen: w };
+    }, 'document.documentElement.scrollWidth <= 390');
+    await setNetwork(page, false);
+    await page.reload({ waitUntil: 'load' });
+    await waitBoard(page);
+    await page.waitForSelector('[data-testid="offline-banner"]', { timeout: WAIT });
+    // The lists could not refresh: their columns show a chip next to the title.
+    await until(async () => (await page.locator('[data-testid="stale-data"]').count()) >= 2 || { ok: false, seen: await page.locator('[data-testid="stale-data"]').count() }, 'the "offline · saved data" chips');
+    const w = await width();
+    assert(w.scroll <= 390, `offline too: scrollWidth ${w.scroll}`);
+    const cut = await page.evaluate(() => [...document.querySelectorAll('.column-head h2')].filter((h) => h.scrollWidth > h.clientWidth).map((h) => h.textContent));
+    assertEqual(cut, [], 'column titles cut (ellipsis)');
+    const file = await shot(page, 'phone.png');
+    await setNetwork(page, true);
+    return file;
+  });
+
+  await test('offline reload: the service worker serves the app shell; the board renders from IndexedDB and the outbox works', async (context) => {
+    const page = await openPage(context, 'tab');
+    await waitBoard(page);
+    await page.waitForSelector('html[data-offline-ready="true"]', { timeout: WAIT, state: 'attached' });
+    // The board's lists are in IndexedDB (the cache is written a moment after it changes).
+    const stored = () =>
+      page.evaluate(async () => {
+        const info = (await indexedDB.databases()).find((d) => d.name.startsWith('strata:teamboard'));
+        if (!info) return [];
+        const db = await new Promise((resolve, reject) => {
+          const r = indexedDB.open(info.name);
+          r.onsuccess = () => resolve(r.result);
+          r.onerror = () => reject(r.error);
+        });
+        try {
+          return await new Promise((resolve, reject) => {
+            const r = db.transaction('queries', 'readonly').objectStore('queries').getAllKeys();
+            r.onsuccess = () => resolve(r.result.map(String));
+            r.onerror = () => reject(r.error);
+          });
+        } finally {
+          db.close();
+        }
+      });
+    await until(async () => {
+      const keys = await stored();
+      return ['["project","p1","tasks"]', '["project","p2","tasks"]', '["tasks","mine"]'].every((k) => keys.includes(k)) || { ok: false, seen: keys };
+    }, 'the board lists stored in IndexedDB');
+    await context.setOffline(true);
+    await load(page, true);
+    await waitBoard(page);
+    await page.waitForSelector('[data-testid="offline-banner"]', { timeout: WAIT });
+    await page.click(`${sel.row('p1', 't2')} [data-testid="toggle"]`);
+    await waitRow(page, 'p1', 't2', { done: true }, 'the optimistic toggle offline');
+    await waitBadge(page, { pending: 1 }, 'the change waiting in the outbox');
+    assertEqual(applied().length, 0, 'writes applied while offline');
+    const file = await shot(page, 'offline-shell.png');
+    await context.setOffline(false);
+    await waitBadge(page, { pending: 0, failed: 0, conflicts: 0 }, 'the outbox to drain once online');
+    assertEqual(applied().map((e) => `${e.method} ${e.path}`), ['PATCH /api/tasks/t2'], 'the write the server applied');
+    assertEqual(task('t2').done, true, 'the server state');
     return file;
   });
 

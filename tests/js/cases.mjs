@@ -398,3 +398,4 @@ import './infinite.mjs';
 import './scopes.mjs';
 import './fetcher.mjs';
 import './live.mjs';
+import './events.mjs';

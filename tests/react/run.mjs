@@ -87,24 +87,25 @@ function finish() {
 // ---- 1. npm pack ----------------------------------------------------------------------------
 
 let tarball;
-const packed = await check('package: npm pack pkg/ has strata-store/react, its types and the React peer dependency', () => {
+const packed = await check('package: npm pack pkg/ has strata-store/react, strata-store/devtools, their types and the React peer dependency', () => {
   if (!existsSync(path.join(pkgDir, 'package.json'))) throw new Error('pkg/ is not built: run ./scripts/build.sh first');
   mkdirSync(outDir, { recursive: true });
   for (const f of readdirSync(outDir)) if (f.endsWith('.tgz')) rmSync(path.join(outDir, f));
   const json = JSON.parse(sh('npm', ['pack', pkgDir, '--pack-destination', outDir, '--json', '--silent'], { cwd: repoRoot, quiet: true }));
   tarball = path.join(outDir, json[0].filename);
   const files = json[0].files.map((f) => f.path);
-  for (const f of ['package.json', 'index.js', 'index.d.ts', 'react.js', 'react.d.ts', 'strata_wasm_bg.wasm']) {
+  for (const f of ['package.json', 'index.js', 'index.d.ts', 'react.js', 'react.d.ts', 'devtools.js', 'devtools.d.ts', 'strata_wasm_bg.wasm']) {
     if (!files.includes(f)) throw new Error(`${f} is missing from the tarball (has: ${files.join(', ')})`);
   }
   const manifest = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
   assertEqual(Object.keys(manifest.exports['./react']), ['types', 'import', 'default'], "exports['./react'] conditions (types first)");
+  assertEqual(Object.keys(manifest.exports['./devtools']), ['types', 'import', 'default'], "exports['./devtools'] conditions (types first)");
   assertEqual(Object.keys(manifest.exports['.'])[0], 'types', "exports['.'] lists types first");
   assertEqual(manifest.peerDependencies, { react: '^18 || ^19' }, 'peerDependencies');
   assertEqual(manifest.peerDependenciesMeta, { react: { optional: true } }, 'peerDependenciesMeta');
   assertEqual(manifest.sideEffects, false, 'sideEffects');
   // The main entry stays loadable from static files: no bare imports outside react.js.
-  for (const f of files.filter((x) => x.endsWith('.js') && x !== 'react.js')) {
+  for (const f of files.filter((x) => x.endsWith('.js') && x !== 'react.js' && x !== 'devtools.js')) {
     // Also in minified code: `import{a as b}from"x"`, `import"x"`, `export*from"x"`.
     const bare = /\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^./"'][^"']*)["']/.exec(readFileSync(path.join(pkgDir, f), 'utf8'));
     if (bare) throw new Error(`${f} imports the bare specifier '${bare[1]}'`);
@@ -113,6 +114,9 @@ const packed = await check('package: npm pack pkg/ has strata-store/react, its t
   const importsOf = (f) => [...readFileSync(path.join(pkgDir, f), 'utf8').matchAll(/\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?["']([^"']+)["']/g)].map((m) => m[1]);
   assertEqual(importsOf('index.js'), [], 'modules index.js imports');
   assertEqual([...new Set(importsOf('react.js'))].sort(), ['./index.js', 'react'], 'modules react.js imports');
+  // The devtools are their own entry: the main entry and react.js never load them.
+  assertEqual([...new Set(importsOf('devtools.js'))].sort(), ['./react.js', 'react'], 'modules devtools.js imports');
+  for (const f of ['index.js', 'react.js']) if (readFileSync(path.join(pkgDir, f), 'utf8').includes('StrataDevtools')) throw new Error(`${f} carries the devtools`);
   console.log(`    ${path.relative(repoRoot, tarball)}: ${json[0].entryCount} files, ${(json[0].size / 1024).toFixed(1)} kB`);
 });
 if (!packed) finish();

@@ -52,6 +52,7 @@ function sourcesDigest(tarballSha) {
     }
   };
   walk('src');
+  walk('public');
   for (const f of files) h.update(f).update(readFileSync(path.join(here, f)));
   return h.digest('hex');
 }

@@ -21,6 +21,7 @@ pub mod denormalize;
 pub mod guard;
 mod index;
 pub mod ingest;
+mod inspect;
 pub mod layer;
 pub mod normalize;
 mod overlay;

@@ -1,7 +1,9 @@
 // Teamboard: the page. Header (network switch, sync badge), the team strip, two views (the
-// board; All tasks, page by page), the task drawer, and the side panel (Sync, Cache, Server).
+// board; All tasks, page by page), the task drawer, the side panel (Sync, Server) and
+// strata-store/devtools (the floating button: queries, entities, layers, outbox, timeline).
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useStore, useSyncState } from 'strata-store/react';
+import { StrataDevtools } from 'strata-store/devtools';
 import { AllTasks } from './AllTasks.jsx';
 import { Board, Me, Team } from './Board.jsx';
 import { LiveTasks } from './LiveTasks.jsx';
@@ -95,6 +97,7 @@ export function App() {
       </div>
       {openTask && <TaskDrawer taskId={openTask} onClose={() => setOpenTask(null)} offline={offline} />}
       <Toasts />
+      <StrataDevtools />
     </div>
   );
 }

@@ -121,8 +121,8 @@ function TaskColumn({ testid, title, badge, accent, query, projectId, showProjec
       <div className="column-head">
         <span className="column-badge">{badge}</span>
         <h2>{title}</h2>
-        <span className="column-count" title={`${open} open, ${tasks.length - open} done`}>
-          {open}/{tasks.length}
+        <span className="column-count" title={`${open} open, ${tasks.length - open} done`} data-testid="column-count">
+          {open} open of {tasks.length}
         </span>
         <span className="column-state">
           {q.isFetching && <Spinner />}

@@ -1,12 +1,13 @@
 // The side panel: what strata is doing right now.
 //   Sync   - syncState(), the live connection (useConnection()), the outbox (mutations()),
 //            retry/discard, conflicts side by side
-//   Cache  - the cached queries (queries()) with their state, optimistic layers, entities
 //   Server - the demo server's knobs and its request log
+// The cache (queries, entities, optimistic layers) and the timeline of events are in
+// strata-store/devtools' floating panel (App.jsx).
 import { useEffect, useRef, useState } from 'react';
 import { useConnection, useStore, useSyncState } from 'strata-store/react';
-import { describeRequest, entities, LIVE, server, subjectOf, TAB_ID } from './store.js';
-import { ago, layerOps, settledConflicts, toast, useMutationList, useNow, useQueryList } from './hooks.js';
+import { describeRequest, entities, LIVE, server, TAB_ID } from './store.js';
+import { ago, dismissToastKey, settledConflicts, toast, useMutationList, useNow } from './hooks.js';
 import { setServerControl, useServerControl } from './control.js';
 import { Chip, Icon, Spinner } from './ui.jsx';
 
@@ -20,16 +21,12 @@ export function SidePanel({ tab, setTab, offline }) {
           <Icon name="sync" size={14} /> Sync
           {sync.pending + attention > 0 && <span className={`count ${attention ? 'count-bad' : ''}`}>{sync.pending + attention}</span>}
         </button>
-        <button role="tab" aria-selected={tab === 'cache'} className={tab === 'cache' ? 'active' : ''} onClick={() => setTab('cache')} data-testid="tab-cache">
-          <Icon name="database" size={14} /> Cache
-        </button>
         <button role="tab" aria-selected={tab === 'server'} className={tab === 'server' ? 'active' : ''} onClick={() => setTab('server')} data-testid="tab-server">
           <Icon name="server" size={14} /> Server
         </button>
       </nav>
       <div className="panel-body">
         {tab === 'sync' && <SyncPanel offline={offline} />}
-        {tab === 'cache' && <CacheInspector />}
         {tab === 'server' && <ServerPanel />}
       </div>
     </aside>
@@ -54,15 +51,22 @@ function SyncPanel({ offline }) {
         <Stat label="Conflicts" value={sync.conflicts} tone={sync.conflicts ? 'warn' : undefined} testid="stat-conflicts" />
         <Stat label="Last sync" value={sync.lastSyncAt ? ago(sync.lastSyncAt, now) : 'not yet'} />
       </div>
-      {sync.lastError && (
-        <div className="last-error" data-testid="last-error">
-          <Icon name="alert" size={14} />
-          <span>
-            <code>{sync.lastError.code}</code> {sync.lastError.message}
-          </span>
+      {sync.lastError && offline && sync.lastError.code === 'NETWORK' ? (
+        <div className="last-error waiting" data-testid="last-error" data-kind="waiting">
+          <Icon name="cloudOff" size={14} />
+          <span>Waiting for the network: changes are sent when it is back.</span>
         </div>
+      ) : (
+        sync.lastError && (
+          <div className="last-error" data-testid="last-error">
+            <Icon name="alert" size={14} />
+            <span>
+              <code>{sync.lastError.code}</code> {sync.lastError.message}
+            </span>
+          </div>
+        )
       )}
-      <LiveConnection />
+      <LiveConnection offline={offline} />
       <div className="section-head">
         <h3>Outbox</h3>
         <span className="muted">{list.length === 0 ? 'empty' : `${list.length} not acknowledged`}</span>
@@ -108,7 +112,7 @@ const LIVE_HINT = {
 
 // The store's real-time connection: in a persisted store only the tab that sends the outbox
 // connects, and the other tabs show its state.
-function LiveConnection() {
+function LiveConnection({ offline }) {
   const c = useConnection();
   const now = useNow(1000);
   const endpoint = `/api${LIVE.url.split('?')[0]}`;
@@ -159,7 +163,12 @@ function LiveConnection() {
             <dd data-testid="connection-reconnects">{c.reconnects}</dd>
           </div>
         </dl>
-        {c.error && (
+        {c.error && offline && c.error.code === 'NETWORK' ? (
+          <div className="last-error live-error waiting" data-testid="connection-error" data-kind="waiting">
+            <Icon name="cloudOff" size={14} />
+            <span>Offline: the connection reopens when the network is back.</span>
+          </div>
+        ) : c.error && (
           <div className="last-error live-error" data-testid="connection-error">
             <Icon name="alert" size={14} />
             <span>
@@ -211,7 +220,9 @@ function MutationCard({ m, position, now, offline }) {
           {m.attempts} {m.attempts === 1 ? 'attempt' : 'attempts'} · {ago(m.createdAt, now)}
         </span>
       </div>
-      {m.error && (
+      {m.error && offline && m.error.code === 'NETWORK' ? (
+        <div className="mutation-error waiting">Waiting for the network</div>
+      ) : m.error && (
         <div className="mutation-error">
           <code>{m.error.code}</code> {m.error.message}
         </div>
@@ -351,184 +362,6 @@ function ConflictView({ m }) {
   );
 }
 
-// ---- Cache -----------------------------------------------------------------------------------
-
-function walk(data, shape, out, seen) {
-  if (data === null || data === undefined || shape === null || shape === undefined) return;
-  if (typeof shape === 'string') {
-    const def = entities[shape];
-    if (!def || typeof data !== 'object') return;
-    const key = `${shape}:${data.id}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    if (!out.has(shape)) out.set(shape, new Set());
-    out.get(shape).add(String(data.id));
-    for (const [field, rel] of Object.entries(def.relations || {})) walk(data[field], rel, out, seen);
-    return;
-  }
-  if (Array.isArray(shape)) {
-    if (Array.isArray(data)) for (const item of data) walk(item, shape[0], out, seen);
-    return;
-  }
-  if (typeof shape === 'object' && typeof data === 'object') {
-    for (const [k, s] of Object.entries(shape)) walk(data[k], s, out, seen);
-  }
-}
-
-/** The rows a query's data has: a list's length; an infinite query's items and pages. */
-function rowsOf(data) {
-  if (data === undefined) return 0;
-  if (Array.isArray(data)) return data.length;
-  if (data && Array.isArray(data.pages)) {
-    const items = data.pages.reduce((n, p) => n + (Array.isArray(p?.items) ? p.items.length : 1), 0);
-    return `${items} · ${data.pages.length} ${data.pages.length === 1 ? 'page' : 'pages'}`;
-  }
-  return 1;
-}
-
-function queryTags(state, observers) {
-  const tags = [];
-  if (state.fetchStatus === 'fetching') tags.push(['fetching', 'info']);
-  if (state.fetchStatus === 'paused') tags.push(['paused', 'warn']);
-  if (state.status === 'error') tags.push(['error', 'bad']);
-  if (state.status === 'pending' && state.fetchStatus === 'idle') tags.push(['pending', 'neutral']);
-  if (state.status !== 'pending') tags.push(state.isStale ? ['stale', 'warn'] : ['fresh', 'good']);
-  if (observers === 0) tags.push(['inactive', 'neutral']);
-  return tags;
-}
-
-function CacheInspector() {
-  const store = useStore();
-  // The listing re-renders this on every change of a query (state, data, observers); the
-  // clock only moves the "updated" times (reads are Map lookups: twice a second costs nothing).
-  const qs = useQueryList();
-  const now = useNow(500);
-  const list = useMutationList();
-  const [openType, setOpenType] = useState('Task');
-  const [openEntity, setOpenEntity] = useState(null);
-
-  // An entry's meta.shape (store.js) says where its entities are; a query known only from
-  // another tab or IndexedDB has no meta until this tab uses it.
-  const byType = new Map();
-  const seen = new Set();
-  const rows = qs.map((q) => {
-    const { state } = q;
-    if (state.data !== undefined) walk(state.data, q.meta?.shape, byType, seen);
-    return { q, state, n: rowsOf(state.data) };
-  });
-  const touched = new Map(list.map((m) => [subjectOf(m.request), m.status]));
-
-  return (
-    <div className="inspector" data-testid="inspector">
-      <div className="section-head">
-        <h3>Queries</h3>
-        <span className="muted">staleTime 30 s · gcTime 5 min</span>
-      </div>
-      <table className="table">
-        <thead>
-          <tr>
-            <th>key</th>
-            <th>state</th>
-            <th>rows</th>
-            <th>updated</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(({ q, state, n }) => (
-            <tr key={q.queryHash} data-testid="query-row" data-observers={q.observers}>
-              <td>
-                <code>{JSON.stringify(q.queryKey)}</code>
-              </td>
-              <td className="tags">
-                {queryTags(state, q.observers).map(([t, tone]) => (
-                  <Chip key={t} tone={tone}>
-                    {t}
-                  </Chip>
-                ))}
-              </td>
-              <td>{n}</td>
-              <td className="muted">{state.dataUpdatedAt ? ago(state.dataUpdatedAt, now) : '-'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-
-      <div className="section-head">
-        <h3>Optimistic layers</h3>
-        <span className="muted">what you see = server base + these, in order</span>
-      </div>
-      {list.filter((m) => m.status !== 'failed').length === 0 ? (
-        <p className="muted small">No layer: everything shown is what the server said.</p>
-      ) : (
-        <ol className="layers">
-          {list
-            .filter((m) => m.status !== 'failed')
-            .map((m) => (
-              <li key={m.id}>
-                <div>
-                  <strong>{describeRequest(store, m.request)}</strong> <Chip tone={STATUS_TONE[m.status]}>{m.status}</Chip>
-                </div>
-                {(layerOps.get(m.id) ?? [{ op: 'request', body: m.request.body, key: subjectOf(m.request) }]).map((op, i) => (
-                  <code key={i} className="op">
-                    {op.op === 'request'
-                      ? `${op.key ?? m.request.url} <- ${JSON.stringify(op.body ?? null)} (restored: ops known by request only)`
-                      : op.op === 'insert'
-                        ? `insert ${op.type}:${op.data.id}${op.into ? ` into ${op.into.map((t) => JSON.stringify(t.queryKey)).join(', ')}` : ''}`
-                        : op.op === 'delete'
-                          ? `delete ${op.type}:${op.id}`
-                          : `update ${op.type}:${op.id} ${JSON.stringify(op.patch)}`}
-                  </code>
-                ))}
-              </li>
-            ))}
-        </ol>
-      )}
-
-      <div className="section-head">
-        <h3>Entities</h3>
-        <span className="muted">stored once, referenced by every query</span>
-      </div>
-      <div className="types">
-        {[...byType.entries()].map(([type, ids]) => (
-          <button key={type} className={`type ${openType === type ? 'active' : ''}`} onClick={() => setOpenType(type)}>
-            {type} <span className="count">{ids.size}</span>
-          </button>
-        ))}
-      </div>
-      <ul className="entities">
-        {[...(byType.get(openType) ?? [])].map((id) => {
-          const key = `${openType}:${id}`;
-          const e = store.getEntity(openType, id);
-          const t = touched.get(key);
-          return (
-            <li key={key} className={openEntity === key ? 'open' : ''}>
-              <button className="entity" onClick={() => setOpenEntity(openEntity === key ? null : key)}>
-                <code>{key}</code>
-                <span className="entity-summary">{e ? e.title ?? e.name ?? e.body ?? '' : 'gone'}</span>
-                {e && e.version !== undefined && <span className="muted">v{e.version}</span>}
-                {t && <Chip tone={STATUS_TONE[t]}>{t === 'conflict' ? 'conflict' : 'layer'}</Chip>}
-              </button>
-              {openEntity === key && e && <pre className="json">{recordJson(openType, e)}</pre>}
-            </li>
-          );
-        })}
-      </ul>
-    </div>
-  );
-}
-
-/** The entity as it is stored: relations as references. */
-function recordJson(type, e) {
-  const rel = entities[type].relations || {};
-  const out = {};
-  for (const [k, v] of Object.entries(e)) {
-    if (!(k in rel) || v === null || v === undefined) out[k] = v;
-    else if (Array.isArray(v)) out[k] = v.map((x) => `→ ${[].concat(rel[k])[0]}:${x.id}`);
-    else out[k] = `→ ${rel[k]}:${v.id}`;
-  }
-  return JSON.stringify(out, null, 2);
-}
-
 // ---- Server ----------------------------------------------------------------------------------
 
 const LATENCIES = [0, 300, 1000, 3000];
@@ -647,6 +480,10 @@ export function useOutboxToasts(openSync) {
   useEffect(() => {
     const before = prev.current;
     const next = new Map(list.map((m) => [m.id, m.status]));
+    // A conflict resolved (or a failure retried or discarded): its toast has nothing left to ask.
+    for (const [id, status] of before) {
+      if ((status === 'conflict' || status === 'failed') && next.get(id) !== status) dismissToastKey(id);
+    }
     for (const m of list) {
       if (before.get(m.id) === m.status) continue;
       if (m.status === 'failed') {

@@ -54,41 +54,26 @@ export function usePendingByEntity() {
   }, [list]);
 }
 
-// What this tab knows about the mutations it made (their optimistic ops), by mutation id.
-// Mutations restored from the outbox after a reload or made in another tab are only known
-// by their request (the entries of store.mutations() do not carry the ops).
-export const layerOps = new Map();
-
 // Conflicts the user settled with 'take theirs' (their CONFLICT rejection is expected).
 export const settledConflicts = new Set();
 
-/**
- * `run(description)` -> store.mutate(description), remembering the new mutation's id and
- * ops for the inspector. Returns { id, promise }.
- */
+/** `run(description)` -> store.mutate(description). Returns { id, promise }. */
 export function useRun() {
   const store = useStore();
   return useCallback(
     (description) => {
-      const before = store.mutations();
       const promise = store.mutate(description);
-      const seen = new Set(before.map((m) => m.id));
-      const entry = store.mutations().find((m) => !seen.has(m.id));
-      if (entry) layerOps.set(entry.id, description.optimistic || []);
-      promise.then(
-        () => entry && layerOps.delete(entry.id),
-        (error) => {
-          if (entry && !store.mutations().some((m) => m.id === entry.id)) layerOps.delete(entry.id);
-          if (error && error.code === 'CONFLICT' && !(entry && settledConflicts.has(entry.id))) {
-            toast({
-              kind: 'warn',
-              title: 'Someone else changed this first',
-              text: 'Your change was dropped and their version is shown.',
-            });
-          }
-        },
-      );
-      return { id: entry && entry.id, promise };
+      const id = promise.id;
+      promise.catch((error) => {
+        if (error && error.code === 'CONFLICT' && !(id && settledConflicts.has(id))) {
+          toast({
+            kind: 'warn',
+            title: 'Someone else changed this first',
+            text: 'Your change was dropped and their version is shown.',
+          });
+        }
+      });
+      return { id, promise };
     },
     [store],
   );
@@ -106,6 +91,12 @@ export function toast(t) {
   for (const f of toastSubs) f();
   setTimeout(() => dismissToast(id), t.ttl ?? 8000);
   return id;
+}
+
+/** Dismisses the toast with this `key` (if it is still shown). */
+export function dismissToastKey(key) {
+  const t = toasts.find((x) => x.key === key);
+  if (t) dismissToast(t.id);
 }
 
 export function dismissToast(id) {

@@ -7,6 +7,7 @@ import { StoreProvider } from 'strata-store/react';
 import { connectDemoStore, createDemoStore } from './store.js';
 import { toast } from './hooks.js';
 import { App } from './App.jsx';
+import { registerShell } from './offline-shell.js';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root'));
@@ -29,6 +30,7 @@ try {
       </StoreProvider>
     </StrictMode>,
   );
+  if (import.meta.env.PROD) registerShell();
 } catch (e) {
   console.error(e);
   root.render(

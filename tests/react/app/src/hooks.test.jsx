@@ -22,6 +22,7 @@ import {
   useSuspenseQuery,
   useSyncState,
 } from 'strata-store/react';
+import { StrataDevtools, StrataDevtoolsPanel } from 'strata-store/devtools';
 import { assert, assertEqual, nextFrame, run, sleep, test, waitFor } from './harness.js';
 
 // React's own warnings (getSnapshot not cached, updates during render...) fail the last test.
@@ -926,6 +927,57 @@ test('useIsFetching, useIsMutating and useMutationState follow the store', async
   offA();
   offB();
   m.unmount();
+  store.close();
+});
+
+// The devtools (strata-store/devtools): the button opens the panel; each tab shows the
+// store's state; a failed mutation is retried from the outbox tab.
+test('StrataDevtools: queries, entities, the outbox (retry) and the timeline', async () => {
+  await reset();
+  const store = await newStore();
+  const m = mount(
+    <StoreProvider store={store}>
+      <StrataDevtools />
+    </StoreProvider>,
+  );
+  const q = (s) => m.container.querySelector(s);
+  const all = (s) => [...m.container.querySelectorAll(s)];
+  await store.fetchQuery({ queryKey: ['tasks'], url: '/tasks', shape: ['Task'] });
+  assert(q('[data-testid="strata-devtools-panel"]') === null, 'closed at first: only the button');
+  q('[data-testid="strata-devtools-toggle"]').click();
+  await waitFor(() => all('[data-testid="sd-query"]').length === 1, 'the query row');
+  assertEqual(q('[data-testid="sd-query"]').dataset.hash, '["tasks"]');
+  assertEqual(q('[data-testid="sd-query"]').dataset.status, 'success');
+  q('[data-testid="sd-query"]').click();
+  await waitFor(() => q('[data-testid="sd-query-detail"] pre')?.textContent.includes('"title"'), "the query's data");
+
+  q('[data-testid="sd-tab-entities"]').click();
+  await waitFor(() => all('[data-testid="sd-entity"]').some((e) => e.dataset.key === 'Task:1'), 'Task:1 listed');
+  all('[data-testid="sd-entity"]').find((e) => e.dataset.key === 'Task:1').click();
+  await waitFor(() => q('[data-testid="sd-entity-query"]')?.textContent === '["tasks"]', 'the query showing Task:1');
+
+  await fixture({ path: '/api/tasks/1', status: 422, json: { error: 'no' }, times: 1 });
+  const failed = store.mutate({ request: { method: 'PATCH', url: '/tasks/1', body: { title: 'again' } }, optimistic: [{ op: 'update', type: 'Task', id: 1, patch: { title: 'again' } }] });
+  failed.catch(() => {});
+  q('[data-testid="sd-tab-outbox"]').click();
+  await waitFor(() => q('[data-testid="sd-mutation"]')?.dataset.status === 'failed', 'the failed mutation in the outbox');
+  q('[data-testid="sd-retry"]').click();
+  await waitFor(() => q('[data-testid="sd-mutation"]') === null, 'retried from the devtools and acknowledged');
+  assertEqual(store.getEntity('Task', 1).title, 'again');
+
+  q('[data-testid="sd-tab-timeline"]').click();
+  await waitFor(() => {
+    const t = all('[data-testid="sd-event"]').map((e) => e.dataset.type);
+    return t.includes('fetch-end') && t.includes('rollback') && t.includes('mutation-settled');
+  }, 'fetches, the rollback and the settled retry on the timeline');
+  q('[data-testid="strata-devtools-close"]').click();
+  await waitFor(() => q('[data-testid="strata-devtools-toggle"]'), 'closed again');
+  m.unmount();
+
+  // The panel alone takes the store as a prop (no provider).
+  const p = mount(<StrataDevtoolsPanel store={store} initialTab="connection" />);
+  assertEqual(p.container.querySelector('[data-testid="sd-connection"]').dataset.status, 'closed');
+  p.unmount();
   store.close();
 });
 

@@ -1,5 +1,6 @@
 // Typed usage of strata-store/react, checked by `tsc --noEmit` (tests/react/run.mjs); never run.
 // Every `@ts-expect-error` line must be an error, so the declarations are checked both ways.
+import { StrataDevtools } from 'strata-store/devtools';
 import { createStore, queryOptions as storeQueryOptions, type Store, type QueryEntry } from 'strata-store';
 import {
   StoreProvider,
@@ -238,4 +239,11 @@ export function TypedFeed() {
   const conn = useConnection();
   const open: boolean = conn.status === 'open';
   return more && open ? null : null;
+}
+
+// strata-store/devtools: the props are typed.
+export function TypedDevtools() {
+  // @ts-expect-error position is one of four corners
+  void (<StrataDevtools position="middle" />);
+  return <StrataDevtools initialIsOpen position="bottom-left" initialTab="timeline" />;
 }
