@@ -27,7 +27,7 @@ summary() {
   for i in "${!STAGE_NAMES[@]}"; do
     printf '  %-6s %-55s %4ss\n' "${STAGE_STATUS[$i]}" "${STAGE_NAMES[$i]}" "${STAGE_TIMES[$i]}"
     # The tests' own summary lines (cargo/wasm-bindgen "test result:", the JS runner's "js tests:").
-    grep -hE '^(test result:|js tests: [0-9]|sync tests:|react tests:|quickstart tests:|bundler tests:|package check:|e2e tests:|api selftest:|soak: [0-9]|pkg/ ready:)' "$LOG_DIR/$i.log" 2>/dev/null | sed 's/^/           /' || true
+    grep -hE '^(test result:|js tests: [0-9]|sync tests:|react tests:|next tests:|quickstart tests:|bundler tests:|package check:|e2e tests:|api selftest:|soak: [0-9]|pkg/ ready:)' "$LOG_DIR/$i.log" 2>/dev/null | sed 's/^/           /' || true
   done
   echo "======================================================"
 }
@@ -74,6 +74,9 @@ stage "sync tests (node tests/sync/run.mjs)" node tests/sync/run.mjs
 # npm pack pkg/ into a throwaway Vite 8 + React 19 app (tests/react/app), tsc, vite build, SSR
 # import, and the hook tests in Chromium. Needs the npm registry the first time.
 stage "react tests (node tests/react/run.mjs)" node tests/react/run.mjs
+# npm pack pkg/ into a pinned Next.js 16 App Router app (tests/next): next build, next start, server
+# component dehydrates, client component hydrates in Chromium (no refetch, no mismatch), a mutation.
+stage "next tests (node tests/next/run.mjs)" node tests/next/run.mjs
 # The tarball in throwaway webpack 5, Rollup and esbuild apps: built, then run in Chromium.
 stage "bundler tests (node tests/bundlers/run.mjs: webpack, Rollup, esbuild)" node tests/bundlers/run.mjs
 # The README's quick start as a new user follows it: Vite's React template, npm install of the

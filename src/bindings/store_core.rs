@@ -435,6 +435,19 @@ impl StoreCore {
         })
     }
 
+    /// The dehydrated state (JSON) of the queries `hashes_json` lists (a read: no batch).
+    pub fn dehydrate(&self, hashes_json: &str) -> Result<String, JsValue> {
+        let s = self.inner.try_borrow().map_err(|_| busy())?;
+        s.dehydrate(hashes_json).map_err(to_js)
+    }
+
+    /// Applies a dehydrated state (`only_new`: only what this store has never seen).
+    pub fn hydrate(&self, state_json: &str, only_new: bool) -> Result<String, JsValue> {
+        self.run(state_json.len(), |s, now| {
+            s.hydrate(state_json, only_new, now)
+        })
+    }
+
     /// Aligns the queue with every outbox record as stored (a JSON list).
     #[wasm_bindgen(js_name = reconcileOutbox)]
     pub fn reconcile_outbox(&self, records_json: &str) -> Result<String, JsValue> {

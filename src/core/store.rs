@@ -8,7 +8,8 @@
 //! Each part owns its state; only the store holds more than one. The use cases live in
 //! store/: `data.rs` (setQueryData, updateEntity), `queries.rs` (observe, fetch, settle,
 //! timers, invalidate...), `mutations.rs` (mutate, settle, conflicts, retry, discard, temp
-//! ids), `persistence.rs` (outbox durability, cache deltas, other tabs, clear).
+//! ids), `persistence.rs` (outbox durability, cache deltas, other tabs, clear), `hydrate.rs`
+//! (SSR: dehydrate and hydrate).
 //!
 //! **Every public method ends in `finish`**, the one place that turns a call into its
 //! `Output`: the cache's change record, which query states were reported, what to persist
@@ -17,6 +18,7 @@
 //! time or the persistence of what it wrote (tests/finish.rs calls every one of them).
 
 mod data;
+mod hydrate;
 mod inspect;
 mod mutations;
 mod pages;

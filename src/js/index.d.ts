@@ -94,6 +94,34 @@ export interface StoreOptions {
    * page loads the core; later stores share it.
    */
   wasm?: string | URL | Response | Promise<Response> | WebAssembly.Module | ArrayBuffer | ArrayBufferView;
+  /**
+   * A state `store.dehydrate()` returned (on the server): applied once the store is created
+   * (after what IndexedDB holds; the newer data stands). A bad state rejects with INVALID_ARGUMENT.
+   */
+  hydrate?: DehydratedState;
+}
+
+/** One query of a dehydrated state: its normalized result (entity references as `"Type:id"`). */
+export interface DehydratedQuery {
+  queryKey: QueryKey;
+  shape: Shape;
+  result: unknown;
+  /** When its data arrived (ms since the epoch): fresh while within the observer's staleTime. */
+  dataUpdatedAt: number;
+  status: QueryStatus;
+}
+
+/** What `store.dehydrate()` returns: plain JSON (format version 1, see docs/SSR.md). */
+export interface DehydratedState {
+  version: 1;
+  /** Normalized entity records by key (`"Todo:1"`), relations as references. */
+  entities: Record<string, Record<string, unknown>>;
+  queries: DehydratedQuery[];
+}
+
+/** `store.dehydrate(filter)`: the query filters, and TanStack's `shouldDehydrateQuery` (default: successful queries). */
+export interface DehydrateOptions extends QueryFilters {
+  shouldDehydrateQuery?: (query: QueryEntry) => boolean;
 }
 
 export type ErrorCode =
@@ -576,6 +604,17 @@ export declare class Store {
   updateEntity(type: string, id: EntityId, patch: Record<string, unknown>): void;
   /** `listener()` runs once per change batch that changed this entity's snapshot. */
   subscribeEntity(type: string, id: EntityId, listener: () => void): () => void;
+  /**
+   * Server-side rendering: the chosen queries (default: the successful ones) and every entity
+   * they show, as plain JSON for `hydrate` / `createStore({ hydrate })` / `<HydrationBoundary>`.
+   */
+  dehydrate(filter?: DehydrateOptions): DehydratedState;
+  /**
+   * Applies a dehydrated state: queries keep their `dataUpdatedAt` (fresh while within
+   * staleTime); data newer than the state's is never overwritten. A bad state throws
+   * INVALID_ARGUMENT (SHAPE for a shape) and applies nothing.
+   */
+  hydrate(state: DehydratedState): void;
   /** Stops the store; later calls throw CLOSED. */
   close(): void;
 }

@@ -49,14 +49,31 @@ function wasmUrl() {
   return dev ? new URL(dev[1] + 'strata-store/strata_wasm_bg.wasm', url) : url;
 }
 
-// Node (SSR, scripts) has no fetch for file: URLs: the bytes are read from the file. The module
-// name is a variable so that bundlers building for the browser do not try to resolve it.
+// Node (SSR, scripts) has no fetch for file: URLs: the bytes are read from the file.
 async function readNextToModule() {
   const url = wasmUrl();
-  if (url.protocol !== 'file:') return url;
-  const fs = 'node:fs/promises';
-  const { readFile } = await import(/* webpackIgnore: true */ /* @vite-ignore */ fs);
-  return readFile(url);
+  const href = String(url);
+  if (/^https?:/i.test(href)) return url;
+  const { readFile } = await builtin('node:fs/promises');
+  if (href.startsWith('file:')) return readFile(url);
+  // A server bundle rewrote the URL into a path of its own (Next.js does), which is no file:
+  // the installed package's file, resolved from the app's directory.
+  const { createRequire } = await builtin('node:module');
+  let manifest;
+  try {
+    manifest = createRequire(`${process.cwd()}/`).resolve('strata-store/package.json');
+  } catch (e) {
+    throw new Error(`the server bundle moved the wasm to ${href} and strata-store is not installed under ${process.cwd()}: pass createStore({ wasm: bytes }) (${e && e.message})`);
+  }
+  return readFile(manifest.replace(/package\.json$/, 'strata_wasm_bg.wasm'));
+}
+
+// A Node built-in module. process.getBuiltinModule (Node >= 20.16) is no import, so no bundler
+// (webpack building a server bundle included) tries to resolve it; older Node imports it, by a
+// variable name so that bundlers building for the browser leave it alone.
+function builtin(name) {
+  if (typeof process.getBuiltinModule === 'function') return process.getBuiltinModule(name);
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ name);
 }
 
 function inNode() {
@@ -117,10 +134,10 @@ function functionAt(value, path, depth = 0) {
 export async function createStore(options = {}) {
   if (!isPlainObject(options)) throw invalidArgument(`createStore options must be an object, got ${describe(options)}`);
   // Every function the store takes is named here; any other would be dropped by JSON.
-  const { headers: _h, onError: _e, fetch: _f, persist: _p, wasm: _w, ...others } = options;
+  const { headers: _h, onError: _e, fetch: _f, persist: _p, wasm: _w, hydrate: _s, ...others } = options;
   const stray = functionAt(others, '') ?? (isPlainObject(_p) ? functionAt({ ..._p, migrate: undefined }, 'persist') : null);
   if (stray) throw invalidArgument(`createStore option \`${stray}\` is a function, which strata does not take there (unknown option, or one that takes data)`);
-  const { headers, onError, fetch: fetcher, credentials, wasm, ...given } = options;
+  const { headers, onError, fetch: fetcher, credentials, wasm, hydrate, ...given } = options;
   const rest = { ...given };
   // `persist.migrate` is a function: kept here, the core is told there is one.
   let migrate;
@@ -156,15 +173,27 @@ export async function createStore(options = {}) {
   }
   let persistence = null;
   if (rest.persist !== false) {
-    persistence = await openPersistence(rest.name ?? 'strata');
+    // On the server (Node without IndexedDB) a store is memory only, as it should be: no warning.
+    const server = inNode() && typeof indexedDB === 'undefined';
+    persistence = server ? null : await openPersistence(rest.name ?? 'strata');
     if (!persistence) {
-      // No IndexedDB (a warning was printed): the same store, memory only.
+      // No IndexedDB (in a browser, a warning was printed): the same store, memory only.
       core.free();
       core = new StoreCore(toJson({ ...rest, persist: false }, 'createStore options', 'INVALID_ARGUMENT', finite));
     }
   }
-  const store = new Store(core, options, persistence && { idb: persistence, migrate });
+  // The state is applied once below; the store does not keep it.
+  const kept = hydrate === undefined ? options : { ...options, hydrate: undefined };
+  const store = new Store(core, kept, persistence && { idb: persistence, migrate });
   await store[INIT]();
+  if (hydrate !== undefined) {
+    try {
+      store.hydrate(hydrate); // after IndexedDB's data: the newer of both stands
+    } catch (e) {
+      store.close();
+      throw e;
+    }
+  }
   return store;
 }
 

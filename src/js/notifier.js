@@ -17,6 +17,7 @@ export class Notifier {
   #listing = new Set(); // store.queries() listeners
   #queue = []; // pending listener calls: set, sub, set, sub, ...
   #notifying = false;
+  #held = false; // see holdUntilMicrotask
 
   /** Subscribes to an entity key; returns the unsubscribe function. */
   onEntity(key, listener) {
@@ -76,7 +77,7 @@ export class Notifier {
   // Listener calls triggered from inside a listener join the queue and run after the current
   // ones, in order; each batch calls each subscription at most once.
   drain() {
-    if (this.#notifying) return;
+    if (this.#notifying || this.#held) return;
     this.#notifying = true;
     try {
       const q = this.#queue;
@@ -94,6 +95,19 @@ export class Notifier {
     } finally {
       this.#notifying = false;
     }
+  }
+
+  /**
+   * The listener calls queued from now on run in a microtask, not at once: a call made while
+   * React renders (<HydrationBoundary>) must not update other components during that render.
+   */
+  holdUntilMicrotask() {
+    if (this.#held) return;
+    this.#held = true;
+    queueMicrotask(() => {
+      this.#held = false;
+      this.drain();
+    });
   }
 
   /** Drops every subscription and every queued call (the store closed). */

@@ -6,14 +6,14 @@ import type {
   EntityId, QueryKey, Shape, Store, StrataError, QueryStatus, FetchStatus, QueryState, SyncState,
   QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription, ConnectionState,
   QueryEntry, QueryFilters, MutationFilters, MutationEntry, DataTag, InferDataFromTag,
-  InfiniteData, InfiniteQueryOptions,
+  InfiniteData, InfiniteQueryOptions, DehydratedState,
 } from './index.js';
 
 export type {
   EntityId, QueryKey, Shape, Store, StrataError, QueryStatus, FetchStatus, QueryState, SyncState,
   QueryFunctionContext, QueryOptions, OptimisticOp, MutationDescription, ConnectionState,
   QueryEntry, QueryFilters, MutationFilters, MutationEntry, DataTag, InferDataFromTag,
-  InfiniteData, InfiniteQueryOptions,
+  InfiniteData, InfiniteQueryOptions, DehydratedState,
 };
 
 // ---- provider ------------------------------------------------------------------------------
@@ -28,6 +28,20 @@ export declare function StoreProvider(props: StoreProviderProps): ReactElement;
 
 /** The store of the nearest `<StoreProvider>`; throws `INVALID_ARGUMENT` without one. */
 export declare function useStore(): Store;
+
+export interface HydrationBoundaryProps {
+  /** What `store.dehydrate()` returned on the server (null/undefined: nothing to apply). */
+  state: DehydratedState | null | undefined;
+  children?: ReactNode;
+}
+
+/**
+ * Applies `state` to the store of the nearest `<StoreProvider>` before its children read (new
+ * queries and entities during the render, newer data for what the store already shows in an
+ * effect), so the first client render matches the server's and no request is repeated while
+ * fresh.
+ */
+export declare function HydrationBoundary(props: HydrationBoundaryProps): ReactElement;
 
 // ---- useQuery ------------------------------------------------------------------------------
 

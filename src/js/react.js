@@ -41,6 +41,26 @@ export function useStore() {
   return store;
 }
 
+const HYDRATE_NEW = Symbol.for('strata.hydrateNew'); // the Store's render-time hydrate
+
+/**
+ * Applies a state `store.dehydrate()` made (on the server) to the store of the nearest
+ * `<StoreProvider>` before its children read, so the first client render matches the server's.
+ * As TanStack's HydrationBoundary: what the store has never seen (new queries, new entities)
+ * is applied during the render; data the store already shows is updated in an effect (never
+ * during a render), and only when the state's is newer.
+ */
+export function HydrationBoundary({ state, children }) {
+  const store = useStore();
+  useMemo(() => {
+    if (state !== undefined && state !== null) store[HYDRATE_NEW](state);
+  }, [store, state]);
+  useEffect(() => {
+    if (state !== undefined && state !== null) store.hydrate(state);
+  }, [store, state]);
+  return children ?? null;
+}
+
 // ---- useQuery ------------------------------------------------------------------------------
 
 // The state of a query the store does not know yet (before the first subscription). Frozen

@@ -14,6 +14,7 @@ import { Requests } from './requests.js';
 import { Replica } from './replica.js';
 import { Connection, CLOSED } from './connection.js';
 import { Infinite } from './infinite.js';
+import { dehydrateFilter, hydrateJson, HYDRATE_NEW } from './hydrate.js';
 import { Events } from './events.js';
 
 const MAX_TIMER = 2 ** 31 - 1;
@@ -675,6 +676,38 @@ export class Store {
   subscribeEntity(type, id, listener) {
     this.#open();
     return this.#notify.onEntity(this.#key(type, id), listener);
+  }
+
+  // ---- server-side rendering ------------------------------------------------------------
+
+  /**
+   * Plain JSON of the chosen queries (TanStack's `dehydrate`: by default the successful ones;
+   * `filter` takes the query filters and `shouldDehydrateQuery(query)`) and of every entity
+   * they show, for `hydrate` in another store. Format: README, "Server-side rendering and hydration".
+   */
+  dehydrate(filter) {
+    this.#open();
+    const { filters, should } = dehydrateFilter(filter);
+    const hashes = this.#matched(filters, 'dehydrate').filter((h) => {
+      const entry = this.#registry.entry(h);
+      return entry !== undefined && Boolean(should(entry));
+    });
+    return JSON.parse(this.#callRead(() => this.#core.dehydrate(JSON.stringify(hashes))));
+  }
+
+  /** Applies what `dehydrate` returned, never over newer data; a bad state applies nothing. */
+  hydrate(state) {
+    this.#open();
+    const json = hydrateJson(state);
+    this.#run(() => this.#core.hydrate(json, false));
+  }
+
+  /** @internal (strata-store/react) `hydrate` of only what this store has never seen. */
+  [HYDRATE_NEW](state) {
+    this.#open();
+    const json = hydrateJson(state);
+    this.#notify.holdUntilMicrotask(); // called during a render: listeners run after it
+    this.#run(() => this.#core.hydrate(json, true));
   }
 
   // ---- lifecycle -------------------------------------------------------------------------

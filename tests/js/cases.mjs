@@ -398,4 +398,5 @@ import './infinite.mjs';
 import './scopes.mjs';
 import './fetcher.mjs';
 import './live.mjs';
+import './hydrate.mjs';
 import './events.mjs';

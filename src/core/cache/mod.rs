@@ -147,6 +147,21 @@ impl Cache {
         Some(self.shadow_results.get(hash).unwrap_or(&q.result))
     }
 
+    /// The queries that show entity `key`, directly or through the relations of entities that
+    /// reference it (hydration compares their age with a dehydrated record's).
+    pub fn queries_showing(&self, key: &str) -> Vec<String> {
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![key.to_owned()];
+        let mut found = Vec::new(); // a query may be listed more than once
+        while let Some(k) = stack.pop() {
+            if seen.insert(k.clone()) {
+                found.extend(self.index.queries_of(&k));
+                stack.extend(self.index.parents_of(&k));
+            }
+        }
+        found
+    }
+
     /// The denormalized result of a query (entities expanded), as plain JSON.
     pub fn read_query(&self, hash: &str) -> Option<Value> {
         let q = self.results.get(hash)?;

@@ -108,9 +108,15 @@ impl Store {
             }
             let data_at = s.cache.query(hash).map(|q| q.updated_at);
             let defaults = &s.config.defaults;
-            if s.queries
-                .ensure(hash, key, Some(opts), data_at, defaults, now)
-            {
+            let created = s
+                .queries
+                .ensure(hash, key, Some(opts), data_at, defaults, now);
+            // New options may change `isStale` (a hydrated query observed with its staleTime).
+            let restale = s
+                .queries
+                .get(hash)
+                .is_some_and(|m| m.reported_stale() != m.is_stale(now));
+            if created || restale {
                 out.state(hash);
             }
             then(s, out);

@@ -191,6 +191,13 @@ fn every_public_method_reports_the_retry_that_is_due() {
             }),
         ),
         (
+            "hydrate",
+            Box::new(|s| {
+                let state = r#"{"version":1,"entities":{"Todo:8":{"id":"8"}},"queries":[]}"#;
+                s.hydrate(state, false, now).unwrap()
+            }),
+        ),
+        (
             "reconcile_outbox",
             Box::new(|s| s.reconcile_outbox("[]", now).unwrap()),
         ),

@@ -18,6 +18,7 @@ mod changes;
 mod config;
 mod denormalize;
 mod finish;
+mod hydrate;
 mod inspect;
 mod live;
 mod mutations;

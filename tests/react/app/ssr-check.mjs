@@ -49,7 +49,7 @@ await check('SSR: importing strata and strata-store/react touches no window/docu
   assertEqual(
     Object.keys(strataReact).sort(),
     [
-      'StoreProvider', 'infiniteQueryOptions', 'queryOptions', 'useConnection', 'useEntity', 'useInfiniteQuery', 'useIsFetching', 'useIsMutating',
+      'HydrationBoundary', 'StoreProvider', 'infiniteQueryOptions', 'queryOptions', 'useConnection', 'useEntity', 'useInfiniteQuery', 'useIsFetching', 'useIsMutating',
       'useMutation', 'useMutationState', 'useQueries', 'useQuery', 'useStore', 'useSuspenseQuery', 'useSyncState',
     ],
     'strata-store/react exports',
@@ -112,6 +112,35 @@ await check('SSR: renderToString of the hooks over a real store', async () => {
   assertEqual(requests, [], 'no fetch during SSR (subscriptions run only in the browser)');
   store.close();
   globalThis.fetch = realFetch;
+});
+
+await check('SSR: createStore in Node is memory only without a warning; dehydrate -> HydrationBoundary renders the data', async () => {
+  const warned = [];
+  const warn = console.warn;
+  console.warn = (...a) => warned.push(a.join(' '));
+  const entities = { Todo: { relations: { assignee: 'User' } }, User: {} };
+  let server;
+  let client;
+  try {
+    server = await strata.createStore({ entities }); // persist not turned off: Node has no IndexedDB
+    client = await strata.createStore({ entities });
+  } finally {
+    console.warn = warn;
+  }
+  assertEqual(warned, [], 'warnings');
+  server.setQueryData(['todos'], [{ id: 1, title: 'a', assignee: { id: 'u1', name: 'Ann' } }], { shape: ['Todo'] });
+  const state = JSON.parse(JSON.stringify(server.dehydrate()));
+  const { createElement: h } = await import('react');
+  const { renderToString } = await import('react-dom/server');
+  const { StoreProvider, HydrationBoundary, useQuery } = strataReact;
+  function Todos() {
+    const q = useQuery({ queryKey: ['todos'], url: '/todos', shape: ['Todo'], staleTime: 60_000 });
+    return h('p', null, `${q.status}:${(q.data ?? []).map((t) => `${t.title}/${t.assignee.name}`).join(',')}`);
+  }
+  const html = renderToString(h(StoreProvider, { store: client }, h(HydrationBoundary, { state }, h(Todos))));
+  assertEqual(html, '<p>success:a/Ann</p>', 'server HTML');
+  server.close();
+  client.close();
 });
 
 console.log(`SSR_RESULTS ${JSON.stringify(results)}`);

@@ -5,8 +5,11 @@
 import { Component, StrictMode, Suspense, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { flushSync } from 'react-dom';
+import { hydrateRoot } from 'react-dom/client';
+import { renderToString } from 'react-dom/server';
 import { createStore } from 'strata-store';
 import {
+  HydrationBoundary,
   StoreProvider,
   queryOptions,
   useConnection,
@@ -927,6 +930,91 @@ test('useIsFetching, useIsMutating and useMutationState follow the store', async
   offA();
   offB();
   m.unmount();
+  store.close();
+});
+
+// ---- HydrationBoundary --------------------------------------------------------------------
+
+// The server's side in the page: a store fetches, dehydrates; the state crosses as JSON.
+async function serverState() {
+  await reset();
+  await fixture({ path: '/api/todos', json: todos });
+  const server = await newStore();
+  await server.fetchQuery({ queryKey: ['todos'], url: '/todos', shape: ['Todo'] });
+  const state = JSON.parse(JSON.stringify(server.dehydrate()));
+  server.close();
+  return state;
+}
+
+function HydratedTodos({ seen }) {
+  const q = useQuery({ queryKey: ['todos'], url: '/todos', shape: ['Todo'], staleTime: 60_000 });
+  seen?.push(q.status);
+  return <p className="todos">{q.status}:{(q.data ?? []).map((t) => `${t.title}/${t.assignee.name}`).join(',')}</p>;
+}
+
+test('HydrationBoundary: server HTML hydrates without a mismatch or a refetch; the first render has the data', async () => {
+  const state = await serverState();
+  const app = (store, seen) => (
+    <StrictMode>
+      <StoreProvider store={store}>
+        <HydrationBoundary state={state}>
+          <HydratedTodos seen={seen} />
+        </HydrationBoundary>
+      </StoreProvider>
+    </StrictMode>
+  );
+  // "Server" render: a fresh store, only the boundary gives it data.
+  const ssrStore = await newStore();
+  const html = renderToString(app(ssrStore));
+  ssrStore.close();
+  assertEqual(html, '<p class="todos">success<!-- -->:<!-- -->a/Ann,b/Bo</p>', 'server HTML');
+  // "Browser": another fresh store hydrates that HTML.
+  const store = await newStore();
+  const container = document.createElement('div');
+  container.innerHTML = html;
+  stage.appendChild(container);
+  const seen = [];
+  const errors = [];
+  const root = hydrateRoot(container, app(store, seen), { onRecoverableError: (e) => errors.push(String(e)) });
+  await waitFor(() => seen.length > 0 && container.querySelector('.todos'), 'hydrated');
+  await nextFrame();
+  assertEqual(errors, [], 'no hydration mismatch');
+  assertEqual([...new Set(seen)], ['success'], 'no render without the data');
+  assertEqual(container.querySelector('.todos').textContent, 'success:a/Ann,b/Bo');
+  assertEqual(await count('/api/todos'), 1, 'fresh: the browser did not fetch again');
+  root.unmount();
+  container.remove();
+  store.close();
+});
+
+test('HydrationBoundary: a newer state updates what the store shows (after render); an older one does not', async () => {
+  const store = await newStore();
+  store.setQueryData(['todos'], [{ id: 1, title: 'old', assignee: { id: 'u1', name: 'Ann' } }], { shape: ['Todo'] });
+  await sleep(2); // the server's data must be newer than this write, in ms
+  const state = await serverState();
+  const seen = [];
+  const m = mount(
+    <StoreProvider store={store}>
+      <HydrationBoundary state={state}>
+        <HydratedTodos seen={seen} />
+      </HydrationBoundary>
+    </StoreProvider>,
+  );
+  await waitFor(() => m.text('.todos') === 'success:a/Ann,b/Bo', 'the newer state shown');
+  // Now the store has newer data than a state made before it: the boundary keeps it.
+  const older = { ...state, queries: state.queries.map((q) => ({ ...q, dataUpdatedAt: q.dataUpdatedAt - 1000 })), entities: { ...state.entities, 'Todo:1': { ...state.entities['Todo:1'], title: 'stale' } } };
+  const m2 = mount(
+    <StoreProvider store={store}>
+      <HydrationBoundary state={older}>
+        <HydratedTodos />
+      </HydrationBoundary>
+    </StoreProvider>,
+  );
+  await nextFrame();
+  assertEqual(m2.text('.todos'), 'success:a/Ann,b/Bo');
+  assertEqual(store.getEntity('Todo', 1).title, 'a');
+  m.unmount();
+  m2.unmount();
   store.close();
 });
 

@@ -1,8 +1,9 @@
 // Typed usage of strata-store/react, checked by `tsc --noEmit` (tests/react/run.mjs); never run.
 // Every `@ts-expect-error` line must be an error, so the declarations are checked both ways.
 import { StrataDevtools } from 'strata-store/devtools';
-import { createStore, queryOptions as storeQueryOptions, type Store, type QueryEntry } from 'strata-store';
+import { createStore, queryOptions as storeQueryOptions, type Store, type QueryEntry, type DehydratedState } from 'strata-store';
 import {
+  HydrationBoundary,
   StoreProvider,
   infiniteQueryOptions,
   queryOptions,
@@ -239,6 +240,28 @@ export function TypedFeed() {
   const conn = useConnection();
   const open: boolean = conn.status === 'open';
   return more && open ? null : null;
+}
+
+// Server-side rendering: dehydrate on the server, hydrate in the browser.
+export async function ssrUsage(server: Store): Promise<unknown> {
+  const state: DehydratedState = server.dehydrate({ queryKey: ['todos'], shouldDehydrateQuery: (q) => q.state.status === 'success' });
+  const v: 1 = state.version;
+  const at: number = state.queries[0].dataUpdatedAt;
+  const client = await createStore({ hydrate: state });
+  client.hydrate(JSON.parse(JSON.stringify(state)) as DehydratedState);
+  // @ts-expect-error shouldDehydrateQuery is a function
+  server.dehydrate({ shouldDehydrateQuery: true });
+  // @ts-expect-error the state is what dehydrate returned
+  client.hydrate({ queries: [] });
+  void v;
+  void at;
+  return (
+    <StoreProvider store={client}>
+      <HydrationBoundary state={state}>
+        <p />
+      </HydrationBoundary>
+    </StoreProvider>
+  );
 }
 
 // strata-store/devtools: the props are typed.
