@@ -30,7 +30,9 @@
 // IndexedDB and TanStack's persister approach), 7 repeated read, 8 push fan-out (1,000 upserts/s
 // into 1,000 observed lists; strata through store.connect() and its SSE reader, fed in the page),
 // 9 infinite query (20 pages of 50 tasks: first page + fetchNextPage x19, then a refetch of all
-// 20, against TanStack's InfiniteQueryObserver).
+// 20, against TanStack's InfiniteQueryObserver), 10 live queries (www/bench/peers/live.mjs: a
+// sorted live query over 100,000 tasks built, a row moved within it, one change with 1,000 live
+// queries; beside TanStack DB's live query collections).
 // Every IndexedDB database of scenarios 5 and 6 is made for one run and deleted after it.
 // With --only, the output file keeps the rows and checks of the other scenarios it already
 // holds (a partial run never drops them; `merged` in the file says what came from where).
@@ -260,6 +262,7 @@ const SCENARIO_TITLES = {
   7: '7. repeated read of a 1,000-row query (100,000 reads per sample)',
   8: '8. push fan-out: 1,000 upserts/s, each retitles a task shown by 10 of 1,000 observed lists -> per message (median = p50)',
   11: '11. lean data path (issue 16): 500 small responses, 20,000 tasks, memory after them (MB, not ms), startup import -> ready store',
+  10: '10. live queries (issue 17) beside TanStack DB 0.15 live query collections: build over 100,000 tasks, a move within the window, one change with 1,000 live queries',
   9: '9. infinite query: 20 pages of 50 tasks (1,000 tasks, 4,200 entities) -> fill (first page + fetchNextPage x19), then refetch (20 pages again); ns/op = per page',
 };
 const SYSTEM = { strata: 'strata', apollo: 'Apollo', tanstack: 'TanStack', normalizr: 'normalizr', baseline: 'baseline', rawIdb: 'IndexedDB' };
@@ -293,6 +296,18 @@ function table(rows, notMeasured) {
     else out.push(render(l.cells));
   }
   return out.join('\n');
+}
+
+// Scenario 10 (issue 17): live queries beside TanStack DB.
+function liveGoals(m, g, fmt) {
+  const goal = (text, id, limit, stat = 'median') => {
+    const s = m[`live.strata.${id}`];
+    const t = m[`live.tanstack.${id}`];
+    g.push({ goal: text, value: s?.[stat], met: s ? s[stat] <= limit : null, shown: s && `${stat === 'median' ? 'p50' : stat} ${fmt(s[stat])} ms${t ? `; TanStack DB ${fmt(t[stat])} ms, strata/TanStack DB = ${(s[stat] / t[stat]).toFixed(4)}` : ''}` });
+  };
+  goal('10a. live: build a sorted live query over 100,000 entities <= 200 ms', 'build', 200);
+  goal('10b. live: update that moves within it, p50 <= 0.3 ms to observer notified', 'move', 0.3);
+  goal('10c. live: one change with 1,000 live queries, one affected, <= 0.1 ms', 'oneOfMany', 0.1);
 }
 
 function goals(rows, sizes) {
@@ -349,6 +364,7 @@ function goals(rows, sizes) {
     met: null,
     shown: rf !== undefined ? `fill strata/TanStack = ${rf.toFixed(2)} (${fmt(inf('inf.strata.fill').median)} vs ${fmt(inf('inf.tanstack.fill').median)} ms); refetch ${rr?.toFixed(2)} (${fmt(inf('inf.strata.refetch')?.median)} vs ${fmt(inf('inf.tanstack.refetch')?.median)} ms)` : undefined,
   });
+  liveGoals(m, g, fmt);
   const total = sizes.strata.total.gzip9;
   g.push({ goal: 'size: package < 100 kB gzipped', value: total / KB, met: total < 100 * KB, shown: `${(total / KB).toFixed(1)} kB (wasm ${(sizes.strata.wasm.gzip9 / KB).toFixed(1)} + js ${(sizes.strata.jsTotal.gzip9 / KB).toFixed(1)}); main entry with minified JS ${(sizes.strata.mainEntryMinified.wasmPlusJsGzip9 / KB).toFixed(1)} kB` });
   return g;

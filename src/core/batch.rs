@@ -15,6 +15,8 @@
 //!   `["x", hash, ticket]` (abort), `["r", hash, ticket, failureCount, error, wouldRetry]` (the
 //!   app's retry function decides a failure: answer with `decideRetry`)
 //! - `w`: when to call `tick` next (ms since the epoch), or null
+//! - `lt`: `[[hash, total]]` live queries whose result was handed out, with their member count
+//!   before the window (`state.total`)
 //! - `pu`: after `applyPushes`: `[lastEventId | null, [[index, error]...]]` (refused messages)
 
 use serde::Serialize;
@@ -307,6 +309,9 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
     }
     if let Some(p) = &out.pushes {
         field(&mut text_out, "pu", &(&p.event_id, &p.rejected));
+    }
+    if !out.live_totals.is_empty() {
+        field(&mut text_out, "lt", &out.live_totals);
     }
     text_out.push(b'}');
     text(text_out)

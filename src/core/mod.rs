@@ -6,6 +6,7 @@
 //!                     public method in one finish step
 //!   cache/            entities, query results, the server base under the optimistic layers
 //!   query/            every query's lifecycle (one transition function)
+//!   live/             live queries: definitions over the cache kept sorted and windowed incrementally
 //!   mutation/         the queue of unacknowledged mutations, conflicts, temporary ids
 //!   push/             server push messages, echoes of our own writes held until they settle
 //!   sync/             what to persist and share between tabs: dirty tracking, records, deltas
@@ -15,7 +16,7 @@
 //! config.rs schema.rs shape.rs key.rs json.rs url.rs retry.rs sort.rs   vocabulary
 //! ```
 //!
-//! Imports go one way: vocabulary <- output <- cache <- query, mutation <- sync <- store.
+//! Imports go one way: vocabulary <- output <- cache <- live, query, mutation <- sync <- store.
 //! The bindings use only what this file re-exports.
 
 pub mod batch;
@@ -24,6 +25,7 @@ pub(crate) mod config;
 pub(crate) mod error;
 pub mod json;
 pub(crate) mod key;
+pub(crate) mod live;
 pub(crate) mod mutation;
 pub(crate) mod output;
 pub(crate) mod push;

@@ -93,6 +93,8 @@ pub struct Output {
     pub persist: bool,
     /// What `apply_pushes` made of its messages.
     pub pushes: Option<PushReport>,
+    /// Live queries whose result was handed out: their member count before the window.
+    pub live_totals: Vec<(String, usize)>,
 }
 
 /// The messages of one `apply_pushes` call: the last event id they named (the resume point,

@@ -35,6 +35,7 @@ use super::cache::{Cache, Query};
 use super::config::{Config, Persist};
 use super::error::Result;
 use super::json::{self, Origin};
+use super::live::Live;
 use super::mutation::description::MStatus;
 use super::mutation::{Queue, SyncState};
 use super::output::{Action, Output};
@@ -51,6 +52,8 @@ pub struct Store {
     queue: Queue,
     sync: Sync,
     pushes: Pushes,
+    /// Live queries over the cache, kept by the finish step.
+    live: Live,
     /// `navigator.onLine` as last reported.
     online: bool,
 }
@@ -80,6 +83,7 @@ impl Store {
             queue: Queue::default(),
             sync: Sync::new(persisting),
             pushes: Pushes::default(),
+            live: Live::default(),
             online: true,
             config,
         }
@@ -186,6 +190,7 @@ impl Store {
         // Echoes whose mutation this call settled apply in it.
         self.release_echoes(now, &mut out);
         self.mark_requests(&out.actions);
+        self.update_live(&mut out, now);
         let taken = self.cache.take_changes();
         out.changes = taken.changes;
         self.queries.report(&out.states, now);
@@ -196,6 +201,28 @@ impl Store {
         out.sync = self.sync_mark() != before;
         out.wake_at = self.next_wake(now);
         out
+    }
+
+    /// The finish step's live part: removed queries stop being live (or are built again when
+    /// they started over), then the entities this call changed move through the live sets and
+    /// the live results that moved are written as their queries' results.
+    fn update_live(&mut self, out: &mut Output, now: f64) {
+        if self.live.is_empty() {
+            return;
+        }
+        for h in &out.removed_queries {
+            if self.queries.get(h).is_some() {
+                self.live.rebuild(h, &self.cache);
+            } else {
+                self.live.remove(h);
+            }
+        }
+        let (keys, written) = self.cache.pending_changes();
+        for shown in self.live.apply(&keys, &written, &self.cache) {
+            self.cache
+                .write_live_result(&shown.hash, shown.key, &shown.from, shown.result, now);
+            out.live_totals.push((shown.hash, shown.total));
+        }
     }
 
     /// The active layers' keys, for cache writes under them.

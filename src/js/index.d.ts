@@ -162,6 +162,46 @@ export interface QueryState<TData = unknown> {
   readonly isStale: boolean;
   /** Failed attempts of the current fetch. */
   readonly failureCount: number;
+  /** A live query's member count before `offset`/`limit` (docs/LIVE_QUERIES.md); absent otherwise. */
+  readonly total?: number;
+}
+
+/** A scalar a live predicate compares with (equality is defined for these). */
+export type LiveScalar = string | number | boolean | null;
+
+/** Operators on one field of a live `where`; several are ANDed. */
+export interface LiveFieldOps {
+  $eq?: LiveScalar;
+  $ne?: LiveScalar;
+  /** Comparisons are defined within numbers and within strings. */
+  $lt?: number | string;
+  $lte?: number | string;
+  $gt?: number | string;
+  $gte?: number | string;
+  $in?: LiveScalar[];
+  $nin?: LiveScalar[];
+  /** true: present and not null. */
+  $exists?: boolean;
+  /** An array field holds the value; a string field contains the substring. */
+  $contains?: string | number | boolean;
+}
+
+/** A live query's `where`: field (or dotted relation path, `'assignee.team'`) -> value or operators. */
+export type LiveWhere = {
+  $and?: LiveWhere[];
+  $or?: LiveWhere[];
+  $not?: LiveWhere;
+} & { [field: string]: LiveScalar | LiveFieldOps | LiveWhere[] | LiveWhere | undefined };
+
+/** `live` query option: a result defined over the entity cache, kept up to date by the core. */
+export interface LiveDefinition {
+  /** The entity type (declared in `entities`). */
+  from: string;
+  where?: LiveWhere;
+  /** Sort fields (relation paths allowed); ties by id ascending. */
+  orderBy?: Array<[field: string, direction: 'asc' | 'desc']>;
+  limit?: number;
+  offset?: number;
 }
 
 /** What `store.syncState()` returns: the same object until it changes. */
@@ -343,6 +383,8 @@ export interface QueryOptions<TData = unknown> {
   headers?: Record<string, string> | (() => Record<string, string>);
   /** fetch's `credentials` for this query's requests (default: the store's). */
   credentials?: 'omit' | 'same-origin' | 'include';
+  /** A live query: its data is the list of `from` entities matching `where`, sorted and windowed, kept up to date from every change (docs/LIVE_QUERIES.md). */
+  live?: LiveDefinition;
 }
 
 /** An infinite query's data: the pages in order and the param each was fetched with. */
@@ -358,7 +400,7 @@ export interface InfiniteQueryFunctionContext<TParam = unknown> extends QueryFun
 
 /** Options of `subscribeInfiniteQuery` / `fetchInfiniteQuery` / `useInfiniteQuery` (TanStack's names). */
 export interface InfiniteQueryOptions<TPage = unknown, TParam = unknown>
-  extends Omit<QueryOptions<InfiniteData<TPage, TParam>>, 'url' | 'queryFn' | 'shape'> {
+  extends Omit<QueryOptions<InfiniteData<TPage, TParam>>, 'url' | 'queryFn' | 'shape' | 'live'> {
   /** GETs each page at this url (relative urls get `baseUrl`). One of `url` and `queryFn`. */
   url?: (pageParam: TParam) => string;
   queryFn?: (context: InfiniteQueryFunctionContext<TParam>) => Promise<TPage> | TPage;

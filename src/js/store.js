@@ -39,7 +39,8 @@ export class Store {
   #options;
   #closed = false;
   #states = new Map(); // hash -> raw state from the core
-  #stateViews = new Map(); // hash -> { raw, data, view }
+  #stateViews = new Map(); // hash -> { raw, data, total, view }
+  #totals = new Map(); // hash -> a live query's member count before its window (`state.total`)
   #wake = { at: null, timer: undefined };
   #unlisten = [];
   #sync = {
@@ -185,8 +186,9 @@ export class Store {
     const raw = this.#states.get(hash);
     if (raw === undefined) return undefined;
     const data = this.#snap.query(hash);
+    const total = this.#totals.get(hash);
     const cached = this.#stateViews.get(hash);
-    if (cached !== undefined && cached.raw === raw && cached.data === data) return cached.view;
+    if (cached !== undefined && cached.raw === raw && cached.data === data && cached.total === total) return cached.view;
     const view = {
       status: raw.status,
       fetchStatus: raw.fetchStatus,
@@ -197,7 +199,8 @@ export class Store {
       isStale: raw.isStale,
       failureCount: raw.failureCount,
     };
-    this.#stateViews.set(hash, { raw, data, view });
+    if (total !== undefined) view.total = total;
+    this.#stateViews.set(hash, { raw, data, total, view });
     return view;
   }
 
@@ -734,6 +737,7 @@ export class Store {
     this.#snap.clear();
     this.#states.clear();
     this.#stateViews.clear();
+    this.#totals.clear();
     this.#core.free();
   }
 
@@ -908,6 +912,7 @@ export class Store {
       const prev = this.#states.get(hash);
       this.#states.delete(hash);
       this.#stateViews.delete(hash);
+      this.#totals.delete(hash);
       this.#registry.prune(hash);
       if (!restarted.has(hash)) {
         requests.forget(hash);
@@ -922,6 +927,11 @@ export class Store {
       this.#states.set(hash, state);
       queries.add(hash);
       if (state.status === 'error' && (!prev || prev.errorUpdatedAt !== state.errorUpdatedAt)) errored.push(hash);
+    }
+    // Live queries whose result was handed out: the total may have moved alone.
+    for (const [hash, total] of b.lt || []) {
+      if (this.#totals.get(hash) !== total) queries.add(hash);
+      this.#totals.set(hash, total);
     }
     // The wake-up time and the sync state before the actions: an action may settle at once
     // (a send that cannot start), and what its own, newer batch brings must not be overwritten

@@ -397,5 +397,6 @@ import './tanstack.mjs';
 import './infinite.mjs';
 import './scopes.mjs';
 import './fetcher.mjs';
+import './live.mjs';
 import './hydrate.mjs';
 import './events.mjs';

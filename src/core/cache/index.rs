@@ -112,6 +112,19 @@ impl Index {
             .collect()
     }
 
+    /// Calls `f` with every cached entity of type `type_name` (key and record).
+    pub fn each_of(&self, type_name: &str, mut f: impl FnMut(&str, &Map<String, Value>)) {
+        for (i, slot) in self.slots.iter().enumerate() {
+            let (Some(rec), Ok(id)) = (&slot.record, Id::try_from(i)) else {
+                continue;
+            };
+            let key = self.keys.name(id);
+            if type_of(key) == type_name {
+                f(key, rec);
+            }
+        }
+    }
+
     /// The number of cached entities.
     pub fn len(&self) -> usize {
         self.count

@@ -243,6 +243,39 @@ impl Cache {
         keys
     }
 
+    /// Calls `f` with every cached entity of type `type_name` (key and visible record).
+    pub fn each_entity_of(&self, type_name: &str, f: impl FnMut(&str, &Map<String, Value>)) {
+        self.index.each_of(type_name, f);
+    }
+
+    /// The entities changed so far in this call (written ones, then those reaching them
+    /// through relations) and the queries whose result was written, without taking them.
+    pub fn pending_changes(&self) -> (Vec<String>, Vec<String>) {
+        let c = self.index.changes(&self.changed.written, &[]);
+        let mut keys = c.written;
+        keys.extend(c.dependents);
+        (keys, self.changed.queries.clone())
+    }
+
+    /// Writes a live query's result: the entity keys `result` of type `from` (no layer
+    /// inserts into a live list: the live definition decides its members).
+    pub fn write_live_result(
+        &mut self,
+        hash: &str,
+        key: Value,
+        from: &str,
+        result: Vec<Value>,
+        now: f64,
+    ) {
+        let q = Query {
+            key,
+            shape: Shape::List(Box::new(Shape::Entity(from.to_owned()))),
+            result: Value::Array(result),
+            updated_at: now,
+        };
+        self.write_result(hash, q, &[]);
+    }
+
     /// What changed since the last call (the store's finish step takes it once per call).
     pub fn take_changes(&mut self) -> Taken {
         let changed = std::mem::take(&mut self.changed);

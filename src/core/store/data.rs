@@ -130,6 +130,10 @@ impl Store {
         now: f64,
     ) -> bool {
         self.write_base(n.entities, order);
+        if self.live.has(hash) {
+            // A live query's response fills the cache; its definition decides the result.
+            return false;
+        }
         let layers = self.queue.active_layers();
         let q = Query {
             key,
@@ -138,6 +142,24 @@ impl Store {
             updated_at: now,
         };
         self.cache.write_result(hash, q, &layers)
+    }
+
+    /// Makes query `hash` live (see live/): its set is built from the cache now and its result
+    /// written (a live query without a source shows data at once).
+    pub(super) fn define_live(
+        &mut self,
+        hash: &str,
+        key: Value,
+        def: crate::core::live::Def,
+        now: f64,
+        out: &mut Output,
+    ) {
+        self.live.define(hash, key, def, &self.cache);
+        for shown in self.live.apply(&[], &[], &self.cache) {
+            self.cache
+                .write_live_result(&shown.hash, shown.key, &shown.from, shown.result, now);
+            out.live_totals.push((shown.hash, shown.total));
+        }
     }
 
     /// The cache write of `setQueryData` alone (no lifecycle): how the native tests of

@@ -11,6 +11,7 @@ use super::{Source, Store};
 use crate::core::cache::Query;
 use crate::core::error::{Error, ErrorInfo, Result};
 use crate::core::json::{self, Origin};
+use crate::core::live::Def;
 use crate::core::mutation::description::{MStatus, Mutation};
 use crate::core::output::Output;
 use crate::core::query::state::Event;
@@ -77,7 +78,10 @@ impl Store {
     /// sync/delta.rs).
     pub fn take_cache_delta(&mut self) -> String {
         let (keys, hashes) = self.sync.take_delta();
-        delta::write(&self.cache, &keys, &hashes)
+        let live = &self.live;
+        delta::write(&self.cache, &keys, &hashes, |h| {
+            live.def(h).map(|d| d.json.clone())
+        })
     }
 
     /// Applies a delta read from IndexedDB (`hydrate`: its queries are stale until
@@ -101,6 +105,14 @@ impl Store {
                         }
                     }
                     None => {}
+                }
+            }
+            // Stored live queries are live here too (a definition this app version refuses
+            // is left out, like a result of an undeclared type).
+            for (hash, def) in d.live {
+                let key = s.cache.query(&hash).map(|q| q.key.clone());
+                if let (Some(key), Ok(def)) = (key, Def::parse(&def, &s.config.schema)) {
+                    s.define_live(&hash, key, def, now, out);
                 }
             }
             Ok(())

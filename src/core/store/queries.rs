@@ -13,6 +13,7 @@ use crate::core::cache::ingest::normalize_json;
 use crate::core::cache::normalize::{normalize, Normalized};
 use crate::core::error::{Error, ErrorInfo, Result};
 use crate::core::json::{self, Origin};
+use crate::core::live::Def;
 use crate::core::output::{Output, Settle};
 use crate::core::query::filter::Kind;
 use crate::core::query::options::QueryOptions;
@@ -20,6 +21,9 @@ use crate::core::query::state::Event;
 use crate::core::query::state::FetchStatus;
 use crate::core::query::{parse_query_key, QueryFilter};
 use crate::core::retry;
+
+/// Query options as read: the lifecycle's, `initialData`, the live definition.
+type Parsed = (QueryOptions, Option<Initial>, Option<Def>);
 
 /// `initialData` of an observe or fetch: written when the query is created without data.
 struct Initial {
@@ -29,10 +33,15 @@ struct Initial {
 }
 
 impl Store {
-    fn parse_options(&self, opts_json: &str) -> Result<(QueryOptions, Option<Initial>)> {
+    fn parse_options(&self, opts_json: &str) -> Result<Parsed> {
         let mut v = json::parse(opts_json, "query options", Origin::App)?;
         let mut initial = None;
+        let mut live = None;
         if let Some(obj) = v.as_object_mut() {
+            // Read and checked whole here, before anything is written or built.
+            if let Some(def) = obj.remove("live").filter(|d| !d.is_null()) {
+                live = Some(Def::parse(&def, &self.config.schema)?);
+            }
             let at = match obj.remove("initialDataUpdatedAt") {
                 None | Some(Value::Null) => None,
                 Some(x) => Some(
@@ -56,7 +65,7 @@ impl Store {
             &self.config.schema,
             &self.config.base_url,
         )?;
-        Ok((opts, initial))
+        Ok((opts, initial, live))
     }
 
     /// The cache write `initialData` makes, checked against the shape first (nothing is
@@ -83,13 +92,16 @@ impl Store {
         &mut self,
         hash: &str,
         key_json: &str,
-        (opts, initial): (QueryOptions, Option<Initial>),
+        (opts, initial, live): Parsed,
         now: f64,
         then: impl FnOnce(&mut Store, &mut Output),
     ) -> Result<Output> {
         let key = parse_query_key(key_json)?;
         let first = self.initial_write(hash, &opts, initial, now)?;
         Ok(self.run_ok(now, |s, out| {
+            if let Some(def) = live {
+                s.define_live(hash, key.clone(), def, now, out);
+            }
             if let Some((n, at)) = first {
                 let shape = opts.shape.clone();
                 s.write_data(hash, key.clone(), shape, n, Order::Any, at);
@@ -148,13 +160,15 @@ impl Store {
         now: f64,
     ) -> Result<Output> {
         let opts = self.parse_options(opts_json)?;
-        if !opts.0.has_source() {
+        let source = opts.0.has_source();
+        // A live query without a source has its data at once: fetching it reads it.
+        if !source && opts.2.is_none() {
             return Err(Error::InvalidArgument(
-                "fetchQuery needs a source: `url` or `queryFn`".to_owned(),
+                "fetchQuery needs a source: `url` or `queryFn` (or a `live` definition)".to_owned(),
             ));
         }
         self.with_query(hash, key_json, opts, now, |s, out| {
-            if s.queries.get(hash).is_some_and(|m| m.is_stale(now)) {
+            if source && s.queries.get(hash).is_some_and(|m| m.is_stale(now)) {
                 s.start_fetch(hash, now, false, out);
             }
         })
@@ -291,7 +305,7 @@ impl Store {
     /// function-valued `enabled`, `staleTime` or `refetchInterval` again). As TanStack's
     /// `setOptions`: a query enabled now fetches when stale; a new interval starts now.
     pub fn update_options(&mut self, hash: &str, opts_json: &str, now: f64) -> Result<Output> {
-        let (opts, _) = self.parse_options(opts_json)?;
+        let (opts, _, _) = self.parse_options(opts_json)?;
         Ok(self.run_ok(now, |s, out| {
             let Some(before) = s.queries.get(hash).cloned() else {
                 return;

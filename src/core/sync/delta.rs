@@ -15,8 +15,14 @@ use crate::core::key::type_of;
 use crate::core::shape::Shape;
 
 /// The delta of `keys` and `hashes` as the cache holds them now (server base only). Written
-/// straight from the records (the text `json!` would give, without a `Value` copy of each).
-pub fn write(cache: &Cache, keys: &HashSet<String>, hashes: &HashSet<String>) -> String {
+/// straight from the records (the text `json!` would give, without a `Value` copy of each);
+/// `live` gives a live query's definition, stored with its result (`l`).
+pub fn write(
+    cache: &Cache,
+    keys: &HashSet<String>,
+    hashes: &HashSet<String>,
+    live: impl Fn(&str) -> Option<Value>,
+) -> String {
     let mut out = Vec::new();
     out.extend_from_slice(b"{\"e\":[");
     for (i, k) in keys.iter().enumerate() {
@@ -51,6 +57,10 @@ pub fn write(cache: &Cache, keys: &HashSet<String>, hashes: &HashSet<String>) ->
                 batch::json_value(&mut out, result);
                 out.extend_from_slice(b",\"t\":");
                 batch::json_value(&mut out, &Value::from(q.updated_at));
+                if let Some(def) = live(h) {
+                    out.extend_from_slice(b",\"l\":");
+                    batch::json_value(&mut out, &def);
+                }
                 out.push(b'}');
             }
             None => out.extend_from_slice(b"null"),
@@ -69,6 +79,8 @@ pub fn write(cache: &Cache, keys: &HashSet<String>, hashes: &HashSet<String>) ->
 pub struct Delta {
     pub entities: Vec<(String, Option<Map<String, Value>>)>,
     pub queries: Vec<(String, Option<Query>)>,
+    /// Live definitions stored with query results (checked when applied).
+    pub live: Vec<(String, Value)>,
 }
 
 pub fn read(text: &str, cache: &Cache) -> Result<Delta> {
@@ -100,8 +112,12 @@ pub fn read(text: &str, cache: &Cache) -> Result<Delta> {
             continue;
         };
         match pair.next() {
-            Some(Value::Object(q)) => {
+            Some(Value::Object(mut q)) => {
+                let def = q.remove("l");
                 if let Some(query) = read_query(q, cache) {
+                    if let Some(def) = def {
+                        d.live.push((hash.clone(), def));
+                    }
                     d.queries.push((hash, Some(query)));
                 }
             }

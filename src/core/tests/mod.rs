@@ -20,6 +20,7 @@ mod denormalize;
 mod finish;
 mod hydrate;
 mod inspect;
+mod live;
 mod mutations;
 mod normalize;
 mod numbers;

@@ -26,6 +26,7 @@ import { createStore } from '/pkg/index.js';
 // Only for the untimed probes of scenarios 5 and 6 (where the time goes): the wasm class the
 // package's store drives, from the same module instance (an internal export of the entry).
 import { __StoreCore as StoreCore } from '/pkg/index.js';
+import { liveQueries } from './live.mjs';
 import { InMemoryCache, gql, cacheSizes, QueryClient, QueryObserver, InfiniteQueryObserver, notifyManager, dehydrate, hydrate, normalize, denormalize, schema } from './dist/peers.js';
 
 const params = new URLSearchParams(location.search);
@@ -2356,6 +2357,7 @@ async function main() {
   if (want(7)) await repeatedRead();
   if (want(8)) await pushFanOut();
   if (want(9)) await infiniteQuery();
+  if (want(10)) await liveQueries({ interleaved, row, check, log, yieldTask, runs: INFO_RUNS, warmup: INFO_WARMUP, updates: Math.max(50, RUNS * 10) });
   // Scenario 11 (issue 16, a lean data path): www/bench/peers/lean.mjs, a block of its own.
   if (want(11)) await (await import('./lean.mjs')).lean({ row, check, interleaved, deepEqual, log, now, yieldTask, createStore, entities, newApollo, gql, QueryClient, info, RUNS, StoreCore });
 

@@ -5,3 +5,4 @@ export { InMemoryCache, gql } from '@apollo/client';
 export { cacheSizes } from '@apollo/client/utilities';
 export { QueryClient, QueryObserver, InfiniteQueryObserver, notifyManager, dehydrate, hydrate } from '@tanstack/query-core';
 export { normalize, denormalize, schema } from 'normalizr';
+export { createCollection, localOnlyCollectionOptions, createLiveQueryCollection, eq, BTreeIndex } from '@tanstack/db';

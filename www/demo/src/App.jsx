@@ -6,6 +6,7 @@ import { useStore, useSyncState } from 'strata-store/react';
 import { StrataDevtools } from 'strata-store/devtools';
 import { AllTasks } from './AllTasks.jsx';
 import { Board, Me, Team } from './Board.jsx';
+import { LiveTasks } from './LiveTasks.jsx';
 import { TaskDrawer } from './TaskDrawer.jsx';
 import { SidePanel, useOutboxToasts } from './SidePanel.jsx';
 import { setServerControl, useServerControl } from './control.js';
@@ -77,6 +78,9 @@ export function App() {
             <button role="tab" aria-selected={view === 'all'} className={view === 'all' ? 'active' : ''} onClick={() => pickView('all')} data-testid="view-all">
               <Icon name="list" size={14} /> All tasks
             </button>
+            <button role="tab" aria-selected={view === 'live'} className={view === 'live' ? 'active' : ''} onClick={() => pickView('live')} data-testid="view-live">
+              <Icon name="list" size={14} /> Live lists
+            </button>
           </nav>
           <div hidden={view !== 'board'}>
             <Board onOpenTask={setOpenTask} offline={offline} />
@@ -86,6 +90,7 @@ export function App() {
               <AllTasks onOpenTask={setOpenTask} offline={offline} />
             </div>
           )}
+          {view === 'live' && <LiveTasks onOpenTask={setOpenTask} offline={offline} />}
           <Explainer />
         </main>
         <SidePanel tab={tab} setTab={setTab} offline={offline} />
