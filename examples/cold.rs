@@ -6,51 +6,16 @@ use std::time::{Duration, Instant};
 
 use strata::core::{batch, Store};
 
-fn user(i: usize) -> String {
-    format!(
-        r#"{{"__typename":"User","id":{},"name":"User {}","email":"user{}@example.com"}}"#,
-        i + 1,
-        i + 1,
-        i + 1
-    )
-}
-
-fn response() -> String {
-    let mut text = String::from(r#"{"tasks":["#);
-    for i in 1..=10_000usize {
-        if i > 1 {
-            text.push(',');
-        }
-        let comments: Vec<String> = (0..3)
-            .map(|k| {
-                format!(
-                    r#"{{"__typename":"Comment","id":{},"text":"Comment {} on task {i}: looks good to me","author":{}}}"#,
-                    i * 3 + k,
-                    k + 1,
-                    user((i * 7 + k) % 200)
-                )
-            })
-            .collect();
-        text.push_str(&format!(
-            r#"{{"__typename":"Task","id":{i},"title":"Task {i}: do the thing number {i}","done":{},"priority":{},"assignee":{},"comments":[{}]}}"#,
-            i % 3 == 0,
-            i % 5,
-            user(i % 200),
-            comments.join(",")
-        ));
-    }
-    text.push_str("]}");
-    text
-}
+mod data;
 
 fn main() {
-    let opts = r#"{"entities":{"Task":{"relations":{"assignee":"User","comments":["Comment"]}},"User":{},"Comment":{"relations":{"author":"User"}}}}"#;
+    let opts = data::OPTIONS;
     let mut first = Store::from_options_json(opts).expect("options");
     first
         .set_query_data(
             "[\"tasks\"]",
             "[\"tasks\"]",
-            &response(),
+            &data::tasks(1, 10_000, 200, 3),
             r#"{"tasks":["Task"]}"#,
             0.0,
         )

@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use strata::core::{batch, Store};
 
+mod data;
+
 // The wasm32 build (clippy's) keeps the crate's own allocator: this example is native only.
 #[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 struct Counting;
@@ -43,43 +45,6 @@ const TASKS: usize = 20_000;
 const USERS: usize = 500;
 const COMMENTS: usize = 2;
 
-fn user(i: usize) -> String {
-    format!(
-        r#"{{"__typename":"User","id":{},"name":"User {}","email":"user{}@example.com"}}"#,
-        i + 1,
-        i + 1,
-        i + 1
-    )
-}
-
-fn response() -> String {
-    let mut text = String::from(r#"{"tasks":["#);
-    for i in 1..=TASKS {
-        if i > 1 {
-            text.push(',');
-        }
-        let comments: Vec<String> = (0..COMMENTS)
-            .map(|k| {
-                format!(
-                    r#"{{"__typename":"Comment","id":{},"text":"Comment {} on task {i}: looks good to me","author":{}}}"#,
-                    i * COMMENTS + k,
-                    k + 1,
-                    user((i * 7 + k) % USERS)
-                )
-            })
-            .collect();
-        text.push_str(&format!(
-            r#"{{"__typename":"Task","id":{i},"title":"Task {i}: do the thing number {i}","done":{},"priority":{},"assignee":{},"comments":[{}]}}"#,
-            i % 3 == 0,
-            i % 5,
-            user(i % USERS),
-            comments.join(",")
-        ));
-    }
-    text.push_str("]}");
-    text
-}
-
 fn mark() -> (usize, usize) {
     let live = LIVE.load(Relaxed);
     PEAK.store(live, Relaxed);
@@ -102,7 +67,7 @@ fn report(stage: &str, before: (usize, usize), entities: usize) {
 }
 
 fn main() {
-    let text = response();
+    let text = data::tasks(1, TASKS, USERS, COMMENTS);
     let entities = TASKS * (1 + COMMENTS) + USERS;
     println!(
         "{TASKS} tasks, {USERS} users, {} comments = {entities} entities; response {:.2} MB",
@@ -115,7 +80,7 @@ fn main() {
         std::mem::size_of::<serde_json::Map<String, serde_json::Value>>(),
         std::mem::size_of::<String>()
     );
-    let opts = r#"{"entities":{"Task":{"relations":{"assignee":"User","comments":["Comment"]}},"User":{},"Comment":{"relations":{"author":"User"}}}}"#;
+    let opts = data::OPTIONS;
     let m0 = mark();
     let mut store = Store::from_options_json(opts).expect("options");
     let m1 = mark();

@@ -4,44 +4,9 @@
 use std::time::{Duration, Instant};
 
 use strata::core::cache::ingest;
+
+mod data;
 use strata::core::{batch, Store};
-
-fn user(i: usize) -> String {
-    format!(
-        r#"{{"__typename":"User","id":{},"name":"User {}","email":"user{}@example.com"}}"#,
-        i + 1,
-        i + 1,
-        i + 1
-    )
-}
-
-fn response(first: usize) -> String {
-    let mut text = String::from(r#"{"tasks":["#);
-    for i in first..first + 20 {
-        if i > first {
-            text.push(',');
-        }
-        let comments: Vec<String> = (0..2)
-            .map(|k| {
-                format!(
-                    r#"{{"__typename":"Comment","id":{},"text":"Comment {} on task {i}: looks good to me","author":{}}}"#,
-                    i * 2 + k,
-                    k + 1,
-                    user((i * 7 + k) % 200)
-                )
-            })
-            .collect();
-        text.push_str(&format!(
-            r#"{{"__typename":"Task","id":{i},"title":"Task {i}: do the thing number {i}","done":{},"priority":{},"assignee":{},"comments":[{}]}}"#,
-            i % 3 == 0,
-            i % 5,
-            user(i % 200),
-            comments.join(",")
-        ));
-    }
-    text.push_str("]}");
-    text
-}
 
 fn median(mut v: Vec<Duration>) -> f64 {
     v.sort();
@@ -49,8 +14,10 @@ fn median(mut v: Vec<Duration>) -> f64 {
 }
 
 fn main() {
-    let texts: Vec<String> = (0..500).map(|r| response(r * 20 + 1)).collect();
-    let opts = r#"{"entities":{"Task":{"relations":{"assignee":"User","comments":["Comment"]}},"User":{},"Comment":{"relations":{"author":"User"}}}}"#;
+    let texts: Vec<String> = (0..500)
+        .map(|r| data::tasks(r * 20 + 1, 20, 200, 2))
+        .collect();
+    let opts = data::OPTIONS;
     let shape_json = r#"{"tasks":["Task"]}"#;
     let (mut write, mut out, mut read) = (Vec::new(), Vec::new(), Vec::new());
     let mut batch_len = 0;
