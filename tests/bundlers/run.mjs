@@ -17,19 +17,16 @@
 //   node tests/bundlers/run.mjs [webpack|rollup|esbuild ...]
 // Environment: CHROMIUM_PATH (default /usr/bin/chromium).
 
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
+import { assertEqual, createResults, installApp, loadChromium, packPkg, pkgDir, repoRoot, sh } from '../app-runner.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..');
-const pkgDir = path.join(repoRoot, 'pkg');
 const outDir = path.join(here, 'out');
 const started = Date.now();
 
@@ -42,51 +39,11 @@ const APPS = {
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(APPS);
 for (const name of chosen) if (!APPS[name]) throw new Error(`unknown app ${name} (have: ${Object.keys(APPS).join(', ')})`);
 
-const results = [];
-function record(name, ok, error = null) {
-  results.push({ name, ok, error });
-  console.log(ok ? `ok - ${name}` : `not ok - ${name}: ${String(error).replace(/\n/g, '\n    ')}`);
-}
-async function check(name, fn) {
-  try {
-    await fn();
-    record(name, true);
-    return true;
-  } catch (e) {
-    record(name, false, e && e.message ? e.message : e);
-    return false;
-  }
-}
-function assertEqual(actual, expected, what) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
-function finish() {
-  const passed = results.filter((r) => r.ok).length;
-  const failed = results.length - passed;
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ passed, failed, results }, null, 2) + '\n');
-  console.log(`bundler tests: ${passed} passed, ${failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
-}
+const { record, check, finish: summary } = createResults('bundler', outDir);
+const finish = () => summary(` (${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
-// Runs a command, echoing its output; throws with the tail of the output when it fails.
-function sh(cmd, args, cwd, { quiet = false } = {}) {
-  const t = Date.now();
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const output = `${r.stdout || ''}${r.stderr || ''}`
-    .split('\n')
-    .filter((l) => !/Unknown user config "nodedir"|install-scripts/.test(l)) // machine-level npm notices
-    .join('\n')
-    .trim();
-  if (!quiet && output) console.log(output.replace(/^/gm, '    '));
-  console.log(`    (${[cmd, ...args].join(' ')} in ${path.relative(repoRoot, cwd) || '.'}: ${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}\n${output.split('\n').slice(-30).join('\n')}`);
-  return r.stdout;
-}
-const mtime = (f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
+// Every command's duration line names where it ran; npm's install-scripts notice is dropped too.
+const shIn = { ignore: /install-scripts/, relativeTo: repoRoot };
 
 // ---- the tiny API: same origin as the app, one per app (fresh state) ---------------------------------
 
@@ -125,14 +82,8 @@ function createTinyApi() {
 // ---- 1. npm pack ------------------------------------------------------------------------------
 
 let tarball;
-let digest;
 await check('pack: npm pack pkg/', () => {
-  if (!existsSync(path.join(pkgDir, 'package.json'))) throw new Error('pkg/ is not built: run ./scripts/build.sh first');
-  mkdirSync(outDir, { recursive: true });
-  for (const f of readdirSync(outDir)) if (f.endsWith('.tgz')) rmSync(path.join(outDir, f));
-  const json = JSON.parse(sh('npm', ['pack', pkgDir, '--pack-destination', outDir, '--json', '--silent'], repoRoot, { quiet: true }));
-  tarball = path.join(outDir, json[0].filename);
-  digest = createHash('sha256').update(readFileSync(tarball)).digest('hex');
+  ({ tarball } = packPkg(outDir, shIn));
 });
 if (!tarball) finish();
 
@@ -142,22 +93,12 @@ const built = [];
 for (const name of chosen) {
   const appDir = path.join(here, name);
   const ok = await check(`${name}: npm ci (pinned), npm install --no-save of the tarball, node build.mjs`, () => {
-    const lock = path.join(appDir, 'package-lock.json');
-    const hidden = path.join(appDir, 'node_modules', '.package-lock.json');
-    if (mtime(hidden) > Math.max(mtime(lock), mtime(path.join(appDir, 'package.json')))) {
-      console.log(`    ${name}: dependencies up to date (node_modules/.package-lock.json is newer than package-lock.json)`);
-    } else {
-      sh('npm', ['ci', '--no-audit', '--no-fund'], appDir);
-    }
-    // The tarball changes with every build; the app's package.json and lock do not name it.
-    const stamp = path.join(appDir, 'node_modules', '.strata-tarball.sha256');
-    if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest && existsSync(path.join(appDir, 'node_modules', 'strata-store', 'index.js'))) {
-      console.log(`    ${name}: strata-store tarball already installed (same sha256)`);
-    } else {
-      sh('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', tarball], appDir);
-      writeFileSync(stamp, digest);
-    }
-    sh(process.execPath, ['build.mjs'], appDir);
+    installApp(appDir, tarball, {
+      marker: 'index.js',
+      say: { deps: `${name}: dependencies up to date`, tarball: `${name}: strata-store tarball already installed` },
+      shOptions: shIn,
+    });
+    sh(process.execPath, ['build.mjs'], { cwd: appDir, ...shIn });
     if (!existsSync(path.join(appDir, 'dist', 'index.html')) || !existsSync(path.join(appDir, 'dist', 'main.js'))) {
       throw new Error('the build wrote no dist/index.html and dist/main.js');
     }
@@ -167,17 +108,8 @@ for (const name of chosen) {
 
 // ---- 4. Chromium ------------------------------------------------------------------------------
 
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  record('browser: load playwright-core', false, `${e.message}; run \`npm ci\` at the repo root (scripts/setup.sh does this)`);
-  finish();
-}
-if (!existsSync(CHROMIUM)) {
-  record('browser: find Chromium', false, `no browser at ${CHROMIUM}; install Debian's chromium (scripts/setup.sh) or set CHROMIUM_PATH`);
-  finish();
-}
+const chromium = await loadChromium(record);
+if (!chromium) finish();
 
 const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'strata-bundlers-chromium-'));
 let context;

@@ -19,63 +19,27 @@
 // Results go to tests/next/out/results.json. Exit code 0 only when everything passed.
 // Environment: CHROMIUM_PATH (default /usr/bin/chromium); NEXT_BUNDLER=webpack (next build --webpack).
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
+import { assertEqual, createResults, freePort, installApp, loadChromium, packPkg, sh as run, tarballStamp } from '../app-runner.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..');
-const pkgDir = path.join(repoRoot, 'pkg');
 const outDir = path.join(here, 'out');
 const started = Date.now();
 
-const results = [];
-function record(name, ok, error = null) {
-  results.push({ name, ok, error });
-  console.log(ok ? `ok - ${name}` : `not ok - ${name}: ${String(error).replace(/\n/g, '\n    ')}`);
-}
-async function check(name, fn) {
-  try {
-    await fn();
-    record(name, true);
-    return true;
-  } catch (e) {
-    record(name, false, e && e.message ? e.message : e);
-    return false;
-  }
-}
-function assertEqual(actual, expected, what) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
+const { results, record, check, finish: summary } = createResults('next', outDir);
 function assert(cond, what) {
   if (!cond) throw new Error(what);
 }
 
-// Runs a command in the app, echoing its output; throws with the tail of it when it fails.
-function sh(cmd, args, { cwd = here, env = {}, quiet = false } = {}) {
-  const t = Date.now();
-  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const output = `${r.stdout || ''}${r.stderr || ''}`
-    .split('\n')
-    .filter((l) => !/Unknown user config "nodedir"/.test(l))
-    .join('\n')
-    .trim();
-  if (!quiet && output) console.log(output.replace(/^/gm, '    '));
-  console.log(`    (${[cmd, ...args].join(' ')}: ${((Date.now() - t) / 1000).toFixed(1)} s)`);
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}\n${output.split('\n').slice(-30).join('\n')}`);
-  return r.stdout;
-}
-
-const mtime = (f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
+// Commands run in the app unless told otherwise.
+const sh = (cmd, args, options = {}) => run(cmd, args, { cwd: here, ...options });
 const sha = (...parts) => {
   const h = createHash('sha256');
   for (const p of parts) h.update(p);
@@ -92,39 +56,16 @@ async function finish() {
   if (server && server.exitCode === null) {
     try { process.kill(-server.pid, 'SIGTERM'); } catch { /* gone */ }
   }
-  const passed = results.filter((r) => r.ok).length;
-  const failed = results.length - passed;
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ passed, failed, results }, null, 2) + '\n');
   console.log(`    (next stage: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  console.log(`next tests: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
+  summary();
 }
 
 // ---- 1. pack and install ----------------------------------------------------------------------
 
 let tarball;
 const installed = await check('install: npm pack pkg/, npm ci (pinned Next 16, React 19), npm install --no-save of the tarball', () => {
-  if (!existsSync(path.join(pkgDir, 'package.json'))) throw new Error('pkg/ is not built: run ./scripts/build.sh first');
-  mkdirSync(outDir, { recursive: true });
-  for (const f of readdirSync(outDir)) if (f.endsWith('.tgz')) rmSync(path.join(outDir, f));
-  const json = JSON.parse(sh('npm', ['pack', pkgDir, '--pack-destination', outDir, '--json', '--silent'], { cwd: repoRoot, quiet: true }));
-  tarball = path.join(outDir, json[0].filename);
-  const lock = path.join(here, 'package-lock.json');
-  const hidden = path.join(here, 'node_modules', '.package-lock.json');
-  if (mtime(hidden) > Math.max(mtime(lock), mtime(path.join(here, 'package.json'))) && existsSync(nextBin)) {
-    console.log('    app dependencies up to date (node_modules/.package-lock.json is newer than package-lock.json)');
-  } else {
-    sh('npm', ['ci', '--no-audit', '--no-fund']);
-  }
-  const digest = sha(readFileSync(tarball));
-  const stamp = path.join(here, 'node_modules', '.strata-tarball.sha256');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest && existsSync(path.join(here, 'node_modules', 'strata-store', 'react.js'))) {
-    console.log('    strata tarball already installed (same sha256)');
-  } else {
-    sh('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
-    writeFileSync(stamp, digest);
-  }
+  ({ tarball } = packPkg(outDir));
+  installApp(here, tarball, { needs: [nextBin] });
 });
 if (!installed) await finish();
 
@@ -143,7 +84,7 @@ const built = await check(`build: next build (App Router, ${bundler === 'webpack
     }
   };
   walk(path.join(here, 'app'));
-  const files = [path.join(here, 'node_modules', '.strata-tarball.sha256'), path.join(here, 'package-lock.json'), path.join(here, 'next.config.mjs'), ...sources];
+  const files = [tarballStamp(here), path.join(here, 'package-lock.json'), path.join(here, 'next.config.mjs'), ...sources];
   const digest = sha(bundler, ...files.flatMap((f) => [f, readFileSync(f)]));
   const stamp = path.join(here, '.next', '.strata-build.sha256');
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest) {
@@ -154,17 +95,6 @@ const built = await check(`build: next build (App Router, ${bundler === 'webpack
   writeFileSync(stamp, digest);
 });
 if (!built) await finish();
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let base;
 let serverLog = '';
@@ -219,17 +149,8 @@ await check('server: the HTML has the data (server component: fetch + dehydrate;
 
 // ---- 4. Chromium ------------------------------------------------------------------------------
 
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  record('browser: load playwright-core', false, `${e.message}; run \`npm ci\` at the repo root`);
-  await finish();
-}
-if (!existsSync(CHROMIUM)) {
-  record('browser: find Chromium', false, `no browser at ${CHROMIUM}; install Debian's chromium or set CHROMIUM_PATH`);
-  await finish();
-}
+const chromium = await loadChromium(record, { setupHint: false });
+if (!chromium) await finish();
 
 userDataDir = await mkdtemp(path.join(os.tmpdir(), 'strata-next-chromium-'));
 const consoleLines = [];

@@ -12,59 +12,25 @@
 //      toggle shows at once and is sent once with an Idempotency-Key, an add gets the server's id,
 //      and a refused write is listed by the SyncIssues component across a reload until Discard.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
+import { assertEqual as eq, bin as appBin, createResults, freePort, installApp, packPkg, repoRoot, sh as run } from '../app-runner.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..');
-const pkgDir = path.join(repoRoot, 'pkg');
 const appDir = here;
 const TIMEOUT = 30_000;
 
-const results = [];
-function record(name, ok, error = null) {
-  results.push({ name, ok });
-  console.log(ok ? `ok - ${name}` : `not ok - ${name}: ${String(error).replace(/\n/g, '\n    ')}`);
-}
-async function check(name, fn) {
-  try {
-    await fn();
-    record(name, true);
-    return true;
-  } catch (e) {
-    record(name, false, e && e.stack ? e.stack : e);
-    return false;
-  }
-}
-function eq(actual, expected, what) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
-function sh(cmd, args, { env = {} } = {}) {
-  const started = Date.now();
-  const r = spawnSync(cmd, args, { cwd: appDir, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const output = `${r.stdout || ''}${r.stderr || ''}`.split('\n').filter((l) => !/Unknown user config "nodedir"/.test(l)).join('\n').trim();
-  console.log(`    (${[cmd, ...args].join(' ')}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}\n${output.split('\n').slice(-30).join('\n')}`);
-  return r.stdout;
-}
-const mtime = (f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
-const bin = (name) => path.join(appDir, 'node_modules', '.bin', name);
-function finish() {
-  const passed = results.filter((r) => r.ok).length;
-  console.log(`quickstart tests: ${passed} passed, ${results.length - passed} failed`);
-  process.exit(results.length > 0 && passed === results.length ? 0 : 1);
-}
+// No results.json here; a failed check shows its stack.
+const { record, check, finish } = createResults('quickstart', null, { stack: true });
+// Commands run in the app and echo only their duration.
+const sh = (cmd, args, { env = {} } = {}) => run(cmd, args, { cwd: appDir, env, quiet: true });
+const bin = (name) => appBin(appDir, name);
 
 // ---- the todos API the quick start talks to ----------------------------------------------------
 
@@ -123,16 +89,6 @@ function todosApi() {
   };
 }
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-
 // ---- 1. the app from the README ------------------------------------------------------------------
 
 let tarball;
@@ -149,26 +105,14 @@ const made = await check('README quick start: its four files, in Vite\'s React t
     '<!doctype html>\n<html lang="en">\n  <head>\n    <meta charset="UTF-8" />\n    <meta name="viewport" content="width=device-width, initial-scale=1.0" />\n    <title>Vite + React</title>\n  </head>\n  <body>\n    <div id="root"></div>\n    <script type="module" src="/src/main.jsx"></script>\n  </body>\n</html>\n',
   );
   for (const [, file, text] of blocks) writeFileSync(path.join(appDir, file), `${text}\n`);
-  if (!existsSync(path.join(pkgDir, 'package.json'))) throw new Error('pkg/ is not built: run ./scripts/build.sh first');
   const packDir = path.join(appDir, '.pack');
   rmSync(packDir, { recursive: true, force: true });
-  mkdirSync(packDir, { recursive: true });
-  const packed = JSON.parse(sh('npm', ['pack', pkgDir, '--pack-destination', packDir, '--json', '--silent']));
-  tarball = path.join(packDir, packed[0].filename);
+  ({ tarball } = packPkg(packDir, { cwd: appDir }));
 });
 if (!made) finish();
 
 const installed = await check('npm install (the template\'s dependencies) and `npm install strata-store` (the packed tarball)', () => {
-  const hidden = path.join(appDir, 'node_modules', '.package-lock.json');
-  if (!(mtime(hidden) > Math.max(mtime(path.join(appDir, 'package-lock.json')), mtime(path.join(appDir, 'package.json'))) && existsSync(bin('vite')))) {
-    sh('npm', ['ci', '--no-audit', '--no-fund']);
-  }
-  const digest = createHash('sha256').update(readFileSync(tarball)).digest('hex');
-  const stamp = path.join(appDir, 'node_modules', '.strata-tarball.sha256');
-  if (!(existsSync(stamp) && readFileSync(stamp, 'utf8') === digest)) {
-    sh('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
-    writeFileSync(stamp, digest);
-  }
+  installApp(appDir, tarball, { needs: [bin('vite')], marker: null, say: null, shOptions: { quiet: true } });
 });
 if (!installed) finish();
 

@@ -18,8 +18,7 @@
 // Environment: CHROMIUM_PATH (default /usr/bin/chromium), REACT_TEST_TIMEOUT (ms, default 120000).
 
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,73 +26,25 @@ import { fileURLToPath } from 'node:url';
 import { startStaticServer } from '../../scripts/static-server.mjs';
 import { createApi } from '../server/api.mjs';
 import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/chromium.mjs';
+import { assertEqual, bin as appBin, createResults, installApp, loadChromium, packPkg, pkgDir, repoRoot, sh as run } from '../app-runner.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', '..');
-const pkgDir = path.join(repoRoot, 'pkg');
 const appDir = path.join(here, 'app');
 const outDir = path.join(here, 'out');
 const TIMEOUT_MS = Number(process.env.REACT_TEST_TIMEOUT || 120_000);
 
-const results = [];
-function record(name, ok, error = null) {
-  results.push({ name, ok, error });
-  console.log(ok ? `ok - ${name}` : `not ok - ${name}: ${String(error).replace(/\n/g, '\n    ')}`);
-}
-async function check(name, fn) {
-  try {
-    await fn();
-    record(name, true);
-    return true;
-  } catch (e) {
-    record(name, false, e && e.message ? e.message : e);
-    return false;
-  }
-}
-function assertEqual(actual, expected, what) {
-  const a = JSON.stringify(actual);
-  const e = JSON.stringify(expected);
-  if (a !== e) throw new Error(`${what}: expected ${e}, got ${a}`);
-}
-
-// Runs a command, echoing its output; throws with the tail of the output when it fails.
-function sh(cmd, args, { cwd = appDir, env = {}, quiet = false } = {}) {
-  const started = Date.now();
-  const r = spawnSync(cmd, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const output = `${r.stdout || ''}${r.stderr || ''}`
-    .split('\n')
-    .filter((l) => !/Unknown user config "nodedir"/.test(l)) // a machine-level npmrc warning
-    .join('\n')
-    .trim();
-  if (!quiet && output) console.log(output.replace(/^/gm, '    '));
-  console.log(`    (${[cmd, ...args].join(' ')}: ${((Date.now() - started) / 1000).toFixed(1)} s)`);
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}\n${output.split('\n').slice(-30).join('\n')}`);
-  return r.stdout;
-}
-
-const mtime = (f) => (existsSync(f) ? statSync(f).mtimeMs : 0);
-const bin = (name) => path.join(appDir, 'node_modules', '.bin', name);
-
-function finish() {
-  const passed = results.filter((r) => r.ok).length;
-  const failed = results.length - passed;
-  mkdirSync(outDir, { recursive: true });
-  writeFileSync(path.join(outDir, 'results.json'), JSON.stringify({ passed, failed, results }, null, 2) + '\n');
-  console.log(`react tests: ${passed} passed, ${failed} failed`);
-  process.exit(failed === 0 && passed > 0 ? 0 : 1);
-}
+const { record, check, finish } = createResults('react', outDir);
+// Commands run in the app unless told otherwise.
+const sh = (cmd, args, options = {}) => run(cmd, args, { cwd: appDir, ...options });
+const bin = (name) => appBin(appDir, name);
 
 // ---- 1. npm pack ----------------------------------------------------------------------------
 
 let tarball;
 const packed = await check('package: npm pack pkg/ has strata-store/react, strata-store/devtools, their types and the React peer dependency', () => {
-  if (!existsSync(path.join(pkgDir, 'package.json'))) throw new Error('pkg/ is not built: run ./scripts/build.sh first');
-  mkdirSync(outDir, { recursive: true });
-  for (const f of readdirSync(outDir)) if (f.endsWith('.tgz')) rmSync(path.join(outDir, f));
-  const json = JSON.parse(sh('npm', ['pack', pkgDir, '--pack-destination', outDir, '--json', '--silent'], { cwd: repoRoot, quiet: true }));
-  tarball = path.join(outDir, json[0].filename);
-  const files = json[0].files.map((f) => f.path);
+  const { tarball: packedTarball, info } = packPkg(outDir);
+  tarball = packedTarball;
+  const files = info.files.map((f) => f.path);
   for (const f of ['package.json', 'index.js', 'index.d.ts', 'react.js', 'react.d.ts', 'devtools.js', 'devtools.d.ts', 'strata_wasm_bg.wasm']) {
     if (!files.includes(f)) throw new Error(`${f} is missing from the tarball (has: ${files.join(', ')})`);
   }
@@ -117,29 +68,14 @@ const packed = await check('package: npm pack pkg/ has strata-store/react, strat
   // The devtools are their own entry: the main entry and react.js never load them.
   assertEqual([...new Set(importsOf('devtools.js'))].sort(), ['./react.js', 'react'], 'modules devtools.js imports');
   for (const f of ['index.js', 'react.js']) if (readFileSync(path.join(pkgDir, f), 'utf8').includes('StrataDevtools')) throw new Error(`${f} carries the devtools`);
-  console.log(`    ${path.relative(repoRoot, tarball)}: ${json[0].entryCount} files, ${(json[0].size / 1024).toFixed(1)} kB`);
+  console.log(`    ${path.relative(repoRoot, tarball)}: ${info.entryCount} files, ${(info.size / 1024).toFixed(1)} kB`);
 });
 if (!packed) finish();
 
 // ---- 2. install into the throwaway app --------------------------------------------------------
 
 const installed = await check('app: npm ci (pinned Vite 8, React 19, TypeScript) and npm install of the tarball', () => {
-  const lock = path.join(appDir, 'package-lock.json');
-  const hidden = path.join(appDir, 'node_modules', '.package-lock.json');
-  if (mtime(hidden) > Math.max(mtime(lock), mtime(path.join(appDir, 'package.json'))) && existsSync(bin('vite'))) {
-    console.log('    app dependencies up to date (node_modules/.package-lock.json is newer than package-lock.json)');
-  } else {
-    sh('npm', ['ci', '--no-audit', '--no-fund']);
-  }
-  // The tarball changes with every build; the app's package.json and lock do not name it.
-  const digest = createHash('sha256').update(readFileSync(tarball)).digest('hex');
-  const stamp = path.join(appDir, 'node_modules', '.strata-tarball.sha256');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === digest && existsSync(path.join(appDir, 'node_modules', 'strata-store', 'react.js'))) {
-    console.log('    strata tarball already installed (same sha256)');
-  } else {
-    sh('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', tarball]);
-    writeFileSync(stamp, digest);
-  }
+  installApp(appDir, tarball, { needs: [bin('vite')] });
   const m = JSON.parse(readFileSync(path.join(appDir, 'node_modules', 'strata-store', 'package.json'), 'utf8'));
   if (!m.exports || !m.exports['./react']) throw new Error('node_modules/strata-store has no ./react export');
 });
@@ -173,17 +109,8 @@ if (!built) finish();
 
 // ---- 6. Chromium ------------------------------------------------------------------------------
 
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  record('browser: load playwright-core', false, `${e.message}; run \`npm ci\` at the repo root (scripts/setup.sh does this)`);
-  finish();
-}
-if (!existsSync(CHROMIUM)) {
-  record('browser: find Chromium', false, `no browser at ${CHROMIUM}; install Debian's chromium (scripts/setup.sh) or set CHROMIUM_PATH`);
-  finish();
-}
+const chromium = await loadChromium(record);
+if (!chromium) finish();
 
 const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'strata-react-chromium-'));
 let context;
