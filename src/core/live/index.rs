@@ -53,7 +53,17 @@ pub fn value_key(v: Option<&Value>) -> String {
         None | Some(Value::Null) => "z".to_owned(),
         Some(Value::Bool(b)) => if *b { "t" } else { "f" }.to_owned(),
         // By the bits of the double (-0 folded into 0): no float formatting in the wasm.
-        Some(Value::Number(n)) => format!("n{:x}", (n.as_f64().unwrap_or(0.0) + 0.0).to_bits()),
+        Some(Value::Number(n)) => {
+            let bits = (n.as_f64().unwrap_or(0.0) + 0.0).to_bits();
+            let mut k = String::from("n");
+            // Hex by hand: `{:x}` would pull in the integer formatting for this alone.
+            k.extend(
+                (0..16)
+                    .rev()
+                    .filter_map(|i| char::from_digit((bits >> (4 * i)) as u32 & 15, 16)),
+            );
+            k
+        }
         Some(Value::String(s)) => format!("s{s}"),
         // Never an equality operand (the parser refuses them); never equal to one.
         Some(Value::Array(_) | Value::Object(_)) => "x".to_owned(),

@@ -222,28 +222,28 @@ impl Live {
 
     /// Query `hash` is no longer live.
     pub fn remove(&mut self, hash: &str) {
-        let Some(q) = self.id(hash).and_then(|qid| {
-            let q = self.queries.get_mut(qid as usize)?.take()?;
-            Some((qid, q))
-        }) else {
-            return;
-        };
-        let (qid, q) = q;
+        self.take(hash);
+    }
+
+    /// Removes query `hash` and gives it back.
+    fn take(&mut self, hash: &str) -> Option<LiveQuery> {
+        let qid = self.id(hash)?;
+        let q = self.queries.get_mut(qid as usize)?.take()?;
         if let Some(idx) = self.type_index(&q.def.from) {
             idx.remove(qid, q.set.keys());
             if idx.is_empty() {
                 self.types.retain(|(t, _)| *t != q.def.from);
             }
         }
+        Some(q)
     }
 
     /// Builds query `hash` again from the cache and hands it out (its result was dropped, or
     /// the whole cache changed under it).
     pub fn rebuild(&mut self, hash: &str, cache: &Cache) {
-        if let Some(q) = self.id(hash).and_then(|qid| self.query(qid)) {
-            let (key, def) = (q.key.clone(), q.def.clone());
-            self.remove(hash);
-            self.define(hash, key, def, cache);
+        // Moved out and back in: no copy of the definition.
+        if let Some(q) = self.take(hash) {
+            self.define(hash, q.key, q.def, cache);
         }
     }
 
