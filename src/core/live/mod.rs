@@ -134,25 +134,42 @@ pub struct Shown {
 
 #[derive(Debug, Default)]
 pub struct Live {
-    queries: HashMap<Qid, LiveQuery>,
+    /// By query id (`None`: no longer live). A `Vec` and the map type the cache's ingest
+    /// already has: each new map type costs about 1 kB of wasm.
+    queries: Vec<Option<LiveQuery>>,
     /// Query hash <-> the small id the indexes use (kept once given).
-    ids: HashMap<String, Qid>,
+    ids: HashMap<String, usize>,
     names: Vec<String>,
-    types: HashMap<String, TypeIndex>,
+    /// Per entity type (a handful): a list, not another map type.
+    types: Vec<(String, TypeIndex)>,
     /// Queries to hand out at the next `apply` whatever moved (new, rebuilt, overwritten).
     dirty: Vec<Qid>,
 }
 
 impl Live {
     pub fn is_empty(&self) -> bool {
-        self.queries.is_empty()
+        self.queries.iter().all(Option::is_none)
     }
 
     fn id(&self, hash: &str) -> Option<Qid> {
-        self.ids
-            .get(hash)
-            .copied()
-            .filter(|q| self.queries.contains_key(q))
+        let q = *self.ids.get(hash)?;
+        self.queries.get(q)?.as_ref()?;
+        Qid::try_from(q).ok()
+    }
+
+    fn query(&self, q: Qid) -> Option<&LiveQuery> {
+        self.queries.get(q as usize)?.as_ref()
+    }
+
+    fn query_mut(&mut self, q: Qid) -> Option<&mut LiveQuery> {
+        self.queries.get_mut(q as usize)?.as_mut()
+    }
+
+    fn type_index(&mut self, from: &str) -> Option<&mut TypeIndex> {
+        self.types
+            .iter_mut()
+            .find(|(t, _)| t == from)
+            .map(|(_, idx)| idx)
     }
 
     pub fn has(&self, hash: &str) -> bool {
@@ -160,7 +177,7 @@ impl Live {
     }
 
     pub fn def(&self, hash: &str) -> Option<&Def> {
-        self.queries.get(&self.id(hash)?).map(|q| &q.def)
+        self.query(self.id(hash)?).map(|q| &q.def)
     }
 
     /// Makes query `hash` live with `def` (a different definition replaces the old one; the
@@ -170,58 +187,63 @@ impl Live {
             return;
         }
         self.remove(hash);
-        let qid = match self.ids.get(hash) {
+        let at = match self.ids.get(hash) {
             Some(q) => *q,
             None => {
-                // More than u32::MAX live queries cannot fit in wasm memory anyway.
-                let q = Qid::try_from(self.names.len()).unwrap_or(Qid::MAX);
+                let q = self.names.len();
                 self.ids.insert(hash.to_owned(), q);
                 self.names.push(hash.to_owned());
+                self.queries.push(None);
                 q
             }
         };
+        // More than u32::MAX live queries cannot fit in wasm memory anyway.
+        let qid = Qid::try_from(at).unwrap_or(Qid::MAX);
         let set = build(&def, cache);
-        let idx = self.types.entry(def.from.clone()).or_default();
-        idx.add(qid, def.pred.as_ref().and_then(Pred::guard));
-        for k in set.keys() {
-            idx.joined(k, qid);
+        if self.type_index(&def.from).is_none() {
+            self.types.push((def.from.clone(), TypeIndex::default()));
         }
-        self.queries.insert(
-            qid,
-            LiveQuery {
+        if let Some(idx) = self.type_index(&def.from) {
+            idx.add(qid, def.pred.as_ref().and_then(Pred::guard));
+            for k in set.keys() {
+                idx.joined(k, qid);
+            }
+        }
+        if let Some(slot) = self.queries.get_mut(at) {
+            *slot = Some(LiveQuery {
                 def,
                 key,
                 set,
                 shown: None,
-            },
-        );
+            });
+        }
         self.dirty.push(qid);
     }
 
     /// Query `hash` is no longer live.
     pub fn remove(&mut self, hash: &str) {
-        let Some(q) = self
-            .id(hash)
-            .and_then(|qid| self.queries.remove(&qid).map(|q| (qid, q)))
-        else {
-            return;
-        };
-        let (qid, q) = q;
-        if let Some(idx) = self.types.get_mut(&q.def.from) {
+        self.take(hash);
+    }
+
+    /// Removes query `hash` and gives it back.
+    fn take(&mut self, hash: &str) -> Option<LiveQuery> {
+        let qid = self.id(hash)?;
+        let q = self.queries.get_mut(qid as usize)?.take()?;
+        if let Some(idx) = self.type_index(&q.def.from) {
             idx.remove(qid, q.set.keys());
             if idx.is_empty() {
-                self.types.remove(&q.def.from);
+                self.types.retain(|(t, _)| *t != q.def.from);
             }
         }
+        Some(q)
     }
 
     /// Builds query `hash` again from the cache and hands it out (its result was dropped, or
     /// the whole cache changed under it).
     pub fn rebuild(&mut self, hash: &str, cache: &Cache) {
-        if let Some(q) = self.id(hash).and_then(|qid| self.queries.get(&qid)) {
-            let (key, def) = (q.key.clone(), q.def.clone());
-            self.remove(hash);
-            self.define(hash, key, def, cache);
+        // Moved out and back in: no copy of the definition.
+        if let Some(q) = self.take(hash) {
+            self.define(hash, q.key, q.def, cache);
         }
     }
 
@@ -233,12 +255,13 @@ impl Live {
         let mut touched = std::mem::take(&mut self.dirty);
         let forced: Vec<Qid> = forced.iter().filter_map(|h| self.id(h)).collect();
         for key in keys {
-            let Some(idx) = self.types.get_mut(type_of(key)) else {
+            let ty = type_of(key);
+            let Some((_, idx)) = self.types.iter_mut().find(|(t, _)| t == ty) else {
                 continue;
             };
             let rec = cache.entity(key);
             for qid in idx.candidates(key, rec, cache) {
-                let Some(q) = self.queries.get_mut(&qid) else {
+                let Some(Some(q)) = self.queries.get_mut(qid as usize) else {
                     continue;
                 };
                 let moved = match rec.filter(|r| q.def.matches(r, cache)) {
@@ -262,7 +285,7 @@ impl Live {
             }
         }
         for qid in forced {
-            if let Some(q) = self.queries.get_mut(&qid) {
+            if let Some(q) = self.query_mut(qid) {
                 q.shown = None;
             }
             if !touched.contains(&qid) {
@@ -271,8 +294,10 @@ impl Live {
         }
         let mut out = Vec::new();
         for qid in touched {
-            let (Some(q), Some(hash)) = (self.queries.get_mut(&qid), self.names.get(qid as usize))
-            else {
+            let (Some(Some(q)), Some(hash)) = (
+                self.queries.get_mut(qid as usize),
+                self.names.get(qid as usize),
+            ) else {
                 continue;
             };
             let window = q.set.window(q.def.offset, q.def.limit);

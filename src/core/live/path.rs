@@ -10,8 +10,13 @@ use crate::core::error::{Error, Result};
 use crate::core::key::type_of;
 use crate::core::schema::Schema;
 
-fn bad(at: &str, msg: impl std::fmt::Display) -> Error {
-    Error::InvalidArgument(format!("live query `{at}`: {msg}"))
+/// "live query `at`: msg" (one shared, non-generic constructor for the live part's errors).
+pub(super) fn bad(at: &str, msg: &str) -> Error {
+    let mut s = String::from("live query `");
+    for part in [at, "`: ", msg] {
+        s.push_str(part);
+    }
+    Error::InvalidArgument(s)
 }
 
 /// A field path resolved against the schema: to-one relations to follow, then the last field.
@@ -29,7 +34,7 @@ impl Path {
     pub fn parse(text: &str, from: &str, schema: &Schema, at: &str) -> Result<Path> {
         let segs: Vec<&str> = text.split('.').collect();
         if segs.iter().any(|s| s.is_empty()) {
-            return Err(bad(at, format!("`{text}` is not a field path")));
+            return Err(bad(at, &format!("`{text}` is not a field path")));
         }
         let mut ty = from.to_owned();
         let mut follow = Vec::new();
@@ -37,7 +42,7 @@ impl Path {
         for (i, seg) in segs.iter().enumerate() {
             let t = schema
                 .get(&ty)
-                .ok_or_else(|| bad(at, format!("unknown entity type `{ty}`")))?;
+                .ok_or_else(|| bad(at, &format!("unknown entity type `{ty}`")))?;
             let rel = t.relation(seg);
             if i + 1 == n {
                 return Ok(Path {
@@ -55,13 +60,13 @@ impl Path {
                 Some(_) => {
                     return Err(bad(
                         at,
-                        format!("`{text}`: `{seg}` is a list relation; a path follows to-one relations only"),
+                        &format!("`{text}`: `{seg}` is a list relation; a path follows to-one relations only"),
                     ))
                 }
                 None => {
                     return Err(bad(
                         at,
-                        format!("`{text}`: `{ty}.{seg}` is not a relation declared in `entities`"),
+                        &format!("`{text}`: `{ty}.{seg}` is not a relation declared in `entities`"),
                     ))
                 }
             }

@@ -11,9 +11,10 @@ use std::cmp::Ordering;
 use serde_json::{Map, Value};
 
 use super::order::cmp_values;
+use super::path::bad;
 pub use super::path::Path;
 use crate::core::cache::Cache;
-use crate::core::error::{Error, Result};
+use crate::core::error::Result;
 use crate::core::json::type_name;
 use crate::core::schema::Schema;
 
@@ -36,16 +37,12 @@ pub enum Op {
     Contains(Value),
 }
 
-fn bad(at: &str, msg: impl std::fmt::Display) -> Error {
-    Error::InvalidArgument(format!("live query `{at}`: {msg}"))
-}
-
 impl Pred {
     pub fn parse(v: &Value, from: &str, schema: &Schema, at: &str) -> Result<Pred> {
         let obj = v.as_object().ok_or_else(|| {
             bad(
                 at,
-                format!("a predicate is an object, got {}", type_name(v)),
+                &format!("a predicate is an object, got {}", type_name(v)),
             )
         })?;
         let mut all = Vec::with_capacity(obj.len());
@@ -56,7 +53,7 @@ impl Pred {
                     let items = x.as_array().ok_or_else(|| {
                         bad(
                             &here,
-                            format!("needs an array of predicates, got {}", type_name(x)),
+                            &format!("needs an array of predicates, got {}", type_name(x)),
                         )
                     })?;
                     let mut parts = Vec::with_capacity(items.len());
@@ -73,7 +70,7 @@ impl Pred {
                 op if op.starts_with('$') => {
                     return Err(bad(
                         &here,
-                        format!(
+                        &format!(
                             "unknown operator `{op}` here; known: $and, $or, $not, or a field name"
                         ),
                     ))
@@ -137,7 +134,7 @@ fn parse_field(path: Path, x: &Value, at: &str, out: &mut Vec<Pred>) -> Result<(
             "$in" => Op::In(scalars(operand, &here)?),
             "$nin" => Op::Nin(scalars(operand, &here)?),
             "$exists" => Op::Exists(operand.as_bool().ok_or_else(|| {
-                bad(&here, format!("needs true or false, got {}", type_name(operand)))
+                bad(&here, &format!("needs true or false, got {}", type_name(operand)))
             })?),
             "$contains" => match operand {
                 Value::Null => return Err(bad(&here, "needs a string, number or boolean, got null")),
@@ -146,7 +143,7 @@ fn parse_field(path: Path, x: &Value, at: &str, out: &mut Vec<Pred>) -> Result<(
             other => {
                 return Err(bad(
                     &here,
-                    format!("unknown operator `{other}`; known: $eq $ne $lt $lte $gt $gte $in $nin $exists $contains"),
+                    &format!("unknown operator `{other}`; known: $eq $ne $lt $lte $gt $gte $in $nin $exists $contains"),
                 ))
             }
         };
@@ -160,7 +157,7 @@ fn scalar(v: &Value, at: &str) -> Result<Value> {
     match v {
         Value::Array(_) | Value::Object(_) => Err(bad(
             at,
-            format!(
+            &format!(
                 "equality is defined for strings, numbers, booleans and null, got {}",
                 type_name(v)
             ),
@@ -174,7 +171,7 @@ fn comparable(v: &Value, at: &str) -> Result<Value> {
         Value::Number(_) | Value::String(_) => Ok(v.clone()),
         other => Err(bad(
             at,
-            format!(
+            &format!(
                 "comparisons are defined within numbers and within strings, got {}",
                 type_name(other)
             ),
@@ -185,8 +182,13 @@ fn comparable(v: &Value, at: &str) -> Result<Value> {
 fn scalars(v: &Value, at: &str) -> Result<Vec<Value>> {
     let items = v
         .as_array()
-        .ok_or_else(|| bad(at, format!("needs an array, got {}", type_name(v))))?;
-    items.iter().map(|x| scalar(x, at)).collect()
+        .ok_or_else(|| bad(at, &format!("needs an array, got {}", type_name(v))))?;
+    // A loop, not `collect` into a `Result`: that adapter is code of its own.
+    let mut out = Vec::with_capacity(items.len());
+    for x in items {
+        out.push(scalar(x, at)?);
+    }
+    Ok(out)
 }
 
 /// JSON equality as the predicates define it: numbers by value, null equal to missing.

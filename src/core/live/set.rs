@@ -11,12 +11,21 @@ use super::order::Member;
 
 const BLOCK: usize = 256;
 
+/// A place in `Set::all` (more than u32::MAX members cannot fit in wasm memory anyway).
+fn slot(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
 #[derive(Debug, Default)]
 pub struct Set {
     /// Each block sorted and non-empty; their concatenation sorted.
     blocks: Vec<Vec<Rc<Member>>>,
     len: usize,
-    by_key: HashMap<Rc<str>, Rc<Member>>,
+    /// Key -> its member's place in `all` (the cache's interner map type, not a new one: each
+    /// map type costs about 1 kB of wasm).
+    by_key: HashMap<Rc<str>, u32>,
+    /// The members, unordered.
+    all: Vec<Rc<Member>>,
 }
 
 impl Set {
@@ -24,17 +33,22 @@ impl Set {
     pub fn build(members: Vec<Member>) -> Set {
         let mut sorted: Vec<Rc<Member>> = members.into_iter().map(Rc::new).collect();
         crate::core::sort::sort(&mut sorted);
-        let by_key = sorted
-            .iter()
-            .map(|m| (Rc::clone(&m.key), Rc::clone(m)))
-            .collect();
+        let mut by_key = HashMap::default();
+        for (i, m) in sorted.iter().enumerate() {
+            by_key.insert(Rc::clone(&m.key), slot(i));
+        }
         let len = sorted.len();
         let blocks = sorted.chunks(BLOCK).map(<[Rc<Member>]>::to_vec).collect();
         Set {
             blocks,
             len,
             by_key,
+            all: sorted,
         }
+    }
+
+    fn get(&self, key: &str) -> Option<&Rc<Member>> {
+        self.all.get(*self.by_key.get(key)? as usize)
     }
 
     pub fn len(&self) -> usize {
@@ -56,9 +70,16 @@ impl Set {
 
     /// Removes `key`; whether it was a member.
     pub fn remove(&mut self, key: &str) -> bool {
-        let Some(old) = self.by_key.remove(key) else {
+        let Some(i) = self.by_key.remove(key).map(|i| i as usize) else {
             return false;
         };
+        if i >= self.all.len() {
+            return true;
+        }
+        let old = self.all.swap_remove(i);
+        if let Some(moved) = self.all.get(i) {
+            self.by_key.insert(Rc::clone(&moved.key), slot(i));
+        }
         let (b, at) = self.locate(&old);
         if let Some(blk) = self.blocks.get_mut(b) {
             if blk.get(at).is_some_and(|x| Rc::ptr_eq(x, &old)) {
@@ -74,7 +95,7 @@ impl Set {
 
     /// Puts `m` in its place (moving it if it was a member); whether anything moved.
     pub fn put(&mut self, m: Member) -> bool {
-        if let Some(old) = self.by_key.get(&m.key) {
+        if let Some(old) = self.get(&m.key) {
             if old.same_place(&m) {
                 return false;
             }
@@ -82,7 +103,8 @@ impl Set {
             self.remove(&key);
         }
         let m = Rc::new(m);
-        self.by_key.insert(Rc::clone(&m.key), Rc::clone(&m));
+        self.by_key.insert(Rc::clone(&m.key), slot(self.all.len()));
+        self.all.push(Rc::clone(&m));
         self.len += 1;
         if self.blocks.is_empty() {
             self.blocks.push(vec![m]);
