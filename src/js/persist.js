@@ -253,6 +253,12 @@ export class Persistence {
     });
   }
 
+  /** Deletes the cache (one the core could not read); the outbox stays. */
+  dropCache() {
+    this.#chunks = 0;
+    return this.#clear(CACHE_STORES);
+  }
+
   /** Deletes everything of this store (logout). */
   clear() {
     return this.#clear(STORES);

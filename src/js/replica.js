@@ -67,8 +67,10 @@ export class Replica {
     try {
       if (loaded.cache) run(() => this.#core.applyCache(loaded.cache, true));
     } catch (e) {
-      // A cache that cannot be applied is only a cache: start without it.
-      console.warn(`strata: the persisted cache could not be read (${e && e.message}); it is ignored`);
+      // A cache that cannot be applied is only a cache: start without it, and drop it (its
+      // chunks would fail every later start too).
+      console.warn(`strata: the persisted cache could not be read (${e && e.message}); it is dropped`);
+      this.#ioStep(() => this.#persistence.dropCache());
     }
     // Unreadable records become failed STORAGE entries inside (each record is read on its
     // own); the store opens whatever happens here, and what is stored stays stored.

@@ -397,6 +397,27 @@ test('many small cache writes: a reload shows the last of each, before and after
   await context.unroute('**/api/tasks');
 });
 
+test('a cache chunk that cannot be read: the store starts without the cache, drops it, and keeps the outbox', async (context) => {
+  const page = await openTab(context, 'badchunk');
+  await loaded(page);
+  await cut(context);
+  await page.evaluate(() => window.t.patch(2, { title: 'kept' }));
+  await until('the writes', async () => {
+    const d = await call(page, 'dump', 'badchunk');
+    return d.outbox.length === 1 && d.chunks.length >= 1;
+  });
+  await call(page, 'putRaw', 'badchunk', 'chunks', '{"e":[["Task:1",', 1e9);
+  await context.route('**/api/tasks', (r) => r.abort('internetdisconnected'));
+  await page.reload();
+  await page.evaluate(() => window.t.open('badchunk'));
+  eq(await call(page, 'tasks'), undefined, 'started without the cache');
+  eq((await call(page, 'list')).length, 1, 'the mutation is still queued');
+  await until('the cache to be dropped', async () => (await call(page, 'dump', 'badchunk')).chunks.length === 0);
+  eq((await call(page, 'dump', 'badchunk')).outbox.length, 1, 'the outbox record is kept');
+  await context.unroute('**/api/tasks');
+  await uncut(context);
+});
+
 test('persist.version: cache data of another version is migrated by persist.migrate, or dropped without it', async (context) => {
   const page = await openTab(context, 'migrate', { persist: { version: 1 } });
   await loaded(page);
