@@ -435,6 +435,14 @@ impl StoreCore {
         })
     }
 
+    /// The cache chunks `chunks_json` (a JSON array of delta texts, oldest first) as one delta
+    /// text, to replace them in IndexedDB (a read: no batch).
+    #[wasm_bindgen(js_name = compactCache)]
+    pub fn compact_cache(&self, chunks_json: &str) -> Result<String, JsValue> {
+        let s = self.inner.try_borrow().map_err(|_| busy())?;
+        s.compact_cache(chunks_json).map_err(to_js)
+    }
+
     /// The dehydrated state (JSON) of the queries `hashes_json` lists (a read: no batch).
     pub fn dehydrate(&self, hashes_json: &str) -> Result<String, JsValue> {
         let s = self.inner.try_borrow().map_err(|_| busy())?;

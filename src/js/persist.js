@@ -4,10 +4,22 @@
 
 import { StrataError } from './errors.js';
 
-const DB_VERSION = 1;
+// 2: the cache is a few delta texts (`chunks`) instead of one object per record.
+const DB_VERSION = 2;
 // The cache's layout; the outbox records carry their own format (src/core/records.rs).
-export const CACHE_FORMAT = 1;
-const STORES = ['outbox', 'entities', 'queries', 'meta'];
+// 1: one IndexedDB object per entity (`entities`) and query (`queries`), read once and
+// rewritten as a chunk; 2: `chunks`, delta texts in the order written.
+export const CACHE_FORMAT = 2;
+const STORES = ['outbox', 'entities', 'queries', 'meta', 'chunks'];
+const CACHE_STORES = ['entities', 'queries', 'meta', 'chunks'];
+// Past this many chunks the cache is rewritten as one (compactCache).
+export const MAX_CHUNKS = 32;
+const EMPTY = '{"e":[],"q":[]}';
+
+/** The chunk texts as the one JSON text the core reads (an array of deltas, oldest first). */
+function joined(texts) {
+  return `[${texts.join(',')}]`;
+}
 
 /** The IndexedDB database name of store `name` (two users' stores never share one). */
 export function dbName(name) {
@@ -55,7 +67,11 @@ export async function openPersistence(name) {
     const request = indexedDB.open(dbName(name), DB_VERSION);
     request.onupgradeneeded = () => {
       const db = request.result;
-      for (const s of STORES) if (!db.objectStoreNames.contains(s)) db.createObjectStore(s, s === 'outbox' ? { keyPath: 'id' } : undefined);
+      // Only adds stores: the outbox and the old cache stores stay as they are.
+      for (const s of STORES) {
+        if (db.objectStoreNames.contains(s)) continue;
+        db.createObjectStore(s, s === 'outbox' ? { keyPath: 'id' } : s === 'chunks' ? { autoIncrement: true } : undefined);
+      }
     };
     // Another tab holds an older version open and does not close it: give up after a while
     // rather than hang createStore.
@@ -71,8 +87,22 @@ export async function openPersistence(name) {
   }
 }
 
+/** Chunks (deltas, oldest first) as one `{ e, q }`, the later entry winning (for persist.migrate). */
+function mergedDelta(chunks) {
+  if (!Array.isArray(chunks)) return chunks;
+  const e = new Map();
+  const q = new Map();
+  for (const c of chunks) {
+    for (const [k, v] of c.e || []) e.set(k, v);
+    for (const [h, v] of c.q || []) q.set(h, v);
+  }
+  const present = ([, v]) => v !== null && v !== undefined;
+  return { e: [...e].filter(present), q: [...q].filter(present) };
+}
+
 export class Persistence {
   #db;
+  #chunks = 0; // the cache's chunk count as this tab knows it
 
   constructor(db) {
     this.#db = db;
@@ -83,45 +113,86 @@ export class Persistence {
 
   /**
    * Reads what a previous session left: the outbox records and, unless it was written under
-   * another buster, in another format or longer than `maxAge` ms ago, the cache as a delta
-   * (`{ e: [[key, record]], q: [[hash, query]] }`, see src/core/persist.rs). A cache that does
-   * not qualify is deleted.
+   * another buster or longer than `maxAge` ms ago, the cache as one JSON text for the core
+   * (`applyCache`: an array of deltas `{ e: [[key, record]], q: [[hash, query]] }`, see
+   * src/core/sync/delta.rs). A cache that does not qualify is deleted; one in the old
+   * per-record format is rewritten as a chunk.
    */
   async load({ buster = '', maxAge = Infinity, version = 0, migrate } = {}) {
-    const tx = this.#db.transaction(STORES, 'readonly');
-    const [outbox, meta, eKeys, eVals, qKeys, qVals] = await Promise.all([
+    const tx = this.#db.transaction(['outbox', 'meta', 'chunks'], 'readonly');
+    const [outbox, meta, texts] = await Promise.all([
       promised(tx.objectStore('outbox').getAll()),
       promised(tx.objectStore('meta').get('cache')),
-      promised(tx.objectStore('entities').getAllKeys()),
-      promised(tx.objectStore('entities').getAll()),
-      promised(tx.objectStore('queries').getAllKeys()),
-      promised(tx.objectStore('queries').getAll()),
+      promised(tx.objectStore('chunks').getAll()),
     ]);
+    this.#chunks = texts.length;
     const usable =
-      meta && meta.format === CACHE_FORMAT && meta.buster === buster && Date.now() - meta.writtenAt <= maxAge;
+      meta && (meta.format === 1 || meta.format === CACHE_FORMAT) && meta.buster === buster && Date.now() - meta.writtenAt <= maxAge;
     if (!usable) {
-      if (meta || eKeys.length || qKeys.length) await this.#clear(['entities', 'queries', 'meta']);
+      if (meta || texts.length) await this.#clear(CACHE_STORES);
+      else await this.#clearOld(); // records of a format-1 cache whose meta was never written
       return { outbox, cache: null };
     }
-    let cache = { e: eKeys.map((k, i) => [k, eVals[i]]), q: qKeys.map((k, i) => [k, qVals[i]]) };
     const was = meta.version ?? 0;
+    let text;
+    if (meta.format === 1) {
+      // Written by an older strata: read the records once and store them as one chunk.
+      text = JSON.stringify(await this.#readOld());
+      if (was === version) await this.#replaceCache(text, buster, version);
+    } else {
+      text = texts.length ? joined(texts) : null;
+    }
     if (was !== version) {
       // Written under another version of the app's data: migrated by the app, or dropped.
       let migrated = null;
-      if (migrate) {
+      if (migrate && text) {
         try {
-          migrated = migrate(cache, was);
+          migrated = migrate(mergedDelta(JSON.parse(text)), was);
         } catch (e) {
           console.warn(`strata: persist.migrate threw (${e && e.message}); the cached data is dropped`);
         }
       }
       const ok = migrated && Array.isArray(migrated.e) && Array.isArray(migrated.q);
-      await this.#clear(['entities', 'queries', 'meta']);
+      await this.#clear(CACHE_STORES);
+      this.#chunks = 0;
       if (!ok) return { outbox, cache: null };
-      cache = migrated;
-      await this.writeCache(cache, buster, version); // stored again, whole, as the new version
+      text = JSON.stringify(migrated);
+      await this.#replaceCache(text, buster, version); // stored again, whole, as the new version
     }
-    return { outbox, cache };
+    return { outbox, cache: text };
+  }
+
+  /** How many chunks this tab knows the cache to have (its own writes since load included). */
+  get chunkCount() {
+    return this.#chunks;
+  }
+
+  // A format-1 cache: one object per entity and query.
+  async #readOld() {
+    const tx = this.#db.transaction(['entities', 'queries'], 'readonly');
+    const [eKeys, eVals, qKeys, qVals] = await Promise.all([
+      promised(tx.objectStore('entities').getAllKeys()),
+      promised(tx.objectStore('entities').getAll()),
+      promised(tx.objectStore('queries').getAllKeys()),
+      promised(tx.objectStore('queries').getAll()),
+    ]);
+    return { e: eKeys.map((k, i) => [k, eVals[i]]), q: qKeys.map((k, i) => [k, qVals[i]]) };
+  }
+
+  async #clearOld() {
+    const tx = this.#db.transaction(['entities', 'queries'], 'readonly');
+    const [e, q] = await Promise.all([promised(tx.objectStore('entities').count()), promised(tx.objectStore('queries').count())]);
+    if (e || q) await this.#clear(['entities', 'queries']);
+  }
+
+  // The whole cache as one chunk (the old records and chunks gone), in one transaction.
+  #replaceCache(text, buster, version) {
+    const tx = this.#db.transaction(CACHE_STORES, 'readwrite', { durability: 'relaxed' });
+    for (const n of ['entities', 'queries', 'chunks']) tx.objectStore(n).clear();
+    tx.objectStore('chunks').add(text);
+    tx.objectStore('meta').put({ format: CACHE_FORMAT, buster, version, writtenAt: Date.now() }, 'cache');
+    this.#chunks = 1;
+    return done(tx);
   }
 
   /** Every outbox record (another tab changed the outbox). */
@@ -140,21 +211,52 @@ export class Persistence {
     return done(tx);
   }
 
-  /** Writes a cache delta (relaxed: losing the last second of cache on a crash is fine). */
-  writeCache(delta, buster, version = 0) {
-    const tx = this.#db.transaction(['entities', 'queries', 'meta'], 'readwrite', { durability: 'relaxed' });
-    const entities = tx.objectStore('entities');
-    const queries = tx.objectStore('queries');
-    for (const [k, rec] of delta.e) {
-      if (rec) entities.put(rec, k);
-      else entities.delete(k);
-    }
-    for (const [h, q] of delta.q) {
-      if (q) queries.put(q, h);
-      else queries.delete(h);
-    }
+  /**
+   * Appends a cache delta text as a chunk (relaxed: losing the last second of cache on a crash
+   * is fine). Past MAX_CHUNKS, `compact` (the core's compactCache) rewrites them as one.
+   */
+  writeCache(text, buster, version = 0, compact = null) {
+    if (text === EMPTY) return Promise.resolve();
+    const tx = this.#db.transaction(['chunks', 'meta'], 'readwrite', { durability: 'relaxed' });
+    tx.objectStore('chunks').add(text);
     tx.objectStore('meta').put({ format: CACHE_FORMAT, buster, version, writtenAt: Date.now() }, 'cache');
-    return done(tx);
+    this.#chunks += 1;
+    const written = done(tx);
+    if (compact && this.#chunks > MAX_CHUNKS) return Promise.all([written, this.compactCache(compact)]);
+    return written;
+  }
+
+  /**
+   * Rewrites every chunk as one, in one transaction (so no other tab's chunk written meanwhile
+   * is lost): `compact(text)` turns the chunks' JSON array into one delta text, synchronously.
+   */
+  compactCache(compact) {
+    const tx = this.#db.transaction('chunks', 'readwrite', { durability: 'relaxed' });
+    const store = tx.objectStore('chunks');
+    const request = store.getAll();
+    request.onsuccess = () => {
+      const texts = request.result;
+      if (texts.length < 2) return;
+      let text;
+      try {
+        text = compact(joined(texts));
+      } catch (e) {
+        tx.abort(); // the chunks stay as they are
+        return;
+      }
+      store.clear();
+      store.add(text);
+    };
+    this.#chunks = 1;
+    return done(tx).catch((e) => {
+      if (!(e && e.name === 'AbortError')) throw e;
+    });
+  }
+
+  /** Deletes the cache (one the core could not read); the outbox stays. */
+  dropCache() {
+    this.#chunks = 0;
+    return this.#clear(CACHE_STORES);
   }
 
   /** Deletes everything of this store (logout). */

@@ -65,10 +65,12 @@ export class Replica {
     run(() => this.#core.setTab(newId())); // orders two tabs' copies of one record
     run(() => this.#core.setLeader(false));
     try {
-      if (loaded.cache) run(() => this.#core.applyCache(JSON.stringify(loaded.cache), true));
+      if (loaded.cache) run(() => this.#core.applyCache(loaded.cache, true));
     } catch (e) {
-      // A cache that cannot be applied is only a cache: start without it.
-      console.warn(`strata: the persisted cache could not be read (${e && e.message}); it is ignored`);
+      // A cache that cannot be applied is only a cache: start without it, and drop it (its
+      // chunks would fail every later start too).
+      console.warn(`strata: the persisted cache could not be read (${e && e.message}); it is dropped`);
+      this.#ioStep(() => this.#persistence.dropCache());
     }
     // Unreadable records become failed STORAGE entries inside (each record is read on its
     // own); the store opens whatever happens here, and what is stored stays stored.
@@ -169,10 +171,10 @@ export class Replica {
       report(fromCore(e));
       return;
     }
-    const delta = JSON.parse(text);
-    if (delta.e.length === 0 && delta.q.length === 0) return;
+    if (text === '{"e":[],"q":[]}') return; // nothing changed
     this.#tabs?.post({ t: 'cache', delta: text });
-    this.#persistence.writeCache(delta, this.#buster, this.#version).catch((e) => report(storageError(e, 'saving the cache')));
+    const compact = (chunks) => this.#core.compactCache(chunks);
+    this.#persistence.writeCache(text, this.#buster, this.#version, compact).catch((e) => report(storageError(e, 'saving the cache')));
   }
 
   /** A follower's flush(): the sending tab flushes; resolves when it answered (or gave no answer). */

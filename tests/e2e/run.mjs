@@ -989,11 +989,15 @@ try {
           r.onerror = () => reject(r.error);
         });
         try {
-          return await new Promise((resolve, reject) => {
-            const r = db.transaction('queries', 'readonly').objectStore('queries').getAllKeys();
-            r.onsuccess = () => resolve(r.result.map(String));
+          // The cache is a few delta texts (chunks, oldest first; src/js/persist.js).
+          const chunks = await new Promise((resolve, reject) => {
+            const r = db.transaction('chunks', 'readonly').objectStore('chunks').getAll();
+            r.onsuccess = () => resolve(r.result);
             r.onerror = () => reject(r.error);
           });
+          const queries = new Map();
+          for (const c of chunks) for (const [h, q] of JSON.parse(c).q) queries.set(h, q);
+          return [...queries].filter(([, q]) => q).map(([h]) => h);
         } finally {
           db.close();
         }

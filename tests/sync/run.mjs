@@ -305,6 +305,119 @@ test('an infinite query persists its pages: after a reload they show at once, th
   eq(paths, ['/api/feed/0', '/api/feed/1'], 'every page again, in order');
 });
 
+test('a cache in the old per-record format is read after the upgrade, rewritten as one chunk, and the outbox kept', async (context) => {
+  // What the previous strata left: its cache as one IndexedDB object per entity and query
+  // (the pairs of a delta this version writes), the outbox as it is today.
+  const src = await openTab(context, 'legacy-src');
+  await loaded(src);
+  await cut(context);
+  await src.evaluate(() => window.t.patch(1, { title: 'offline edit' }));
+  await until('the outbox record', async () => (await call(src, 'dump', 'legacy-src')).outbox.length === 1);
+  await src.evaluate(() => new Promise((r) => setTimeout(r, 400))); // the relaxed write
+  const dumped = await call(src, 'dump', 'legacy-src');
+  const delta = JSON.parse(dumped.chunks[0]);
+  await src.close();
+  const page = await context.newPage();
+  await page.goto(PAGE);
+  await page.evaluate(
+    ([name, outbox, delta]) =>
+      new Promise((resolve, reject) => {
+        const r = indexedDB.open(`strata:${name}`, 1);
+        r.onupgradeneeded = () => {
+          const db = r.result;
+          db.createObjectStore('outbox', { keyPath: 'id' });
+          for (const s of ['entities', 'queries', 'meta']) db.createObjectStore(s);
+        };
+        r.onerror = () => reject(r.error);
+        r.onsuccess = () => {
+          const db = r.result;
+          const tx = db.transaction(['outbox', 'entities', 'queries', 'meta'], 'readwrite');
+          for (const rec of outbox) tx.objectStore('outbox').put(rec);
+          for (const [k, v] of delta.e) tx.objectStore('entities').put(v, k);
+          for (const [h, q] of delta.q) tx.objectStore('queries').put(q, h);
+          tx.objectStore('meta').put({ format: 1, buster: '', version: 0, writtenAt: Date.now() }, 'cache');
+          tx.oncomplete = () => (db.close(), resolve());
+          tx.onerror = () => reject(tx.error);
+        };
+      }),
+    ['legacy', dumped.outbox, delta],
+  );
+  await context.route('**/api/tasks', (r) => r.abort('internetdisconnected'));
+  await page.evaluate(() => window.t.open('legacy'));
+  eq((await call(page, 'tasks')).map((x) => x.title), ['offline edit', 'two', 'three'], 'the old cache, with the outbox layer over it');
+  eq((await call(page, 'list')).map((m) => m.id), dumped.outbox.map((r) => r.id), 'the stored mutation joined the queue');
+  const after = await call(page, 'dump', 'legacy');
+  eq([after.entities.length, after.queries.length, after.outbox.length], [0, 0, 1], 'the old records gone; the outbox as it was');
+  // The core stamps a record again when a tab takes it over (v, w); the mutation is the same.
+  const same = ({ v, w, ...rest }) => rest;
+  eq(after.outbox.map(same), dumped.outbox.map(same), 'the outbox record is the same mutation');
+  const sorted = (pairs) => [...pairs].sort(([a], [b]) => (a < b ? -1 : 1));
+  eq(sorted(JSON.parse(after.chunks[0]).e), sorted(delta.e), 'every record is in the first chunk, as it was');
+  await page.reload();
+  await page.evaluate(() => window.t.open('legacy'));
+  eq((await call(page, 'tasks')).map((x) => x.title), ['offline edit', 'two', 'three'], 'read from the chunk after a reload');
+  await context.unroute('**/api/tasks');
+  await uncut(context);
+  await until('the mutation to be sent', async () => (await call(page, 'list')).length === 0);
+  eq((await serverLog()).filter((e) => !e.replayed && e.status === 200 && JSON.stringify(e.body).includes('offline edit')).length, 1, 'sent once');
+});
+
+test('many small cache writes: a reload shows the last of each, before and after the chunks are compacted', async (context) => {
+  const page = await openTab(context, 'chunks');
+  await loaded(page);
+  // Each write: one entity change, then pagehide (the cache is written at once: one chunk).
+  const writes = (from, n) =>
+    page.evaluate(([from, n]) => {
+      for (let i = from; i < from + n; i++) {
+        window.t.store.updateEntity('Task', i % 3 === 0 ? 3 : i % 3, { title: `w${i}` });
+        window.dispatchEvent(new Event('pagehide'));
+      }
+    }, [from, n]);
+  const titles = async () => (await call(page, 'tasks')).map((x) => x.title);
+  await until('the list written', async () => (await call(page, 'dump', 'chunks')).chunks.length === 1);
+  await writes(1, 9); // tasks 1, 2, 3 end as w7, w8, w9
+  await until('the chunks', async () => (await call(page, 'dump', 'chunks')).chunks.length >= 10);
+  const few = (await call(page, 'dump', 'chunks')).chunks.length;
+  await context.route('**/api/tasks', (r) => r.abort('internetdisconnected'));
+  await page.reload();
+  await page.evaluate(() => window.t.open('chunks'));
+  eq(await titles(), ['w7', 'w8', 'w9'], `the last write of each, from ${few} chunks`);
+  await writes(10, 60); // past 32 chunks: rewritten as one, then appended to again
+  const last = ['w67', 'w68', 'w69'];
+  eq(await titles(), last, 'in memory');
+  await until('the writes', async () => {
+    const d = await call(page, 'dump', 'chunks');
+    return d.chunks.some((c) => c.includes('"w69"'));
+  });
+  const many = (await call(page, 'dump', 'chunks')).chunks.length;
+  assert(many <= 33, `compacted: ${many} chunks after ${few + 60} writes`);
+  await page.reload();
+  await page.evaluate(() => window.t.open('chunks'));
+  eq(await titles(), last, `the last write of each, from ${many} chunks`);
+  await context.unroute('**/api/tasks');
+});
+
+test('a cache chunk that cannot be read: the store starts without the cache, drops it, and keeps the outbox', async (context) => {
+  const page = await openTab(context, 'badchunk');
+  await loaded(page);
+  await cut(context);
+  await page.evaluate(() => window.t.patch(2, { title: 'kept' }));
+  await until('the writes', async () => {
+    const d = await call(page, 'dump', 'badchunk');
+    return d.outbox.length === 1 && d.chunks.length >= 1;
+  });
+  await call(page, 'putRaw', 'badchunk', 'chunks', '{"e":[["Task:1",', 1e9);
+  await context.route('**/api/tasks', (r) => r.abort('internetdisconnected'));
+  await page.reload();
+  await page.evaluate(() => window.t.open('badchunk'));
+  eq(await call(page, 'tasks'), undefined, 'started without the cache');
+  eq((await call(page, 'list')).length, 1, 'the mutation is still queued');
+  await until('the cache to be dropped', async () => (await call(page, 'dump', 'badchunk')).chunks.length === 0);
+  eq((await call(page, 'dump', 'badchunk')).outbox.length, 1, 'the outbox record is kept');
+  await context.unroute('**/api/tasks');
+  await uncut(context);
+});
+
 test('persist.version: cache data of another version is migrated by persist.migrate, or dropped without it', async (context) => {
   const page = await openTab(context, 'migrate', { persist: { version: 1 } });
   await loaded(page);

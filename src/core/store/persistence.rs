@@ -84,6 +84,12 @@ impl Store {
         })
     }
 
+    /// Cache chunks (a JSON array of delta texts, oldest first) as the one delta text that
+    /// replaces them (sync/delta.rs `compact`).
+    pub fn compact_cache(&self, chunks_json: &str) -> Result<String> {
+        delta::compact(chunks_json)
+    }
+
     /// Applies a delta read from IndexedDB (`hydrate`: its queries are stale until
     /// refetched) or sent by another tab. Nothing applied here is persisted again.
     pub fn apply_cache(&mut self, delta_json: &str, hydrate: bool, now: f64) -> Result<Output> {

@@ -1,7 +1,8 @@
 //! The cache delta: the base records and query results that changed, as JSON
 //! `{ "e": [[key, record | null]], "q": [[hash, { k, s, r, t } | null]] }`. The browser side
 //! writes it to IndexedDB and posts it to the other tabs; a delta read back is applied by the
-//! store (store/persistence.rs).
+//! store (store/persistence.rs). IndexedDB keeps the cache as a few such texts (chunks, in
+//! the order written); a JSON array of them is read in one call, the later chunk winning.
 
 use std::collections::HashSet;
 
@@ -83,14 +84,65 @@ pub struct Delta {
     pub live: Vec<(String, Value)>,
 }
 
+/// Reads one delta, or a JSON array of deltas (the chunks IndexedDB holds, oldest first) as
+/// the one delta they add up to (`merged`).
 pub fn read(text: &str, cache: &Cache) -> Result<Delta> {
-    let v = json::parse_stored(text, "the cache delta")?;
+    let v = match json::parse_stored(text, "the cache delta")? {
+        Value::Array(mut chunks) if chunks.len() == 1 => chunks.pop().unwrap_or_default(),
+        Value::Array(chunks) => merged(chunks),
+        v => v,
+    };
+    Ok(read_value(v, cache))
+}
+
+/// Chunks (a JSON array of delta texts, oldest first) compacted into one delta text, to
+/// replace them. Read as JSON only, so nothing is dropped that a later app version could read.
+pub fn compact(text: &str) -> Result<String> {
+    let chunks = match json::parse_stored(text, "the cache chunks")? {
+        Value::Array(chunks) => chunks,
+        v => vec![v],
+    };
+    let mut out = Vec::new();
+    batch::json_value(&mut out, &merged(chunks));
+    Ok(String::from_utf8(out).unwrap_or_default())
+}
+
+/// Chunks as one delta: per key and hash the last chunk's entry, where it first appeared;
+/// removals left out (the result stands for the whole cache).
+fn merged(chunks: Vec<Value>) -> Value {
+    let (mut e, mut q) = (Map::new(), Map::new());
+    for chunk in chunks {
+        let Value::Object(mut root) = chunk else {
+            continue;
+        };
+        for (field, into) in [("e", &mut e), ("q", &mut q)] {
+            for pair in owned_array(root.remove(field)) {
+                let mut pair = owned_array(Some(pair)).into_iter();
+                if let Some(Value::String(k)) = pair.next() {
+                    into.insert(k, pair.next().unwrap_or(Value::Null));
+                }
+            }
+        }
+    }
+    let pairs = |m: Map<String, Value>| -> Value {
+        m.into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| Value::Array(vec![Value::String(k), v]))
+            .collect()
+    };
+    let mut root = Map::new();
+    root.insert("e".to_owned(), pairs(e));
+    root.insert("q".to_owned(), pairs(q));
+    Value::Object(root)
+}
+
+fn read_value(v: Value, cache: &Cache) -> Delta {
     let schema = cache.schema();
     let mut d = Delta::default();
     // The parsed records are moved into the delta, not copied (a cold start reads every
     // record of the cache through here).
     let Value::Object(mut root) = v else {
-        return Ok(d);
+        return d;
     };
     for pair in owned_array(root.remove("e")) {
         let mut pair = owned_array(Some(pair)).into_iter();
@@ -124,7 +176,7 @@ pub fn read(text: &str, cache: &Cache) -> Result<Delta> {
             _ => d.queries.push((hash, None)),
         }
     }
-    Ok(d)
+    d
 }
 
 /// The items of a JSON array; nothing for anything else.

@@ -936,7 +936,7 @@ async function strataOutboxRun(seedText, tag, probe = null) {
   const promises = [];
   try {
     store.setQueryData(['tasks'], JSON.parse(seedText), { shape: TASKS_SHAPE });
-    out.seeded = await untilCount(strataDb(name), 'entities', OUTBOX_SEED_ENTITIES);
+    out.seeded = await untilCount(strataDb(name), 'chunks', 1); // the seed's cache delta, one chunk
     await sleep(0);
     await yieldTask();
     // Sync listeners run once per batch that changed the queue: once in each mutate() call
@@ -1169,21 +1169,19 @@ async function coldStart() {
     const first = await createStore({ name, entities });
     first.setQueryData(key, JSON.parse(text), { shape: TASKS_SHAPE });
     first.close();
-    const ok = (await untilCount(strataDb(name), 'entities', COLD_ENTITIES)) && (await idbCount(strataDb(name), 'queries')) === 1;
+    // close() writes the cache as one chunk (a delta text; src/js/persist.js).
+    const ok = await untilCount(strataDb(name), 'chunks', 1);
     return { name, ok };
   }
 
   // What strata stores: the raw-IndexedDB peer reads the same records.
   const probe = await persistWithStrata();
   const pdb = await idbOpen(strataDb(probe.name));
-  const ptx = pdb.transaction(['entities', 'queries'], 'readonly');
-  const [eKeys, eVals, qKeys, qVals] = await Promise.all([
-    idbRequest(ptx.objectStore('entities').getAllKeys()),
-    idbRequest(ptx.objectStore('entities').getAll()),
-    idbRequest(ptx.objectStore('queries').getAllKeys()),
-    idbRequest(ptx.objectStore('queries').getAll()),
-  ]);
+  const [chunk] = await idbRequest(pdb.transaction('chunks', 'readonly').objectStore('chunks').getAll());
   pdb.close();
+  const delta = JSON.parse(chunk);
+  const [eKeys, eVals] = [delta.e.map((p) => p[0]), delta.e.map((p) => p[1])];
+  const [qKeys, qVals] = [delta.q.map((p) => p[0]), delta.q.map((p) => p[1])];
   // Untimed probe of the same cold start: where createStore's time goes.
   const io = probeIo(['applyCache', 'reconcileOutbox']);
   let coldProbe;

@@ -5,6 +5,7 @@
 //! `support/persist.rs`.
 
 mod cache_delta_and_hydrate;
+mod chunks;
 mod deep_data;
 mod durability;
 mod leader_and_clear;
