@@ -28,10 +28,8 @@ function loadWasm(given) {
     return initWasm({ module_or_path: compiled || (inNode() ? await readNextToModule() : wasmUrl()) });
   })().catch((e) => {
     loading = undefined; // let a later createStore try again
-    const err = new StrataError(
-      'INTERNAL',
-      `could not load strata_wasm_bg.wasm (it must be served next to the package's index.js as application/wasm): ${e && e.message}`,
-    );
+    const where = given !== undefined ? 'from createStore({ wasm })' : "(it must be served next to the package's index.js as application/wasm)";
+    const err = new StrataError('INTERNAL', `could not load strata_wasm_bg.wasm ${where}: ${e && e.message}`);
     err.cause = e;
     throw err;
   });
@@ -44,7 +42,7 @@ function wasmUrl() {
   const url = new URL('./strata_wasm_bg.wasm', import.meta.url);
   // Vite <= 7's dev server pre-bundles this module into node_modules/.vite/deps/ without the wasm
   // (vitejs/vite#8427; Vite 8 rewrites the URL itself), so `url` would fetch index.html. The
-  // package's own files are still served from node_modules/strata/.
+  // package's own files are still served from node_modules/strata-store/.
   const dev = /^(.*\/node_modules\/)\.vite\/deps[^/]*\/[^/]*$/.exec(url.pathname);
   return dev ? new URL(dev[1] + 'strata-store/strata_wasm_bg.wasm', url) : url;
 }
@@ -116,10 +114,6 @@ if (inBrowserPage()) {
   });
 }
 
-/**
- * Creates a store. Accepts every option of the design (name, persist, baseUrl, headers,
- * entities, defaults, onError); an unknown option is INVALID_ARGUMENT.
- */
 // Where a function sits in `value` (JSON would drop it without a word), e.g. `defaults.retry`.
 function functionAt(value, path, depth = 0) {
   if (typeof value === 'function') return path;
@@ -131,6 +125,10 @@ function functionAt(value, path, depth = 0) {
   return null;
 }
 
+/**
+ * Creates a store. Accepts every option of the design (name, persist, baseUrl, headers,
+ * entities, defaults, onError, ...); an unknown option is INVALID_ARGUMENT.
+ */
 export async function createStore(options = {}) {
   if (!isPlainObject(options)) throw invalidArgument(`createStore options must be an object, got ${describe(options)}`);
   // Every function the store takes is named here; any other would be dropped by JSON.
