@@ -220,6 +220,20 @@ test('a quota error is reported: the mutation fails with QUOTA and is not queued
   await loaded(page);
   const cdp = await context.newCDPSession(page);
   await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.url, quotaSize: 1 });
+  // Chromium's IndexedDB keeps the space it last learned it had for a few seconds, so a write
+  // right after the override may still pass: wait until a probe write in this origin fails.
+  await until('the quota to apply', () => page.evaluate(() => new Promise((resolve) => {
+    const open = indexedDB.open('quota-probe', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('p');
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction('p', 'readwrite');
+      tx.objectStore('p').put('x'.repeat(100_000), 1);
+      tx.oncomplete = () => { db.close(); setTimeout(() => resolve(false), 250); };
+      tx.onabort = () => { db.close(); resolve(tx.error && tx.error.name === 'QuotaExceededError'); };
+    };
+    open.onerror = () => resolve(open.error && open.error.name === 'QuotaExceededError');
+  })), 20_000);
   await cut(context);
   await call(page, 'patch', 1, { title: 'x'.repeat(200_000) });
   await until('the mutation to settle', async () => (await page.evaluate(() => window.t.settled.length)) === 1);
