@@ -19,6 +19,7 @@
 //!   before the window (`state.total`)
 //! - `pu`: after `applyPushes`: `[lastEventId | null, [[index, error]...]]` (refused messages)
 
+use crate::core::row::Row;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -28,7 +29,7 @@ use super::store::Store;
 
 #[derive(Serialize)]
 pub struct Batch<'a> {
-    e: Vec<(&'a str, &'a Map<String, Value>)>,
+    e: Vec<(&'a str, &'a Row)>,
     /// Written entities that are gone (an optimistic delete): JS drops them like `re`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     g: Vec<&'a str>,
@@ -94,7 +95,7 @@ fn write_data(out: &mut Vec<u8>, b: &Batch) {
         out.push(b'[');
         json_str(out, k);
         out.push(b',');
-        json_object(out, rec);
+        json_row(out, rec);
         out.push(b']');
     });
     if !b.g.is_empty() {
@@ -178,8 +179,17 @@ fn json_strs<'s>(out: &mut Vec<u8>, items: impl Iterator<Item = &'s str>) {
 }
 
 pub(crate) fn json_object(out: &mut Vec<u8>, m: &Map<String, Value>) {
+    json_fields(out, m.iter().map(|(k, v)| (k.as_str(), v)));
+}
+
+/// An entity record as a JSON object, in its field order.
+pub(crate) fn json_row(out: &mut Vec<u8>, r: &Row) {
+    json_fields(out, r.iter());
+}
+
+fn json_fields<'a>(out: &mut Vec<u8>, fields: impl Iterator<Item = (&'a str, &'a Value)>) {
     out.push(b'{');
-    for (i, (k, v)) in m.iter().enumerate() {
+    for (i, (k, v)) in fields.enumerate() {
         if i > 0 {
             out.push(b',');
         }

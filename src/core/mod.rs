@@ -13,7 +13,7 @@
 //! output.rs           what a call reports (ChangeSet, Output, Action) and Settle
 //! batch.rs            the wire format of an Output (one JSON string per call)
 //! error.rs            Error (a call's failure) and ErrorInfo (a failure as data)
-//! config.rs schema.rs shape.rs key.rs json.rs url.rs retry.rs sort.rs   vocabulary
+//! config.rs schema.rs shape.rs key.rs json.rs row.rs url.rs retry.rs sort.rs   vocabulary
 //! ```
 //!
 //! Imports go one way: vocabulary <- output <- cache <- live, query, mutation <- sync <- store.
@@ -31,6 +31,7 @@ pub(crate) mod output;
 pub(crate) mod push;
 pub(crate) mod query;
 pub(crate) mod retry;
+pub(crate) mod row;
 pub(crate) mod schema;
 pub(crate) mod shape;
 pub(crate) mod sort;

@@ -28,7 +28,8 @@ mod queries;
 
 pub use pages::Side;
 
-use serde_json::{Map, Value};
+use crate::core::row::Row;
+use serde_json::Value;
 
 use super::cache::guard::Order;
 use super::cache::{Cache, Query};
@@ -115,7 +116,7 @@ impl Store {
         self.queries.get(hash)
     }
 
-    pub fn entity(&self, key: &str) -> Option<&Map<String, Value>> {
+    pub fn entity(&self, key: &str) -> Option<&Row> {
         self.cache.entity(key)
     }
 

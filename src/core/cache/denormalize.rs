@@ -96,7 +96,7 @@ impl<'a> Reader<'a> {
             return Value::Null;
         };
         let Some(t) = self.schema.get(type_of(key)) else {
-            return Value::Object(rec.clone());
+            return Value::Object(rec.to_map());
         };
         if self.path.contains(&key) || self.path.len() >= MAX_ENTITY_DEPTH || self.budget == 0 {
             let mut stub = Map::new();
@@ -121,7 +121,7 @@ impl<'a> Reader<'a> {
                 ),
                 _ => v.clone(),
             };
-            out.insert(k.clone(), x);
+            out.insert(k.to_owned(), x);
         }
         self.path.pop();
         Value::Object(out)

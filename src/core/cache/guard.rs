@@ -12,9 +12,10 @@
 //! Stamps are only needed while a request older than them is in flight, so they are dropped
 //! as soon as none is (`retain_requests`): a store with nothing in flight keeps none.
 
+use crate::core::row::Row;
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::normalize::EntityRecord;
 use crate::core::schema::Schema;
@@ -83,7 +84,7 @@ impl Guard {
         schema: &Schema,
         entities: &mut Vec<EntityRecord>,
         order: Order,
-        base: impl Fn(&str) -> Option<&'a Map<String, Value>>,
+        base: impl Fn(&str) -> Option<&'a Row>,
     ) {
         entities.retain(|(key, rec)| !older_version(schema, key, rec, base(key)));
         match order {
@@ -113,7 +114,7 @@ impl Guard {
                         .map(|t| t.id_field.as_str());
                     let stamps = self.pushed.entry(key.clone()).or_default();
                     // The id is never withheld from an answer: it names the record.
-                    for f in rec.keys().filter(|f| Some(f.as_str()) != id_field) {
+                    for f in rec.keys().filter(|f| Some(*f) != id_field) {
                         stamp(stamps, f, now);
                     }
                 }
@@ -150,8 +151,8 @@ fn stamp(stamps: &mut Vec<(String, u64)>, field: &str, at: u64) {
 pub fn older_version(
     schema: &Schema,
     key: &str,
-    rec: &Map<String, Value>,
-    base: Option<&Map<String, Value>>,
+    rec: &Row,
+    base: Option<&Row>,
 ) -> bool {
     let Some(vf) = schema
         .get(crate::core::key::type_of(key))

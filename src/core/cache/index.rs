@@ -5,12 +5,12 @@
 //! work on integers with a fast hasher. String keys everywhere (one allocation and one SipHash
 //! per link) made a 10,000-task ingest spend most of its time in the allocator and the hasher.
 
+use crate::core::row::Row;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
 use foldhash::fast::FixedState;
 use foldhash::HashMap;
-use serde_json::{Map, Value};
 
 use super::normalize::{record_refs, EntityRecord};
 use crate::core::key::type_of;
@@ -56,7 +56,7 @@ impl Interner {
 
 #[derive(Debug, Default)]
 struct Slot {
-    record: Option<Map<String, Value>>,
+    record: Option<Row>,
     /// Entities whose relation fields reference this one.
     parents: IdSet,
     /// Queries whose results reference this entity directly.
@@ -96,7 +96,7 @@ pub struct Changes {
 }
 
 impl Index {
-    pub fn get(&self, key: &str) -> Option<&Map<String, Value>> {
+    pub fn get(&self, key: &str) -> Option<&Row> {
         let id = self.keys.get(key)?;
         self.slots.get(id as usize)?.record.as_ref()
     }
@@ -113,7 +113,7 @@ impl Index {
     }
 
     /// Calls `f` with every cached entity of type `type_name` (key and record).
-    pub fn each_of(&self, type_name: &str, mut f: impl FnMut(&str, &Map<String, Value>)) {
+    pub fn each_of(&self, type_name: &str, mut f: impl FnMut(&str, &Row)) {
         for (i, slot) in self.slots.iter().enumerate() {
             let (Some(rec), Ok(id)) = (&slot.record, Id::try_from(i)) else {
                 continue;
@@ -178,7 +178,7 @@ impl Index {
             let mut changed = false;
             let mut old_refs: Option<Vec<String>> = None;
             for (k, v) in fields {
-                if (k == t.id_field && rec.contains_key(&k)) || rec.get(&k) == Some(&v) {
+                if (*k == *t.id_field && rec.contains_key(&k)) || rec.get(&k) == Some(&v) {
                     continue;
                 }
                 if old_refs.is_none() && t.relation(&k).is_some() {
@@ -186,7 +186,7 @@ impl Index {
                     record_refs(&t.relations, rec, &mut refs);
                     old_refs = Some(refs.into_iter().map(str::to_owned).collect());
                 }
-                rec.insert(k, v);
+                rec.insert_name(k, v);
                 changed = true;
             }
             if changed {
@@ -211,7 +211,7 @@ impl Index {
         &mut self,
         schema: &Schema,
         key: &str,
-        record: Option<Map<String, Value>>,
+        record: Option<Row>,
         written: &mut Written,
     ) {
         let id = self.intern(key);
@@ -280,10 +280,10 @@ impl Index {
         &mut self,
         schema: &Schema,
         entities: Vec<EntityRecord>,
-    ) -> Vec<(Id, Map<String, Value>)> {
+    ) -> Vec<(Id, Row)> {
         let mut at: IdMap<usize> =
             IdMap::with_capacity_and_hasher(entities.len(), FixedState::default());
-        let mut out: Vec<(Id, Map<String, Value>)> = Vec::with_capacity(entities.len());
+        let mut out: Vec<(Id, Row)> = Vec::with_capacity(entities.len());
         for (key, fields) in entities {
             let id = self.intern(&key);
             match at.get(&id) {
@@ -292,8 +292,8 @@ impl Index {
                     let merged = &mut out[i].1;
                     for (k, v) in fields {
                         // The first copy's id value stands, as in the cache itself.
-                        if Some(k.as_str()) != id_field || !merged.contains_key(&k) {
-                            merged.insert(k, v);
+                        if Some(&*k) != id_field || !merged.contains_key(&k) {
+                            merged.insert_name(k, v);
                         }
                     }
                 }

@@ -19,6 +19,7 @@
 //! this needs). Numbers other than short integers go through `serde_json::Number`'s own
 //! `FromStr`, so every number is the value serde_json would have read.
 
+use crate::core::row::{name, Row};
 use foldhash::{HashMap, HashMapExt};
 use serde_json::{Map, Number, Value};
 
@@ -73,7 +74,7 @@ struct Reader<'s, 't> {
     pos: usize,
     depth: usize,
     schema: &'s Schema,
-    entities: Vec<(String, Map<String, Value>)>,
+    entities: Vec<(String, Row)>,
     /// Key -> position in `entities`.
     index: HashMap<String, usize>,
     /// The fields of the entity objects being read, innermost last (one shared stack, so
@@ -488,7 +489,7 @@ impl<'t> Reader<'_, 't> {
                     && copy
                         .iter()
                         .zip(rec.iter())
-                        .all(|((k, v), (rk, rv))| k == rk && (*k == t.id_field || v.same_as(rv)));
+                        .all(|((k, v), (rk, rv))| *k == rk && (*k == t.id_field || v.same_as(rv)));
                 let fields = self.fields.drain(base..);
                 if unchanged {
                     return Some(Value::String(self.key.clone()));
@@ -500,15 +501,12 @@ impl<'t> Reader<'_, 't> {
                     {
                         continue;
                     }
-                    rec.insert(k.to_owned(), v.into_value());
+                    rec.insert(k, v.into_value());
                 }
             }
             None => {
                 let fields = self.fields.drain(base..);
-                let mut rec = Map::with_capacity(fields.len());
-                for (k, v) in fields {
-                    rec.insert(k.to_owned(), v.into_value());
-                }
+                let rec = Row::from_pairs(fields.map(|(k, v)| (name(k), v.into_value())));
                 self.index.insert(self.key.clone(), self.entities.len());
                 self.entities.push((self.key.clone(), rec));
             }

@@ -2,12 +2,13 @@
 //! the server base, and how each is applied. Built by mutation/description.rs, applied by
 //! overlay.rs (which takes the active layers, in queue order, as an argument).
 
-use serde_json::{Map, Value};
+use crate::core::row::Row;
+use serde_json::Value;
 
 /// One write of a layer: fields merged into an entity, or the entity gone.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LayerWrite {
-    Merge(Map<String, Value>),
+    Merge(Row),
     Delete,
 }
 
@@ -35,13 +36,13 @@ impl Layer {
 }
 
 /// A record after a layer write.
-pub fn apply_write(base: Option<Map<String, Value>>, w: &LayerWrite) -> Option<Map<String, Value>> {
+pub fn apply_write(base: Option<Row>, w: &LayerWrite) -> Option<Row> {
     match w {
         LayerWrite::Delete => None,
         LayerWrite::Merge(fields) => {
             let mut rec = base.unwrap_or_default();
             for (k, v) in fields {
-                rec.insert(k.clone(), v.clone());
+                rec.insert(k, v.clone());
             }
             Some(rec)
         }

@@ -27,9 +27,10 @@ pub mod normalize;
 mod overlay;
 mod rename;
 
+use crate::core::row::Row;
 use std::collections::HashMap;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use self::guard::Guard;
 use self::index::{Index, Written};
@@ -57,7 +58,7 @@ pub struct Cache {
     results: HashMap<String, Query>,
     /// Server base records of entities some active layer touches (`None`: not cached); the
     /// index holds what is visible: base + layers (see overlay.rs).
-    shadow: HashMap<String, Option<Map<String, Value>>>,
+    shadow: HashMap<String, Option<Row>>,
     /// Server base results of queries an active layer inserts into.
     shadow_results: HashMap<String, Value>,
     /// What keeps server writes from going back in time (guard.rs).
@@ -110,7 +111,7 @@ impl Cache {
     }
 
     /// The visible record of entity `key`.
-    pub fn entity(&self, key: &str) -> Option<&Map<String, Value>> {
+    pub fn entity(&self, key: &str) -> Option<&Row> {
         self.index.get(key)
     }
 
@@ -244,7 +245,7 @@ impl Cache {
     }
 
     /// Calls `f` with every cached entity of type `type_name` (key and visible record).
-    pub fn each_entity_of(&self, type_name: &str, f: impl FnMut(&str, &Map<String, Value>)) {
+    pub fn each_entity_of(&self, type_name: &str, f: impl FnMut(&str, &Row)) {
         self.index.each_of(type_name, f);
     }
 
@@ -311,7 +312,7 @@ impl Cache {
             .write(&self.schema, entities, &mut self.changed.written);
     }
 
-    fn replace_visible(&mut self, key: &str, rec: Option<Map<String, Value>>) {
+    fn replace_visible(&mut self, key: &str, rec: Option<Row>) {
         self.index
             .replace(&self.schema, key, rec, &mut self.changed.written);
     }

@@ -3,6 +3,7 @@
 //! the shape (for query results) and the schema's relations (for entity fields) say which
 //! strings are keys, so no marker object is needed.
 
+use crate::core::row::Row;
 use serde_json::{Map, Value};
 
 use crate::core::error::{Error, Result};
@@ -12,7 +13,7 @@ use crate::core::schema::{Relation, Schema};
 use crate::core::shape::Shape;
 
 /// One entity as found in the data: its key and its fields with relations turned into keys.
-pub type EntityRecord = (String, Map<String, Value>);
+pub type EntityRecord = (String, Row);
 
 /// A normalized value plus the entities found in it, inner ones before the ones holding them.
 #[derive(Debug, Default)]
@@ -110,7 +111,7 @@ impl<'a> Normalizer<'a> {
             }
         }
         let key = entity_key(type_name_, &id);
-        self.entities.push((key.clone(), m));
+        self.entities.push((key.clone(), Row::from_map(m)));
         Ok(key)
     }
 
@@ -165,7 +166,7 @@ pub fn result_refs<'v>(shape: &Shape, v: &'v Value, out: &mut Vec<&'v str>) {
 /// Every entity key a normalized record references through its relation fields.
 pub fn record_refs<'v>(
     relations: &[Relation],
-    rec: &'v Map<String, Value>,
+    rec: &'v Row,
     out: &mut Vec<&'v str>,
 ) {
     for rel in relations {

@@ -6,7 +6,7 @@
 //! recomputed, so a rollback (dropping a layer) can never lose a neighbour's layer or newer
 //! server data.
 
-use serde_json::{Map, Value};
+use crate::core::row::Row;
 
 use super::guard::{older_version, Order, GONE};
 use super::layer::{apply_insert, apply_write, Layer, LayerWrite};
@@ -48,7 +48,7 @@ impl Cache {
 
     /// Replaces entity `key`'s base record as stored elsewhere (IndexedDB, another tab),
     /// unless it carries an older version than the base.
-    pub fn put_base(&mut self, key: &str, rec: Option<Map<String, Value>>, layers: &[&Layer]) {
+    pub fn put_base(&mut self, key: &str, rec: Option<Row>, layers: &[&Layer]) {
         if let Some(r) = &rec {
             if older_version(&self.schema, key, r, self.base_record(key)) {
                 return;
@@ -159,7 +159,7 @@ impl Cache {
                     _ if newer.contains(&GONE) => base.take(),
                     (LayerWrite::Merge(fields), false) => {
                         let mut fields = fields.clone();
-                        fields.retain(|f, _| !newer.contains(&f.as_str()));
+                        fields.retain(|f, _| !newer.contains(&f));
                         apply_write(base.take(), &LayerWrite::Merge(fields))
                     }
                     (LayerWrite::Delete, false) => apply_write(base.take(), w),
@@ -181,7 +181,7 @@ impl Cache {
     }
 
     /// The server base of an entity (under its layers, if any).
-    pub fn base_record(&self, key: &str) -> Option<&Map<String, Value>> {
+    pub fn base_record(&self, key: &str) -> Option<&Row> {
         match self.shadow.get(key) {
             Some(b) => b.as_ref(),
             None => self.index.get(key),
@@ -191,16 +191,16 @@ impl Cache {
 
 /// Field-wise merge of a server write into a base record; the first id value stands.
 fn merge_base(
-    base: Option<Map<String, Value>>,
-    fields: Map<String, Value>,
+    base: Option<Row>,
+    fields: Row,
     id_field: Option<&str>,
-) -> Option<Map<String, Value>> {
+) -> Option<Row> {
     let mut rec = base.unwrap_or_default();
     for (k, v) in fields {
-        if Some(k.as_str()) == id_field && rec.contains_key(&k) {
+        if Some(&*k) == id_field && rec.contains_key(&k) {
             continue;
         }
-        rec.insert(k, v);
+        rec.insert_name(k, v);
     }
     Some(rec)
 }

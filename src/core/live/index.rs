@@ -5,10 +5,11 @@
 //! queries each on its own project, a change checks one or two. Queries are small ids here
 //! (`Live` names them).
 
+use crate::core::row::Row;
 use std::rc::Rc;
 
 use foldhash::{HashMap, HashMapExt};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::path::Path;
 use crate::core::cache::Cache;
@@ -159,7 +160,7 @@ impl TypeIndex {
     pub fn candidates(
         &self,
         key: &str,
-        rec: Option<&Map<String, Value>>,
+        rec: Option<&Row>,
         cache: &Cache,
     ) -> Vec<Qid> {
         let mut out: Vec<Qid> = match self.members.get(key).copied() {

@@ -21,8 +21,9 @@ mod path;
 pub mod predicate;
 mod set;
 
+use crate::core::row::Row;
 use foldhash::HashMap;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use self::index::{Qid, TypeIndex};
 use self::order::OrderBy;
@@ -107,7 +108,7 @@ impl Def {
         })
     }
 
-    fn matches(&self, rec: &Map<String, Value>, cache: &Cache) -> bool {
+    fn matches(&self, rec: &Row, cache: &Cache) -> bool {
         self.pred.as_ref().map_or(true, |p| p.eval(rec, cache))
     }
 }

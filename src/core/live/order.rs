@@ -3,10 +3,11 @@
 //! < arrays < objects (these two by their JSON text). Within numbers and within strings it is
 //! the order the `$lt`/`$gt` predicates use.
 
+use crate::core::row::Row;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::path::Path;
 use crate::core::cache::Cache;
@@ -95,7 +96,7 @@ impl OrderBy {
         &self,
         key: &str,
         id: Option<&Value>,
-        rec: &Map<String, Value>,
+        rec: &Row,
         cache: &Cache,
     ) -> Member {
         let mut dirs = 0u32;

@@ -1,9 +1,10 @@
 //! Field paths of live definitions: a dotted path through to-one relations (`assignee.team`),
 //! resolved against the schema once and read from a record through the cache.
 
+use crate::core::row::Row;
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::core::cache::Cache;
 use crate::core::error::{Error, Result};
@@ -77,7 +78,7 @@ impl Path {
     /// The value of this path for entity record `rec` (`None`: missing).
     pub fn read<'c>(
         &self,
-        rec: &'c Map<String, Value>,
+        rec: &'c Row,
         cache: &'c Cache,
     ) -> Option<Cow<'c, Value>> {
         let mut rec = rec;

@@ -6,9 +6,10 @@
 //! Comparisons are defined within numbers and within strings; a field of another type does not
 //! match. Operands of other types are refused when the definition is read.
 
+use crate::core::row::Row;
 use std::cmp::Ordering;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::order::cmp_values;
 use super::path::bad;
@@ -89,7 +90,7 @@ impl Pred {
     }
 
     /// Whether entity record `rec` matches.
-    pub fn eval(&self, rec: &Map<String, Value>, cache: &Cache) -> bool {
+    pub fn eval(&self, rec: &Row, cache: &Cache) -> bool {
         match self {
             Pred::And(ps) => ps.iter().all(|p| p.eval(rec, cache)),
             Pred::Or(ps) => ps.iter().any(|p| p.eval(rec, cache)),

@@ -2,6 +2,7 @@
 //! and replayed. Ops become an optimistic *layer* (cache/layer.rs): record writes and list
 //! inserts applied over the server base, dropped exactly on rollback.
 
+use crate::core::row::Row;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -221,7 +222,7 @@ impl Mutation {
 
     /// Records what the layer overwrites in the base (the rollback snapshot) and the
     /// subject's base version; `base` reads the server base of an entity.
-    pub fn capture<'a>(&mut self, base: impl Fn(&str) -> Option<&'a Map<String, Value>>) {
+    pub fn capture<'a>(&mut self, base: impl Fn(&str) -> Option<&'a Row>) {
         let mut snapshot = Map::new();
         for (key, w) in &self.layer.writes {
             let rec = base(key);
@@ -231,11 +232,11 @@ impl Mutation {
                         .keys()
                         .map(|f| {
                             let v = rec.and_then(|b| b.get(f)).cloned();
-                            (f.clone(), v.unwrap_or(Value::Null))
+                            (f.to_owned(), v.unwrap_or(Value::Null))
                         })
                         .collect(),
                 ),
-                LayerWrite::Delete => rec.map_or(Value::Null, |b| Value::Object(b.clone())),
+                LayerWrite::Delete => rec.map_or(Value::Null, |b| Value::Object(b.to_map())),
             };
             snapshot.insert(key.clone(), entry);
         }
@@ -403,7 +404,7 @@ fn update_op(
         let mut own = Map::new();
         for (k, fields) in n.entities {
             if k == key {
-                own = fields.clone();
+                own = fields.to_map();
             }
             m.layer.writes.push((k, LayerWrite::Merge(fields)));
         }

@@ -463,7 +463,9 @@ impl Queue {
             for (k, w) in &mut m.layer.writes {
                 if *k == key {
                     if let super::cache::layer::LayerWrite::Merge(fields) = w {
-                        fields.extend(value.iter().map(|(f, v)| (f.clone(), v.clone())));
+                        for (f, v) in value {
+                            fields.insert(f, v.clone());
+                        }
                     }
                 }
             }

@@ -6,6 +6,7 @@
 //! "dataUpdatedAt", "status" }] }`, records and results normalized as the cache holds them.
 //! The JS side adds each query's `hash` before `hydrate` (hashes are the wrapper's).
 
+use crate::core::row::Row;
 use serde_json::{Map, Value};
 
 use super::{Source, Store};
@@ -81,7 +82,7 @@ impl Store {
                 record_refs(&t.relations, rec, &mut refs);
                 stack.extend(refs.into_iter().map(str::to_owned));
             }
-            entities.insert(key, Value::Object(rec.clone()));
+            entities.insert(key, Value::Object(rec.to_map()));
         }
         let mut state = Map::new();
         state.insert("version".to_owned(), Value::from(FORMAT));
@@ -113,7 +114,7 @@ impl Store {
             .map(|h| h.query.updated_at)
             .fold(0.0, f64::max);
         let known = |s: &Store, key: &str| s.cache.base_record(key).is_some();
-        let entities: Vec<(String, Map<String, Value>)> = state
+        let entities: Vec<(String, Row)> = state
             .entities
             .into_iter()
             .filter(|(key, _)| {
@@ -129,6 +130,7 @@ impl Store {
                     .filter_map(|h| self.queries.get(h))
                     .all(|m| m.data_updated_at() <= at)
             })
+            .map(|(key, rec)| (key, Row::from_map(rec)))
             .collect();
         let landing: Vec<Hydrated> = state
             .queries

@@ -31,7 +31,7 @@ impl Store {
                     .iter()
                     .map(|(key, w)| {
                         let patch = match w {
-                            LayerWrite::Merge(patch) => Value::Object(patch.clone()),
+                            LayerWrite::Merge(patch) => Value::Object(patch.to_map()),
                             LayerWrite::Delete => Value::Null,
                         };
                         Value::Array(vec![Value::String(key.clone()), patch])

@@ -307,7 +307,7 @@ impl Store {
                 .iter()
                 .rev()
                 .find(|(k, _)| *k == subject.key)
-                .map(|(_, r)| Value::Object(r.clone()));
+                .map(|(_, r)| Value::Object(r.to_map()));
             let order = self.send_order(id);
             self.write_base(n.entities, order);
         }

@@ -4,6 +4,7 @@
 //! store (store/persistence.rs). IndexedDB keeps the cache as a few such texts (chunks, in
 //! the order written); a JSON array of them is read in one call, the later chunk winning.
 
+use crate::core::row::Row;
 use std::collections::HashSet;
 
 use serde_json::{Map, Value};
@@ -34,7 +35,7 @@ pub fn write(
         batch::json_str(&mut out, k);
         out.push(b',');
         match cache.base_record(k) {
-            Some(rec) => batch::json_object(&mut out, rec),
+            Some(rec) => batch::json_row(&mut out, rec),
             None => out.extend_from_slice(b"null"),
         }
         out.push(b']');
@@ -78,7 +79,7 @@ pub fn write(
 /// read, are left out.
 #[derive(Debug, Default)]
 pub struct Delta {
-    pub entities: Vec<(String, Option<Map<String, Value>>)>,
+    pub entities: Vec<(String, Option<Row>)>,
     pub queries: Vec<(String, Option<Query>)>,
     /// Live definitions stored with query results (checked when applied).
     pub live: Vec<(String, Value)>,
@@ -153,7 +154,7 @@ fn read_value(v: Value, cache: &Cache) -> Delta {
             continue; // a type this version of the app no longer declares
         }
         let rec = match rec {
-            Some(Value::Object(m)) => Some(m),
+            Some(Value::Object(m)) => Some(Row::from_map(m)),
             _ => None,
         };
         d.entities.push((key, rec));

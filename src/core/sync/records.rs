@@ -3,6 +3,7 @@
 //! do (they may hold auth tokens; the app's `headers` are evaluated at send time). Runtime
 //! state (in flight, ticket, backoff) is not persisted: a reloaded mutation is queued again.
 
+use crate::core::row::Row;
 use serde_json::{json, Map, Value};
 
 use crate::core::cache::layer::{Layer, LayerWrite, ListInsert};
@@ -218,7 +219,7 @@ fn read_layer(o: &Map<String, Value>) -> Result<Layer> {
         };
         let w = match fields {
             Value::Null => LayerWrite::Delete,
-            x => LayerWrite::Merge(obj(Some(x))?),
+            x => LayerWrite::Merge(Row::from_map(obj(Some(x))?)),
         };
         layer.writes.push((k.to_owned(), w));
     }

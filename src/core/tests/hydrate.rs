@@ -32,8 +32,7 @@ fn entities_of(s: &Store) -> Vec<(String, Value)> {
         .map(|k| {
             let rec = s
                 .entity(&k)
-                .cloned()
-                .map(Value::Object)
+                .map(|r| Value::Object(r.to_map()))
                 .unwrap_or(Value::Null);
             (k, rec)
         })

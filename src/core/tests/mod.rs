@@ -130,7 +130,7 @@ pub fn record(s: &Store, key: &str) -> Value {
     Value::Object(
         s.entity(key)
             .unwrap_or_else(|| panic!("entity `{key}` is not cached"))
-            .clone(),
+            .to_map(),
     )
 }
 

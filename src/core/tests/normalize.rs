@@ -478,7 +478,7 @@ fn one_pass(text: &str, shape: Value) -> Option<(Value, Vec<(String, String)>)> 
         let entities = n
             .entities
             .into_iter()
-            .map(|(k, m)| (k, Value::Object(m).to_string()))
+            .map(|(k, m)| (k, m.into_value().to_string()))
             .collect();
         (n.result, entities)
     })

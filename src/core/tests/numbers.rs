@@ -84,7 +84,7 @@ fn minus_zero_reads_the_same_on_both_paths() {
     let two =
         crate::core::cache::normalize::normalize(&s.config().schema, &shape, v).expect("normalize");
     let rec =
-        |n: &crate::core::cache::normalize::Normalized| Value::Object(n.entities[0].1.clone());
+        |n: &crate::core::cache::normalize::Normalized| Value::Object(n.entities[0].1.to_map());
     assert_eq!(rec(&one).to_string(), rec(&two).to_string());
     assert_eq!(
         rec(&one)["x"].to_string(),

@@ -518,7 +518,7 @@ fn texts(s: &Store) -> Vec<Option<String>> {
         .iter()
         .map(|(t, id)| {
             s.entity(&format!("{t}:{id}"))
-                .map(|r| Value::Object(r.clone()).to_string())
+                .map(|r| Value::Object(r.to_map()).to_string())
         })
         .collect();
     out.extend(

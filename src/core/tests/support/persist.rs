@@ -174,7 +174,7 @@ pub fn bases(s: &Store) -> Value {
             let base = s
                 .cache()
                 .base_record(k)
-                .map_or(Value::Null, |r| Value::Object(r.clone()));
+                .map_or(Value::Null, |r| Value::Object(r.to_map()));
             (k.clone(), base)
         })
         .collect();

@@ -264,7 +264,7 @@ impl Sim {
 
     pub fn check(&self, what: &str) {
         for key in &self.keys {
-            let got = self.s.entity(key).cloned();
+            let got = self.s.entity(key).map(|r| r.to_map());
             let want = self.model.visible(key);
             if got != want {
                 self.fail(&format!(
