@@ -13,7 +13,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use foldhash::HashSet;
+use foldhash::HashMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
@@ -25,8 +25,12 @@ pub type Name = Rc<str>;
 const INTERN_MAX_LEN: usize = 64;
 const INTERN_MAX_COUNT: usize = 4096;
 
+// One map type for the table and `from_pairs` (and the same as cache/index.rs's interner):
+// each distinct hash-map type costs the wasm a few kB of code.
+type Seen = HashMap<Name, u32>;
+
 thread_local! {
-    static NAMES: RefCell<HashSet<Name>> = RefCell::new(HashSet::default());
+    static NAMES: RefCell<Seen> = RefCell::new(Seen::default());
 }
 
 /// The shared name for `s` (a new one when the table is full or `s` is long).
@@ -36,15 +40,37 @@ pub fn name(s: &str) -> Name {
     }
     NAMES.with(|names| {
         let mut names = names.borrow_mut();
-        if let Some(n) = names.get(s) {
+        if let Some((n, _)) = names.get_key_value(s) {
             return Rc::clone(n);
         }
         let n: Name = s.into();
         if names.len() < INTERN_MAX_COUNT {
-            names.insert(Rc::clone(&n));
+            names.insert(Rc::clone(&n), 0);
         }
         n
     })
+}
+
+/// The names one reader met, looked up by a scan before the shared table (an entity type's
+/// few names repeat in every record of a response).
+#[derive(Default)]
+pub struct Names {
+    recent: Vec<Name>,
+}
+
+impl Names {
+    const MAX: usize = 64;
+
+    pub fn get(&mut self, s: &str) -> Name {
+        if let Some(n) = self.recent.iter().find(|n| &***n == s) {
+            return Rc::clone(n);
+        }
+        let n = name(s);
+        if self.recent.len() < Self::MAX {
+            self.recent.push(Rc::clone(&n));
+        }
+        n
+    }
 }
 
 /// Past this many fields, building a row checks for repeated names with a set (not a scan).
@@ -76,16 +102,20 @@ impl Row {
             }
             return row;
         }
-        let mut seen: foldhash::HashMap<Name, usize> = foldhash::HashMap::default();
+        let mut seen = Seen::default();
         for (k, v) in pairs {
             match seen.get(&k) {
                 Some(&i) => {
-                    if let Some(slot) = row.fields.get_mut(i) {
+                    if let Some(slot) = row.fields.get_mut(i as usize) {
                         slot.1 = v;
                     }
                 }
                 None => {
-                    seen.insert(Rc::clone(&k), row.fields.len());
+                    // A row of more than u32::MAX fields cannot be in wasm memory.
+                    seen.insert(
+                        Rc::clone(&k),
+                        u32::try_from(row.fields.len()).unwrap_or(u32::MAX),
+                    );
                     row.fields.push((k, v));
                 }
             }
@@ -107,7 +137,9 @@ impl Row {
     }
 
     pub fn to_map(&self) -> Map<String, Value> {
-        self.iter().map(|(k, v)| (k.to_owned(), v.clone())).collect()
+        self.iter()
+            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .collect()
     }
 
     pub fn into_value(self) -> Value {
@@ -145,7 +177,10 @@ impl Row {
     pub fn insert(&mut self, k: impl AsRef<str>, v: Value) -> Option<Value> {
         let k = k.as_ref();
         match self.position(k) {
-            Some(i) => self.fields.get_mut(i).map(|slot| std::mem::replace(&mut slot.1, v)),
+            Some(i) => self
+                .fields
+                .get_mut(i)
+                .map(|slot| std::mem::replace(&mut slot.1, v)),
             None => {
                 self.fields.push((name(k), v));
                 None
@@ -156,7 +191,10 @@ impl Row {
     /// `insert` with a name already shared.
     pub fn insert_name(&mut self, k: Name, v: Value) -> Option<Value> {
         match self.position(&k) {
-            Some(i) => self.fields.get_mut(i).map(|slot| std::mem::replace(&mut slot.1, v)),
+            Some(i) => self
+                .fields
+                .get_mut(i)
+                .map(|slot| std::mem::replace(&mut slot.1, v)),
             None => {
                 self.fields.push((k, v));
                 None
@@ -218,7 +256,10 @@ impl IntoIterator for Row {
 
 impl<'a> IntoIterator for &'a Row {
     type Item = (&'a str, &'a Value);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (Name, Value)>, fn(&'a (Name, Value)) -> (&'a str, &'a Value)>;
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (Name, Value)>,
+        fn(&'a (Name, Value)) -> (&'a str, &'a Value),
+    >;
     fn into_iter(self) -> Self::IntoIter {
         self.fields.iter().map(|(k, v)| (&**k, v))
     }
@@ -258,7 +299,11 @@ impl PartialEq for Row {
             .zip(&other.fields)
             .all(|((a, _), (b, _))| a == b);
         if same_order {
-            return self.fields.iter().zip(&other.fields).all(|((_, x), (_, y))| x == y);
+            return self
+                .fields
+                .iter()
+                .zip(&other.fields)
+                .all(|((_, x), (_, y))| x == y);
         }
         self.iter().all(|(k, v)| other.get(k) == Some(v))
     }
@@ -301,7 +346,10 @@ mod tests {
         assert_eq!(a.insert("id", json!(3)), Some(json!(1)));
         assert_eq!(a.keys().collect::<Vec<_>>(), ["id", "title"]);
         assert_eq!(a.remove("id"), Some(json!(3)));
-        assert_eq!(serde_json::to_string(&a).unwrap_or_default(), r#"{"title":"a"}"#);
+        assert_eq!(
+            serde_json::to_string(&a).unwrap_or_default(),
+            r#"{"title":"a"}"#
+        );
     }
 
     #[test]
@@ -314,7 +362,8 @@ mod tests {
     #[test]
     fn repeated_names_keep_the_first_place_and_the_last_value() {
         for n in [3, 40] {
-            let mut pairs: Vec<(Name, Value)> = (0..n).map(|i| (name(&format!("f{i}")), json!(i))).collect();
+            let mut pairs: Vec<(Name, Value)> =
+                (0..n).map(|i| (name(&format!("f{i}")), json!(i))).collect();
             pairs.push((name("f1"), json!("last")));
             let r = Row::from_pairs(pairs.into_iter());
             assert_eq!(r.len(), n);

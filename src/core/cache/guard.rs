@@ -148,12 +148,7 @@ fn stamp(stamps: &mut Vec<(String, u64)>, field: &str, at: u64) {
 }
 
 /// Whether `rec` carries a lower version than `base` (both numeric).
-pub fn older_version(
-    schema: &Schema,
-    key: &str,
-    rec: &Row,
-    base: Option<&Row>,
-) -> bool {
+pub fn older_version(schema: &Schema, key: &str, rec: &Row, base: Option<&Row>) -> bool {
     let Some(vf) = schema
         .get(crate::core::key::type_of(key))
         .and_then(|t| t.version_field.as_deref())

@@ -276,11 +276,7 @@ impl Index {
         }
     }
 
-    fn coalesce(
-        &mut self,
-        schema: &Schema,
-        entities: Vec<EntityRecord>,
-    ) -> Vec<(Id, Row)> {
+    fn coalesce(&mut self, schema: &Schema, entities: Vec<EntityRecord>) -> Vec<(Id, Row)> {
         let mut at: IdMap<usize> =
             IdMap::with_capacity_and_hasher(entities.len(), FixedState::default());
         let mut out: Vec<(Id, Row)> = Vec::with_capacity(entities.len());

@@ -19,7 +19,7 @@
 //! this needs). Numbers other than short integers go through `serde_json::Number`'s own
 //! `FromStr`, so every number is the value serde_json would have read.
 
-use crate::core::row::{name, Row};
+use crate::core::row::{Names, Row};
 use foldhash::{HashMap, HashMapExt};
 use serde_json::{Map, Number, Value};
 
@@ -57,6 +57,7 @@ pub fn read(schema: &Schema, shape: &Shape, text: &str) -> Option<Normalized> {
         index: HashMap::new(),
         fields: Vec::new(),
         key: String::new(),
+        names: Names::default(),
     };
     let result = r.shaped(shape)?;
     r.ws();
@@ -82,6 +83,8 @@ struct Reader<'s, 't> {
     fields: Vec<(&'t str, Field<'t>)>,
     /// Scratch for building keys.
     key: String,
+    /// The field names met so far (one table lookup per distinct name, not per field).
+    names: Names,
 }
 
 /// A field value, its string borrowed from the text when it has no escapes.
@@ -506,7 +509,8 @@ impl<'t> Reader<'_, 't> {
             }
             None => {
                 let fields = self.fields.drain(base..);
-                let rec = Row::from_pairs(fields.map(|(k, v)| (name(k), v.into_value())));
+                let names = &mut self.names;
+                let rec = Row::from_pairs(fields.map(|(k, v)| (names.get(k), v.into_value())));
                 self.index.insert(self.key.clone(), self.entities.len());
                 self.entities.push((self.key.clone(), rec));
             }

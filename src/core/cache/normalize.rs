@@ -164,11 +164,7 @@ pub fn result_refs<'v>(shape: &Shape, v: &'v Value, out: &mut Vec<&'v str>) {
 }
 
 /// Every entity key a normalized record references through its relation fields.
-pub fn record_refs<'v>(
-    relations: &[Relation],
-    rec: &'v Row,
-    out: &mut Vec<&'v str>,
-) {
+pub fn record_refs<'v>(relations: &[Relation], rec: &'v Row, out: &mut Vec<&'v str>) {
     for rel in relations {
         match rec.get(&rel.field) {
             Some(Value::String(k)) => out.push(k),

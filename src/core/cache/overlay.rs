@@ -190,11 +190,7 @@ impl Cache {
 }
 
 /// Field-wise merge of a server write into a base record; the first id value stands.
-fn merge_base(
-    base: Option<Row>,
-    fields: Row,
-    id_field: Option<&str>,
-) -> Option<Row> {
+fn merge_base(base: Option<Row>, fields: Row, id_field: Option<&str>) -> Option<Row> {
     let mut rec = base.unwrap_or_default();
     for (k, v) in fields {
         if Some(&*k) == id_field && rec.contains_key(&k) {

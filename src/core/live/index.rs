@@ -157,12 +157,7 @@ impl TypeIndex {
     }
 
     /// The queries a change of entity `key` (now `rec`, `None`: gone) can affect.
-    pub fn candidates(
-        &self,
-        key: &str,
-        rec: Option<&Row>,
-        cache: &Cache,
-    ) -> Vec<Qid> {
+    pub fn candidates(&self, key: &str, rec: Option<&Row>, cache: &Cache) -> Vec<Qid> {
         let mut out: Vec<Qid> = match self.members.get(key).copied() {
             Some(q) if q < MANY => vec![q],
             Some(x) => self

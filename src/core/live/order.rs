@@ -92,13 +92,7 @@ impl OrderBy {
     }
 
     /// The sort key of entity `key` with record `rec`.
-    pub fn member(
-        &self,
-        key: &str,
-        id: Option<&Value>,
-        rec: &Row,
-        cache: &Cache,
-    ) -> Member {
+    pub fn member(&self, key: &str, id: Option<&Value>, rec: &Row, cache: &Cache) -> Member {
         let mut dirs = 0u32;
         let mut vals = Vec::with_capacity(self.fields.len());
         for (i, (p, desc)) in self.fields.iter().enumerate() {

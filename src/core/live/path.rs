@@ -76,11 +76,7 @@ impl Path {
     }
 
     /// The value of this path for entity record `rec` (`None`: missing).
-    pub fn read<'c>(
-        &self,
-        rec: &'c Row,
-        cache: &'c Cache,
-    ) -> Option<Cow<'c, Value>> {
+    pub fn read<'c>(&self, rec: &'c Row, cache: &'c Cache) -> Option<Cow<'c, Value>> {
         let mut rec = rec;
         for f in &self.follow {
             let key = rec.get(f)?.as_str()?;

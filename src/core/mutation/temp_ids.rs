@@ -29,7 +29,7 @@ impl Queue {
                 if k == from {
                     *k = to.to_owned();
                     if let LayerWrite::Merge(fields) = w {
-                        fields.insert(id_field.to_owned(), real_id.clone());
+                        fields.insert(id_field, real_id.clone());
                     }
                 }
                 if let LayerWrite::Merge(fields) = w {
