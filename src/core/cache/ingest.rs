@@ -67,6 +67,48 @@ pub fn read(schema: &Schema, shape: &Shape, text: &str) -> Option<Normalized> {
     })
 }
 
+/// One cache delta as written by sync/delta.rs (`{"e": [[key, record | null]], "q": [[hash,
+/// query]]}`), its records read straight into rows.
+#[derive(Debug, Default)]
+pub struct RawDelta {
+    pub e: Vec<(String, Option<Row>)>,
+    pub q: Vec<(String, Value)>,
+}
+
+/// A cache delta text, or a JSON array of them (oldest first), in one pass: no `Map` is built
+/// for a record only to be turned into a row (a cold start reads every record through here).
+/// `None` when the serde path must read it (escaped keys, deep nesting, not this format).
+pub fn read_delta(schema: &Schema, text: &str) -> Option<Vec<RawDelta>> {
+    let mut r = Reader {
+        text,
+        pos: 0,
+        depth: 0,
+        schema,
+        entities: Vec::new(),
+        index: HashMap::new(),
+        fields: Vec::new(),
+        key: String::new(),
+        names: Names::default(),
+    };
+    let mut out = Vec::new();
+    r.ws();
+    if r.peek()? == b'[' {
+        r.pos += 1;
+        if !r.open(b']')? {
+            loop {
+                out.push(r.delta()?);
+                if r.next(b']')? {
+                    break;
+                }
+            }
+        }
+    } else {
+        out.push(r.delta()?);
+    }
+    r.ws();
+    (r.pos == text.len()).then_some(out)
+}
+
 /// Deeper nesting is left to serde_json (which refuses more than 127 levels).
 const MAX_DEPTH: usize = 100;
 
@@ -350,6 +392,82 @@ impl<'t> Reader<'_, 't> {
             b'n' => self.literal("null").map(|_| Value::Null),
             _ => self.number(),
         }
+    }
+
+    fn delta(&mut self) -> Option<RawDelta> {
+        self.eat(b'{')?;
+        let mut d = RawDelta::default();
+        if !self.open(b'}')? {
+            loop {
+                match self.key()? {
+                    "e" => self.pairs(|r, key| {
+                        let rec = if r.null() { None } else { Some(r.row()?) };
+                        d.e.push((key, rec));
+                        Some(())
+                    })?,
+                    "q" => self.pairs(|r, key| {
+                        d.q.push((key, r.value()?));
+                        Some(())
+                    })?,
+                    _ => {
+                        self.value()?;
+                    }
+                }
+                if self.next(b'}')? {
+                    break;
+                }
+            }
+        }
+        Some(d)
+    }
+
+    /// `[[string, item], ...]`, each item read by `item`.
+    fn pairs(&mut self, mut item: impl FnMut(&mut Self, String) -> Option<()>) -> Option<()> {
+        self.eat(b'[')?;
+        if self.open(b']')? {
+            return Some(());
+        }
+        loop {
+            self.eat(b'[')?;
+            if self.open(b']')? {
+                return None;
+            }
+            self.eat(b'"')?;
+            let Value::String(key) = self.string()?.into_value() else {
+                return None;
+            };
+            if self.next(b']')? {
+                return None;
+            }
+            item(self, key)?;
+            if !self.next(b']')? {
+                return None;
+            }
+            if self.next(b']')? {
+                return Some(());
+            }
+        }
+    }
+
+    /// An object as a row (names shared, values as serde_json reads them).
+    fn row(&mut self) -> Option<Row> {
+        self.eat(b'{')?;
+        let base = self.fields.len();
+        if !self.open(b'}')? {
+            loop {
+                let k = self.key()?;
+                let v = self.value()?;
+                self.fields.push((k, Field::Value(v)));
+                if self.next(b'}')? {
+                    break;
+                }
+            }
+        }
+        let names = &mut self.names;
+        let fields = self.fields.drain(base..);
+        Some(Row::from_pairs(
+            fields.map(|(k, v)| (names.get(k), v.into_value())),
+        ))
     }
 
     /// `null`, consumed.

@@ -4,16 +4,19 @@
 //! store (store/persistence.rs). IndexedDB keeps the cache as a few such texts (chunks, in
 //! the order written); a JSON array of them is read in one call, the later chunk winning.
 
-use crate::core::row::Row;
 use std::collections::HashSet;
+
+use foldhash::{HashMap, HashMapExt};
 
 use serde_json::{Map, Value};
 
 use crate::core::batch;
+use crate::core::cache::ingest::{self, RawDelta};
 use crate::core::cache::{Cache, Query};
 use crate::core::error::Result;
 use crate::core::json;
 use crate::core::key::type_of;
+use crate::core::row::Row;
 use crate::core::shape::Shape;
 
 /// The delta of `keys` and `hashes` as the cache holds them now (server base only). Written
@@ -88,6 +91,9 @@ pub struct Delta {
 /// Reads one delta, or a JSON array of deltas (the chunks IndexedDB holds, oldest first) as
 /// the one delta they add up to (`merged`).
 pub fn read(text: &str, cache: &Cache) -> Result<Delta> {
+    if let Some(chunks) = ingest::read_delta(cache.schema(), text) {
+        return Ok(read_raw(chunks, cache));
+    }
     let v = match json::parse_stored(text, "the cache delta")? {
         Value::Array(mut chunks) if chunks.len() == 1 => chunks.pop().unwrap_or_default(),
         Value::Array(chunks) => merged(chunks),
@@ -135,6 +141,87 @@ fn merged(chunks: Vec<Value>) -> Value {
     root.insert("e".to_owned(), pairs(e));
     root.insert("q".to_owned(), pairs(q));
     Value::Object(root)
+}
+
+/// The one-pass reading's chunks as one delta: as `merged` and `read_value` do for the parsed
+/// value (one chunk as it is; several: the last entry per key where it first appeared, removals
+/// left out).
+fn read_raw(mut chunks: Vec<RawDelta>, cache: &Cache) -> Delta {
+    let (e, q) = if chunks.len() == 1 {
+        let c = chunks.pop().unwrap_or_default();
+        (c.e, c.q.into_iter().map(|(h, v)| (h, Some(v))).collect())
+    } else {
+        let (mut e, mut q) = (Last::default(), Last::default());
+        for c in chunks {
+            for (k, rec) in c.e {
+                e.put(k, rec);
+            }
+            for (h, v) in c.q {
+                q.put(h, (!v.is_null()).then_some(v));
+            }
+        }
+        (e.present(), q.present())
+    };
+    let schema = cache.schema();
+    let mut d = Delta::default();
+    // Types this version of the app no longer declares are left out.
+    d.entities = e
+        .into_iter()
+        .filter(|(k, _)| schema.get(type_of(k)).is_some())
+        .collect();
+    for (hash, v) in q {
+        match v {
+            Some(Value::Object(mut q)) => {
+                let def = q.remove("l");
+                if let Some(query) = read_query(q, cache) {
+                    if let Some(def) = def {
+                        d.live.push((hash.clone(), def));
+                    }
+                    d.queries.push((hash, Some(query)));
+                }
+            }
+            _ => d.queries.push((hash, None)),
+        }
+    }
+    d
+}
+
+/// Entries by key: the last value, at the place the key first appeared.
+struct Last<V> {
+    at: HashMap<String, usize>,
+    items: Vec<(String, Option<V>)>,
+}
+
+impl<V> Default for Last<V> {
+    fn default() -> Self {
+        Self {
+            at: HashMap::new(),
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<V> Last<V> {
+    fn put(&mut self, k: String, v: Option<V>) {
+        match self.at.get(&k) {
+            Some(&i) => {
+                if let Some(slot) = self.items.get_mut(i) {
+                    slot.1 = v;
+                }
+            }
+            None => {
+                self.at.insert(k.clone(), self.items.len());
+                self.items.push((k, v));
+            }
+        }
+    }
+
+    fn present(self) -> Vec<(String, Option<V>)> {
+        self.items
+            .into_iter()
+            .filter(|(_, v)| v.is_some())
+            .collect()
+    }
 }
 
 fn read_value(v: Value, cache: &Cache) -> Delta {

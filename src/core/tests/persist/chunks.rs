@@ -89,3 +89,25 @@ fn unreadable_chunks_are_a_parse_error_and_entries_that_are_not_pairs_are_skippe
         r#"{"e":[["Task:9",{"id":9}]],"q":[]}"#
     );
 }
+
+#[test]
+fn chunks_the_one_pass_reader_leaves_to_serde_read_the_same() {
+    // An escaped name (`\u0074itle` is `title`) sends the text to serde_json's path; both
+    // readings must give the same store.
+    let (a, chunks) = written_in_chunks();
+    let all = format!("[{}]", chunks.join(","));
+    assert!(all.contains("\"title\""));
+    let escaped = all.replace("\"title\"", "\"\\u0074itle\"");
+    let (fast, slow) = (hydrated(&all), hydrated(&escaped));
+    assert_eq!(bases(&fast), bases(&slow));
+    assert_eq!(read(&fast, LIST), read(&slow, LIST));
+    assert_eq!(read(&fast, PAGE), read(&slow, PAGE));
+    // One chunk alone, through both paths.
+    let one = &chunks[0];
+    let (fast, slow) = (
+        hydrated(one),
+        hydrated(&one.replace("\"title\"", "\"\\u0074itle\"")),
+    );
+    assert_eq!(bases(&fast), bases(&slow));
+    assert_eq!(read(&fast, LIST), read(&slow, LIST));
+}
