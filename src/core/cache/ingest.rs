@@ -400,15 +400,7 @@ impl<'t> Reader<'_, 't> {
         if !self.open(b'}')? {
             loop {
                 match self.key()? {
-                    "e" => self.pairs(|r, key| {
-                        let rec = if r.null() { None } else { Some(r.row()?) };
-                        d.e.push((key, rec));
-                        Some(())
-                    })?,
-                    "q" => self.pairs(|r, key| {
-                        d.q.push((key, r.value()?));
-                        Some(())
-                    })?,
+                    k @ ("e" | "q") => self.pairs(k == "e", &mut d)?,
                     _ => {
                         self.value()?;
                     }
@@ -421,8 +413,8 @@ impl<'t> Reader<'_, 't> {
         Some(d)
     }
 
-    /// `[[string, item], ...]`, each item read by `item`.
-    fn pairs(&mut self, mut item: impl FnMut(&mut Self, String) -> Option<()>) -> Option<()> {
+    /// `[[string, item], ...]` into `d.e` (`rows`: items are records or null) or `d.q`.
+    fn pairs(&mut self, rows: bool, d: &mut RawDelta) -> Option<()> {
         self.eat(b'[')?;
         if self.open(b']')? {
             return Some(());
@@ -439,7 +431,13 @@ impl<'t> Reader<'_, 't> {
             if self.next(b']')? {
                 return None;
             }
-            item(self, key)?;
+            if !rows {
+                d.q.push((key, self.value()?));
+            } else if self.null() {
+                d.e.push((key, None));
+            } else {
+                d.e.push((key, Some(self.row()?)));
+            }
             if !self.next(b']')? {
                 return None;
             }

@@ -143,85 +143,51 @@ fn merged(chunks: Vec<Value>) -> Value {
     Value::Object(root)
 }
 
-/// The one-pass reading's chunks as one delta: as `merged` and `read_value` do for the parsed
-/// value (one chunk as it is; several: the last entry per key where it first appeared, removals
-/// left out).
-fn read_raw(mut chunks: Vec<RawDelta>, cache: &Cache) -> Delta {
-    let (e, q) = if chunks.len() == 1 {
-        let c = chunks.pop().unwrap_or_default();
-        (c.e, c.q.into_iter().map(|(h, v)| (h, Some(v))).collect())
-    } else {
-        let (mut e, mut q) = (Last::default(), Last::default());
-        for c in chunks {
-            for (k, rec) in c.e {
-                e.put(k, rec);
-            }
-            for (h, v) in c.q {
-                q.put(h, (!v.is_null()).then_some(v));
-            }
-        }
-        (e.present(), q.present())
-    };
+/// The one-pass reading's chunks as one delta, as `merged` makes it: entity entries in order
+/// (applied one after the other they leave the last one per key, where the key first
+/// appeared); per query the last entry, where it first appeared (a removal is one too, as a
+/// hydrating store ignores removals).
+fn read_raw(chunks: Vec<RawDelta>, cache: &Cache) -> Delta {
     let schema = cache.schema();
     let mut d = Delta::default();
-    // Types this version of the app no longer declares are left out.
-    d.entities = e
-        .into_iter()
-        .filter(|(k, _)| schema.get(type_of(k)).is_some())
-        .collect();
-    for (hash, v) in q {
-        match v {
-            Some(Value::Object(mut q)) => {
-                let def = q.remove("l");
-                if let Some(query) = read_query(q, cache) {
+    let mut at: HashMap<String, usize> = HashMap::new();
+    let several = chunks.len() > 1;
+    for c in chunks {
+        // Types this version of the app no longer declares are left out.
+        let known =
+            c.e.into_iter()
+                .filter(|(k, _)| schema.get(type_of(k)).is_some());
+        d.entities.extend(known);
+        for (hash, v) in c.q {
+            d.live.retain(|(h, _)| *h != hash);
+            let query = match v {
+                Value::Object(mut q) => {
+                    let def = q.remove("l");
+                    let Some(query) = read_query(q, cache) else {
+                        continue;
+                    };
                     if let Some(def) = def {
                         d.live.push((hash.clone(), def));
                     }
-                    d.queries.push((hash, Some(query)));
+                    Some(query)
+                }
+                _ => None,
+            };
+            match at.get(&hash).and_then(|&i| d.queries.get_mut(i)) {
+                Some(slot) => slot.1 = query,
+                None => {
+                    at.insert(hash.clone(), d.queries.len());
+                    d.queries.push((hash, query));
                 }
             }
-            _ => d.queries.push((hash, None)),
         }
+    }
+    // A query the chunks end up removing is left out, as `merged` leaves it out (one delta,
+    // another tab's, keeps its removals).
+    if several {
+        d.queries.retain(|(_, q)| q.is_some());
     }
     d
-}
-
-/// Entries by key: the last value, at the place the key first appeared.
-struct Last<V> {
-    at: HashMap<String, usize>,
-    items: Vec<(String, Option<V>)>,
-}
-
-impl<V> Default for Last<V> {
-    fn default() -> Self {
-        Self {
-            at: HashMap::new(),
-            items: Vec::new(),
-        }
-    }
-}
-
-impl<V> Last<V> {
-    fn put(&mut self, k: String, v: Option<V>) {
-        match self.at.get(&k) {
-            Some(&i) => {
-                if let Some(slot) = self.items.get_mut(i) {
-                    slot.1 = v;
-                }
-            }
-            None => {
-                self.at.insert(k.clone(), self.items.len());
-                self.items.push((k, v));
-            }
-        }
-    }
-
-    fn present(self) -> Vec<(String, Option<V>)> {
-        self.items
-            .into_iter()
-            .filter(|(_, v)| v.is_some())
-            .collect()
-    }
 }
 
 fn read_value(v: Value, cache: &Cache) -> Delta {

@@ -94,7 +94,7 @@ fn unreadable_chunks_are_a_parse_error_and_entries_that_are_not_pairs_are_skippe
 fn chunks_the_one_pass_reader_leaves_to_serde_read_the_same() {
     // An escaped name (`\u0074itle` is `title`) sends the text to serde_json's path; both
     // readings must give the same store.
-    let (a, chunks) = written_in_chunks();
+    let (_, chunks) = written_in_chunks();
     let all = format!("[{}]", chunks.join(","));
     assert!(all.contains("\"title\""));
     let escaped = all.replace("\"title\"", "\"\\u0074itle\"");
