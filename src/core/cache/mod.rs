@@ -9,8 +9,10 @@
 //! | `overlay.rs` | base vs visible: server writes under layers, `relayer`, commit of a settled layer |
 //! | `layer.rs` | `Layer` (one mutation's writes and list inserts) and how each applies |
 //! | `rename.rs` | a temporary id replaced by the real one in records, results and the base |
-//! | `normalize.rs`, `ingest.rs` | responses into entities (a value; JSON text in one pass) |
+//! | `normalize.rs`, `ingest.rs` | responses into entities (a value; JSON text in one pass); cache deltas into rows |
 //! | `denormalize.rs` | the reference reading back to plain JSON |
+//!
+//! Records are `Row`s (src/core/row.rs: fields in order, names shared).
 //!
 //! Every write is noted in the part's own change record; the store's finish step takes it
 //! once per call (`take_changes`), so no use case builds a change set by hand.
