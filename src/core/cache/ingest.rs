@@ -48,17 +48,7 @@ pub fn normalize_json(
 /// The one-pass reading, or `None` when the two-step path must decide (public for
 /// examples/ingest.rs).
 pub fn read(schema: &Schema, shape: &Shape, text: &str) -> Option<Normalized> {
-    let mut r = Reader {
-        text,
-        pos: 0,
-        depth: 0,
-        schema,
-        entities: Vec::new(),
-        index: HashMap::new(),
-        fields: Vec::new(),
-        key: String::new(),
-        names: Names::default(),
-    };
+    let mut r = Reader::new(schema, text);
     let result = r.shaped(shape)?;
     r.ws();
     (r.pos == text.len()).then_some(Normalized {
@@ -79,17 +69,7 @@ pub struct RawDelta {
 /// for a record only to be turned into a row (a cold start reads every record through here).
 /// `None` when the serde path must read it (escaped keys, deep nesting, not this format).
 pub fn read_delta(schema: &Schema, text: &str) -> Option<Vec<RawDelta>> {
-    let mut r = Reader {
-        text,
-        pos: 0,
-        depth: 0,
-        schema,
-        entities: Vec::new(),
-        index: HashMap::new(),
-        fields: Vec::new(),
-        key: String::new(),
-        names: Names::default(),
-    };
+    let mut r = Reader::new(schema, text);
     let mut out = Vec::new();
     r.ws();
     if r.peek()? == b'[' {
@@ -152,7 +132,21 @@ impl Field<'_> {
     }
 }
 
-impl<'t> Reader<'_, 't> {
+impl<'s, 't> Reader<'s, 't> {
+    fn new(schema: &'s Schema, text: &'t str) -> Self {
+        Reader {
+            text,
+            pos: 0,
+            depth: 0,
+            schema,
+            entities: Vec::new(),
+            index: HashMap::new(),
+            fields: Vec::new(),
+            key: String::new(),
+            names: Names::default(),
+        }
+    }
+
     #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.pos).copied()
