@@ -225,17 +225,19 @@ impl Index {
         if slot.record == record {
             return;
         }
+        // The old children were interned when they were linked: looked up, not copied.
         let mut old = Vec::new();
         if let Some(rec) = &slot.record {
             record_refs(relations, rec, &mut old);
         }
-        let old: Vec<String> = old.into_iter().map(str::to_owned).collect();
+        let mut old_ids: Vec<Id> = old.iter().filter_map(|k| self.keys.get(k)).collect();
+        crate::core::sort::sort(&mut old_ids);
+        old_ids.dedup();
         let mut new = Vec::new();
         if let Some(rec) = &record {
             record_refs(relations, rec, &mut new);
         }
-        let new: Vec<String> = new.into_iter().map(str::to_owned).collect();
-        let (old_ids, new_ids) = (self.intern_all(&old), self.intern_all(&new));
+        let new_ids = self.intern_all(&new);
         self.link(id, &old_ids, &new_ids);
         let Some(slot) = self.slot(id) else { return };
         match (slot.record.is_some(), record.is_some()) {
