@@ -19,6 +19,7 @@
 //!   before the window (`state.total`)
 //! - `pu`: after `applyPushes`: `[lastEventId | null, [[index, error]...]]` (refused messages)
 
+use crate::core::cell::Cell;
 use crate::core::row::Row;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -179,23 +180,32 @@ fn json_strs<'s>(out: &mut Vec<u8>, items: impl Iterator<Item = &'s str>) {
 }
 
 pub(crate) fn json_object(out: &mut Vec<u8>, m: &Map<String, Value>) {
-    json_fields(out, m.iter().map(|(k, v)| (k.as_str(), v)));
-}
-
-/// An entity record as a JSON object, in its field order.
-pub(crate) fn json_row(out: &mut Vec<u8>, r: &Row) {
-    json_fields(out, r.iter());
-}
-
-fn json_fields<'a>(out: &mut Vec<u8>, fields: impl Iterator<Item = (&'a str, &'a Value)>) {
     out.push(b'{');
-    for (i, (k, v)) in fields.enumerate() {
+    for (i, (k, v)) in m.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         json_str(out, k);
         out.push(b':');
         json_value(out, v);
+    }
+    out.push(b'}');
+}
+
+/// An entity record as a JSON object, in its field order.
+pub(crate) fn json_row(out: &mut Vec<u8>, r: &Row) {
+    out.push(b'{');
+    for (i, (k, v)) in r.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        json_str(out, k);
+        out.push(b':');
+        match v {
+            Cell::Str(s) => json_str(out, s),
+            Cell::Json(v) => json_value(out, v),
+            scalar => json_value(out, &scalar.to_value()),
+        }
     }
     out.push(b'}');
 }

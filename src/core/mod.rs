@@ -13,7 +13,7 @@
 //! output.rs           what a call reports (ChangeSet, Output, Action) and Settle
 //! batch.rs            the wire format of an Output (one JSON string per call)
 //! error.rs            Error (a call's failure) and ErrorInfo (a failure as data)
-//! config.rs schema.rs shape.rs key.rs json.rs row.rs url.rs retry.rs sort.rs   vocabulary
+//! config.rs schema.rs shape.rs key.rs json.rs row.rs cell.rs url.rs retry.rs sort.rs   vocabulary
 //! ```
 //!
 //! Imports go one way: vocabulary <- output <- cache <- live, query, mutation <- sync <- store.
@@ -21,6 +21,7 @@
 
 pub mod batch;
 pub mod cache;
+pub(crate) mod cell;
 pub(crate) mod config;
 pub(crate) mod error;
 pub mod json;

@@ -17,6 +17,8 @@ use foldhash::HashMap;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
+use super::cell::Cell;
+
 /// A field name, shared by every record that has it.
 pub type Name = Rc<str>;
 
@@ -78,7 +80,7 @@ const SCAN_MAX: usize = 16;
 
 #[derive(Clone, Default)]
 pub struct Row {
-    fields: Vec<(Name, Value)>,
+    fields: Vec<(Name, Cell)>,
 }
 
 impl Row {
@@ -94,11 +96,11 @@ impl Row {
 
     /// A row from pairs as read (a repeated name keeps its first position and its last value,
     /// as JSON objects read into a `Map` do).
-    pub fn from_pairs(pairs: impl ExactSizeIterator<Item = (Name, Value)>) -> Self {
+    pub fn from_pairs(pairs: impl ExactSizeIterator<Item = (Name, Cell)>) -> Self {
         let mut row = Row::with_capacity(pairs.len());
         if pairs.len() <= SCAN_MAX {
             for (k, v) in pairs {
-                row.insert_name(k, v);
+                row.insert_cell(k, v);
             }
             return row;
         }
@@ -106,9 +108,7 @@ impl Row {
         for (k, v) in pairs {
             match seen.get(&k) {
                 Some(&i) => {
-                    if let Some(slot) = row.fields.get_mut(i as usize) {
-                        slot.1 = v;
-                    }
+                    row.set_at(i as usize, v);
                 }
                 None => {
                     // A row of more than u32::MAX fields cannot be in wasm memory.
@@ -125,20 +125,23 @@ impl Row {
 
     pub fn from_map(map: Map<String, Value>) -> Self {
         Self {
-            fields: map.into_iter().map(|(k, v)| (name(&k), v)).collect(),
+            fields: map
+                .into_iter()
+                .map(|(k, v)| (name(&k), Cell::from(v)))
+                .collect(),
         }
     }
 
     pub fn into_map(self) -> Map<String, Value> {
         self.fields
             .into_iter()
-            .map(|(k, v)| (k.as_ref().to_owned(), v))
+            .map(|(k, v)| (k.as_ref().to_owned(), v.into_value()))
             .collect()
     }
 
     pub fn to_map(&self) -> Map<String, Value> {
         self.iter()
-            .map(|(k, v)| (k.to_owned(), v.clone()))
+            .map(|(k, v)| (k.to_owned(), v.to_value()))
             .collect()
     }
 
@@ -158,15 +161,18 @@ impl Row {
         self.fields.iter().position(|(n, _)| &**n == k)
     }
 
-    pub fn get(&self, k: &str) -> Option<&Value> {
+    pub fn get(&self, k: &str) -> Option<&Cell> {
         self.fields.iter().find(|(n, _)| &**n == k).map(|(_, v)| v)
     }
 
-    pub fn get_mut(&mut self, k: &str) -> Option<&mut Value> {
-        self.fields
-            .iter_mut()
-            .find(|(n, _)| &**n == k)
-            .map(|(_, v)| v)
+    /// Field `k` as a `Value` (built: for tests and cold paths).
+    pub fn value(&self, k: &str) -> Option<Value> {
+        self.get(k).map(Cell::to_value)
+    }
+
+    /// Field `k` when it is a string (a to-one relation holds its entity's key).
+    pub fn get_str(&self, k: &str) -> Option<&str> {
+        self.get(k).and_then(Cell::as_str)
     }
 
     pub fn contains_key(&self, k: &str) -> bool {
@@ -174,27 +180,26 @@ impl Row {
     }
 
     /// Sets `k` (in place when present, else at the end); returns the value it replaced.
-    pub fn insert(&mut self, k: impl AsRef<str>, v: Value) -> Option<Value> {
+    pub fn insert(&mut self, k: impl AsRef<str>, v: Value) -> Option<Cell> {
         let k = k.as_ref();
         match self.position(k) {
-            Some(i) => self
-                .fields
-                .get_mut(i)
-                .map(|slot| std::mem::replace(&mut slot.1, v)),
+            Some(i) => self.set_at(i, Cell::from(v)),
             None => {
-                self.fields.push((name(k), v));
+                self.fields.push((name(k), Cell::from(v)));
                 None
             }
         }
     }
 
     /// `insert` with a name already shared.
-    pub fn insert_name(&mut self, k: Name, v: Value) -> Option<Value> {
+    pub fn insert_name(&mut self, k: Name, v: Value) -> Option<Cell> {
+        self.insert_cell(k, Cell::from(v))
+    }
+
+    /// `insert` of a cell (another row's) under a name already shared.
+    pub fn insert_cell(&mut self, k: Name, v: Cell) -> Option<Cell> {
         match self.position(&k) {
-            Some(i) => self
-                .fields
-                .get_mut(i)
-                .map(|slot| std::mem::replace(&mut slot.1, v)),
+            Some(i) => self.set_at(i, v),
             None => {
                 self.fields.push((k, v));
                 None
@@ -202,87 +207,70 @@ impl Row {
         }
     }
 
+    fn set_at(&mut self, i: usize, v: Cell) -> Option<Cell> {
+        self.fields
+            .get_mut(i)
+            .map(|slot| std::mem::replace(&mut slot.1, v))
+    }
+
     /// Every field of `other` inserted, in its order.
     pub fn extend(&mut self, other: Row) {
         for (k, v) in other {
-            self.insert_name(k, v);
+            self.insert_cell(k, v);
         }
     }
 
     /// Removes `k`, keeping the order of the others.
-    pub fn remove(&mut self, k: &str) -> Option<Value> {
+    pub fn remove(&mut self, k: &str) -> Option<Cell> {
         let i = self.position(k)?;
         Some(self.fields.remove(i).1)
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Cell)> {
         self.fields.iter().map(|(k, v)| (&**k, v))
     }
 
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&str, &mut Value)> {
-        self.fields.iter_mut().map(|(k, v)| (&**k, v))
+    /// The fields with their shared names (to copy them into another row).
+    pub fn pairs(&self) -> impl Iterator<Item = &(Name, Cell)> {
+        self.fields.iter()
     }
 
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.fields.iter().map(|(k, _)| &**k)
     }
 
-    pub fn values(&self) -> impl Iterator<Item = &Value> {
-        self.fields.iter().map(|(_, v)| v)
-    }
-
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Value> {
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Cell> {
         self.fields.iter_mut().map(|(_, v)| v)
     }
 
     /// Keeps the fields `keep` says yes to, in their order.
-    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut Value) -> bool) {
+    pub fn retain(&mut self, mut keep: impl FnMut(&str, &mut Cell) -> bool) {
         self.fields.retain_mut(|(k, v)| keep(k, v));
-    }
-
-    /// Heap bytes this row holds itself (its field vector; names are shared), for inspect().
-    pub fn capacity(&self) -> usize {
-        self.fields.capacity()
     }
 }
 
 impl IntoIterator for Row {
-    type Item = (Name, Value);
-    type IntoIter = std::vec::IntoIter<(Name, Value)>;
+    type Item = (Name, Cell);
+    type IntoIter = std::vec::IntoIter<(Name, Cell)>;
     fn into_iter(self) -> Self::IntoIter {
         self.fields.into_iter()
     }
 }
 
 impl<'a> IntoIterator for &'a Row {
-    type Item = (&'a str, &'a Value);
+    type Item = (&'a str, &'a Cell);
     type IntoIter = std::iter::Map<
-        std::slice::Iter<'a, (Name, Value)>,
-        fn(&'a (Name, Value)) -> (&'a str, &'a Value),
+        std::slice::Iter<'a, (Name, Cell)>,
+        fn(&'a (Name, Cell)) -> (&'a str, &'a Cell),
     >;
     fn into_iter(self) -> Self::IntoIter {
         self.fields.iter().map(|(k, v)| (&**k, v))
     }
 }
 
-impl FromIterator<(Name, Value)> for Row {
-    fn from_iter<I: IntoIterator<Item = (Name, Value)>>(iter: I) -> Self {
-        Row::from_pairs(iter.into_iter().collect::<Vec<_>>().into_iter())
-    }
-}
-
 impl From<Map<String, Value>> for Row {
     fn from(map: Map<String, Value>) -> Self {
         Row::from_map(map)
-    }
-}
-
-/// `row["name"]`: the value, or `null` when absent (as `Map` indexes).
-impl std::ops::Index<&str> for Row {
-    type Output = Value;
-    fn index(&self, k: &str) -> &Value {
-        static NULL: Value = Value::Null;
-        self.get(k).unwrap_or(&NULL)
     }
 }
 
@@ -319,7 +307,7 @@ impl Serialize for Row {
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.fields.len()))?;
         for (k, v) in self.iter() {
-            m.serialize_entry(k, v)?;
+            m.serialize_entry(k, &*v.view())?;
         }
         m.end()
     }
@@ -343,9 +331,9 @@ mod tests {
         let b = row(json!({"title": "b", "id": 2}));
         let (ka, kb) = (a.fields[1].0.clone(), b.fields[0].0.clone());
         assert!(Rc::ptr_eq(&ka, &kb));
-        assert_eq!(a.insert("id", json!(3)), Some(json!(1)));
+        assert_eq!(a.insert("id", json!(3)), Some(Cell::Pos(1)));
         assert_eq!(a.keys().collect::<Vec<_>>(), ["id", "title"]);
-        assert_eq!(a.remove("id"), Some(json!(3)));
+        assert_eq!(a.remove("id"), Some(Cell::Pos(3)));
         assert_eq!(
             serde_json::to_string(&a).unwrap_or_default(),
             r#"{"title":"a"}"#
@@ -362,12 +350,13 @@ mod tests {
     #[test]
     fn repeated_names_keep_the_first_place_and_the_last_value() {
         for n in [3, 40] {
-            let mut pairs: Vec<(Name, Value)> =
-                (0..n).map(|i| (name(&format!("f{i}")), json!(i))).collect();
-            pairs.push((name("f1"), json!("last")));
+            let mut pairs: Vec<(Name, Cell)> = (0..n)
+                .map(|i| (name(&format!("f{i}")), Cell::from(json!(i))))
+                .collect();
+            pairs.push((name("f1"), Cell::from(json!("last"))));
             let r = Row::from_pairs(pairs.into_iter());
             assert_eq!(r.len(), n);
-            assert_eq!(r.get("f1"), Some(&json!("last")));
+            assert_eq!(r.value("f1"), Some(json!("last")));
             assert_eq!(r.keys().nth(1), Some("f1"));
         }
     }

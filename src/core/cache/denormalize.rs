@@ -4,6 +4,7 @@
 //! itself (with shared objects, see src/js/snapshots.js); this is the reference reading used
 //! for results handed out as JSON and by the native tests.
 
+use crate::core::cell::Cell;
 use serde_json::{Map, Value};
 
 use super::index::Index;
@@ -100,8 +101,8 @@ impl<'a> Reader<'a> {
         };
         if self.path.contains(&key) || self.path.len() >= MAX_ENTITY_DEPTH || self.budget == 0 {
             let mut stub = Map::new();
-            if let Some(id) = rec.get(&t.id_field) {
-                stub.insert(t.id_field.clone(), id.clone());
+            if let Some(id) = rec.value(&t.id_field) {
+                stub.insert(t.id_field.clone(), id);
             }
             return Value::Object(stub);
         }
@@ -110,16 +111,17 @@ impl<'a> Reader<'a> {
         let mut out = Map::with_capacity(rec.len());
         for (k, v) in rec {
             let x = match (t.relation(k), v) {
-                (Some(_), Value::String(child)) => self.entity(child),
-                (Some(_), Value::Array(items)) => Value::Array(
-                    items
-                        .iter()
+                (Some(_), Cell::Str(child)) => self.entity(child),
+                (Some(_), Cell::Json(j)) if j.is_array() => Value::Array(
+                    j.as_array()
+                        .into_iter()
+                        .flatten()
                         .filter_map(Value::as_str)
                         .map(|c| self.entity(c))
                         .filter(|x| !x.is_null())
                         .collect(),
                 ),
-                _ => v.clone(),
+                _ => v.to_value(),
             };
             out.insert(k.to_owned(), x);
         }

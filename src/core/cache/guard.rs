@@ -12,10 +12,9 @@
 //! Stamps are only needed while a request older than them is in flight, so they are dropped
 //! as soon as none is (`retain_requests`): a store with nothing in flight keeps none.
 
+use crate::core::cell::Cell;
 use crate::core::row::Row;
 use std::collections::HashMap;
-
-use serde_json::Value;
 
 use super::normalize::EntityRecord;
 use crate::core::schema::Schema;
@@ -156,8 +155,8 @@ pub fn older_version(schema: &Schema, key: &str, rec: &Row, base: Option<&Row>) 
         return false;
     };
     let (Some(new), Some(old)) = (
-        rec.get(vf).and_then(Value::as_f64),
-        base.and_then(|b| b.get(vf)).and_then(Value::as_f64),
+        rec.get(vf).and_then(Cell::as_f64),
+        base.and_then(|b| b.get(vf)).and_then(Cell::as_f64),
     ) else {
         return false;
     };

@@ -186,7 +186,7 @@ impl Index {
                     record_refs(&t.relations, rec, &mut refs);
                     old_refs = Some(refs.into_iter().map(str::to_owned).collect());
                 }
-                rec.insert_name(k, v);
+                rec.insert_cell(k, v);
                 changed = true;
             }
             if changed {
@@ -291,7 +291,7 @@ impl Index {
                     for (k, v) in fields {
                         // The first copy's id value stands, as in the cache itself.
                         if Some(&*k) != id_field || !merged.contains_key(&k) {
-                            merged.insert_name(k, v);
+                            merged.insert_cell(k, v);
                         }
                     }
                 }

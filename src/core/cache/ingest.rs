@@ -19,6 +19,7 @@
 //! this needs). Numbers other than short integers go through `serde_json::Number`'s own
 //! `FromStr`, so every number is the value serde_json would have read.
 
+use crate::core::cell::Cell;
 use crate::core::row::{Names, Row};
 use foldhash::{HashMap, HashMapExt};
 use serde_json::{Map, Number, Value};
@@ -123,11 +124,18 @@ impl Field<'_> {
         }
     }
 
-    fn same_as(&self, v: &Value) -> bool {
-        match (self, v) {
-            (Field::Str(s), Value::String(t)) => s == t,
+    fn into_cell(self) -> Cell {
+        match self {
+            Field::Str(s) => Cell::Str(s.into()),
+            Field::Value(v) => Cell::from(v),
+        }
+    }
+
+    fn same_as(&self, c: &Cell) -> bool {
+        match (self, c) {
+            (Field::Str(s), Cell::Str(t)) => **s == **t,
             (Field::Str(_), _) => false,
-            (Field::Value(a), b) => a == b,
+            (Field::Value(a), c) => c.eq_value(a),
         }
     }
 }
@@ -458,7 +466,7 @@ impl<'s, 't> Reader<'s, 't> {
         let names = &mut self.names;
         let fields = self.fields.drain(base..);
         Some(Row::from_pairs(
-            fields.map(|(k, v)| (names.get(k), v.into_value())),
+            fields.map(|(k, v)| (names.get(k), v.into_cell())),
         ))
     }
 
@@ -620,7 +628,7 @@ impl<'s, 't> Reader<'s, 't> {
             None => {
                 let fields = self.fields.drain(base..);
                 let names = &mut self.names;
-                let rec = Row::from_pairs(fields.map(|(k, v)| (names.get(k), v.into_value())));
+                let rec = Row::from_pairs(fields.map(|(k, v)| (names.get(k), v.into_cell())));
                 self.index.insert(self.key.clone(), self.entities.len());
                 self.entities.push((self.key.clone(), rec));
             }

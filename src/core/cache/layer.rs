@@ -41,8 +41,8 @@ pub fn apply_write(base: Option<Row>, w: &LayerWrite) -> Option<Row> {
         LayerWrite::Delete => None,
         LayerWrite::Merge(fields) => {
             let mut rec = base.unwrap_or_default();
-            for (k, v) in fields {
-                rec.insert(k, v.clone());
+            for (k, v) in fields.pairs() {
+                rec.insert_cell(std::rc::Rc::clone(k), v.clone());
             }
             Some(rec)
         }

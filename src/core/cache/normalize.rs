@@ -3,6 +3,7 @@
 //! the shape (for query results) and the schema's relations (for entity fields) say which
 //! strings are keys, so no marker object is needed.
 
+use crate::core::cell::Cell;
 use crate::core::row::Row;
 use serde_json::{Map, Value};
 
@@ -167,8 +168,8 @@ pub fn result_refs<'v>(shape: &Shape, v: &'v Value, out: &mut Vec<&'v str>) {
 pub fn record_refs<'v>(relations: &[Relation], rec: &'v Row, out: &mut Vec<&'v str>) {
     for rel in relations {
         match rec.get(&rel.field) {
-            Some(Value::String(k)) => out.push(k),
-            Some(Value::Array(items)) => out.extend(items.iter().filter_map(Value::as_str)),
+            Some(Cell::Str(k)) => out.push(k),
+            Some(c) => out.extend(c.as_array().into_iter().flatten().filter_map(Value::as_str)),
             _ => {}
         }
     }

@@ -196,7 +196,7 @@ fn merge_base(base: Option<Row>, fields: Row, id_field: Option<&str>) -> Option<
         if Some(&*k) == id_field && rec.contains_key(&k) {
             continue;
         }
-        rec.insert_name(k, v);
+        rec.insert_cell(k, v);
     }
     Some(rec)
 }

@@ -28,7 +28,8 @@ impl Cache {
             self.shadow.insert(to.to_owned(), merged);
         }
         for rec in self.shadow.values_mut().flatten() {
-            rec.values_mut().for_each(|v| rewrite_key(v, from, to));
+            rec.values_mut()
+                .for_each(|v| v.rewrite(&mut |x| rewrite_key(x, from, to)));
         }
         for result in self.shadow_results.values_mut() {
             rewrite_key_in_lists(result, from, to);
@@ -49,7 +50,8 @@ impl Cache {
         }
         for parent in self.index.parents_of(from) {
             if let Some(mut rec) = self.index.get(&parent).cloned() {
-                rec.values_mut().for_each(|v| rewrite_key(v, from, to));
+                rec.values_mut()
+                    .for_each(|v| v.rewrite(&mut |x| rewrite_key(x, from, to)));
                 self.replace_visible(&parent, Some(rec));
             }
         }

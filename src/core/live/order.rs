@@ -3,6 +3,7 @@
 //! < arrays < objects (these two by their JSON text). Within numbers and within strings it is
 //! the order the `$lt`/`$gt` predicates use.
 
+use crate::core::cell::Cell;
 use crate::core::row::Row;
 use std::cmp::Ordering;
 use std::rc::Rc;
@@ -92,7 +93,7 @@ impl OrderBy {
     }
 
     /// The sort key of entity `key` with record `rec`.
-    pub fn member(&self, key: &str, id: Option<&Value>, rec: &Row, cache: &Cache) -> Member {
+    pub fn member(&self, key: &str, id: Option<&Cell>, rec: &Row, cache: &Cache) -> Member {
         let mut dirs = 0u32;
         let mut vals = Vec::with_capacity(self.fields.len());
         for (i, (p, desc)) in self.fields.iter().enumerate() {
@@ -104,7 +105,7 @@ impl OrderBy {
         Member {
             vals,
             dirs,
-            id: id.cloned(),
+            id: id.map(Cell::to_value),
             key: Rc::from(key),
         }
     }

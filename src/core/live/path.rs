@@ -1,6 +1,7 @@
 //! Field paths of live definitions: a dotted path through to-one relations (`assignee.team`),
 //! resolved against the schema once and read from a record through the cache.
 
+use crate::core::cell::Cell;
 use crate::core::row::Row;
 use std::borrow::Cow;
 
@@ -84,17 +85,17 @@ impl Path {
         }
         let v = rec.get(&self.last)?;
         match self.last_rel {
-            None => Some(Cow::Borrowed(v)),
+            None => Some(v.view()),
             Some(false) => match v {
-                Value::String(k) => related_id(k, cache).map(Cow::Borrowed),
-                other => Some(Cow::Borrowed(other)),
+                Cell::Str(k) => related_id(k, cache),
+                other => Some(other.view()),
             },
             Some(true) => {
                 let items = v.as_array()?;
                 let ids = items
                     .iter()
                     .filter_map(Value::as_str)
-                    .filter_map(|k| related_id(k, cache).cloned())
+                    .filter_map(|k| related_id(k, cache).map(Cow::into_owned))
                     .collect();
                 Some(Cow::Owned(Value::Array(ids)))
             }
@@ -103,7 +104,7 @@ impl Path {
 }
 
 /// The id value of the entity `key` names (as it was stored), if it is cached.
-fn related_id<'c>(key: &str, cache: &'c Cache) -> Option<&'c Value> {
+fn related_id<'c>(key: &str, cache: &'c Cache) -> Option<Cow<'c, Value>> {
     let t = cache.schema().get(type_of(key))?;
-    cache.entity(key)?.get(&t.id_field)
+    cache.entity(key)?.get(&t.id_field).map(Cell::view)
 }

@@ -231,7 +231,7 @@ impl Mutation {
                     fields
                         .keys()
                         .map(|f| {
-                            let v = rec.and_then(|b| b.get(f)).cloned();
+                            let v = rec.and_then(|b| b.value(f));
                             (f.to_owned(), v.unwrap_or(Value::Null))
                         })
                         .collect(),
@@ -243,7 +243,7 @@ impl Mutation {
         self.snapshot = snapshot;
         if let Some(subject) = &self.subject {
             if let Some(vf) = &subject.version_field {
-                self.base_version = base(&subject.key).and_then(|r| r.get(vf)).cloned();
+                self.base_version = base(&subject.key).and_then(|r| r.value(vf));
             }
         }
     }

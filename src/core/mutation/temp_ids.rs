@@ -33,7 +33,9 @@ impl Queue {
                     }
                 }
                 if let LayerWrite::Merge(fields) = w {
-                    fields.values_mut().for_each(|v| rewrite_key(v, from, to));
+                    fields
+                        .values_mut()
+                        .for_each(|v| v.rewrite(&mut |x| rewrite_key(x, from, to)));
                 }
             }
             for ins in &mut m.layer.inserts {

@@ -265,8 +265,7 @@ impl Store {
         let Some(new) = self
             .cache
             .base_record(&subject.key)
-            .and_then(|r| r.get(vf))
-            .cloned()
+            .and_then(|r| r.value(vf))
         else {
             return;
         };

@@ -131,7 +131,7 @@ fn newer_data_in_the_store_is_not_overwritten() {
     assert_eq!(entities_of(&b), before, "no entity went back in time");
     assert_eq!(task(&b, "1")["title"], "newer");
     assert_eq!(
-        b.entity("User:u1").map(|u| u["name"].clone()),
+        b.entity("User:u1").and_then(|u| u.value("name")),
         Some(json!("Ann (renamed)"))
     );
 

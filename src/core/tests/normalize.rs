@@ -431,7 +431,7 @@ fn exponent_and_float_forms_of_an_integer_id_give_the_integer_key() {
     try_set(&mut s, "c", r#"{ "id": 1000.0, "x": 1 }"#, r#""Todo""#).unwrap();
     try_set(&mut s, "d", r#"{ "id": "1000", "y": 2 }"#, r#""Todo""#).unwrap();
     assert_eq!(s.entity_count(), 1);
-    let rec = s.entity("Todo:1000").unwrap();
+    let rec = s.entity("Todo:1000").unwrap().to_map();
     assert_eq!(rec["title"], json!("a"));
     assert_eq!(rec["done"], json!(true));
     assert_eq!(rec["x"], json!(1));

@@ -109,7 +109,7 @@ fn a_second_edit_is_sent_with_the_version_the_first_edit_returned() {
     let out = answer(&mut s, &s1, ok(server_task("a", "n1", 2)), T0 + 2.0);
     let s2 = one_send(&out);
     assert_eq!(
-        s.entity("Task:1").map(|r| r["version"].clone()),
+        s.entity("Task:1").and_then(|r| r.value("version")),
         Some(json!(2))
     );
     assert_eq!(

@@ -1,0 +1,163 @@
+//! `Cell`: one field value of an entity record (a `Row`), 16 bytes on wasm32 where a
+//! `serde_json::Value` is 48 (its object variant holds an `IndexMap` inline).
+//!
+//! Scalars are held inline and strings boxed; lists and objects stay `Value`s, boxed. A cell
+//! converts to and from a `Value` exactly: numbers keep serde_json's three kinds (`u64`, a
+//! negative `i64`, `f64`), so `1` and `1.0` stay different values as they are in JSON text.
+
+use std::borrow::Cow;
+
+use serde_json::{Number, Value};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Null,
+    Bool(bool),
+    /// A non-negative integer (serde_json's `PosInt`).
+    Pos(u64),
+    /// A negative integer (`NegInt`).
+    Neg(i64),
+    Float(f64),
+    Str(Box<str>),
+    /// A list or an object.
+    Json(Box<Value>),
+}
+
+impl From<Value> for Cell {
+    fn from(v: Value) -> Self {
+        match v {
+            Value::Null => Cell::Null,
+            Value::Bool(b) => Cell::Bool(b),
+            Value::Number(n) => number(&n),
+            Value::String(s) => Cell::Str(s.into_boxed_str()),
+            v => Cell::Json(Box::new(v)),
+        }
+    }
+}
+
+fn number(n: &Number) -> Cell {
+    match (n.as_u64(), n.as_i64(), n.as_f64()) {
+        (Some(u), _, _) => Cell::Pos(u),
+        (None, Some(i), _) => Cell::Neg(i),
+        (None, None, Some(f)) => Cell::Float(f),
+        // Every serde_json number is one of the three.
+        (None, None, None) => Cell::Null,
+    }
+}
+
+impl Cell {
+    /// The cell as a `Value`; borrowed for lists and objects, built for the rest.
+    pub fn view(&self) -> Cow<'_, Value> {
+        match self {
+            Cell::Json(v) => Cow::Borrowed(v),
+            c => Cow::Owned(c.to_value()),
+        }
+    }
+
+    pub fn to_value(&self) -> Value {
+        match self {
+            Cell::Null => Value::Null,
+            Cell::Bool(b) => Value::Bool(*b),
+            Cell::Pos(u) => Value::Number((*u).into()),
+            Cell::Neg(i) => Value::Number((*i).into()),
+            Cell::Float(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Cell::Str(s) => Value::String(s.as_ref().to_owned()),
+            Cell::Json(v) => (**v).clone(),
+        }
+    }
+
+    pub fn into_value(self) -> Value {
+        match self {
+            Cell::Str(s) => Value::String(s.into_string()),
+            Cell::Json(v) => *v,
+            c => c.to_value(),
+        }
+    }
+
+    /// Whether the cell holds `v` (as `Value`'s equality decides, without building one for
+    /// strings, lists and objects).
+    pub fn eq_value(&self, v: &Value) -> bool {
+        match (self, v) {
+            (Cell::Str(s), Value::String(t)) => **s == **t,
+            (Cell::Str(_), _) => false,
+            (Cell::Json(a), b) => **a == *b,
+            (c, b) => c.to_value() == *b,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Cell::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Cell::Pos(u) => Some(*u as f64),
+            Cell::Neg(i) => Some(*i as f64),
+            Cell::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    /// The items of a list cell.
+    pub fn as_array(&self) -> Option<&Vec<Value>> {
+        match self {
+            Cell::Json(v) => v.as_array(),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Cell::Null)
+    }
+
+    /// The strings of the cell and, in a list or object, of its values (key rewrites).
+    pub fn rewrite(&mut self, f: &mut impl FnMut(&mut Value)) {
+        match self {
+            Cell::Json(v) => f(v),
+            Cell::Str(_) => {
+                let mut v = std::mem::replace(self, Cell::Null).into_value();
+                f(&mut v);
+                *self = Cell::from(v);
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_cell_is_small_and_converts_back_exactly() {
+        #[cfg(target_pointer_width = "32")]
+        assert_eq!(std::mem::size_of::<Cell>(), 16);
+        for v in [
+            json!(null),
+            json!(true),
+            json!(0),
+            json!(18446744073709551615u64),
+            json!(-9223372036854775808i64),
+            json!(1.0),
+            json!(0.1),
+            json!(-0.0),
+            json!(1e300),
+            json!("s"),
+            json!([1, "a"]),
+            json!({"b": 1, "a": 2}),
+        ] {
+            let c = Cell::from(v.clone());
+            assert!(c.eq_value(&v), "{v}");
+            assert_eq!(c.to_value(), v);
+            assert_eq!(c.to_value().to_string(), v.to_string());
+            assert_eq!(c.clone().into_value(), v);
+            assert_eq!(*c.view(), v);
+        }
+        assert_ne!(Cell::from(json!(1)), Cell::from(json!(1.0)));
+        assert!(!Cell::from(json!(1)).eq_value(&json!(1.0)));
+    }
+}
