@@ -1,11 +1,12 @@
-//! `Row`: one entity's fields, in their order, as a plain vector of (name, value) pairs whose
+//! `Row`: one entity's fields, in their order, as a plain vector of (name, cell) pairs whose
 //! names are shared (interned) across every record of the store's thread.
 //!
 //! Why not serde_json's `Map` (an `IndexMap<String, Value>` with `preserve_order`): per field
 //! it allocated a `String` key, kept a hash slot and hashed the name with SipHash, which made
 //! about 21 allocations and ~1.2 kB per task and put malloc and SipHash at ~40 % of an ingest
 //! (docs/PERFORMANCE.md). Entity records have a handful of fields, so a linear scan over a
-//! vector is as fast as a hash lookup, and the names cost one shared `Rc<str>` each.
+//! vector is as fast as a hash lookup, and the names cost one shared `Rc<str>` each. The values
+//! are `Cell`s (src/core/cell.rs), 16 bytes on wasm32 where a `Value` is 48.
 //!
 //! Semantics follow `Map` where the code relied on it: inserting an existing name replaces its
 //! value in place, equality ignores field order, serialization writes an object in field order.
