@@ -180,32 +180,31 @@ fn json_strs<'s>(out: &mut Vec<u8>, items: impl Iterator<Item = &'s str>) {
 }
 
 pub(crate) fn json_object(out: &mut Vec<u8>, m: &Map<String, Value>) {
-    out.push(b'{');
-    for (i, (k, v)) in m.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        json_str(out, k);
-        out.push(b':');
-        json_value(out, v);
-    }
-    out.push(b'}');
+    json_fields(out, m.iter().map(|(k, v)| (k.as_str(), v)), json_value);
 }
 
 /// An entity record as a JSON object, in its field order.
 pub(crate) fn json_row(out: &mut Vec<u8>, r: &Row) {
+    json_fields(out, r.iter(), |out, c| match c {
+        Cell::Str(s) => json_str(out, s),
+        Cell::Json(v) => json_value(out, v),
+        scalar => json_value(out, &scalar.to_value()),
+    });
+}
+
+fn json_fields<'a, V: 'a>(
+    out: &mut Vec<u8>,
+    fields: impl Iterator<Item = (&'a str, &'a V)>,
+    value: fn(&mut Vec<u8>, &V),
+) {
     out.push(b'{');
-    for (i, (k, v)) in r.iter().enumerate() {
+    for (i, (k, v)) in fields.enumerate() {
         if i > 0 {
             out.push(b',');
         }
         json_str(out, k);
         out.push(b':');
-        match v {
-            Cell::Str(s) => json_str(out, s),
-            Cell::Json(v) => json_value(out, v),
-            scalar => json_value(out, &scalar.to_value()),
-        }
+        value(out, v);
     }
     out.push(b'}');
 }
