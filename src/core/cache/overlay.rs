@@ -50,11 +50,22 @@ impl Cache {
     /// unless it carries an older version than the base.
     pub fn put_base(&mut self, key: &str, rec: Option<Row>, layers: &[&Layer]) {
         if let Some(r) = &rec {
-            if older_version(&self.schema, key, r, self.base_record(key)) {
+            // The base is looked up only for a type with a version field (a cold start puts
+            // every cached entity through here).
+            let versioned = self
+                .schema
+                .get(crate::core::key::type_of(key))
+                .is_some_and(|t| t.version_field.is_some());
+            if versioned && older_version(&self.schema, key, r, self.base_record(key)) {
                 return;
             }
         }
-        match self.shadow.get_mut(key) {
+        let shadowed = if self.shadow.is_empty() {
+            None
+        } else {
+            self.shadow.get_mut(key)
+        };
+        match shadowed {
             Some(base) => {
                 *base = rec;
                 self.relayer(&[key.to_owned()], &[], layers);
@@ -182,7 +193,13 @@ impl Cache {
 
     /// The server base of an entity (under its layers, if any).
     pub fn base_record(&self, key: &str) -> Option<&Row> {
-        match self.shadow.get(key) {
+        // No layer is active most of the time: then the base is what is visible.
+        let shadowed = if self.shadow.is_empty() {
+            None
+        } else {
+            self.shadow.get(key)
+        };
+        match shadowed {
             Some(b) => b.as_ref(),
             None => self.index.get(key),
         }
