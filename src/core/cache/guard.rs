@@ -85,7 +85,7 @@ impl Guard {
         order: Order,
         base: impl Fn(&str) -> Option<&'a Row>,
     ) {
-        entities.retain(|(key, rec)| !older_version(schema, key, rec, base(key)));
+        entities.retain(|(key, rec)| !older_version(schema, key, rec, || base(key)));
         match order {
             Order::Any => {}
             Order::Since(mark) => {
@@ -146,8 +146,14 @@ fn stamp(stamps: &mut Vec<(String, u64)>, field: &str, at: u64) {
     }
 }
 
-/// Whether `rec` carries a lower version than `base` (both numeric).
-pub fn older_version(schema: &Schema, key: &str, rec: &Row, base: Option<&Row>) -> bool {
+/// Whether `rec` carries a lower version than the base `base()` gives (both numeric). The
+/// base is looked up only for a type with a version field.
+pub fn older_version<'a>(
+    schema: &Schema,
+    key: &str,
+    rec: &Row,
+    base: impl FnOnce() -> Option<&'a Row>,
+) -> bool {
     let Some(vf) = schema
         .get(crate::core::key::type_of(key))
         .and_then(|t| t.version_field.as_deref())
@@ -156,7 +162,7 @@ pub fn older_version(schema: &Schema, key: &str, rec: &Row, base: Option<&Row>) 
     };
     let (Some(new), Some(old)) = (
         rec.get(vf).and_then(Cell::as_f64),
-        base.and_then(|b| b.get(vf)).and_then(Cell::as_f64),
+        base().and_then(|b| b.get(vf)).and_then(Cell::as_f64),
     ) else {
         return false;
     };

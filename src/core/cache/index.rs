@@ -230,9 +230,7 @@ impl Index {
         if let Some(rec) = &slot.record {
             record_refs(relations, rec, &mut old);
         }
-        let mut old_ids: Vec<Id> = old.iter().filter_map(|k| self.keys.get(k)).collect();
-        crate::core::sort::sort(&mut old_ids);
-        old_ids.dedup();
+        let old_ids = sorted(old.iter().filter_map(|k| self.keys.get(k)).collect());
         let mut new = Vec::new();
         if let Some(rec) = &record {
             record_refs(relations, rec, &mut new);
@@ -252,10 +250,7 @@ impl Index {
     }
 
     fn intern_all<S: AsRef<str>>(&mut self, keys: &[S]) -> Vec<Id> {
-        let mut ids: Vec<Id> = keys.iter().map(|k| self.intern(k.as_ref())).collect();
-        crate::core::sort::sort(&mut ids);
-        ids.dedup();
-        ids
+        sorted(keys.iter().map(|k| self.intern(k.as_ref())).collect())
     }
 
     /// Moves entity `id`'s parent links from the children `old` to `new` (both sorted).
@@ -437,4 +432,11 @@ impl Index {
             self.set_query_refs(hash, &[]);
         }
     }
+}
+
+/// Ids sorted and deduplicated (what `link` and `relink` take).
+fn sorted(mut ids: Vec<Id>) -> Vec<Id> {
+    crate::core::sort::sort(&mut ids);
+    ids.dedup();
+    ids
 }

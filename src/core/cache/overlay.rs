@@ -50,13 +50,7 @@ impl Cache {
     /// unless it carries an older version than the base.
     pub fn put_base(&mut self, key: &str, rec: Option<Row>, layers: &[&Layer]) {
         if let Some(r) = &rec {
-            // The base is looked up only for a type with a version field (a cold start puts
-            // every cached entity through here).
-            let versioned = self
-                .schema
-                .get(crate::core::key::type_of(key))
-                .is_some_and(|t| t.version_field.is_some());
-            if versioned && older_version(&self.schema, key, r, self.base_record(key)) {
+            if older_version(&self.schema, key, r, || self.base_record(key)) {
                 return;
             }
         }

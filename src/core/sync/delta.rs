@@ -151,6 +151,7 @@ fn read_raw(chunks: Vec<RawDelta>, cache: &Cache) -> Delta {
     let schema = cache.schema();
     let mut d = Delta::default();
     let mut at: HashMap<String, usize> = HashMap::new();
+    let mut queries: Vec<(String, Option<Option<Query>>)> = Vec::new();
     let several = chunks.len() > 1;
     for c in chunks {
         // Types this version of the app no longer declares are left out.
@@ -160,34 +161,45 @@ fn read_raw(chunks: Vec<RawDelta>, cache: &Cache) -> Delta {
         d.entities.extend(known);
         for (hash, v) in c.q {
             d.live.retain(|(h, _)| *h != hash);
-            let query = match v {
-                Value::Object(mut q) => {
-                    let def = q.remove("l");
-                    let Some(query) = read_query(q, cache) else {
-                        continue;
-                    };
-                    if let Some(def) = def {
-                        d.live.push((hash.clone(), def));
-                    }
-                    Some(query)
-                }
-                _ => None,
-            };
-            match at.get(&hash).and_then(|&i| d.queries.get_mut(i)) {
-                Some(slot) => slot.1 = query,
+            let entry = stored_query(&hash, v, cache, &mut d.live);
+            match at.get(&hash).and_then(|&i| queries.get_mut(i)) {
+                Some(slot) => slot.1 = entry,
                 None => {
-                    at.insert(hash.clone(), d.queries.len());
-                    d.queries.push((hash, query));
+                    at.insert(hash.clone(), queries.len());
+                    queries.push((hash, entry));
                 }
             }
         }
     }
-    // A query the chunks end up removing is left out, as `merged` leaves it out (one delta,
-    // another tab's, keeps its removals).
-    if several {
-        d.queries.retain(|(_, q)| q.is_some());
-    }
+    // Where the last entry cannot be read the query is left out; a query the chunks end up
+    // removing too, as `merged` leaves it out (one delta, another tab's, keeps its removals).
+    d.queries = queries
+        .into_iter()
+        .filter_map(|(h, entry)| match entry? {
+            None if several => None,
+            q => Some((h, q)),
+        })
+        .collect();
     d
+}
+
+/// A stored query entry: `Some(Some(query))`, `Some(None)` for a removal (not an object), or
+/// `None` when the result cannot be read (left out). Its live definition goes to `live`.
+fn stored_query(
+    hash: &str,
+    v: Value,
+    cache: &Cache,
+    live: &mut Vec<(String, Value)>,
+) -> Option<Option<Query>> {
+    let Value::Object(mut q) = v else {
+        return Some(None);
+    };
+    let def = q.remove("l");
+    let query = read_query(q, cache)?;
+    if let Some(def) = def {
+        live.push((hash.to_owned(), def));
+    }
+    Some(Some(query))
 }
 
 fn read_value(v: Value, cache: &Cache) -> Delta {
@@ -217,17 +229,9 @@ fn read_value(v: Value, cache: &Cache) -> Delta {
         let Some(Value::String(hash)) = pair.next() else {
             continue;
         };
-        match pair.next() {
-            Some(Value::Object(mut q)) => {
-                let def = q.remove("l");
-                if let Some(query) = read_query(q, cache) {
-                    if let Some(def) = def {
-                        d.live.push((hash.clone(), def));
-                    }
-                    d.queries.push((hash, Some(query)));
-                }
-            }
-            _ => d.queries.push((hash, None)),
+        let v = pair.next().unwrap_or(Value::Null);
+        if let Some(q) = stored_query(&hash, v, cache, &mut d.live) {
+            d.queries.push((hash, q));
         }
     }
     d
