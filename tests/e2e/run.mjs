@@ -175,6 +175,40 @@ async function waitBoard(page) {
   await waitRow(page, 'mine', 't1', {}, 'My tasks to show its tasks');
 }
 
+/**
+ * Waits until the board's lists are in IndexedDB: the cache is written a moment after it changes, so a reload
+ * right after the board shows could find nothing to render offline.
+ */
+async function waitStored(page) {
+  const stored = () =>
+    page.evaluate(async () => {
+      const info = (await indexedDB.databases()).find((d) => d.name.startsWith('strata:teamboard'));
+      if (!info) return [];
+      const db = await new Promise((resolve, reject) => {
+        const r = indexedDB.open(info.name);
+        r.onsuccess = () => resolve(r.result);
+        r.onerror = () => reject(r.error);
+      });
+      try {
+        // The cache is a few delta texts (chunks, oldest first; src/js/persist.js).
+        const chunks = await new Promise((resolve, reject) => {
+          const r = db.transaction('chunks', 'readonly').objectStore('chunks').getAll();
+          r.onsuccess = () => resolve(r.result);
+          r.onerror = () => reject(r.error);
+        });
+        const queries = new Map();
+        for (const c of chunks) for (const [h, q] of JSON.parse(c).q) queries.set(h, q);
+        return [...queries].filter(([, q]) => q).map(([h]) => h);
+      } finally {
+        db.close();
+      }
+    });
+  await until(async () => {
+    const keys = await stored();
+    return ['["project","p1","tasks"]', '["project","p2","tasks"]', '["tasks","mine"]'].every((k) => keys.includes(k)) || { ok: false, seen: keys };
+  }, 'the board lists stored in IndexedDB');
+}
+
 async function shot(page, name) {
   const file = path.join(shotsDir, name);
   await page.screenshot({ path: file, animations: 'disabled' });
@@ -554,6 +588,7 @@ try {
     await shot(page, 'cache-inspector.png');
     await page.click('[data-testid="strata-devtools-close"]');
 
+    await waitStored(page);
     await load(page, true);
     // After the reload: the outbox comes back from IndexedDB with its optimistic layers.
     await waitBadge(page, { pending: 3 }, 'the three changes to be waiting again after the reload (IndexedDB outbox, issue 5)');
@@ -959,6 +994,7 @@ try {
       const w = await width();
       return w.scroll <= 390 || { ok: false, seen: w };
     }, 'document.documentElement.scrollWidth <= 390');
+    await waitStored(page);
     await setNetwork(page, false);
     await page.reload({ waitUntil: 'load' });
     await waitBoard(page);
@@ -978,34 +1014,7 @@ try {
     const page = await openPage(context, 'tab');
     await waitBoard(page);
     await page.waitForSelector('html[data-offline-ready="true"]', { timeout: WAIT, state: 'attached' });
-    // The board's lists are in IndexedDB (the cache is written a moment after it changes).
-    const stored = () =>
-      page.evaluate(async () => {
-        const info = (await indexedDB.databases()).find((d) => d.name.startsWith('strata:teamboard'));
-        if (!info) return [];
-        const db = await new Promise((resolve, reject) => {
-          const r = indexedDB.open(info.name);
-          r.onsuccess = () => resolve(r.result);
-          r.onerror = () => reject(r.error);
-        });
-        try {
-          // The cache is a few delta texts (chunks, oldest first; src/js/persist.js).
-          const chunks = await new Promise((resolve, reject) => {
-            const r = db.transaction('chunks', 'readonly').objectStore('chunks').getAll();
-            r.onsuccess = () => resolve(r.result);
-            r.onerror = () => reject(r.error);
-          });
-          const queries = new Map();
-          for (const c of chunks) for (const [h, q] of JSON.parse(c).q) queries.set(h, q);
-          return [...queries].filter(([, q]) => q).map(([h]) => h);
-        } finally {
-          db.close();
-        }
-      });
-    await until(async () => {
-      const keys = await stored();
-      return ['["project","p1","tasks"]', '["project","p2","tasks"]', '["tasks","mine"]'].every((k) => keys.includes(k)) || { ok: false, seen: keys };
-    }, 'the board lists stored in IndexedDB');
+    await waitStored(page);
     await context.setOffline(true);
     await load(page, true);
     await waitBoard(page);
