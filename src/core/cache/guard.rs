@@ -14,7 +14,7 @@
 
 use crate::core::cell::Cell;
 use crate::core::row::Row;
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use super::normalize::EntityRecord;
 use crate::core::schema::Schema;

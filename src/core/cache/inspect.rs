@@ -2,7 +2,7 @@
 //! through the entities that reference it). A read: nothing here writes. No sorting or
 //! B-trees here (the wrapper sorts): they would cost kilobytes of wasm for a devtools read.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use super::Cache;
 

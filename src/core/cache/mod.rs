@@ -30,7 +30,7 @@ mod overlay;
 mod rename;
 
 use crate::core::row::Row;
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use serde_json::Value;
 
@@ -153,7 +153,7 @@ impl Cache {
     /// The queries that show entity `key`, directly or through the relations of entities that
     /// reference it (hydration compares their age with a dehydrated record's).
     pub fn queries_showing(&self, key: &str) -> Vec<String> {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         let mut stack = vec![key.to_owned()];
         let mut found = Vec::new(); // a query may be listed more than once
         while let Some(k) = stack.pop() {

@@ -16,7 +16,7 @@ pub mod filter;
 pub mod options;
 pub mod state;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use serde_json::Value;
 

@@ -3,7 +3,7 @@
 //! settled mutation, leadership, and `clear()`. What was read from IndexedDB or sent by
 //! another tab is applied with `Source::Stored`, so the finish step does not persist it again.
 
-use std::collections::HashSet;
+use foldhash::{HashSet, HashSetExt};
 
 use serde_json::Value;
 

@@ -4,7 +4,7 @@
 //! store (store/persistence.rs). IndexedDB keeps the cache as a few such texts (chunks, in
 //! the order written); a JSON array of them is read in one call, the later chunk winning.
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use foldhash::{HashMap, HashMapExt};
 

@@ -17,7 +17,7 @@
 pub mod delta;
 pub mod records;
 
-use std::collections::HashSet;
+use foldhash::HashSet;
 
 use super::mutation::Queue;
 use super::output::Output;
