@@ -1,13 +1,35 @@
 //! `Cell`: one field value of an entity record (a `Row`), 16 bytes on wasm32 where a
 //! `serde_json::Value` is 48 (its object variant holds an `IndexMap` inline).
 //!
-//! Scalars are held inline and strings boxed; lists and objects stay `Value`s, boxed. A cell
-//! converts to and from a `Value` exactly: numbers keep serde_json's three kinds (`u64`, a
-//! negative `i64`, `f64`), so `1` and `1.0` stay different values as they are in JSON text.
+//! Scalars are held inline; so are strings of up to `SHORT` bytes (14 on wasm32: a type name,
+//! an entity key such as `User:42`, a status), which are the most frequent strings of a record
+//! and would otherwise be an allocation each. Longer strings are boxed; lists and objects stay
+//! `Value`s, boxed. A cell converts to and from a `Value` exactly: numbers keep serde_json's
+//! three kinds (`u64`, a negative `i64`, `f64`), so `1` and `1.0` stay different values as they
+//! are in JSON text.
 
 use std::borrow::Cow;
 
 use serde_json::{Number, Value};
+
+/// The longest string held in the cell itself: what fits beside the tag and a length byte in the
+/// 16 bytes (24 natively) the other variants need.
+pub const SHORT: usize = 2 * std::mem::size_of::<usize>() + 6;
+
+/// A string of at most `SHORT` bytes, unused bytes zero. Every string that fits is stored so
+/// (and only those), which keeps the derived equality right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Short {
+    len: u8,
+    bytes: [u8; SHORT],
+}
+
+impl Short {
+    fn as_str(&self) -> &str {
+        // Built from a `&str` cut at its end, so always UTF-8.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
@@ -18,10 +40,16 @@ pub enum Cell {
     /// A negative integer (`NegInt`).
     Neg(i64),
     Float(f64),
+    /// A string of at most `SHORT` bytes.
+    Short(Short),
+    /// A longer string.
     Str(Box<str>),
     /// A list or an object.
     Json(Box<Value>),
 }
+
+// The short strings must not make a cell bigger: 16 bytes on wasm32, 24 natively.
+const _: () = assert!(std::mem::size_of::<Cell>() == 8 + 2 * std::mem::size_of::<usize>());
 
 impl From<Value> for Cell {
     fn from(v: Value) -> Self {
@@ -29,7 +57,8 @@ impl From<Value> for Cell {
             Value::Null => Cell::Null,
             Value::Bool(b) => Cell::Bool(b),
             Value::Number(n) => number(&n),
-            Value::String(s) => Cell::Str(s.into_boxed_str()),
+            Value::String(s) if s.len() > SHORT => Cell::Str(s.into_boxed_str()),
+            Value::String(s) => Cell::string(&s),
             v => Cell::Json(Box::new(v)),
         }
     }
@@ -46,6 +75,20 @@ fn number(n: &Number) -> Cell {
 }
 
 impl Cell {
+    /// A string cell: inline when it fits.
+    pub fn string(s: &str) -> Cell {
+        if s.len() > SHORT {
+            return Cell::Str(s.into());
+        }
+        let mut bytes = [0; SHORT];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        Cell::Short(Short {
+            // At most SHORT (< 256).
+            len: s.len() as u8,
+            bytes,
+        })
+    }
+
     /// The cell as a `Value`; borrowed for lists and objects, built for the rest.
     pub fn view(&self) -> Cow<'_, Value> {
         match self {
@@ -61,6 +104,7 @@ impl Cell {
             Cell::Pos(u) => Value::Number((*u).into()),
             Cell::Neg(i) => Value::Number((*i).into()),
             Cell::Float(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            Cell::Short(s) => Value::String(s.as_str().to_owned()),
             Cell::Str(s) => Value::String(s.as_ref().to_owned()),
             Cell::Json(v) => (**v).clone(),
         }
@@ -78,8 +122,8 @@ impl Cell {
     /// strings, lists and objects).
     pub fn eq_value(&self, v: &Value) -> bool {
         match (self, v) {
-            (Cell::Str(s), Value::String(t)) => **s == **t,
-            (Cell::Str(_), _) => false,
+            (Cell::Short(_) | Cell::Str(_), Value::String(t)) => self.as_str() == Some(t.as_str()),
+            (Cell::Short(_) | Cell::Str(_), _) => false,
             (Cell::Json(a), b) => **a == *b,
             (c, b) => c.to_value() == *b,
         }
@@ -87,6 +131,7 @@ impl Cell {
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
+            Cell::Short(s) => Some(s.as_str()),
             Cell::Str(s) => Some(s),
             _ => None,
         }
@@ -117,7 +162,7 @@ impl Cell {
     pub fn rewrite(&mut self, f: &mut impl FnMut(&mut Value)) {
         match self {
             Cell::Json(v) => f(v),
-            Cell::Str(_) => {
+            Cell::Short(_) | Cell::Str(_) => {
                 let mut v = std::mem::replace(self, Cell::Null).into_value();
                 f(&mut v);
                 *self = Cell::from(v);
@@ -147,6 +192,12 @@ mod tests {
             json!(-0.0),
             json!(1e300),
             json!("s"),
+            json!(""),
+            json!("fourteen bytes"),
+            json!("fifteen bytes.."),
+            json!("twenty-two bytes......"),
+            json!("twenty-three bytes....."),
+            json!("é12345678901"),
             json!([1, "a"]),
             json!({"b": 1, "a": 2}),
         ] {
@@ -158,6 +209,13 @@ mod tests {
             assert_eq!(*c.view(), v);
         }
         assert_ne!(Cell::from(json!(1)), Cell::from(json!(1.0)));
+        // Each string has one form, so equal strings are equal cells.
+        for n in [0, SHORT - 1, SHORT, SHORT + 1, 40] {
+            let s = "x".repeat(n);
+            assert_eq!(Cell::from(json!(s)), Cell::string(&s));
+            assert_eq!(Cell::string(&s).as_str(), Some(s.as_str()));
+            assert_eq!(matches!(Cell::string(&s), Cell::Short(_)), n <= SHORT);
+        }
         assert!(!Cell::from(json!(1)).eq_value(&json!(1.0)));
     }
 }

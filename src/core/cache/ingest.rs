@@ -126,15 +126,14 @@ impl Field<'_> {
 
     fn into_cell(self) -> Cell {
         match self {
-            Field::Str(s) => Cell::Str(s.into()),
+            Field::Str(s) => Cell::string(s),
             Field::Value(v) => Cell::from(v),
         }
     }
 
     fn same_as(&self, c: &Cell) -> bool {
         match (self, c) {
-            (Field::Str(s), Cell::Str(t)) => **s == **t,
-            (Field::Str(_), _) => false,
+            (Field::Str(s), c) => c.as_str() == Some(*s),
             (Field::Value(a), c) => c.eq_value(a),
         }
     }

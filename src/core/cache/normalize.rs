@@ -168,7 +168,7 @@ pub fn result_refs<'v>(shape: &Shape, v: &'v Value, out: &mut Vec<&'v str>) {
 pub fn record_refs<'v>(relations: &[Relation], rec: &'v Row, out: &mut Vec<&'v str>) {
     for rel in relations {
         match rec.get(&rel.field) {
-            Some(Cell::Str(k)) => out.push(k),
+            Some(c @ (Cell::Short(_) | Cell::Str(_))) => out.extend(c.as_str()),
             Some(c) => out.extend(c.as_array().into_iter().flatten().filter_map(Value::as_str)),
             _ => {}
         }

@@ -87,7 +87,7 @@ impl Path {
         match self.last_rel {
             None => Some(v.view()),
             Some(false) => match v {
-                Cell::Str(k) => related_id(k, cache),
+                Cell::Short(_) | Cell::Str(_) => related_id(v.as_str().unwrap_or_default(), cache),
                 other => Some(other.view()),
             },
             Some(true) => {
