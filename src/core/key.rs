@@ -21,6 +21,31 @@ pub fn id_string(v: &Value) -> Option<String> {
     }
 }
 
+/// Appends `id_string(v)` to `out`; a safe integer (the usual id) is written without a
+/// `String` of its own (the one-pass reader builds every entity key through here).
+pub fn push_id(out: &mut String, v: &Value) -> Option<()> {
+    if let Some(i) = v.as_i64().filter(|i| i.unsigned_abs() <= JS_SAFE as u64) {
+        if i < 0 {
+            out.push('-');
+        }
+        let mut digits = [0u8; 20];
+        let (mut n, mut at) = (i.unsigned_abs(), digits.len());
+        loop {
+            at -= 1;
+            // A digit: n % 10 < 10.
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        out.extend(digits[at..].iter().map(|&d| char::from(d)));
+        return Some(());
+    }
+    out.push_str(&id_string(v)?);
+    Some(())
+}
+
 fn number_string(n: &Number) -> String {
     let exact = |i: u64| i <= JS_SAFE as u64;
     if let Some(i) = n.as_i64().filter(|i| exact(i.unsigned_abs())) {
@@ -99,4 +124,33 @@ pub fn entity_key(type_name: &str, id: &str) -> String {
 /// The type part of a key (type names never contain `:`; the schema rejects them).
 pub fn type_of(key: &str) -> &str {
     key.split_once(':').map_or(key, |(t, _)| t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn push_id_writes_what_id_string_gives() {
+        for v in [
+            json!(0),
+            json!(7),
+            json!(-7),
+            json!(9_007_199_254_740_992u64),
+            json!(-9_007_199_254_740_992i64),
+            json!(9_007_199_254_740_993u64),
+            json!(18446744073709551615u64),
+            json!(-9223372036854775808i64),
+            json!(1.5),
+            json!(-0.0),
+            json!(1e21),
+            json!("a:b"),
+        ] {
+            let mut out = String::from("T:");
+            push_id(&mut out, &v).expect("an id");
+            assert_eq!(out, format!("T:{}", id_string(&v).expect("an id")), "{v}");
+        }
+        assert_eq!(push_id(&mut String::new(), &json!(true)), None);
+    }
 }

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use foldhash::fast::FixedState;
 use foldhash::HashMap;
 
-use super::normalize::{record_refs, EntityRecord};
+use super::normalize::{each_ref, record_refs, EntityRecord};
 use crate::core::key::type_of;
 use crate::core::schema::Schema;
 
@@ -71,6 +71,8 @@ pub struct Index {
     query_names: Interner,
     /// Per query id: the entities its result references (sorted, deduplicated).
     query_refs: Vec<Vec<Id>>,
+    /// Scratch for a new entity's children (a big response files tens of thousands).
+    children: Vec<Id>,
 }
 
 /// The entities one write changed, in the order they were first changed.
@@ -161,10 +163,12 @@ impl Index {
                 .is_some_and(|s| s.record.is_none())
             {
                 // A new entity: link its children, then store it.
-                let mut refs = Vec::new();
-                record_refs(&t.relations, &fields, &mut refs);
-                let children = self.intern_all(&refs);
+                let mut children = std::mem::take(&mut self.children);
+                children.clear();
+                each_ref(&t.relations, &fields, |k| children.push(self.intern(k)));
+                sort_dedup(&mut children);
                 self.link(id, &[], &children);
+                self.children = children;
                 if let Some(slot) = self.slot(id) {
                     slot.record = Some(fields);
                 }
@@ -436,7 +440,11 @@ impl Index {
 
 /// Ids sorted and deduplicated (what `link` and `relink` take).
 fn sorted(mut ids: Vec<Id>) -> Vec<Id> {
-    crate::core::sort::sort(&mut ids);
-    ids.dedup();
+    sort_dedup(&mut ids);
     ids
+}
+
+fn sort_dedup(ids: &mut Vec<Id>) {
+    crate::core::sort::sort(ids);
+    ids.dedup();
 }

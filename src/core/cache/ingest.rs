@@ -27,7 +27,7 @@ use serde_json::{Map, Number, Value};
 use super::normalize::{normalize, Normalized};
 use crate::core::error::Result;
 use crate::core::json::{self, Origin};
-use crate::core::key::id_string;
+use crate::core::key::push_id;
 use crate::core::schema::{EntityType, Schema};
 use crate::core::shape::Shape;
 
@@ -114,6 +114,8 @@ struct Reader<'s, 't> {
 enum Field<'t> {
     Str(&'t str),
     Value(Value),
+    /// A relation's key (inline when short: no `String` for it).
+    Cell(Cell),
 }
 
 impl Field<'_> {
@@ -121,6 +123,7 @@ impl Field<'_> {
         match self {
             Field::Str(s) => Value::String(s.to_owned()),
             Field::Value(v) => v,
+            Field::Cell(c) => c.into_value(),
         }
     }
 
@@ -128,6 +131,7 @@ impl Field<'_> {
         match self {
             Field::Str(s) => Cell::string(s),
             Field::Value(v) => Cell::from(v),
+            Field::Cell(c) => c,
         }
     }
 
@@ -135,6 +139,7 @@ impl Field<'_> {
         match (self, c) {
             (Field::Str(s), c) => c.as_str() == Some(*s),
             (Field::Value(a), c) => c.eq_value(a),
+            (Field::Cell(a), c) => a == c,
         }
     }
 }
@@ -521,6 +526,12 @@ impl<'s, 't> Reader<'s, 't> {
 
     /// An entity object (not null): files it and returns its key.
     fn entity(&mut self, t: &EntityType) -> Option<Value> {
+        let at = self.entity_at(t)?;
+        Some(Value::String(self.entities.get(at)?.0.clone()))
+    }
+
+    /// `entity`, returning where in `entities` it is filed.
+    fn entity_at(&mut self, t: &EntityType) -> Option<usize> {
         self.eat(b'{')?;
         let base = self.fields.len();
         if !self.open(b'}')? {
@@ -536,13 +547,14 @@ impl<'s, 't> Reader<'s, 't> {
                         next_relation = i + 1;
                         let rel = &t.relations[i];
                         let target = self.schema.get(&rel.target)?;
-                        Field::Value(if self.null() {
-                            Value::Null
+                        if self.null() {
+                            Field::Value(Value::Null)
                         } else if rel.many {
-                            self.entities_list(target)?
+                            Field::Value(self.entities_list(target)?)
                         } else {
-                            self.entity(target)?
-                        })
+                            let at = self.entity_at(target)?;
+                            Field::Cell(Cell::string(&self.entities.get(at)?.0))
+                        }
                     }
                     None => {
                         self.ws();
@@ -584,8 +596,9 @@ impl<'s, 't> Reader<'s, 't> {
     }
 
     /// Files the entity whose fields are `fields[base..]`: a new record, or folded into the
-    /// record read before for the same key. Returns its key; `None` without a usable id.
-    fn finish_entity(&mut self, t: &EntityType, base: usize) -> Option<Value> {
+    /// record read before for the same key. Returns its place in `entities`; `None` without a
+    /// usable id.
+    fn finish_entity(&mut self, t: &EntityType, base: usize) -> Option<usize> {
         let id = self.fields[base..]
             .iter()
             .find(|(k, _)| *k == t.id_field)
@@ -596,8 +609,8 @@ impl<'s, 't> Reader<'s, 't> {
         match id {
             Field::Str(s) => self.key.push_str(s),
             Field::Value(Value::String(s)) => self.key.push_str(s),
-            Field::Value(v @ Value::Number(_)) => self.key.push_str(&id_string(v)?),
-            Field::Value(_) => return None,
+            Field::Value(v @ Value::Number(_)) => push_id(&mut self.key, v)?,
+            Field::Value(_) | Field::Cell(_) => return None,
         }
         match self.index.get(self.key.as_str()) {
             Some(&at) => {
@@ -612,7 +625,7 @@ impl<'s, 't> Reader<'s, 't> {
                         .all(|((k, v), (rk, rv))| *k == rk && (*k == t.id_field || v.same_as(rv)));
                 let fields = self.fields.drain(base..);
                 if unchanged {
-                    return Some(Value::String(self.key.clone()));
+                    return Some(at);
                 }
                 for (k, v) in fields {
                     // The first copy's id value stands, as in the cache.
@@ -623,16 +636,18 @@ impl<'s, 't> Reader<'s, 't> {
                     }
                     rec.insert(k, v.into_value());
                 }
+                Some(at)
             }
             None => {
                 let fields = self.fields.drain(base..);
                 let names = &mut self.names;
                 let rec = Row::from_pairs(fields.map(|(k, v)| (names.get(k), v.into_cell())));
-                self.index.insert(self.key.clone(), self.entities.len());
+                let at = self.entities.len();
+                self.index.insert(self.key.clone(), at);
                 self.entities.push((self.key.clone(), rec));
+                Some(at)
             }
         }
-        Some(Value::String(self.key.clone()))
     }
 }
 

@@ -166,10 +166,20 @@ pub fn result_refs<'v>(shape: &Shape, v: &'v Value, out: &mut Vec<&'v str>) {
 
 /// Every entity key a normalized record references through its relation fields.
 pub fn record_refs<'v>(relations: &[Relation], rec: &'v Row, out: &mut Vec<&'v str>) {
+    each_ref(relations, rec, |k| out.push(k));
+}
+
+/// Calls `f` with each key `record_refs` lists, in its order.
+pub fn each_ref<'v>(relations: &[Relation], rec: &'v Row, mut f: impl FnMut(&'v str)) {
     for rel in relations {
         match rec.get(&rel.field) {
-            Some(c @ (Cell::Short(_) | Cell::Str(_))) => out.extend(c.as_str()),
-            Some(c) => out.extend(c.as_array().into_iter().flatten().filter_map(Value::as_str)),
+            Some(c @ (Cell::Short(_) | Cell::Str(_))) => c.as_str().into_iter().for_each(&mut f),
+            Some(c) => c
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .for_each(&mut f),
             _ => {}
         }
     }

@@ -22,6 +22,7 @@
 // strata's are strata:bench-...) and delete them after it; the data a run reads or writes is
 // set up untimed before it.
 
+import { capture, boundaryFloor } from './floor.mjs';
 import { createStore } from '/pkg/index.js';
 // Only for the untimed probes of scenarios 5 and 6 (where the time goes): the wasm class the
 // package's store drives, from the same module instance (an internal export of the entry).
@@ -779,6 +780,12 @@ async function optimistic() {
       ap.pending = false;
     }
   }
+  // (info) the boundary floor of one optimistic mutate (floor.mjs): its options stringified and
+  // copied into wasm memory, its change batch (captured) copied out and parsed; no core work.
+  const optCalls = await capture(StoreCore.prototype, 'mutate', async () => {
+    for (let i = 0; i < 50; i++) await sm.call(false, `floor ${i}`);
+  });
+  const optFloor = boundaryFloor(optCalls, 5, (i) => JSON.stringify({ request: { method: 'PATCH', url: '/api/tasks/1', body: { title: `floor ${i}` } }, optimistic: [{ op: 'update', type: 'Task', id: 1, patch: { title: `floor ${i}` } }] }));
   await st.close();
   await sm.close();
   stopApollo();
@@ -789,6 +796,9 @@ async function optimistic() {
   row('opt.tanstack', 4, 'tanstack', 'setQueryData -> QueryObserver listener', ts.samples, { vs: 'opt.strata', headline: true });
   row('opt.tanstackReact', 4, 'tanstack', '(info) same, listener via notifyManager.batchCalls (as useQuery)', tr.samples, { vs: 'opt.strata', info: true });
   row('opt.strataMemory', 4, 'strata', '(info) strata with persist: false', sm.samples, { vs: 'opt.strata', info: true });
+  row('opt.floor', 4, 'strata', '(info) boundary floor: the options stringified + copied in + the batch copied out + JSON.parse of it (no core work)', optFloor.map((f) => f.total), { vs: 'opt.strata', info: true });
+  row('opt.strata.wasmCall', 4, 'strata', '(info) the wasm mutate call alone (strings copied in and out included; persist: false)', optCalls.map((c) => c.ms), { vs: 'opt.strata', info: true });
+  info.optimistic.floor = { inputChars: optCalls[0]?.input.length, batchChars: optCalls[0]?.output.length };
   row('opt.strata.burst', 4, 'strata', `(info) burst: ${CALLS} mutate calls back to back`, burst.strata, { info: true });
   row('opt.apollo.burst', 4, 'apollo', `(info) burst: ${CALLS} optimistic layers back to back`, burst.apollo, { vs: 'opt.strata.burst', info: true });
 }
@@ -1208,6 +1218,15 @@ async function coldStart() {
   } finally {
     io.stop();
   }
+  // (info) the boundary floor of the same cold start (floor.mjs): the cache text copied into wasm
+  // memory, applyCache's change batch (captured) copied out and parsed; no core work. The
+  // IndexedDB read is the rawText row's.
+  const applied = await capture(StoreCore.prototype, 'applyCache', async () => {
+    const s = await createStore({ name: probe.name, entities });
+    s.getQueryData(key);
+    s.close();
+  });
+  const coldFloor = boundaryFloor(applied.filter((c) => c.input.length > 0), 5);
   await idbDelete(strataDb(probe.name));
   check(`6. strata persisted ${COLD_ENTITIES} entity records and 1 query`, probe.ok && eKeys.length === COLD_ENTITIES && qKeys.length === 1, { ok: probe.ok, entities: eKeys.length, queries: qKeys.length });
   check('6. raw join of strata\'s records deep-equals the response', deepEqual(joinRecords(qVals[0].r, eKeys, eVals), expected));
@@ -1347,6 +1366,14 @@ async function coldStart() {
   row('cold.raw', 6, 'rawIdb', `raw IndexedDB: open + getAll of the same ${COLD_ENTITIES} records + join`, s.raw.total, { vs: 'cold.strata', headline: true });
   row('cold.tanstack', 6, 'tanstack', 'persister as TanStack\'s: get 1 record + JSON.parse + hydrate + getQueryData', s.tanstack.total, { vs: 'cold.strata', headline: true });
   row('cold.rawText', 6, 'rawIdb', '(info) raw IndexedDB, the same records as 1 JSON text: get + parse + join', s.rawText.total, { vs: 'cold.strata', info: true });
+  {
+    const sum = (k) => coldFloor.reduce((a, f) => a + f[k], 0);
+    row('cold.floor', 6, 'strata', '(info) boundary floor: the cache text into wasm memory + the batch out + JSON.parse of it (no core work; add the IndexedDB read of cold.rawText.read)', [sum('total')], { info: true });
+    row('cold.floor.encode', 6, 'strata', '  of which the text into wasm memory', [sum('encode')], { info: true });
+    row('cold.floor.decode', 6, 'strata', '  of which the batch out of wasm memory', [sum('decode')], { info: true });
+    row('cold.floor.parse', 6, 'strata', '  of which JSON.parse of the batch', [sum('parse')], { info: true });
+    info.coldStart.floor = { calls: coldFloor.length, inputChars: applied.reduce((a, c) => a + c.input.length, 0), batchChars: applied.reduce((a, c) => a + c.output.length, 0) };
+  }
   row('cold.strata.create', 6, 'strata', '  of which createStore', s.strata.createStore, { info: true });
   row('cold.strata.read', 6, 'strata', '  of which first getQueryData', s.strata.read, { info: true });
   row('cold.raw.read', 6, 'rawIdb', '  of which open + getAll', s.raw.read, { info: true });

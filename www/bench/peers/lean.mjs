@@ -268,6 +268,27 @@ export async function lean(h) {
     row(`lean.probe.${id}.read`, 11, 'strata', '  of which getQueryData (snapshots built)', p.read, { info: true });
   }
 
+  // ---- (info) the boundary floor of 11a and 11b (floor.mjs) ---------------------------------
+  // The app's parse and the JSON.stringify the design sends the data as, then the text copied
+  // into wasm memory and strata's own change batch (captured) copied out and parsed: no wasm
+  // code, no mirror, no snapshots. Compared with TanStack's p50 of the same row.
+  const { capture, boundaryFloor } = await import('./floor.mjs');
+  for (const [id, texts, reps, what, peer] of [['small', smallTexts, 5, 'per 20-task response', small.tanstack.p50], ['big', [bigText], 5, '20,000 tasks', big.tanstack.total]]) {
+    const store = await createStore({ entities, persist: false });
+    const calls = await capture(StoreCore.prototype, 'setQueryData', () => texts.forEach((t, r) => store.setQueryData(['tasks', r], JSON.parse(t), { shape: TASKS_SHAPE })));
+    store.close();
+    const f = boundaryFloor(calls, reps, (i) => JSON.stringify(JSON.parse(texts[i])));
+    const pick = (k) => [median(f.map((x) => x[k]))];
+    const total = pick('total');
+    const r = row(`lean.floor.${id}`, 11, 'strata', `(info) boundary floor ${what}: app parse + stringify + copy in + batch copied out + JSON.parse of it (no core work)`, total, { info: true });
+    r.vsTanstack = total[0] / median(peer);
+    info.lean[`floor_${id}`] = { inputChars: calls[0].input.length, batchChars: calls[0].output.length, ratioToTanstack: r.vsTanstack };
+    row(`lean.floor.${id}.app`, 11, 'strata', '  of which the app parse + JSON.stringify of the data', pick('app'), { info: true });
+    row(`lean.floor.${id}.encode`, 11, 'strata', '  of which the text into wasm memory (encodeInto)', pick('encode'), { info: true });
+    row(`lean.floor.${id}.decode`, 11, 'strata', '  of which the batch out of wasm memory (decode)', pick('decode'), { info: true });
+    row(`lean.floor.${id}.parse`, 11, 'strata', '  of which JSON.parse of the batch', pick('parse'), { info: true });
+  }
+
   // ---- 11c. memory after 11b ----------------------------------------------------------------
   const heap = async () => {
     if (typeof window.__benchHeap === 'function') {
@@ -359,6 +380,8 @@ export async function lean(h) {
     strata: `const m = await import('/pkg/index.js'); const t1 = performance.now(); await m.createStore({ persist: false, entities: ${JSON.stringify(entities)} });`,
     strataPersist: `const m = await import('/pkg/index.js'); const t1 = performance.now(); const s = await m.createStore({ name: 'bench-lean-start-' + Math.random().toString(36).slice(2), entities: ${JSON.stringify(entities)} }); s.close();`,
     tanstack: `const m = await import('/www/bench/peers/dist/query-core.js'); const t1 = performance.now(); new m.QueryClient().mount();`,
+    // The floor of the design's startup: only the wasm fetched and compiled (no JS, no store).
+    strataWasm: `await WebAssembly.compileStreaming(fetch('/pkg/strata_wasm_bg.wasm')); const t1 = performance.now();`,
   };
   for (let run = 0; run < START_RUNS + 1; run++) {
     for (const [name, code] of Object.entries(starters)) {
@@ -377,5 +400,6 @@ export async function lean(h) {
   row('lean.start.strata', 11, 'strata', 'startup: import() of pkg/index.js -> createStore resolved (persist: false)', startup.strata.total, { headline: true });
   row('lean.start.tanstack', 11, 'tanstack', 'startup: import() of query-core (bundled alone) -> new QueryClient()', startup.tanstack.total, { vs: 'lean.start.strata', headline: true });
   row('lean.start.strata.import', 11, 'strata', '  of which import()', startup.strata.imp, { info: true });
+  row('lean.start.strataWasm', 11, 'strata', '(info) floor: fetch + WebAssembly.compileStreaming of the wasm alone (no JS module, no store)', startup.strataWasm.total, { vs: 'lean.start.strata', info: true });
   row('lean.start.strataPersist', 11, 'strata', '(info) same, persisted store (IndexedDB opened, empty)', startup.strataPersist.total, { vs: 'lean.start.strata', info: true });
 }
