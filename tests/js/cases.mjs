@@ -400,3 +400,26 @@ import './fetcher.mjs';
 import './live.mjs';
 import './hydrate.mjs';
 import './events.mjs';
+
+test('non-ASCII text crosses into the core and back exactly, short and long (the encodeInto copy of scripts/package.mjs)', async () => {
+  const store = await createStore({ persist: false, entities });
+  const odd = ['é', 'naïve café', '日本語のテキスト', '😀 emoji 👩‍💻', 'a\u0301', '\u{10FFFF}', '𝒳𝒴'];
+  // Non-ASCII first, last, after a long ASCII run and between long runs: each branch of the copy.
+  const titles = [
+    ...odd,
+    `${'x'.repeat(5000)}é`,
+    `é${'x'.repeat(5000)}`,
+    `${'x'.repeat(3000)}😀${'y'.repeat(3000)}日本`,
+    '😀'.repeat(2000),
+  ];
+  const list = titles.map((title, i) => ({ id: 100 + i, title, assignee: { id: `u${i}`, name: odd[i % odd.length] }, comments: [] }));
+  store.setQueryData(['odd'], list, { shape: ['Todo'] });
+  const back = store.getQueryData(['odd']);
+  assertEqual(back.map((t) => t.title), titles, 'titles read back');
+  assertEqual(back.map((t) => t.assignee.name), titles.map((_, i) => odd[i % odd.length]), 'names read back');
+  // And through a key: a non-ASCII query key and entity id.
+  store.setQueryData(['ключ', '😀'], { id: 'ид-😀', title: 'ü' }, { shape: 'Todo' });
+  assertEqual(store.getQueryData(['ключ', '😀']).title, 'ü', 'a non-ASCII key');
+  assertEqual(store.getEntity('Todo', 'ид-😀').title, 'ü', 'a non-ASCII id');
+  store.close();
+});
