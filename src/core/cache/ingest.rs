@@ -21,7 +21,9 @@
 
 use crate::core::cell::Cell;
 use crate::core::row::{Names, Row};
-use foldhash::{HashMap, HashMapExt};
+use foldhash::fast::FixedState;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use serde_json::{Map, Number, Value};
 
 use super::normalize::{normalize, Normalized};
@@ -50,6 +52,9 @@ pub fn normalize_json(
 /// examples/ingest.rs).
 pub fn read(schema: &Schema, shape: &Shape, text: &str) -> Option<Normalized> {
     let mut r = Reader::new(schema, text);
+    let expected = text.len() / BYTES_PER_ENTITY;
+    r.entities.reserve(expected);
+    r.index.reserve(expected);
     let result = r.shaped(shape)?;
     r.ws();
     (r.pos == text.len()).then_some(Normalized {
@@ -99,8 +104,11 @@ struct Reader<'s, 't> {
     depth: usize,
     schema: &'s Schema,
     entities: Vec<(String, Row)>,
-    /// Key -> position in `entities`.
-    index: HashMap<String, usize>,
+    /// Key -> position in `entities`, keyed by the key's 64-bit hash: one string hash per
+    /// entity met and no copy of its key. A lookup checks the key at that position; two keys of
+    /// one hash (possible, never seen) make the reader give up, so the two-step path decides.
+    index: HashMap<u64, usize, BuildHasherDefault<Passthrough>>,
+    hash: FixedState,
     /// The fields of the entity objects being read, innermost last (one shared stack, so
     /// reading an entity allocates nothing for its fields).
     fields: Vec<(&'t str, Field<'t>)>,
@@ -144,6 +152,32 @@ impl Field<'_> {
     }
 }
 
+/// The hasher of `Reader::index`, whose keys are hashes already.
+#[derive(Default)]
+struct Passthrough(u64);
+
+impl Hasher for Passthrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64`s are hashed here (`write_u64`); fold anything else in all the same.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// About one entity per this many bytes of response text (the benchmark's tasks take 183): the
+/// index and the entity list are sized from it, so a big response does not grow them a dozen
+/// times.
+const BYTES_PER_ENTITY: usize = 256;
+
 impl<'s, 't> Reader<'s, 't> {
     fn new(schema: &'s Schema, text: &'t str) -> Self {
         Reader {
@@ -152,7 +186,8 @@ impl<'s, 't> Reader<'s, 't> {
             depth: 0,
             schema,
             entities: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
+            hash: FixedState::default(),
             fields: Vec::new(),
             key: String::new(),
             names: Names::default(),
@@ -612,9 +647,13 @@ impl<'s, 't> Reader<'s, 't> {
             Field::Value(v @ Value::Number(_)) => push_id(&mut self.key, v)?,
             Field::Value(_) | Field::Cell(_) => return None,
         }
-        match self.index.get(self.key.as_str()) {
+        let hash = self.hash.hash_one(self.key.as_str());
+        match self.index.get(&hash) {
             Some(&at) => {
-                let rec = &mut self.entities.get_mut(at)?.1;
+                let (key, rec) = self.entities.get_mut(at)?;
+                if *key != self.key {
+                    return None; // two keys of one hash
+                }
                 let copy = &self.fields[base..];
                 // The usual copy has the first one's fields in the same order and values:
                 // checked side by side, without hashing a single field name.
@@ -643,7 +682,7 @@ impl<'s, 't> Reader<'s, 't> {
                 let names = &mut self.names;
                 let rec = Row::from_pairs(fields.map(|(k, v)| (names.get(k), v.into_cell())));
                 let at = self.entities.len();
-                self.index.insert(self.key.clone(), at);
+                self.index.insert(hash, at);
                 self.entities.push((self.key.clone(), rec));
                 Some(at)
             }
