@@ -335,3 +335,38 @@ pub fn output_json(store: &Store, out: &Output, size_hint: usize, now: f64) -> S
     text_out.push(b'}');
     text(text_out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_str_escapes_as_serde_json_does_at_every_position() {
+        let specials = [
+            '"', '\\', '\n', '\r', '\t', '\u{8}', '\u{c}', '\u{0}', '\u{1f}', '\u{7f}', 'é', '😀',
+            ' ',
+        ];
+        for len in 0..20 {
+            for at in 0..len.max(1) {
+                for c in specials {
+                    let s: String = (0..len).map(|i| if i == at { c } else { 'a' }).collect();
+                    let mut out = Vec::new();
+                    json_str(&mut out, &s);
+                    assert_eq!(
+                        String::from_utf8(out).ok(),
+                        serde_json::to_string(&s).ok(),
+                        "{s:?}"
+                    );
+                }
+            }
+        }
+        // Every byte value below 0x80 in one string, and bytes with the high bit set.
+        let all: String = (0u8..0x80).map(char::from).chain("ÿ€😀".chars()).collect();
+        let mut out = Vec::new();
+        json_str(&mut out, &all);
+        assert_eq!(
+            String::from_utf8(out).ok(),
+            serde_json::to_string(&all).ok()
+        );
+    }
+}

@@ -111,7 +111,9 @@ impl<'a> Reader<'a> {
         let mut out = Map::with_capacity(rec.len());
         for (k, v) in rec {
             let x = match (t.relation(k), v) {
-                (Some(_), c @ (Cell::Short(_) | Cell::Str(_))) => self.entity(c.as_str().unwrap_or_default()),
+                (Some(_), c @ (Cell::Short(_) | Cell::Str(_))) => {
+                    self.entity(c.as_str().unwrap_or_default())
+                }
                 (Some(_), Cell::Json(j)) if j.is_array() => Value::Array(
                     j.as_array()
                         .into_iter()

@@ -22,9 +22,9 @@
 use crate::core::cell::Cell;
 use crate::core::row::{Names, Row};
 use foldhash::fast::FixedState;
+use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
-use serde_json::{Map, Number, Value};
 
 use super::normalize::{normalize, Normalized};
 use crate::core::error::Result;
