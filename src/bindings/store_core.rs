@@ -76,11 +76,13 @@ impl StoreCore {
         &self,
         hash: &str,
         key_json: &str,
-        data_json: &str,
+        data_json: String,
         shape_json: &str,
     ) -> Result<String, JsValue> {
-        self.run(data_json.len(), |s, now| {
-            s.set_query_data(hash, key_json, data_json, shape_json, now)
+        // Moved into the call, so the text is freed before the batch is written: the batch
+        // (about its size) can take its place instead of raising the memory's high-water mark.
+        self.run(data_json.len(), move |s, now| {
+            s.set_query_data(hash, key_json, &data_json, shape_json, now)
         })
     }
 
@@ -127,7 +129,8 @@ impl StoreCore {
         data_json: String,
     ) -> Result<String, JsValue> {
         let hint = data_json.len();
-        self.run(hint, |s, now| {
+        // Moved in: freed before the batch is written (see set_query_data).
+        self.run(hint, move |s, now| {
             Ok(s.settle_data(hash, ticket as u64, &data_json, now, clock::random()))
         })
     }

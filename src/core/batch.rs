@@ -76,8 +76,11 @@ pub fn to_json(store: &Store, changes: &ChangeSet, size_hint: usize) -> String {
     text(out)
 }
 
+/// The batch's buffer: `size_hint` is the length of the text the call read, already freed
+/// when this is allocated (see bindings/store_core.rs), so a buffer of that size fits where
+/// the text was. A normalized batch is usually shorter than its response; a longer one grows.
 fn buffer(size_hint: usize) -> Vec<u8> {
-    Vec::with_capacity(size_hint.saturating_add(size_hint / 8).saturating_add(128))
+    Vec::with_capacity(size_hint.saturating_add(128))
 }
 
 fn text(out: Vec<u8>) -> String {
