@@ -33,6 +33,11 @@ struct Interner {
 }
 
 impl Interner {
+    fn reserve(&mut self, n: usize) {
+        self.ids.reserve(n);
+        self.names.reserve(n);
+    }
+
     fn get(&self, s: &str) -> Option<Id> {
         self.ids.get(s).copied()
     }
@@ -277,7 +282,17 @@ impl Index {
         }
     }
 
+    /// See `Cache::reserve_entities`; a first big response gets the same. An index that holds
+    /// nothing gets room for `n` keys.
+    pub fn reserve_if_empty(&mut self, n: usize) {
+        if self.keys.names.is_empty() {
+            self.keys.reserve(n);
+            self.slots.reserve(n);
+        }
+    }
+
     fn coalesce(&mut self, schema: &Schema, entities: Vec<EntityRecord>) -> Vec<(Id, Row)> {
+        self.reserve_if_empty(entities.len());
         let mut at: IdMap<usize> =
             IdMap::with_capacity_and_hasher(entities.len(), FixedState::default());
         let mut out: Vec<(Id, Row)> = Vec::with_capacity(entities.len());

@@ -46,6 +46,12 @@ impl Cache {
         self.relayer(&keys, &[], layers);
     }
 
+    /// Room for `n` entities when the cache is empty (a cold start): the index is sized once
+    /// instead of growing, and rehashing every key, a dozen times.
+    pub fn reserve_entities(&mut self, n: usize) {
+        self.index.reserve_if_empty(n);
+    }
+
     /// Replaces entity `key`'s base record as stored elsewhere (IndexedDB, another tab),
     /// unless it carries an older version than the base.
     pub fn put_base(&mut self, key: &str, rec: Option<Row>, layers: &[&Layer]) {

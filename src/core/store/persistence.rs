@@ -96,6 +96,7 @@ impl Store {
         let d = delta::read(delta_json, &self.cache)?;
         self.run(now, Source::Stored, |s, out| {
             let layers = s.queue.active_layers();
+            s.cache.reserve_entities(d.entities.len());
             for (key, rec) in d.entities {
                 s.cache.put_base(&key, rec, &layers);
             }
