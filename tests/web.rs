@@ -60,21 +60,21 @@ fn seed(s: &StoreCore) {
     s.set_query_data(
         "[\"todos\"]",
         "[\"todos\"]",
-        &todos.to_string(),
+        todos.to_string(),
         "[\"Todo\"]",
     )
     .expect("seed todos");
     s.set_query_data(
         "[\"todo\",1]",
         "[\"todo\",1]",
-        &todos[0].to_string(),
+        todos[0].to_string(),
         "\"Todo\"",
     )
     .expect("seed todo 1");
     s.set_query_data(
         "[\"users\"]",
         "[\"users\"]",
-        r#"[{"id":"u3","name":"Cy"}]"#,
+        r#"[{"id":"u3","name":"Cy"}]"#.to_owned(),
         "[\"User\"]",
     )
     .expect("seed users");
@@ -87,7 +87,7 @@ fn a_write_returns_one_batch_with_records_and_query_results() {
         .set_query_data(
             "[\"todos\"]",
             "[\"todos\"]",
-            r#"[{"id":1,"assignee":{"id":"u1"}}]"#,
+            r#"[{"id":1,"assignee":{"id":"u1"}}]"#.to_owned(),
             "[\"Todo\"]",
         )
         .expect("write");
@@ -114,7 +114,7 @@ fn an_identical_write_reports_nothing() {
         .set_query_data(
             "[\"users\"]",
             "[\"users\"]",
-            r#"[{"id":"u3","name":"Cy"}]"#,
+            r#"[{"id":"u3","name":"Cy"}]"#.to_owned(),
             "[\"User\"]",
         )
         .expect("write");
@@ -160,13 +160,15 @@ fn bad_input_is_a_typed_js_error_and_the_instance_survives() {
         ("[\"x\"]", "not json", "null", "INVALID_ARGUMENT"),
     ];
     for (key, data, shape, want) in cases {
-        let err = s.set_query_data("x", key, data, shape).expect_err(data);
+        let err = s
+            .set_query_data("x", key, data.to_owned(), shape)
+            .expect_err(data);
         assert_eq!(code(err), want, "{key} {data} {shape}");
     }
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     assert_eq!(
         code(
-            s.set_query_data("d", "[\"d\"]", &deep, "null")
+            s.set_query_data("d", "[\"d\"]", deep, "null")
                 .expect_err("deep")
         ),
         "INVALID_ARGUMENT"
