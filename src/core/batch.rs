@@ -20,6 +20,7 @@
 //! - `pu`: after `applyPushes`: `[lastEventId | null, [[index, error]...]]` (refused messages)
 
 use crate::core::cell::Cell;
+use crate::core::key::decimal;
 use crate::core::row::Row;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -232,21 +233,11 @@ pub(crate) fn json_value(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
-fn json_int(out: &mut Vec<u8>, mut n: u64, negative: bool) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
+fn json_int(out: &mut Vec<u8>, n: u64, negative: bool) {
     if negative {
         out.push(b'-');
     }
-    out.extend_from_slice(&digits[at..]);
+    out.extend_from_slice(decimal(n, &mut [0; 20]));
 }
 
 /// Appends `,"name":` and `value` as serde_json writes it.

@@ -29,21 +29,30 @@ pub fn push_id(out: &mut String, v: &Value) -> Option<()> {
             out.push('-');
         }
         let mut digits = [0u8; 20];
-        let (mut n, mut at) = (i.unsigned_abs(), digits.len());
-        loop {
-            at -= 1;
-            // A digit: n % 10 < 10.
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        out.extend(digits[at..].iter().map(|&d| char::from(d)));
+        out.extend(
+            decimal(i.unsigned_abs(), &mut digits)
+                .iter()
+                .map(|&d| char::from(d)),
+        );
         return Some(());
     }
     out.push_str(&id_string(v)?);
     Some(())
+}
+
+/// The decimal digits of `n`, written at the end of `digits` (the batch writer and `push_id`).
+pub(crate) fn decimal(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        // A digit: n % 10 < 10.
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &digits[at..]
 }
 
 fn number_string(n: &Number) -> String {
