@@ -189,10 +189,10 @@ pub(crate) fn json_object(out: &mut Vec<u8>, m: &Map<String, Value>) {
 
 /// An entity record as a JSON object, in its field order.
 pub(crate) fn json_row(out: &mut Vec<u8>, r: &Row) {
-    json_fields(out, r.iter(), |out, c| match c {
-        Cell::Short(_) | Cell::Str(_) => json_str(out, c.as_str().unwrap_or_default()),
-        Cell::Json(v) => json_value(out, v),
-        scalar => json_value(out, &scalar.to_value()),
+    json_fields(out, r.iter(), |out, c| match (c, c.as_str()) {
+        (_, Some(s)) => json_str(out, s),
+        (Cell::Json(v), _) => json_value(out, v),
+        (scalar, _) => json_value(out, &scalar.to_value()),
     });
 }
 

@@ -110,11 +110,9 @@ impl<'a> Reader<'a> {
         self.path.push(key);
         let mut out = Map::with_capacity(rec.len());
         for (k, v) in rec {
-            let x = match (t.relation(k), v) {
-                (Some(_), c @ (Cell::Short(_) | Cell::Str(_))) => {
-                    self.entity(c.as_str().unwrap_or_default())
-                }
-                (Some(_), Cell::Json(j)) if j.is_array() => Value::Array(
+            let x = match (t.relation(k), v, v.as_str()) {
+                (Some(_), _, Some(child)) => self.entity(child),
+                (Some(_), Cell::Json(j), _) if j.is_array() => Value::Array(
                     j.as_array()
                         .into_iter()
                         .flatten()

@@ -3,7 +3,6 @@
 //! the shape (for query results) and the schema's relations (for entity fields) say which
 //! strings are keys, so no marker object is needed.
 
-use crate::core::cell::Cell;
 use crate::core::row::Row;
 use serde_json::{Map, Value};
 
@@ -172,15 +171,17 @@ pub fn record_refs<'v>(relations: &[Relation], rec: &'v Row, out: &mut Vec<&'v s
 /// Calls `f` with each key `record_refs` lists, in its order.
 pub fn each_ref<'v>(relations: &[Relation], rec: &'v Row, mut f: impl FnMut(&'v str)) {
     for rel in relations {
-        match rec.get(&rel.field) {
-            Some(c @ (Cell::Short(_) | Cell::Str(_))) => c.as_str().into_iter().for_each(&mut f),
-            Some(c) => c
+        let Some(c) = rec.get(&rel.field) else {
+            continue;
+        };
+        match c.as_str() {
+            Some(k) => f(k),
+            None => c
                 .as_array()
                 .into_iter()
                 .flatten()
                 .filter_map(Value::as_str)
                 .for_each(&mut f),
-            _ => {}
         }
     }
 }

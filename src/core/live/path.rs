@@ -86,9 +86,9 @@ impl Path {
         let v = rec.get(&self.last)?;
         match self.last_rel {
             None => Some(v.view()),
-            Some(false) => match v {
-                Cell::Short(_) | Cell::Str(_) => related_id(v.as_str().unwrap_or_default(), cache),
-                other => Some(other.view()),
+            Some(false) => match v.as_str() {
+                Some(k) => related_id(k, cache),
+                None => Some(v.view()),
             },
             Some(true) => {
                 let items = v.as_array()?;
