@@ -7,7 +7,8 @@
 //    Wrapping `StoreCore.prototype.mutate` and `sendMutation` splits each toggle into: JS before
 //    the wasm call, the call, the batch applied up to the listener, the listener's read.
 // 2. The same core call in a tight loop: `StoreCore.mutate` then `discardMutation` (offline, so
-//    nothing is sent), nothing else in between.
+//    nothing is sent), nothing else in between; then (`mutateAfterTimeout`) the same with a
+//    `setTimeout(0)` after each call, so the thread goes back to the event loop in between.
 // Medians per stretch of calls, in microseconds (the page is cross-origin isolated: 5 us timer).
 import { startStaticServer } from './static-server.mjs';
 import { CHROMIUM, CHROMIUM_ARGS } from './chromium.mjs';
@@ -104,15 +105,21 @@ async function inPage(calls) {
   core.setOnline(false);
   core.setQueryData('["task",1]', '["task",1]', JSON.stringify({ task }), '{"task":"Task"}');
   core.observe('["task",1]', '["task",1]', '{}');
-  const tight = { mutate: [], discard: [] };
-  for (let i = 0; i < calls; i++) {
+  // 3. The same, with the thread given back to the event loop (setTimeout 0) between calls.
+  const tight = { mutate: [], discard: [], mutateAfterTimeout: [] };
+  for (let i = 0; i < 2 * calls; i++) {
     const json = JSON.stringify(desc(i));
     const t0 = performance.now();
     core.mutate(`m${i}`, json);
     const t1 = performance.now();
     core.discardMutation(`m${i}`);
-    tight.mutate.push(t1 - t0);
-    tight.discard.push(performance.now() - t1);
+    if (i < calls) {
+      tight.mutate.push(t1 - t0);
+      tight.discard.push(performance.now() - t1);
+    } else {
+      tight.mutateAfterTimeout.push(t1 - t0);
+      await new Promise((r) => setTimeout(r, 0));
+    }
   }
   core.free();
   return { pattern: stretches(cols), tight: stretches(tight) };
@@ -126,7 +133,7 @@ try {
   const r = await page.evaluate(`(${inPage.toString()})(${CALLS})`);
   console.log('1. store.mutate -> listener, each awaited (us; total = through the listener\'s read)');
   console.table(r.pattern);
-  console.log('2. StoreCore.mutate + discardMutation back to back, offline (us)');
+  console.log('2. StoreCore.mutate + discardMutation back to back, offline; then with setTimeout(0) between calls (us)');
   console.table(r.tight);
 } finally {
   await browser.close();
