@@ -16,13 +16,11 @@ use super::normalize::{each_ref, record_refs, EntityRecord};
 use crate::core::key::type_of;
 use crate::core::schema::Schema;
 
-type Id = u32;
-
 /// Sets and maps of our own dense ids hash with a fixed seed: the ids are not attacker-chosen,
 /// and a per-set random seed cost a seed generation for every slot's two sets (80,400 in the
 /// 10,000-task ingest). It also makes their iteration order, so the order of dependents in a
 /// change set, the same from store to store.
-type IdSet = std::collections::HashSet<Id, FixedState>;
+use super::links::{Id, IdSet, Links};
 type IdMap<V> = std::collections::HashMap<Id, V, FixedState>;
 
 /// Strings to dense ids and back.
@@ -63,9 +61,9 @@ impl Interner {
 struct Slot {
     record: Option<Row>,
     /// Entities whose relation fields reference this one.
-    parents: IdSet,
+    parents: Links,
     /// Queries whose results reference this entity directly.
-    queries: IdSet,
+    queries: Links,
 }
 
 #[derive(Debug, Default)]
@@ -269,10 +267,10 @@ impl Index {
 
     /// Moves `id` from the set `set` picks in the slots of `old` to those of `new` (both
     /// sorted), touching only the slots that differ.
-    fn relink(&mut self, old: &[Id], new: &[Id], set: fn(&mut Slot) -> &mut IdSet, id: Id) {
+    fn relink(&mut self, old: &[Id], new: &[Id], set: fn(&mut Slot) -> &mut Links, id: Id) {
         for gone in old.iter().filter(|c| new.binary_search(c).is_err()) {
             if let Some(s) = self.slot(*gone) {
-                set(s).remove(&id);
+                set(s).remove(id);
             }
         }
         for added in new.iter().filter(|c| old.binary_search(c).is_err()) {
@@ -339,7 +337,7 @@ impl Index {
         let mut dependents = Vec::new();
         while let Some(id) = queue.pop_front() {
             if let Some(slot) = self.slots.get(id as usize) {
-                for &p in &slot.parents {
+                for p in slot.parents.iter() {
                     if seen.insert(p) {
                         dependents.push(p);
                         queue.push_back(p);
@@ -355,7 +353,7 @@ impl Index {
         let mut dependent_queries = Vec::new();
         for id in written.ids.iter().chain(&dependents) {
             if let Some(slot) = self.slots.get(*id as usize) {
-                for &q in &slot.queries {
+                for q in slot.queries.iter() {
                     if !skip.contains(&q) && queries_seen.insert(q) {
                         dependent_queries.push(self.query_names.name(q).to_owned());
                     }
@@ -385,12 +383,12 @@ impl Index {
     }
 
     /// The names (from `names`) of the ids in the set `set` picks in `key`'s slot.
-    fn linked(&self, key: &str, set: fn(&Slot) -> &IdSet, names: &Interner) -> Vec<String> {
+    fn linked(&self, key: &str, set: fn(&Slot) -> &Links, names: &Interner) -> Vec<String> {
         let slot = self
             .keys
             .get(key)
             .and_then(|id| self.slots.get(id as usize));
-        slot.map(|s| set(s).iter().map(|i| names.name(*i).to_owned()).collect())
+        slot.map(|s| set(s).iter().map(|i| names.name(i).to_owned()).collect())
             .unwrap_or_default()
     }
 
@@ -435,7 +433,7 @@ impl Index {
             .collect();
         for slot in &mut self.slots {
             if !slot.parents.is_empty() {
-                slot.parents.retain(|p| !dropped.contains(p));
+                slot.parents.retain(|p| !dropped.contains(&p));
             }
         }
         removed

@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `mod.rs` | `Cache` (the part's state), `Query`, reads, query results, removal and gc, the change record |
 //! | `index.rs` | `Index`: visible records + reverse indexes (who references whom, which queries show what) |
+//! | `links.rs` | `Links`: one slot's set of linked ids (none or one inline, a hash set past that) |
 //! | `guard.rs` | no server write goes back in time: versions, request start vs push order |
 //! | `overlay.rs` | base vs visible: server writes under layers, `relayer`, commit of a settled layer |
 //! | `layer.rs` | `Layer` (one mutation's writes and list inserts) and how each applies |
@@ -25,6 +26,7 @@ mod index;
 pub mod ingest;
 mod inspect;
 pub mod layer;
+mod links;
 pub mod normalize;
 mod overlay;
 mod rename;
