@@ -103,4 +103,12 @@ fn main() {
     drop(out);
     report("after the batch and change set are dropped", m3, entities);
     report("store alone (records, index, query)", m0, entities);
+    // The cold start: that store's cache delta read back into a fresh store (`applyCache`).
+    let delta = store.take_cache_delta();
+    drop(store);
+    let m4 = mark();
+    let mut cold = Store::from_options_json(opts).expect("options");
+    let out = cold.apply_cache(&delta, true, 0.0).expect("apply");
+    report("apply_cache (the cold start, a fresh store)", m4, entities);
+    drop(out);
 }

@@ -232,6 +232,22 @@ impl Index {
         if slot.record == record {
             return;
         }
+        if let (None, Some(rec)) = (&slot.record, &record) {
+            // A new entity (every entity of a cold start): its children interned into the
+            // reused buffer, as `write` files a new entity, with no list of keys per entity.
+            let mut children = std::mem::take(&mut self.children);
+            children.clear();
+            each_ref(relations, rec, |k| children.push(self.intern(k)));
+            sort_dedup(&mut children);
+            self.link(id, &[], &children);
+            self.children = children;
+            self.count += 1;
+            if let Some(slot) = self.slot(id) {
+                slot.record = record;
+            }
+            written.add(id);
+            return;
+        }
         // The old children were interned when they were linked: looked up, not copied.
         let mut old = Vec::new();
         if let Some(rec) = &slot.record {
