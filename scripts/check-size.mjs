@@ -19,10 +19,11 @@ const GOAL_BYTES = 60 * 1024;
 // hydration (193.3 kB; 186.6 kB before them; see docs/SIZE.md); 212.4 kB once the records
 // became rows and applyCache a one-pass reader (+4.3 kB of wasm for -23 % wasm memory after
 // the 20,000-task ingest and -41 % applyCache time, docs/PERFORMANCE.md); 213.8 kB once the values
-// became 16-byte cells (+1.4 kB of wasm for 69.9 -> 61.5 MB wasm memory). Lower it whenever the package
+// became 16-byte cells (+1.4 kB of wasm for 69.9 -> 61.5 MB wasm memory); 216.4 kB once lists
+// became lists of cells (+0.9 kB of wasm for 56.5 -> 50.9 MB wasm memory). Lower it whenever the package
 // shrinks; raising it needs a reason in the commit message. Departure recorded in
 // docs/ARCHITECTURE.md ("Departures").
-const CEILING_BYTES = Math.round(215.8 * 1024);
+const CEILING_BYTES = Math.round(218.4 * 1024);
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = path.resolve(process.argv[2] ?? path.join(root, 'pkg'));

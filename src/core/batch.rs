@@ -189,11 +189,26 @@ pub(crate) fn json_object(out: &mut Vec<u8>, m: &Map<String, Value>) {
 
 /// An entity record as a JSON object, in its field order.
 pub(crate) fn json_row(out: &mut Vec<u8>, r: &Row) {
-    json_fields(out, r.iter(), |out, c| match (c, c.as_str()) {
+    json_fields(out, r.iter(), json_cell);
+}
+
+/// A cell as serde_json writes the `Value` it stands for.
+fn json_cell(out: &mut Vec<u8>, c: &Cell) {
+    match (c, c.as_str()) {
         (_, Some(s)) => json_str(out, s),
+        (Cell::List(items), _) => {
+            out.push(b'[');
+            for (i, x) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_cell(out, x);
+            }
+            out.push(b']');
+        }
         (Cell::Json(v), _) => json_value(out, v),
         (scalar, _) => json_value(out, &scalar.to_value()),
-    });
+    }
 }
 
 fn json_fields<'a, V: 'a>(

@@ -3,8 +3,10 @@
 //!
 //! Scalars are held inline; so are strings of up to `SHORT` bytes (14 on wasm32: a type name,
 //! an entity key such as `User:42`, a status), which are the most frequent strings of a record
-//! and would otherwise be an allocation each. Longer strings are boxed; lists and objects stay
-//! `Value`s, boxed. A cell converts to and from a `Value` exactly: numbers keep serde_json's
+//! and would otherwise be an allocation each. Longer strings are boxed. Lists are boxed slices of
+//! cells, so a list of relation keys (a task's comments) is one allocation, not a `Value` array
+//! and a `String` per key; objects stay `Value`s, boxed. A cell converts to and from a `Value`
+//! exactly: numbers keep serde_json's
 //! three kinds (`u64`, a negative `i64`, `f64`), so `1` and `1.0` stay different values as they
 //! are in JSON text.
 
@@ -44,7 +46,9 @@ pub enum Cell {
     Short(Short),
     /// A longer string.
     Str(Box<str>),
-    /// A list or an object.
+    /// A list (every JSON array is one: one form per value keeps the derived equality right).
+    List(Box<[Cell]>),
+    /// An object.
     Json(Box<Value>),
 }
 
@@ -59,6 +63,7 @@ impl From<Value> for Cell {
             Value::Number(n) => number(&n),
             Value::String(s) if s.len() > SHORT => Cell::Str(s.into_boxed_str()),
             Value::String(s) => Cell::string(&s),
+            Value::Array(items) => Cell::List(items.into_iter().map(Cell::from).collect()),
             v => Cell::Json(Box::new(v)),
         }
     }
@@ -89,7 +94,7 @@ impl Cell {
         })
     }
 
-    /// The cell as a `Value`; borrowed for lists and objects, built for the rest.
+    /// The cell as a `Value`; borrowed for objects, built for the rest.
     pub fn view(&self) -> Cow<'_, Value> {
         match self {
             Cell::Json(v) => Cow::Borrowed(v),
@@ -106,6 +111,7 @@ impl Cell {
             Cell::Float(f) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
             Cell::Short(s) => Value::String(s.as_str().to_owned()),
             Cell::Str(s) => Value::String(s.as_ref().to_owned()),
+            Cell::List(items) => Value::Array(items.iter().map(Cell::to_value).collect()),
             Cell::Json(v) => (**v).clone(),
         }
     }
@@ -113,6 +119,9 @@ impl Cell {
     pub fn into_value(self) -> Value {
         match self {
             Cell::Str(s) => Value::String(s.into_string()),
+            Cell::List(items) => {
+                Value::Array(items.into_vec().into_iter().map(Cell::into_value).collect())
+            }
             Cell::Json(v) => *v,
             c => c.to_value(),
         }
@@ -124,6 +133,10 @@ impl Cell {
         match (self, v) {
             (Cell::Short(_) | Cell::Str(_), Value::String(t)) => self.as_str() == Some(t.as_str()),
             (Cell::Short(_) | Cell::Str(_), _) => false,
+            (Cell::List(a), Value::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_value(y))
+            }
+            (Cell::List(_), _) => false,
             (Cell::Json(a), b) => **a == *b,
             (c, b) => c.to_value() == *b,
         }
@@ -147,9 +160,9 @@ impl Cell {
     }
 
     /// The items of a list cell.
-    pub fn as_array(&self) -> Option<&Vec<Value>> {
+    pub fn as_list(&self) -> Option<&[Cell]> {
         match self {
-            Cell::Json(v) => v.as_array(),
+            Cell::List(items) => Some(items),
             _ => None,
         }
     }
@@ -162,7 +175,7 @@ impl Cell {
     pub fn rewrite(&mut self, f: &mut impl FnMut(&mut Value)) {
         match self {
             Cell::Json(v) => f(v),
-            Cell::Short(_) | Cell::Str(_) => {
+            Cell::Short(_) | Cell::Str(_) | Cell::List(_) => {
                 let mut v = std::mem::replace(self, Cell::Null).into_value();
                 f(&mut v);
                 *self = Cell::from(v);
@@ -199,6 +212,8 @@ mod tests {
             json!("twenty-three bytes....."),
             json!("é12345678901"),
             json!([1, "a"]),
+            json!([]),
+            json!([[1.0, -2], {"k": [null, "fifteen bytes.."]}, "User:42"]),
             json!({"b": 1, "a": 2}),
         ] {
             let c = Cell::from(v.clone());

@@ -112,11 +112,10 @@ impl<'a> Reader<'a> {
         for (k, v) in rec {
             let x = match (t.relation(k), v, v.as_str()) {
                 (Some(_), _, Some(child)) => self.entity(child),
-                (Some(_), Cell::Json(j), _) if j.is_array() => Value::Array(
-                    j.as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
+                (Some(_), Cell::List(items), _) => Value::Array(
+                    items
+                        .iter()
+                        .filter_map(Cell::as_str)
                         .map(|c| self.entity(c))
                         .filter(|x| !x.is_null())
                         .collect(),

@@ -488,15 +488,15 @@ impl<'s, 't> Reader<'s, 't> {
         }
     }
 
-    /// An object as a row (names shared, values as serde_json reads them).
+    /// An object as a row (names shared, values as serde_json reads them into cells).
     fn row(&mut self) -> Option<Row> {
         self.eat(b'{')?;
         let base = self.fields.len();
         if !self.open(b'}')? {
             loop {
                 let k = self.key()?;
-                let v = self.value()?;
-                self.fields.push((k, Field::Value(v)));
+                let v = self.stored()?;
+                self.fields.push((k, v));
                 if self.next(b'}')? {
                     break;
                 }
@@ -507,6 +507,32 @@ impl<'s, 't> Reader<'s, 't> {
         Some(Row::from_pairs(
             fields.map(|(k, v)| (names.get(k), v.into_cell())),
         ))
+    }
+
+    /// A stored record's field: a string borrowed from the text (no `String` on the way to its
+    /// cell), a list straight into cells, anything else through `value`.
+    fn stored(&mut self) -> Option<Field<'t>> {
+        self.ws();
+        match self.peek()? {
+            b'"' => {
+                self.pos += 1;
+                self.string()
+            }
+            b'[' => {
+                self.pos += 1;
+                let mut items = Vec::new();
+                if !self.open(b']')? {
+                    loop {
+                        items.push(self.stored()?.into_cell());
+                        if self.next(b']')? {
+                            break;
+                        }
+                    }
+                }
+                Some(Field::Cell(Cell::List(items.into())))
+            }
+            _ => Some(Field::Value(self.value()?)),
+        }
     }
 
     /// `null`, consumed.
@@ -585,7 +611,7 @@ impl<'s, 't> Reader<'s, 't> {
                         if self.null() {
                             Field::Value(Value::Null)
                         } else if rel.many {
-                            Field::Value(self.entities_list(target)?)
+                            Field::Cell(self.entities_list(target)?)
                         } else {
                             let at = self.entity_at(target)?;
                             Field::Cell(Cell::string(&self.entities.get(at)?.0))
@@ -614,20 +640,21 @@ impl<'s, 't> Reader<'s, 't> {
     }
 
     /// A relation list: entities, `null` items dropped.
-    fn entities_list(&mut self, t: &EntityType) -> Option<Value> {
+    fn entities_list(&mut self, t: &EntityType) -> Option<Cell> {
         self.eat(b'[')?;
         let mut items = Vec::new();
         if !self.open(b']')? {
             loop {
                 if !self.null() {
-                    items.push(self.entity(t)?);
+                    let at = self.entity_at(t)?;
+                    items.push(Cell::string(&self.entities.get(at)?.0));
                 }
                 if self.next(b']')? {
                     break;
                 }
             }
         }
-        Some(Value::Array(items))
+        Some(Cell::List(items.into()))
     }
 
     /// Files the entity whose fields are `fields[base..]`: a new record, or folded into the

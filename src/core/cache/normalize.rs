@@ -3,6 +3,7 @@
 //! the shape (for query results) and the schema's relations (for entity fields) say which
 //! strings are keys, so no marker object is needed.
 
+use crate::core::cell::Cell;
 use crate::core::row::Row;
 use serde_json::{Map, Value};
 
@@ -177,10 +178,10 @@ pub fn each_ref<'v>(relations: &[Relation], rec: &'v Row, mut f: impl FnMut(&'v 
         match c.as_str() {
             Some(k) => f(k),
             None => c
-                .as_array()
+                .as_list()
                 .into_iter()
                 .flatten()
-                .filter_map(Value::as_str)
+                .filter_map(Cell::as_str)
                 .for_each(&mut f),
         }
     }

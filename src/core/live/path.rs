@@ -91,10 +91,10 @@ impl Path {
                 None => Some(v.view()),
             },
             Some(true) => {
-                let items = v.as_array()?;
+                let items = v.as_list()?;
                 let ids = items
                     .iter()
-                    .filter_map(Value::as_str)
+                    .filter_map(Cell::as_str)
                     .filter_map(|k| related_id(k, cache).map(Cow::into_owned))
                     .collect();
                 Some(Cow::Owned(Value::Array(ids)))
