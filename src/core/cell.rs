@@ -6,9 +6,8 @@
 //! and would otherwise be an allocation each. Longer strings are boxed. Lists are boxed slices of
 //! cells, so a list of relation keys (a task's comments) is one allocation, not a `Value` array
 //! and a `String` per key; objects stay `Value`s, boxed. A cell converts to and from a `Value`
-//! exactly: numbers keep serde_json's
-//! three kinds (`u64`, a negative `i64`, `f64`), so `1` and `1.0` stay different values as they
-//! are in JSON text.
+//! exactly: numbers keep serde_json's three kinds (`u64`, a negative `i64`, `f64`), so `1` and
+//! `1.0` stay different values as they are in JSON text.
 
 use std::borrow::Cow;
 
