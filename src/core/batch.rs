@@ -196,16 +196,7 @@ pub(crate) fn json_row(out: &mut Vec<u8>, r: &Row) {
 fn json_cell(out: &mut Vec<u8>, c: &Cell) {
     match (c, c.as_str()) {
         (_, Some(s)) => json_str(out, s),
-        (Cell::List(items), _) => {
-            out.push(b'[');
-            for (i, x) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                json_cell(out, x);
-            }
-            out.push(b']');
-        }
+        (Cell::List(items), _) => json_list(out, items, json_cell),
         (Cell::Json(v), _) => json_value(out, v),
         (scalar, _) => json_value(out, &scalar.to_value()),
     }
