@@ -40,16 +40,22 @@ fn number_ids_get_the_key_js_builds() {
     }
 }
 
-#[test]
-fn random_doubles_come_back_exactly() {
-    let mut rng = Rng::new(13);
+/// `n` finite doubles from random bits (every exponent, subnormals included).
+fn random_doubles(seed: u64, n: usize) -> Vec<f64> {
+    let mut rng = Rng::new(seed);
     let mut values = Vec::new();
-    while values.len() < 10_000 {
+    while values.len() < n {
         let f = f64::from_bits(rng.next());
         if f.is_finite() {
             values.push(f);
         }
     }
+    values
+}
+
+#[test]
+fn random_doubles_come_back_exactly() {
+    let mut values = random_doubles(13, 10_000);
     values.extend([0.10611993414222443, 123456789012345680000.0, -0.0, 5e-324]);
     let data = Value::Array(values.iter().map(|f| json!(f)).collect());
     let text = data.to_string();
@@ -110,14 +116,10 @@ fn lists_in_records_come_back_exactly_on_every_path() {
     // A record's list fields are lists of cells: numbers of every kind, strings short and long,
     // escapes, nested lists, objects and nulls read back as written, through the one-pass
     // reader, the two-step path, the batch and a cold start from the cache delta.
-    let mut rng = Rng::new(16);
-    let mut doubles = Vec::new();
-    while doubles.len() < 200 {
-        let f = f64::from_bits(rng.next());
-        if f.is_finite() {
-            doubles.push(json!(f));
-        }
-    }
+    let doubles: Vec<Value> = random_doubles(16, 200)
+        .into_iter()
+        .map(|f| json!(f))
+        .collect();
     let todo = json!({
         "id": 1,
         "title": "t",
