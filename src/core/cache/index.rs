@@ -14,7 +14,7 @@ use foldhash::HashMap;
 
 use super::normalize::{each_ref, record_refs, EntityRecord};
 use crate::core::key::type_of;
-use crate::core::schema::Schema;
+use crate::core::schema::{Relation, Schema};
 
 /// Sets and maps of our own dense ids hash with a fixed seed: the ids are not attacker-chosen,
 /// and a per-set random seed cost a seed generation for every slot's two sets (80,400 in the
@@ -165,18 +165,7 @@ impl Index {
                 .get(id as usize)
                 .is_some_and(|s| s.record.is_none())
             {
-                // A new entity: link its children, then store it.
-                let mut children = std::mem::take(&mut self.children);
-                children.clear();
-                each_ref(&t.relations, &fields, |k| children.push(self.intern(k)));
-                sort_dedup(&mut children);
-                self.link(id, &[], &children);
-                self.children = children;
-                if let Some(slot) = self.slot(id) {
-                    slot.record = Some(fields);
-                }
-                self.count += 1;
-                written.add(id);
+                self.insert_new(id, &t.relations, fields, written);
                 continue;
             }
             let Some(rec) = self.slot(id).and_then(|s| s.record.as_mut()) else {
@@ -232,20 +221,11 @@ impl Index {
         if slot.record == record {
             return;
         }
-        if let (None, Some(rec)) = (&slot.record, &record) {
-            // A new entity (every entity of a cold start): its children interned into the
-            // reused buffer, as `write` files a new entity, with no list of keys per entity.
-            let mut children = std::mem::take(&mut self.children);
-            children.clear();
-            each_ref(relations, rec, |k| children.push(self.intern(k)));
-            sort_dedup(&mut children);
-            self.link(id, &[], &children);
-            self.children = children;
-            self.count += 1;
-            if let Some(slot) = self.slot(id) {
-                slot.record = record;
+        if slot.record.is_none() {
+            // A new entity (every entity of a cold start); `record` is `Some`, as it differs.
+            if let Some(rec) = record {
+                self.insert_new(id, relations, rec, written);
             }
-            written.add(id);
             return;
         }
         // The old children were interned when they were linked: looked up, not copied.
@@ -269,6 +249,22 @@ impl Index {
         if let Some(slot) = self.slot(id) {
             slot.record = record;
         }
+        written.add(id);
+    }
+
+    /// Stores a new entity `id` (its slot holds no record): its children are interned into
+    /// the reused buffer and linked, with no list of keys per entity.
+    fn insert_new(&mut self, id: Id, relations: &[Relation], rec: Row, written: &mut Written) {
+        let mut children = std::mem::take(&mut self.children);
+        children.clear();
+        each_ref(relations, &rec, |k| children.push(self.intern(k)));
+        sort_dedup(&mut children);
+        self.link(id, &[], &children);
+        self.children = children;
+        if let Some(slot) = self.slot(id) {
+            slot.record = Some(rec);
+        }
+        self.count += 1;
         written.add(id);
     }
 
